@@ -1,0 +1,60 @@
+"""Knowledge Bank for South-South and triangular cooperation: the application factory."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from kb.config import ROOT, load_config
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create and configure the Flask application."""
+    app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "kb" / "static"))
+    app.config.update(load_config(config))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        (ROOT / "instance").mkdir(exist_ok=True)
+
+    from kb import models  # noqa: F401  (register tables)
+    from kb.extensions import api, db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    _sqlite_pragmas(app)
+
+    api.init_app(app)
+    from kb.api import register_api
+
+    register_api(app, api)
+
+    from kb.errorhandlers import register_error_handlers
+
+    register_error_handlers(app)
+
+    from kb.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+_PRAGMAS_INSTALLED = False
+
+
+def _sqlite_pragmas(app: Flask) -> None:
+    """Enforce foreign keys on SQLite (off by default there) and wait on locks instead of failing."""
+    global _PRAGMAS_INSTALLED
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if _PRAGMAS_INSTALLED:
+        return
+    _PRAGMAS_INSTALLED = True
+
+    @event.listens_for(Engine, "connect")
+    def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        if type(dbapi_conn).__module__.startswith("sqlite3"):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=10000")
+            cur.close()

@@ -1,0 +1,140 @@
+"""/matches and /exchanges with parties, contributions, activities and results."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from kb.api.common import page_of, require_user
+from kb.models import Exchange, ExchangeParty, Match
+from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.exchanges import (
+    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema,
+    ExchangeOutSchema, ExchangeQuerySchema, JoinInSchema, MatchInSchema, MatchOutSchema,
+    MatchQuerySchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
+)
+from kb.services import access
+from kb.services import exchanges as svc
+
+matches_blp = Blueprint("matches", __name__, url_prefix="/matches", description="Matches")
+exchanges_blp = Blueprint("exchanges", __name__, url_prefix="/exchanges", description="Exchanges")
+BLUEPRINTS = [matches_blp, exchanges_blp]
+
+
+@matches_blp.route("")
+class Matches(MethodView):
+    @matches_blp.arguments(MatchQuerySchema, location="query")
+    @matches_blp.response(200, page_schema(MatchOutSchema, "MatchPage"))
+    def get(self, args):
+        """Matches the caller may see (filters: status, request_id, offer_id)."""
+        stmt = access.visible_matches(require_user()).order_by(Match.id.desc())
+        for key, col in (("status", Match.status), ("request_id", Match.request_id), ("offer_id", Match.offer_id)):
+            if args.get(key):
+                stmt = stmt.where(col == args[key])
+        return page_of(stmt, args)
+
+    @matches_blp.arguments(MatchInSchema)
+    @matches_blp.response(201, MatchOutSchema)
+    def post(self, data):
+        """Propose a match: the secretariat, or a centre for its own offer (expressing interest)."""
+        return svc.propose_match(require_user(), data["request_id"], data["offer_id"], data["note"])
+
+
+@matches_blp.route("/<int:match_id>")
+class MatchItem(MethodView):
+    @matches_blp.response(200, MatchOutSchema)
+    def get(self, match_id):
+        """One match."""
+        return svc.get_match(require_user(), match_id)
+
+
+@matches_blp.route("/<int:match_id>/transitions")
+class MatchTransitions(MethodView):
+    @matches_blp.arguments(TransitionSchema)
+    @matches_blp.response(200, MatchOutSchema)
+    def post(self, data, match_id):
+        """accept / decline (requester or provider), approve / reject (secretariat)."""
+        return svc.transition_match(require_user(), match_id, data["action"], data["reason"],
+                                               data["version"])
+
+
+@exchanges_blp.route("")
+class Exchanges(MethodView):
+    @exchanges_blp.arguments(ExchangeQuerySchema, location="query")
+    @exchanges_blp.response(200, page_schema(ExchangeOutSchema, "ExchangePage"))
+    def get(self, args):
+        """Exchanges the caller may see (filters: status, organisation_id)."""
+        stmt = access.visible_exchanges(require_user()).order_by(Exchange.id.desc())
+        if args.get("status"):
+            stmt = stmt.where(Exchange.status == args["status"])
+        if args.get("organisation_id"):
+            stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == args["organisation_id"]))
+        return page_of(stmt, args)
+
+
+@exchanges_blp.route("/<int:exchange_id>")
+class ExchangeItem(MethodView):
+    @exchanges_blp.response(200, ExchangeOutSchema)
+    def get(self, exchange_id):
+        """One exchange with parties, contributions, activities and results."""
+        return svc.get_exchange(require_user(), exchange_id)
+
+
+@exchanges_blp.route("/<int:exchange_id>/transitions")
+class ExchangeTransitions(MethodView):
+    @exchanges_blp.arguments(TransitionSchema)
+    @exchanges_blp.response(200, ExchangeOutSchema)
+    def post(self, data, exchange_id):
+        """agree (agreement_ref), start, complete (completion_report), evaluate, close, cancel (reason)."""
+        action, reason, version = data.pop("action"), data.pop("reason"), data.pop("version")
+        return svc.transition_exchange(require_user(), exchange_id, action, reason, version, data)
+
+
+@exchanges_blp.route("/<int:exchange_id>/parties")
+class ExchangeParties(MethodView):
+    @exchanges_blp.response(200, PartyOutSchema(many=True))
+    def get(self, exchange_id):
+        """Parties and their contributions."""
+        return svc.get_exchange(require_user(), exchange_id).parties
+
+    @exchanges_blp.arguments(JoinInSchema)
+    @exchanges_blp.response(201, PartyOutSchema)
+    def post(self, data, exchange_id):
+        """Join as co-financing partner with a declared contribution."""
+        return svc.join_exchange(require_user(), exchange_id, data["contribution"], data.get("organisation_id"))
+
+
+@exchanges_blp.route("/<int:exchange_id>/contributions")
+class ExchangeContributions(MethodView):
+    @exchanges_blp.arguments(ContributionInSchema)
+    @exchanges_blp.response(201, ContributionOutSchema)
+    def post(self, data, exchange_id):
+        """Declare a contribution for the caller's party (the secretariat: any party_id)."""
+        return svc.add_contribution(require_user(), exchange_id, data)
+
+
+@exchanges_blp.route("/<int:exchange_id>/activities")
+class ExchangeActivities(MethodView):
+    @exchanges_blp.response(200, ActivityOutSchema(many=True))
+    def get(self, exchange_id):
+        """Activities of the exchange."""
+        return svc.get_exchange(require_user(), exchange_id).activities
+
+    @exchanges_blp.arguments(ActivityInSchema)
+    @exchanges_blp.response(201, ActivityOutSchema)
+    def post(self, data, exchange_id):
+        """Report an activity (secretariat or provider; exchange in progress or completed)."""
+        return svc.add_activity(require_user(), exchange_id, data)
+
+
+@exchanges_blp.route("/<int:exchange_id>/results")
+class ExchangeResults(MethodView):
+    @exchanges_blp.response(200, ResultOutSchema(many=True))
+    def get(self, exchange_id):
+        """Results and feedback of the exchange."""
+        return svc.get_exchange(require_user(), exchange_id).results
+
+    @exchanges_blp.arguments(ResultInSchema)
+    @exchanges_blp.response(201, ResultOutSchema)
+    def post(self, data, exchange_id):
+        """Report results or feedback (any party or the secretariat)."""
+        return svc.add_result(require_user(), exchange_id, data)

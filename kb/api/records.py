@@ -1,0 +1,110 @@
+"""/requests, /offers (with transitions) and /experts."""
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import String, cast
+
+from kb.api.common import current_user, page_of, require_user
+from kb.models import Expert, Offer, Request
+from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.records import (
+    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema,
+    OfferOutSchema, OfferPatchSchema, OfferQuerySchema, RequestInSchema, RequestOutSchema,
+    RequestPatchSchema, RequestQuerySchema,
+)
+from kb.services import access
+from kb.services import records as svc
+
+requests_blp = Blueprint("requests", __name__, url_prefix="/requests", description="Requests for cooperation")
+offers_blp = Blueprint("offers", __name__, url_prefix="/offers", description="Offers of expertise")
+experts_blp = Blueprint("experts", __name__, url_prefix="/experts", description="Expert rosters (personal data)")
+BLUEPRINTS = [requests_blp, offers_blp, experts_blp]
+
+def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, query_schema, page_name):
+    noun = model.__name__.lower()
+
+    @blp.route("")
+    class Collection(MethodView):
+        @blp.arguments(query_schema, location="query")
+        @blp.response(200, page_schema(out_schema, page_name))
+        def get(self, args):
+            """List the records the caller may see (anonymous: published only), with filters."""
+            filters = svc.RecordFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
+            return page_of(svc.filtered_records(model, current_user(), filters), args)
+
+        @blp.arguments(in_schema)
+        @blp.response(201, out_schema)
+        def post(self, data):
+            """Create a draft for the caller's organisation (the secretariat names one)."""
+            return svc.create_record(model, require_user(), data)
+
+    @blp.route("/<int:record_id>")
+    class Item(MethodView):
+        @blp.response(200, out_schema)
+        def get(self, record_id):
+            """One record the caller may see."""
+            return access.get_visible_record(model, record_id, current_user())
+
+        @blp.arguments(patch_schema(partial=True))
+        @blp.response(200, out_schema)
+        def patch(self, data, record_id):
+            """Edit (owner while draft or returned; secretariat until published). Send `version`."""
+            version = data.pop("version", None)
+            return svc.update_record(model, require_user(), record_id, data, version)
+
+    @blp.route("/<int:record_id>/transitions")
+    class Transitions(MethodView):
+        @blp.arguments(TransitionSchema)
+        @blp.response(200, out_schema)
+        def post(self, data, record_id):
+            """Apply a workflow action: submit, publish, return, reject, withdraw, archive, renew, close."""
+            action, reason, version = data.pop("action"), data.pop("reason"), data.pop("version")
+            return svc.transition_record(model, require_user(), record_id, action, reason, version, data)
+
+    Collection.__name__ = f"{model.__name__}Collection"
+    Item.__name__ = f"{model.__name__}Item"
+    Transitions.__name__ = f"{model.__name__}Transitions"
+    return noun
+
+
+_record_views(requests_blp, Request, RequestInSchema, RequestPatchSchema, RequestOutSchema,
+              RequestQuerySchema, "RequestPage")
+_record_views(offers_blp, Offer, OfferInSchema, OfferPatchSchema, OfferOutSchema, OfferQuerySchema, "OfferPage")
+
+
+@experts_blp.route("")
+class Experts(MethodView):
+    @experts_blp.arguments(ExpertQuerySchema, location="query")
+    @experts_blp.response(200, page_schema(ExpertOutSchema, "ExpertPage"))
+    def get(self, args):
+        """Experts the caller may see: staff all, a centre its roster, exchange parties those engaged."""
+        stmt = access.visible_experts(require_user()).order_by(Expert.name)
+        if args.get("organisation_id"):
+            stmt = stmt.where(Expert.organisation_id == args["organisation_id"])
+        if "active" in args:
+            stmt = stmt.where(Expert.active.is_(args["active"]))
+        if args.get("language"):
+            stmt = stmt.where(cast(Expert.languages, String).like(f'%"{args["language"]}"%'))
+        return page_of(stmt, args)
+
+    @experts_blp.arguments(ExpertInSchema)
+    @experts_blp.response(201, ExpertOutSchema)
+    def post(self, data):
+        """Add an expert to the caller's centre roster."""
+        return svc.create_expert(require_user(), data)
+
+
+@experts_blp.route("/<int:expert_id>")
+class ExpertItem(MethodView):
+    @experts_blp.response(200, ExpertOutSchema)
+    def get(self, expert_id):
+        """One expert."""
+        return svc.get_expert(require_user(), expert_id)
+
+    @experts_blp.arguments(ExpertPatchSchema(partial=True))
+    @experts_blp.response(200, ExpertOutSchema)
+    def patch(self, data, expert_id):
+        """Edit a roster entry."""
+        version = data.pop("version", None)
+        return svc.update_expert(require_user(), expert_id, data, version)

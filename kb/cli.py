@@ -1,0 +1,101 @@
+"""`flask --app wsgi kb ...`: reference data, demo, users, organisations, outbox."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from kb.errors import DomainError
+from kb.models import OrgKind, Role
+
+kb_cli = AppGroup("kb", help="Knowledge Bank administration.")
+users_cli = AppGroup("users", help="Manage users.")
+orgs_cli = AppGroup("orgs", help="Manage organisations.")
+outbox_cli = AppGroup("outbox", help="Notification outbox.")
+kb_cli.add_command(users_cli)
+kb_cli.add_command(orgs_cli)
+kb_cli.add_command(outbox_cli)
+
+
+def _fail(exc: DomainError) -> None:
+    details = "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in (exc.errors or {}).items())
+    raise click.ClickException(f"{exc.message} {details}".strip())
+
+
+@kb_cli.command("seed")
+def seed_cmd() -> None:
+    """Load or refresh reference data (countries, groups, sectors, modalities, SDGs)."""
+    from kb.services.reference import seed_reference_data
+
+    counts = seed_reference_data()
+    click.echo("Reference data: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@kb_cli.command("demo")
+def demo_cmd() -> None:
+    """Load the demo knowledge bank (idempotent) and print the demo accounts."""
+    from kb.services.demo import load_demo
+
+    report = load_demo(progress=click.echo)
+    click.echo("\nDemo accounts (role, e-mail, password):")
+    for role, email, password in report["accounts"]:
+        click.echo(f"  {role:<12} {email:<32} {password}")
+
+
+@orgs_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice([k.value for k in OrgKind]))
+@click.option("--country", "country_code", required=True, help="ISO 3166-1 alpha-2 code")
+@click.option("--acronym")
+@click.option("--verified/--unverified", default=True)
+def orgs_create(name: str, kind: str, country_code: str, acronym: str | None, verified: bool) -> None:
+    """Register an organisation."""
+    from kb.services.admin import create_organisation
+
+    try:
+        org = create_organisation(None, {"name": name, "kind": OrgKind(kind), "country_code": country_code,
+                                         "acronym": acronym, "verified": verified})
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Organisation {org.id}: {org.name} ({org.country_code})")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True, help="At least 10 characters")
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--org-id", "org_id", type=int, help="Organisation id (default: the first secretariat org)")
+@click.option("--name", default="")
+def users_create(email: str, password: str, role: str, org_id: int | None, name: str) -> None:
+    """Create a user."""
+    from sqlalchemy import select
+
+    from kb.extensions import db
+    from kb.models import Organisation
+    from kb.services.admin import create_user
+
+    if org_id is None:
+        org_id = db.session.scalar(select(Organisation.id).order_by(Organisation.id))
+        if org_id is None:
+            raise click.ClickException("No organisation exists yet: run `kb orgs create` first or pass --org-id.")
+    try:
+        user = create_user(None, {"email": email, "password": password, "role": role,
+                                  "organisation_id": org_id, "name": name})
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"User {user.id}: {user.email} ({user.role}) in organisation {user.organisation_id}")
+
+
+@outbox_cli.command("send")
+@click.option("--limit", default=200, show_default=True)
+def outbox_send(limit: int) -> None:
+    """Send pending notifications by SMTP (KB_SMTP_HOST); without it they stay pending."""
+    from kb.services.events import send_pending
+
+    counts = send_pending(limit)
+    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+def register_cli(app: Flask) -> None:
+    """Attach the `kb` command group."""
+    app.cli.add_command(kb_cli)

@@ -1,0 +1,58 @@
+"""Configuration: defaults overridable by environment variables named KB_<SETTING>."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# name -> (default, type, description); the README's configuration table mirrors this.
+SETTINGS: dict[str, tuple[Any, type, str]] = {
+    "DATABASE_URL": (f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", str,
+                     "SQLAlchemy database URL (SQLite file by default; postgresql+psycopg://... in production)"),
+    "SECRET_KEY": ("", str, "Secret for sessions and CSRF; required in production"),
+    "TOKEN_TTL_HOURS": (24 * 30, int, "Lifetime of API bearer tokens in hours"),
+    "LOGIN_MAX_FAILURES": (5, int, "Failed logins per e-mail within the window before throttling"),
+    "LOGIN_WINDOW_SECONDS": (900, int, "Window for counting failed logins, in seconds"),
+    "MAX_PAGE_SIZE": (100, int, "Largest page size accepted by list endpoints"),
+    "PASSWORD_METHOD": ("scrypt", str, "Werkzeug password hashing method (tests use a cheaper one)"),
+    "SMTP_HOST": ("", str, "SMTP host for notification e-mails (outbox is kept without it)"),
+    "SMTP_PORT": (25, int, "SMTP port"),
+    "MAIL_FROM": ("kb@localhost", str, "Sender address of notification e-mails"),
+    "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
+    "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
+}
+
+
+def _coerce(value: str, kind: type) -> Any:
+    if kind is bool:
+        return value.lower() in {"1", "true", "yes", "on"}
+    return kind(value)
+
+
+def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Build the Flask config from defaults, KB_* environment variables and overrides."""
+    cfg: dict[str, Any] = {}
+    for name, (default, kind, _doc) in SETTINGS.items():
+        raw = os.environ.get(f"KB_{name}")
+        cfg[f"KB_{name}"] = _coerce(raw, kind) if raw not in (None, "") else default
+    cfg.update(overrides or {})
+    secret = cfg["KB_SECRET_KEY"] or "dev-only-insecure-key"
+    url = cfg["KB_DATABASE_URL"]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    cfg.update(
+        SECRET_KEY=secret,
+        SQLALCHEMY_DATABASE_URI=url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        API_TITLE="Knowledge Bank API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        JSON_SORT_KEYS=False,
+    )
+    cfg.update({k: v for k, v in (overrides or {}).items() if not k.startswith("KB_")})
+    return cfg

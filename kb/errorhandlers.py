@@ -1,0 +1,73 @@
+"""One error body for the API: {"code", "status", "message", "errors"}; never a stack trace."""
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from kb.errors import DomainError, Throttled
+
+log = logging.getLogger(__name__)
+
+
+def error_body(code: int, message: str, errors: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The error shape shared by every API response."""
+    body: dict[str, Any] = {"code": code, "status": HTTPStatus(code).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def _respond(code: int, message: str, errors: dict[str, Any] | None = None, headers: dict | None = None):
+    if not request.path.startswith("/api/") and _html_handler is not None:
+        return _html_handler(code, message, errors)
+    resp = jsonify(error_body(code, message, errors))
+    resp.status_code = code
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+# The web interface installs an HTML renderer here (pages in the user's language).
+_html_handler = None
+
+
+def set_html_error_handler(handler) -> None:  # type: ignore[no-untyped-def]
+    """Let the web blueprint render errors outside /api as HTML pages."""
+    global _html_handler
+    _html_handler = handler
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn domain errors, HTTP errors and unexpected exceptions into one response shape."""
+
+    @app.errorhandler(DomainError)
+    def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        return _respond(exc.status, exc.message, exc.errors, headers)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):  # type: ignore[no-untyped-def]
+        code = exc.code or 500
+        data = getattr(exc, "data", None) or {}
+        errors = data.get("messages") if isinstance(data, dict) else None
+        message = data.get("message") if isinstance(data, dict) and data.get("message") else None
+        if message is None:
+            message = exc.description or HTTPStatus(code).phrase
+            if code == 422:
+                message = "Invalid input."
+            if code == 400 and errors and isinstance(errors, dict) and "json" in errors:
+                message = "Malformed request body."
+        headers = dict(getattr(exc, "headers", None) or {}) if code in (405, 401) else {}
+        headers.pop("Content-Type", None)
+        if code == 405 and exc.get_response().headers.get("Allow"):
+            headers["Allow"] = exc.get_response().headers["Allow"]
+        return _respond(code, message, errors, headers)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):  # type: ignore[no-untyped-def]
+        log.exception("Unhandled error on %s %s", request.method, request.path)
+        return _respond(500, "Internal error; it has been logged.")

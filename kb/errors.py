@@ -1,0 +1,68 @@
+"""Typed domain errors raised by services; one app-level handler turns them into responses."""
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base class: an HTTP status, a message and optional field errors."""
+
+    status = 400
+
+    def __init__(self, message: str, errors: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.errors = errors
+
+
+class BadRequest(DomainError):
+    """The request cannot be understood."""
+
+    status = 400
+
+
+class Unauthorized(DomainError):
+    """No or invalid credentials."""
+
+    status = 401
+
+
+class Forbidden(DomainError):
+    """The caller may not do this."""
+
+    status = 403
+
+
+class NotFound(DomainError):
+    """No such record (or not visible to the caller)."""
+
+    status = 404
+
+
+class Conflict(DomainError):
+    """The record changed meanwhile, or the change clashes with existing data."""
+
+    status = 409
+
+
+class InvalidTransition(Conflict):
+    """The action is not possible in the record's current state."""
+
+
+class ValidationFailed(DomainError):
+    """Input is well-formed but invalid; errors maps field names to messages."""
+
+    status = 422
+
+    def __init__(self, errors: dict[str, Any], message: str = "Invalid input.") -> None:
+        super().__init__(message, errors)
+
+
+class Throttled(DomainError):
+    """Too many attempts; retry later."""
+
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,71 @@
+"""Shared schema pieces: pagination, transitions, validators."""
+from __future__ import annotations
+
+import pycountry
+from flask import g, has_request_context
+from marshmallow import Schema, ValidationError, fields, validate
+
+TITLE = validate.Length(min=3, max=300)
+LONG_TEXT = validate.Length(min=1, max=10000)
+REASON = validate.Length(max=2000)
+LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+UI_LANGS = ("en", "es", "pt", "fr")
+
+
+def language_code(value: str) -> None:
+    """An ISO 639-1 language code."""
+    if value not in LANG_CODES:
+        raise ValidationError(f"Not an ISO 639-1 language code: {value!r}.")
+
+
+def viewer():
+    """The user the response is for (set by the API's authentication), or None."""
+    return g.get("kb_user") if has_request_context() else None
+
+
+class StrictSchema(Schema):
+    """Unknown fields are refused (the marshmallow default, stated for readers)."""
+
+    class Meta:
+        unknown = "raise"
+
+
+class PageQuerySchema(StrictSchema):
+    """page (from 1) and per_page (1..100)."""
+
+    page = fields.Int(load_default=1, validate=validate.Range(min=1, max=100000))
+    per_page = fields.Int(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    """An envelope {items, total, page, per_page, pages} around item."""
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item)),
+        "total": fields.Int(),
+        "page": fields.Int(),
+        "per_page": fields.Int(),
+        "pages": fields.Int(),
+    }, name=name)
+
+
+class TransitionSchema(StrictSchema):
+    """A workflow action with its reason and the data some actions need."""
+
+    action = fields.Str(required=True, validate=validate.Length(min=1, max=32))
+    reason = fields.Str(load_default=None, allow_none=True, validate=REASON)
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    valid_until = fields.Date(load_default=None, allow_none=True)
+    agreement_ref = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    agreement_date = fields.Date(load_default=None, allow_none=True)
+    start_date = fields.Date(load_default=None, allow_none=True)
+    end_date = fields.Date(load_default=None, allow_none=True)
+    completion_report = fields.Str(load_default=None, allow_none=True, validate=LONG_TEXT)
+
+
+class ErrorSchema(Schema):
+    """The error body of every 4xx/5xx."""
+
+    code = fields.Int()
+    status = fields.Str()
+    message = fields.Str()
+    errors = fields.Dict()

@@ -1,0 +1,107 @@
+"""Authentication, organisations and users."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from kb.models import OrgKind, Role
+from kb.schemas.common import UI_LANGS, PageQuerySchema, StrictSchema, viewer
+
+
+class TokenRequestSchema(StrictSchema):
+    """Credentials exchanged for a bearer token."""
+
+    email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+
+
+class TokenSchema(Schema):
+    """A new bearer token (shown once)."""
+
+    token = fields.Str()
+    expires_at = fields.DateTime()
+    user_id = fields.Int()
+    role = fields.Str()
+
+
+class OrganisationInSchema(StrictSchema):
+    """A new organisation."""
+
+    name = fields.Str(required=True, validate=validate.Length(min=2, max=300))
+    acronym = fields.Str(allow_none=True, validate=validate.Length(max=40))
+    kind = fields.Enum(OrgKind, by_value=True, required=True)
+    country_code = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    verified = fields.Bool(load_default=False)
+    website = fields.Url(allow_none=True, validate=validate.Length(max=300))
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+
+
+class OrganisationPatchSchema(OrganisationInSchema):
+    """Partial edit of an organisation."""
+
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class OrganisationOutSchema(Schema):
+    """An organisation (contact e-mail only for signed-in users)."""
+
+    id = fields.Int()
+    name = fields.Str()
+    acronym = fields.Str(allow_none=True)
+    kind = fields.Str()
+    country_code = fields.Str()
+    verified = fields.Bool()
+    website = fields.Str(allow_none=True)
+    contact_email = fields.Function(lambda o: o.contact_email if viewer() else None, allow_none=True)
+    version = fields.Int()
+
+
+class OrganisationQuerySchema(PageQuerySchema):
+    """Filters of the organisation list."""
+
+    kind = fields.Str(validate=validate.OneOf([k.value for k in OrgKind]))
+    country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    q = fields.Str(validate=validate.Length(min=1, max=200))
+
+
+class UserInSchema(StrictSchema):
+    """A new user."""
+
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = fields.Str(load_default="", validate=validate.Length(max=200))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.Enum(Role, by_value=True, required=True)
+    organisation_id = fields.Int(required=True, validate=validate.Range(min=1))
+    language = fields.Str(load_default="en", validate=validate.OneOf(UI_LANGS))
+
+
+class UserPatchSchema(StrictSchema):
+    """Partial edit of a user."""
+
+    name = fields.Str(validate=validate.Length(max=200))
+    password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
+    role = fields.Enum(Role, by_value=True)
+    organisation_id = fields.Int(validate=validate.Range(min=1))
+    language = fields.Str(validate=validate.OneOf(UI_LANGS))
+    active = fields.Bool()
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class UserOutSchema(Schema):
+    """A user (never the password hash)."""
+
+    id = fields.Int()
+    email = fields.Str()
+    name = fields.Str()
+    role = fields.Str()
+    organisation_id = fields.Int()
+    language = fields.Str()
+    active = fields.Bool()
+    created_at = fields.DateTime()
+    version = fields.Int()
+
+
+class UserQuerySchema(PageQuerySchema):
+    """Filters of the user list."""
+
+    role = fields.Str(validate=validate.OneOf([r.value for r in Role]))
+    organisation_id = fields.Int(validate=validate.Range(min=1))

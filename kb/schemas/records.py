@@ -1,0 +1,196 @@
+"""Requests, offers and experts: input and output schemas."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from kb.models import OfferState, RequestState, Terms
+from kb import workflow as wf
+from kb.schemas.common import LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, language_code, viewer
+from kb.services import access
+
+TAGS = validate.Length(max=25)
+
+
+class RecordInSchema(StrictSchema):
+    """Fields common to request and offer input."""
+
+    title = fields.Str(required=True, validate=TITLE)
+    description = fields.Str(required=True, validate=LONG_TEXT)
+    text_lang = fields.Str(required=True, validate=validate.OneOf(["en", "es", "pt", "fr"]))
+    sectors = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
+    modalities = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
+    sdgs = fields.List(fields.Int(validate=validate.Range(min=1, max=17)), load_default=list, validate=TAGS)
+    languages = fields.List(fields.Str(validate=language_code), load_default=list, validate=TAGS)
+    contact_name = fields.Str(allow_none=True, validate=validate.Length(max=200))
+    contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    organisation_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+
+
+class RequestInSchema(RecordInSchema):
+    """A new request."""
+
+    beneficiaries_count = fields.Int(allow_none=True, validate=validate.Range(min=0, max=10_000_000))
+    beneficiaries_kind = fields.Str(allow_none=True, validate=validate.Length(max=300))
+    duration_months = fields.Int(allow_none=True, validate=validate.Range(min=1, max=120))
+    wished_start = fields.Date(allow_none=True)
+    wished_end = fields.Date(allow_none=True)
+    cofinancing = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+
+
+class OfferInSchema(RecordInSchema):
+    """A new offer."""
+
+    capacity = fields.Str(allow_none=True, validate=validate.Length(max=300))
+    terms = fields.Enum(Terms, by_value=True, load_default=Terms.IN_KIND)
+    valid_until = fields.Date(allow_none=True)
+    expert_ids = fields.List(fields.Int(validate=validate.Range(min=1)), validate=validate.Length(max=200))
+
+
+class RequestPatchSchema(RequestInSchema):
+    """Partial edit of a request; version guards against lost updates."""
+
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class OfferPatchSchema(OfferInSchema):
+    """Partial edit of an offer."""
+
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class OrgRefSchema(Schema):
+    """An organisation as referenced from a record."""
+
+    id = fields.Int()
+    name = fields.Str()
+    acronym = fields.Str()
+    kind = fields.Str()
+    country_code = fields.Str()
+
+
+class RecordOutSchema(Schema):
+    """Fields common to request and offer output (contacts blanked for those who may not see them)."""
+
+    id = fields.Int()
+    title = fields.Str()
+    description = fields.Str()
+    text_lang = fields.Str()
+    status = fields.Str()
+    organisation = fields.Nested(OrgRefSchema)
+    country_code = fields.Str()
+    sectors = fields.List(fields.Str(), attribute="sector_codes")
+    modalities = fields.List(fields.Str(), attribute="modality_codes")
+    sdgs = fields.List(fields.Int(), attribute="sdg_numbers")
+    languages = fields.List(fields.Str(), attribute="language_codes")
+    contact_name = fields.Method("_contact_name", allow_none=True)
+    contact_email = fields.Method("_contact_email", allow_none=True)
+    published_at = fields.DateTime(allow_none=True)
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    version = fields.Int()
+    actions = fields.Method("_actions")
+
+    def _contact_name(self, obj):  # type: ignore[no-untyped-def]
+        return obj.contact_name if access.can_see_contacts(viewer(), obj) else None
+
+    def _contact_email(self, obj):  # type: ignore[no-untyped-def]
+        return obj.contact_email if access.can_see_contacts(viewer(), obj) else None
+
+    def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
+        machine = wf.REQUEST if obj.__tablename__ == "requests" else wf.OFFER
+        return machine.available(obj.status, access.record_capacities(viewer(), obj))
+
+
+class RequestOutSchema(RecordOutSchema):
+    """A request as the API shows it."""
+
+    beneficiaries_count = fields.Int(allow_none=True)
+    beneficiaries_kind = fields.Str(allow_none=True)
+    duration_months = fields.Int(allow_none=True)
+    wished_start = fields.Date(allow_none=True)
+    wished_end = fields.Date(allow_none=True)
+    cofinancing = fields.Str(allow_none=True)
+
+
+class OfferOutSchema(RecordOutSchema):
+    """An offer as the API shows it."""
+
+    capacity = fields.Str(allow_none=True)
+    terms = fields.Str()
+    valid_until = fields.Date(allow_none=True)
+    expired = fields.Method("_expired")
+    expert_ids = fields.Method("_expert_ids")
+
+    def _expired(self, obj) -> bool:  # type: ignore[no-untyped-def]
+        return obj.is_expired()
+
+    def _expert_ids(self, obj) -> list[int]:  # type: ignore[no-untyped-def]
+        return [e.id for e in obj.experts]
+
+
+class RecordQuerySchema(PageQuerySchema):
+    """Filters shared by the request and offer lists."""
+
+    q = fields.Str(validate=validate.Length(min=1, max=200))
+    sector = fields.Str(validate=validate.Length(max=64))
+    modality = fields.Str(validate=validate.Length(max=64))
+    language = fields.Str(validate=language_code)
+    country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    region = fields.Str(validate=validate.Length(max=32))
+    organisation_id = fields.Int(validate=validate.Range(min=1))
+    text_lang = fields.Str(validate=validate.OneOf(["en", "es", "pt", "fr"]))
+
+
+class RequestQuerySchema(RecordQuerySchema):
+    """Filters of the request list."""
+
+    status = fields.Str(validate=validate.OneOf([s.value for s in RequestState]))
+
+
+class OfferQuerySchema(RecordQuerySchema):
+    """Filters of the offer list."""
+
+    status = fields.Str(validate=validate.OneOf([s.value for s in OfferState]))
+    include_expired = fields.Bool(load_default=True)
+
+
+class ExpertInSchema(StrictSchema):
+    """A roster entry."""
+
+    name = fields.Str(required=True, validate=validate.Length(min=2, max=200))
+    email = fields.Email(allow_none=True, validate=validate.Length(max=254))
+    phone = fields.Str(allow_none=True, validate=validate.Length(max=40))
+    expertise = fields.Str(required=True, validate=LONG_TEXT)
+    languages = fields.List(fields.Str(validate=language_code), load_default=list, validate=TAGS)
+    availability = fields.Str(allow_none=True, validate=validate.Length(max=300))
+    active = fields.Bool(load_default=True)
+    organisation_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+
+
+class ExpertPatchSchema(ExpertInSchema):
+    """Partial edit of a roster entry."""
+
+    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+
+
+class ExpertOutSchema(Schema):
+    """A roster entry (personal data: shown only to those allowed)."""
+
+    id = fields.Int()
+    organisation_id = fields.Int()
+    name = fields.Str()
+    email = fields.Str(allow_none=True)
+    phone = fields.Str(allow_none=True)
+    expertise = fields.Str()
+    languages = fields.List(fields.Str())
+    availability = fields.Str(allow_none=True)
+    active = fields.Bool()
+    version = fields.Int()
+
+
+class ExpertQuerySchema(PageQuerySchema):
+    """Filters of the expert list."""
+
+    organisation_id = fields.Int(validate=validate.Range(min=1))
+    language = fields.Str(validate=language_code)
+    active = fields.Bool()

@@ -1,0 +1,147 @@
+"""Organisations and users (admin), and a user's own profile."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.extensions import db
+from kb.models import Country, Organisation, Role, User, utcnow
+from kb.services import access, unit_of_work
+from kb.services.audit import record_event
+
+MIN_PASSWORD = 10
+ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is None or actor.role != Role.ADMIN:
+        raise Forbidden("Only an administrator may do this.")
+
+
+def _check_country(code: str | None) -> None:
+    if code is not None and db.session.get(Country, code) is None:
+        raise ValidationFailed({"country_code": [f"Unknown country: {code}."]})
+
+
+def create_organisation(actor: User | None, data: dict[str, Any]) -> Organisation:
+    """Register an organisation (admin; None as actor for the command line)."""
+    if actor is not None:
+        _require_admin(actor)
+    with unit_of_work() as session:
+        data = {**data, "country_code": data["country_code"].upper()}
+        _check_country(data["country_code"])
+        org = Organisation(**{k: data[k] for k in ORG_FIELDS if k in data})
+        session.add(org)
+        session.flush()
+        record_event(actor, org, "create", details={"name": org.name}, notify=False)
+    return org
+
+
+def update_organisation(actor: User, org_id: int, data: dict[str, Any], version: int | None) -> Organisation:
+    """Edit an organisation (admin)."""
+    _require_admin(actor)
+    with unit_of_work():
+        org = get_organisation(org_id)
+        access.require_version(org, version)
+        if "country_code" in data:
+            data = {**data, "country_code": data["country_code"].upper()}
+            _check_country(data["country_code"])
+        for k in ORG_FIELDS:
+            if k in data:
+                setattr(org, k, data[k])
+        org.updated_at = utcnow()
+        record_event(actor, org, "update", details={"fields": sorted(data)}, notify=False)
+    return org
+
+
+def get_organisation(org_id: int) -> Organisation:
+    """An organisation by id, else 404."""
+    org = db.session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"Organisation {org_id} not found.")
+    return org
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise ValidationFailed({"password": [f"Use at least {MIN_PASSWORD} characters."]})
+
+
+def create_user(actor: User | None, data: dict[str, Any]) -> User:
+    """Create a user in an organisation with one role (admin; None as actor for the command line)."""
+    if actor is not None:
+        _require_admin(actor)
+    with unit_of_work() as session:
+        email = data["email"].strip().lower()
+        if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
+            raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
+        if db.session.get(Organisation, data["organisation_id"]) is None:
+            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {data['organisation_id']}."]})
+        _check_password(data["password"])
+        user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
+                    organisation_id=data["organisation_id"], language=data.get("language") or "en")
+        user.set_password(data["password"])
+        session.add(user)
+        session.flush()
+        record_event(actor, user, "create", details={"role": str(user.role)}, notify=False)
+    return user
+
+
+def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | None) -> User:
+    """Change a user's role, organisation, name, language, active flag or password (admin)."""
+    _require_admin(actor)
+    with unit_of_work():
+        user = get_user(actor, user_id)
+        access.require_version(user, version)
+        if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
+            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {data['organisation_id']}."]})
+        if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
+            raise Conflict("You cannot deactivate or demote yourself.")
+        for k in ("name", "role", "organisation_id", "language", "active"):
+            if k in data:
+                setattr(user, k, data[k])
+        if data.get("password"):
+            _check_password(data["password"])
+            user.set_password(data["password"])
+        user.updated_at = utcnow()
+        record_event(actor, user, "update", details={"fields": sorted(k for k in data if k != "password")},
+                     notify=False)
+    return user
+
+
+def get_user(actor: User, user_id: int) -> User:
+    """A user (admin, or oneself), else 404."""
+    if actor.role != Role.ADMIN and actor.id != user_id:
+        raise Forbidden("Only an administrator may see other users.")
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"User {user_id} not found.")
+    return user
+
+
+def list_users(actor: User):
+    """The select of all users (admin only)."""
+    _require_admin(actor)
+    return select(User).order_by(User.id)
+
+
+def change_own_password(actor: User, current: str, new: str) -> None:
+    """A user changes their own password after proving the current one."""
+    with unit_of_work():
+        user = db.session.get(User, actor.id)
+        if not user.check_password(current):
+            raise ValidationFailed({"current_password": ["Wrong password."]})
+        _check_password(new)
+        user.set_password(new)
+        user.updated_at = utcnow()
+        record_event(actor, user, "password", notify=False)
+
+
+def set_language(actor: User, language: str) -> None:
+    """Remember a user's interface language."""
+    with unit_of_work():
+        user = db.session.get(User, actor.id)
+        user.language = language
+        record_event(actor, user, "language", details={"language": language}, notify=False)

@@ -1,0 +1,295 @@
+"""Matches and exchanges: proposing, answering, approving, and running an exchange to its results."""
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from kb import workflow as wf
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.extensions import db
+from kb.models import (
+    Activity, Contribution, Exchange, ExchangeParty, ExchangeState, Match, MatchOrigin, MatchState,
+    Offer, OfferState, Organisation, PartyRole, Request, RequestState, Result, Role, User, utcnow,
+)
+from kb.services import access, unit_of_work
+from kb.services.audit import record_event
+from kb.services.records import system_transition
+
+OPEN_MATCH_STATES = (MatchState.PROPOSED, MatchState.ACCEPTED_BY_REQUESTER,
+                     MatchState.ACCEPTED_BY_PROVIDER, MatchState.ACCEPTED)
+
+
+def _check_matchable(request: Request, offer: Offer) -> None:
+    errors: dict[str, list[str]] = {}
+    if request.status != RequestState.PUBLISHED:
+        errors["request_id"] = [f"Only published requests can be matched (this one is {request.status})."]
+    if offer.status != OfferState.PUBLISHED:
+        errors["offer_id"] = [f"Only published offers can be matched (this one is {offer.status})."]
+    elif offer.is_expired():
+        errors["offer_id"] = ["The offer has expired; it must be renewed before it can be matched."]
+    if request.country_code == offer.country_code:
+        errors.setdefault("offer_id", []).append(
+            "The offer comes from the requesting country; matches are between different countries.")
+    if errors:
+        raise Conflict("These records cannot be matched.", errors)
+
+
+def propose_match(actor: User, request_id: int, offer_id: int, note: str | None = None,
+                  score: float | None = None, explanation: dict | None = None,
+                  origin: MatchOrigin | None = None) -> Match:
+    """Propose a pairing: the secretariat for any offer, a centre for its own offer (interest)."""
+    with unit_of_work() as session:
+        if actor.role not in (Role.SECRETARIAT, Role.CENTRE):
+            raise Forbidden("Only the secretariat or a competence centre may propose a match.")
+        request = db.session.scalar(access.visible_records(Request, actor).where(Request.id == request_id))
+        if request is None:
+            raise ValidationFailed({"request_id": [f"No visible request {request_id}."]})
+        offer = db.session.scalar(access.visible_records(Offer, actor).where(Offer.id == offer_id))
+        if offer is None:
+            raise ValidationFailed({"offer_id": [f"No visible offer {offer_id}."]})
+        if actor.role == Role.CENTRE and offer.organisation_id != actor.organisation_id:
+            raise Forbidden("A centre may only propose its own offers.")
+        _check_matchable(request, offer)
+        existing = db.session.scalar(select(Match.id).where(
+            Match.request_id == request.id, Match.offer_id == offer.id, Match.status.in_(OPEN_MATCH_STATES)))
+        if existing:
+            raise Conflict(f"Match {existing} for this request and offer is already open.",
+                           {"offer_id": [f"Already proposed (match {existing})."]})
+        match = Match(request_id=request.id, offer_id=offer.id, note=note, score=score,
+                      explanation=explanation, proposed_by_id=actor.id, status=MatchState.PROPOSED)
+        if actor.role == Role.CENTRE:
+            # A centre proposing its own offer has already said yes on the provider side.
+            match.origin = MatchOrigin.INTEREST
+            match.status = MatchState.ACCEPTED_BY_PROVIDER
+            match.provider_answer, match.provider_answered_at = "accepted", utcnow()
+        else:
+            match.origin = origin or (MatchOrigin.SUGGESTION if score is not None else MatchOrigin.MANUAL)
+        match.request, match.offer = request, offer
+        session.add(match)
+        session.flush()
+        record_event(actor, match, "propose", None, match.status, note,
+                     {"request_id": request.id, "offer_id": offer.id, "origin": str(match.origin)})
+    return match
+
+
+def get_match(actor: User | None, match_id: int) -> Match:
+    """One match the caller may see, else 404."""
+    return access.get_or_404(access.visible_matches(actor).where(Match.id == match_id), "Match", match_id)
+
+
+def transition_match(actor: User, match_id: int, action: str, reason: str | None = None,
+                     version: int | None = None) -> Match:
+    """accept / decline (each side), approve / reject (secretariat); approval creates the exchange."""
+    with unit_of_work():
+        match = get_match(actor, match_id)
+        t = wf.MATCH.check(match.status, action, access.match_capacities(actor, match), reason)
+        access.require_version(match, version)
+        now = utcnow()
+        if t.actor == wf.REQUESTER:
+            match.requester_answer = "accepted" if action == "accept" else "declined"
+            match.requester_reason, match.requester_answered_at = reason, now
+        elif t.actor == wf.PROVIDER:
+            match.provider_answer = "accepted" if action == "accept" else "declined"
+            match.provider_reason, match.provider_answered_at = reason, now
+        else:
+            match.decision_reason, match.decided_by_id, match.decided_at = reason, actor.id, now
+        from_state = match.status
+        match.status = t.target
+        match.updated_at = now
+        record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor})
+        if action == "approve":
+            _check_matchable(match.request, match.offer)
+            _create_exchange(actor, match)
+    return match
+
+
+def _create_exchange(actor: User, match: Match) -> Exchange:
+    now = utcnow()
+    exchange = Exchange(match_id=match.id, request_id=match.request_id, offer_id=match.offer_id,
+                        title=match.request.title, status=ExchangeState.PLANNED)
+    exchange.parties = [
+        ExchangeParty(organisation_id=match.request.organisation_id, role=PartyRole.REQUESTER, joined_at=now),
+        ExchangeParty(organisation_id=match.offer.organisation_id, role=PartyRole.PROVIDER, joined_at=now),
+        ExchangeParty(organisation_id=actor.organisation_id, role=PartyRole.FACILITATOR, joined_at=now),
+    ]
+    db.session.add(exchange)
+    db.session.flush()
+    record_event(actor, exchange, "create", None, exchange.status, details={"match_id": match.id})
+    system_transition(match.request, "match", actor)
+    return exchange
+
+
+def get_exchange(actor: User | None, exchange_id: int) -> Exchange:
+    """One exchange the caller may see, else 404."""
+    return access.get_or_404(access.visible_exchanges(actor).where(Exchange.id == exchange_id),
+                             "Exchange", exchange_id)
+
+
+def transition_exchange(actor: User, exchange_id: int, action: str, reason: str | None = None,
+                        version: int | None = None, extra: dict[str, Any] | None = None) -> Exchange:
+    """agree, start, complete, evaluate, close, cancel — with the data each step needs."""
+    extra = extra or {}
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        t = wf.EXCHANGE.check(exchange.status, action, access.exchange_capacities(actor, exchange), reason)
+        access.require_version(exchange, version)
+        details: dict[str, Any] = {}
+        if action == "agree":
+            if not extra.get("agreement_ref"):
+                raise ValidationFailed({"agreement_ref": ["The agreement reference is required to agree."]})
+            exchange.agreement_ref = extra["agreement_ref"]
+            exchange.agreement_date = extra.get("agreement_date") or date.today()
+            details = {"agreement_ref": exchange.agreement_ref, "agreement_date": str(exchange.agreement_date)}
+        elif action == "start":
+            exchange.start_date = extra.get("start_date") or date.today()
+        elif action == "complete":
+            if not (extra.get("completion_report") or "").strip():
+                raise ValidationFailed({"completion_report": ["A completion report is required to complete."]})
+            if not exchange.activities:
+                raise Conflict("Record at least one activity before completing the exchange.")
+            exchange.completion_report = extra["completion_report"]
+            exchange.end_date = extra.get("end_date") or date.today()
+        elif action == "evaluate":
+            if not exchange.results:
+                raise Conflict("Record the results and each party's feedback before evaluating.")
+        from_state = exchange.status
+        exchange.status = t.target
+        exchange.updated_at = utcnow()
+        record_event(actor, exchange, action, from_state, t.target, reason, details or None)
+        if action == "close" and exchange.request.status == RequestState.MATCHED:
+            system_transition(exchange.request, "close", actor)
+        if action == "cancel" and exchange.request.status == RequestState.MATCHED:
+            system_transition(exchange.request, "reopen", actor, reason)
+    return exchange
+
+
+def _party_for(actor: User, exchange: Exchange, party_id: int | None) -> ExchangeParty:
+    if party_id is not None:
+        party = next((p for p in exchange.parties if p.id == party_id), None)
+        if party is None:
+            raise ValidationFailed({"party_id": [f"No party {party_id} in this exchange."]})
+        if actor.role != Role.SECRETARIAT and party.organisation_id != actor.organisation_id:
+            raise Forbidden("You may only declare your own organisation's contributions.")
+        return party
+    own = [p for p in exchange.parties if p.organisation_id == actor.organisation_id]
+    if not own:
+        raise Forbidden("Your organisation is not a party to this exchange.")
+    return own[0]
+
+
+OPEN_EXCHANGE = (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS)
+
+
+def _contribution(party: ExchangeParty, data: dict[str, Any]) -> Contribution:
+    kind = data["kind"]
+    if kind == "money" and (data.get("amount") is None or not data.get("currency")):
+        raise ValidationFailed({"amount": ["A money contribution needs an amount and a currency."]})
+    if kind == "expert-days" and not data.get("expert_days"):
+        raise ValidationFailed({"expert_days": ["Give the number of expert-days."]})
+    contribution = Contribution(kind=kind, amount=data.get("amount"), currency=data.get("currency"),
+                                expert_days=data.get("expert_days"), description=data.get("description"),
+                                created_at=utcnow())
+    party.contributions.append(contribution)
+    return contribution
+
+
+def join_exchange(actor: User, exchange_id: int, contribution: dict[str, Any],
+                  organisation_id: int | None = None) -> ExchangeParty:
+    """A partner joins an open exchange as co-financing party with a declared contribution."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        if actor.role == Role.PARTNER:
+            if organisation_id not in (None, actor.organisation_id):
+                raise Forbidden("A partner joins for its own organisation.")
+            org_id = actor.organisation_id
+        elif actor.role == Role.SECRETARIAT:
+            if organisation_id is None or db.session.get(Organisation, organisation_id) is None:
+                raise ValidationFailed({"organisation_id": ["A known organisation is required."]})
+            org_id = organisation_id
+        else:
+            raise Forbidden("Only partners (or the secretariat on their behalf) join exchanges.")
+        if exchange.status not in OPEN_EXCHANGE:
+            raise Conflict(f"A {exchange.status} exchange cannot take new partners.")
+        if PartyRole.PARTNER in exchange.party_roles(org_id):
+            raise Conflict("This organisation is already a partner of the exchange.")
+        party = ExchangeParty(organisation_id=org_id, role=PartyRole.PARTNER, joined_at=utcnow())
+        exchange.parties.append(party)
+        _contribution(party, contribution)
+        exchange.updated_at = utcnow()
+        record_event(actor, exchange, "join", exchange.status, exchange.status,
+                     details={"organisation_id": org_id, "contribution": _jsonable(contribution)})
+    return party
+
+
+def add_contribution(actor: User, exchange_id: int, data: dict[str, Any]) -> Contribution:
+    """Declare what a party brings (its own party, or any party for the secretariat)."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        if exchange.status in (ExchangeState.CLOSED, ExchangeState.CANCELLED):
+            raise Conflict(f"A {exchange.status} exchange cannot take contributions.")
+        party = _party_for(actor, exchange, data.get("party_id"))
+        contribution = _contribution(party, data)
+        db.session.flush()
+        record_event(actor, exchange, "contribute", exchange.status, exchange.status,
+                     details={"party_id": party.id, "contribution": _jsonable(data)})
+    return contribution
+
+
+ACTIVITY_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED)
+RESULT_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED, ExchangeState.EVALUATED)
+ACTIVITY_FIELDS = ("kind", "title", "start_date", "end_date", "place", "virtual", "participants_female",
+                   "participants_male", "participants_other", "participant_kinds", "expert_days", "description")
+
+
+def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activity:
+    """Report an activity (secretariat or provider), while the exchange is in progress or completed."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        caps = access.exchange_capacities(actor, exchange)
+        if not caps & {wf.SECRETARIAT, wf.PROVIDER}:
+            raise Forbidden("Only the secretariat or the providing centre report activities.")
+        if exchange.status not in ACTIVITY_STATES:
+            raise Conflict(f"Activities are reported once the exchange has started (it is {exchange.status}).")
+        if data["end_date"] < data["start_date"]:
+            raise ValidationFailed({"end_date": ["Must not be before start_date."]})
+        if not data.get("virtual") and not (data.get("place") or "").strip():
+            raise ValidationFailed({"place": ["Give the place, or mark the activity as virtual."]})
+        activity = Activity(exchange_id=exchange.id, reported_by_id=actor.id, created_at=utcnow(),
+                            **{k: data[k] for k in ACTIVITY_FIELDS if k in data})
+        exchange.activities.append(activity)
+        db.session.flush()
+        record_event(actor, exchange, "activity", exchange.status, exchange.status,
+                     details={"activity_id": activity.id, "kind": str(activity.kind)})
+    return activity
+
+
+RESULT_FIELDS = ("people_trained", "women_trained", "policy_changes", "practice_changes", "feedback", "rating")
+
+
+def add_result(actor: User, exchange_id: int, data: dict[str, Any]) -> Result:
+    """Record results and a party's feedback (any party or the secretariat)."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        caps = access.exchange_capacities(actor, exchange)
+        if not caps:
+            raise Forbidden("Only parties to the exchange and the secretariat report results.")
+        if exchange.status not in RESULT_STATES:
+            raise Conflict(f"Results are reported once the exchange has started (it is {exchange.status}).")
+        if not any(data.get(k) not in (None, "") for k in RESULT_FIELDS):
+            raise ValidationFailed({"feedback": ["Report at least one result or some feedback."]})
+        if (data.get("women_trained") or 0) > (data.get("people_trained") or 0) and data.get("people_trained") is not None:
+            raise ValidationFailed({"women_trained": ["Cannot exceed people_trained."]})
+        party = _party_for(actor, exchange, data.get("party_id")) if actor.role != Role.SECRETARIAT or data.get("party_id") else None
+        result = Result(exchange_id=exchange.id, party=party, reported_by_id=actor.id, created_at=utcnow(),
+                        **{k: data[k] for k in RESULT_FIELDS if k in data})
+        exchange.results.append(result)
+        db.session.flush()
+        record_event(actor, exchange, "result", exchange.status, exchange.status,
+                     details={"result_id": result.id, "party_id": party.id if party else None})
+    return result
+
+
+def _jsonable(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: (str(v) if not isinstance(v, (int, float, str, bool, type(None))) else v) for k, v in data.items()}

@@ -1,0 +1,295 @@
+"""Requests, offers and experts: create, edit, move through their workflows, list."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, func, or_, select
+
+from kb import workflow as wf
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.extensions import db
+from kb.models import (
+    SDG, Country, Expert, IndexChange, Modality, Offer, OfferLanguage, OfferState, Organisation,
+    RegionalGroup, Request, RequestLanguage, RequestState, Role, Sector, User, utcnow,
+)
+from kb.services import access, unit_of_work
+from kb.services.audit import record_event
+
+OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
+MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
+EDITABLE_BY_OWNER = {
+    Request: {RequestState.DRAFT, RequestState.RETURNED},
+    Offer: {OfferState.DRAFT, OfferState.RETURNED},
+}
+EDITABLE_BY_SECRETARIAT = {
+    Request: {RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED, RequestState.PUBLISHED},
+    Offer: {OfferState.DRAFT, OfferState.SUBMITTED, OfferState.RETURNED, OfferState.PUBLISHED},
+}
+SIMPLE_FIELDS = {
+    Request: ("title", "description", "text_lang", "contact_name", "contact_email", "beneficiaries_count",
+              "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing"),
+    Offer: ("title", "description", "text_lang", "contact_name", "contact_email", "capacity", "terms",
+            "valid_until"),
+}
+
+
+def note_index_change(record: Request | Offer) -> None:
+    """Log that a record's searchable state changed (other processes refresh their index from it)."""
+    db.session.add(IndexChange(kind="request" if isinstance(record, Request) else "offer", record_id=record.id))
+
+
+def _lookup(model, codes: list, label: str, key) -> list:
+    codes = list(dict.fromkeys(codes))
+    if not codes:
+        return []
+    found = {getattr(o, key): o for o in db.session.scalars(select(model).where(getattr(model, key).in_(codes)))}
+    missing = [c for c in codes if c not in found]
+    if missing:
+        raise ValidationFailed({label: [f"Unknown {label[:-1] if label.endswith('s') else label}: {', '.join(map(str, missing))}."]})
+    return [found[c] for c in codes]
+
+
+def _apply(model, record, data: dict[str, Any], actor: User) -> None:
+    for name in SIMPLE_FIELDS[model]:
+        if name in data:
+            setattr(record, name, data[name])
+    if "sectors" in data:
+        record.sectors = _lookup(Sector, data["sectors"], "sectors", "code")
+    if "modalities" in data:
+        record.modalities = _lookup(Modality, data["modalities"], "modalities", "code")
+    if "sdgs" in data:
+        record.sdgs = _lookup(SDG, data["sdgs"], "sdgs", "number")
+    if "languages" in data:
+        lang_model = RequestLanguage if model is Request else OfferLanguage
+        wanted = list(dict.fromkeys(data["languages"]))
+        record.languages = [lang_model(code=c) for c in wanted]
+    if model is Offer and "expert_ids" in data:
+        experts = _lookup(Expert, data["expert_ids"], "expert_ids", "id")
+        foreign = [e.id for e in experts if e.organisation_id != record.organisation_id]
+        if foreign:
+            raise ValidationFailed({"expert_ids": [f"Experts {foreign} are not on this organisation's roster."]})
+        record.experts = experts
+    if model is Request:
+        start, end = record.wished_start, record.wished_end
+        if start and end and end < start:
+            raise ValidationFailed({"wished_end": ["Must not be before wished_start."]})
+
+
+def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
+    if actor.role == Role.SECRETARIAT:
+        org_id = data.get("organisation_id")
+        if org_id is None:
+            raise ValidationFailed({"organisation_id": ["Required when the secretariat creates a record."]})
+        org = db.session.get(Organisation, org_id)
+        if org is None:
+            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {org_id}."]})
+        return org
+    if actor.role != OWNER_ROLE[model]:
+        raise Forbidden(f"Your role may not create {model.__tablename__}.")
+    if data.get("organisation_id") not in (None, actor.organisation_id):
+        raise Forbidden("You may only create records for your own organisation.")
+    return actor.organisation
+
+
+def create_record(model: type[Request] | type[Offer], actor: User, data: dict[str, Any]) -> Request | Offer:
+    """Create a draft request (director) or offer (centre); the secretariat may create for any organisation."""
+    with unit_of_work() as session:
+        org = _owner_org(model, actor, data)
+        initial = RequestState.DRAFT if model is Request else OfferState.DRAFT
+        record = model(organisation_id=org.id, country_code=org.country_code, created_by_id=actor.id,
+                       status=initial)
+        record.organisation = org
+        _apply(model, record, data, actor)
+        session.add(record)
+        session.flush()
+        record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id})
+        note_index_change(record)
+    return record
+
+
+def update_record(model: type[Request] | type[Offer], actor: User, record_id: int, data: dict[str, Any],
+                  version: int | None) -> Request | Offer:
+    """Edit a record: its owner while draft or returned, the secretariat until it is published."""
+    with unit_of_work():
+        record = access.get_visible_record(model, record_id, actor)
+        caps = access.record_capacities(actor, record)
+        if not caps:
+            raise Forbidden(f"You may not edit this {model.__name__.lower()}.")
+        editable = set()
+        if wf.OWNER in caps:
+            editable |= EDITABLE_BY_OWNER[model]
+        if wf.SECRETARIAT in caps:
+            editable |= EDITABLE_BY_SECRETARIAT[model]
+        if record.status not in editable:
+            raise Conflict(f"A {record.status} {model.__name__.lower()} cannot be edited.")
+        access.require_version(record, version)
+        data = {k: v for k, v in data.items() if k != "organisation_id"}
+        _apply(model, record, data, actor)
+        changed = sorted(data)
+        record.updated_at = utcnow()
+        record_event(actor, record, "update", record.status, record.status, details={"fields": changed},
+                     notify=False)
+        note_index_change(record)
+    return record
+
+
+def transition_record(model: type[Request] | type[Offer], actor: User, record_id: int, action: str,
+                      reason: str | None = None, version: int | None = None,
+                      extra: dict[str, Any] | None = None) -> Request | Offer:
+    """Apply a workflow action (submit, publish, return, reject, withdraw, archive, renew, close)."""
+    extra = extra or {}
+    with unit_of_work():
+        record = access.get_visible_record(model, record_id, actor)
+        t = MACHINE[model].check(record.status, action, access.record_capacities(actor, record), reason)
+        access.require_version(record, version)
+        details: dict[str, Any] = {}
+        if model is Offer and action == "renew":
+            until = extra.get("valid_until")
+            if until is None or until <= date.today():
+                raise ValidationFailed({"valid_until": ["Renewing needs a valid_until date in the future."]})
+            details["valid_until"] = {"from": str(record.valid_until) if record.valid_until else None,
+                                      "to": str(until)}
+            record.valid_until = until
+        if action == "publish":
+            _check_publishable(record)
+            record.published_at = utcnow()
+        from_state = record.status
+        record.status = t.target
+        record.updated_at = utcnow()
+        record_event(actor, record, action, from_state, t.target, reason, details or None)
+        note_index_change(record)
+    return record
+
+
+def _check_publishable(record: Request | Offer) -> None:
+    errors: dict[str, list[str]] = {}
+    if not record.sectors:
+        errors["sectors"] = ["At least one sector is needed before publishing."]
+    if not record.languages:
+        errors["languages"] = ["At least one working language is needed before publishing."]
+    if isinstance(record, Offer) and record.is_expired():
+        errors["valid_until"] = ["The offer's validity has passed; set a later date first."]
+    if errors:
+        raise ValidationFailed(errors, "The record is not complete enough to publish.")
+
+
+def system_transition(record: Request, action: str, actor: User | None, reason: str | None = None) -> None:
+    """A consequential move made by the service itself (inside the caller's unit of work)."""
+    t = wf.REQUEST.check(record.status, action, {wf.SYSTEM}, reason)
+    from_state = record.status
+    record.status = t.target
+    record_event(actor, record, action, from_state, t.target, reason)
+    note_index_change(record)
+
+
+@dataclass
+class RecordFilters:
+    """Filters accepted by the request and offer lists."""
+
+    status: str | None = None
+    q: str | None = None
+    sector: str | None = None
+    modality: str | None = None
+    language: str | None = None
+    country: str | None = None
+    region: str | None = None
+    organisation_id: int | None = None
+    text_lang: str | None = None
+    include_expired: bool = True
+
+
+def filtered_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters) -> Select:
+    """The visibility-filtered select for a list with its filters applied."""
+    stmt = access.visible_records(model, actor)
+    if f.status:
+        stmt = stmt.where(model.status == f.status)
+    if f.organisation_id:
+        stmt = stmt.where(model.organisation_id == f.organisation_id)
+    if f.country:
+        stmt = stmt.where(model.country_code == f.country.upper())
+    if f.text_lang:
+        stmt = stmt.where(model.text_lang == f.text_lang)
+    if f.region:
+        stmt = stmt.where(model.country_code.in_(
+            select(Country.code).join(Country.groups).where(RegionalGroup.code == f.region.upper())))
+    if f.sector:
+        stmt = stmt.where(model.sectors.any(Sector.code == f.sector))
+    if f.modality:
+        stmt = stmt.where(model.modalities.any(Modality.code == f.modality))
+    if f.language:
+        lang_model = RequestLanguage if model is Request else OfferLanguage
+        stmt = stmt.where(model.languages.any(lang_model.code == f.language))
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(model.title).like(like), func.lower(model.description).like(like)))
+    if model is Offer and not f.include_expired:
+        stmt = stmt.where(or_(Offer.valid_until.is_(None), Offer.valid_until >= date.today()))
+    return stmt.order_by(model.id.desc())
+
+
+def paginate(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
+    """One page of a select and the total count."""
+    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
+    return list(items), int(total or 0)
+
+
+# --- experts ---------------------------------------------------------------------------------
+
+EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active")
+
+
+def _expert_for_edit(actor: User, expert_id: int) -> Expert:
+    expert = db.session.scalar(access.visible_experts(actor).where(Expert.id == expert_id))
+    if expert is None:
+        raise NotFound(f"Expert {expert_id} not found.")
+    if not (actor.role == Role.SECRETARIAT or
+            (actor.role == Role.CENTRE and actor.organisation_id == expert.organisation_id)):
+        raise Forbidden("Only the centre's own staff or the secretariat may edit its roster.")
+    return expert
+
+
+def create_expert(actor: User, data: dict[str, Any]) -> Expert:
+    """Add a person to a centre's roster (the centre's staff, or the secretariat for any centre)."""
+    with unit_of_work() as session:
+        if actor.role == Role.SECRETARIAT:
+            org_id = data.get("organisation_id")
+            if org_id is None or db.session.get(Organisation, org_id) is None:
+                raise ValidationFailed({"organisation_id": ["A known organisation is required."]})
+        elif actor.role == Role.CENTRE:
+            if data.get("organisation_id") not in (None, actor.organisation_id):
+                raise Forbidden("You may only add experts to your own organisation's roster.")
+            org_id = actor.organisation_id
+        else:
+            raise Forbidden("Your role may not keep an expert roster.")
+        expert = Expert(organisation_id=org_id, languages=[])
+        for name in EXPERT_FIELDS:
+            if name in data:
+                setattr(expert, name, data[name])
+        session.add(expert)
+        session.flush()
+        record_event(actor, expert, "create", notify=False)
+    return expert
+
+
+def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: int | None) -> Expert:
+    """Edit a roster entry."""
+    with unit_of_work():
+        expert = _expert_for_edit(actor, expert_id)
+        access.require_version(expert, version)
+        for name in EXPERT_FIELDS:
+            if name in data:
+                setattr(expert, name, data[name])
+        expert.updated_at = utcnow()
+        record_event(actor, expert, "update", details={"fields": sorted(data)}, notify=False)
+    return expert
+
+
+def get_expert(actor: User | None, expert_id: int) -> Expert:
+    """One expert the caller may see, else 404."""
+    expert = db.session.scalar(access.visible_experts(actor).where(Expert.id == expert_id))
+    if expert is None:
+        raise NotFound(f"Expert {expert_id} not found.")
+    return expert

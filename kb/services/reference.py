@@ -1,0 +1,85 @@
+"""Reference data: countries from pycountry (names in en/es/pt/fr), groups, sectors, modalities, SDGs."""
+from __future__ import annotations
+
+import gettext
+
+import pycountry
+from sqlalchemy import select
+
+from kb import reference_data as ref
+from kb.extensions import db
+from kb.models import SDG, Country, Modality, RegionalGroup, Sector
+from kb.services import unit_of_work
+
+LANGS = ("en", "es", "pt", "fr")
+
+
+def _translators() -> dict[str, gettext.NullTranslations]:
+    out: dict[str, gettext.NullTranslations] = {}
+    for lang in LANGS[1:]:
+        out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+    return out
+
+
+def country_labels() -> dict[str, dict[str, str]]:
+    """alpha-2 -> {lang: name} for every ISO 3166-1 country, using its common name where it has one."""
+    tr = _translators()
+    labels: dict[str, dict[str, str]] = {}
+    for c in pycountry.countries:
+        common = getattr(c, "common_name", None)
+        names = {"en": common or c.name}
+        for lang, t in tr.items():
+            translated = t.gettext(common) if common else c.name
+            if not common or translated == common:
+                translated = t.gettext(c.name)
+            names[lang] = translated
+        labels[c.alpha_2] = names
+    return labels
+
+
+def _upsert(model, key: str, value, labels: dict[str, str], **extra):
+    obj = db.session.get(model, value) or model(**{key: value})
+    for lang in LANGS:
+        setattr(obj, f"label_{lang}", labels.get(lang) or labels["en"])
+    for k, v in extra.items():
+        setattr(obj, k, v)
+    db.session.add(obj)
+    return obj
+
+
+def seed_reference_data() -> dict[str, int]:
+    """Insert or refresh all reference vocabularies (idempotent); returns counts."""
+    with unit_of_work():
+        alpha3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
+        countries = {}
+        for code, names in country_labels().items():
+            countries[code] = _upsert(Country, "code", code, names, alpha3=alpha3[code])
+        db.session.flush()
+        for group in ref.REGIONAL_GROUPS:
+            g = _upsert(RegionalGroup, "code", group["code"], group["labels"])
+            g.countries = [countries[c] for c in group["members"] if c in countries]
+        for i, s in enumerate(ref.SECTORS):
+            _upsert(Sector, "code", s["code"], s["labels"], position=i)
+        for i, m in enumerate(ref.MODALITIES):
+            _upsert(Modality, "code", m["code"], m["labels"], position=i)
+        for s in ref.SDGS:
+            _upsert(SDG, "number", s["number"], s["labels"])
+    return {
+        "countries": len(countries), "regional_groups": len(ref.REGIONAL_GROUPS),
+        "sectors": len(ref.SECTORS), "modalities": len(ref.MODALITIES), "sdgs": len(ref.SDGS),
+    }
+
+
+def list_countries(region: str | None = None) -> list[Country]:
+    """All countries, optionally those of one regional group."""
+    stmt = select(Country).order_by(Country.code)
+    if region:
+        stmt = stmt.join(Country.groups).where(RegionalGroup.code == region.upper())
+    return list(db.session.scalars(stmt).unique())
+
+
+def list_vocabulary(model) -> list:
+    """Every entry of a vocabulary (sectors, modalities, SDGs, regional groups) in display order."""
+    order = {Sector: Sector.position, Modality: Modality.position, SDG: SDG.number,
+             RegionalGroup: RegionalGroup.code}[model]
+    return list(db.session.scalars(select(model).order_by(order)))
