@@ -14,7 +14,9 @@ orgs_cli = AppGroup("orgs", help="Manage organisations.")
 outbox_cli = AppGroup("outbox", help="Notification outbox.")
 kb_cli.add_command(users_cli)
 kb_cli.add_command(orgs_cli)
+index_cli = AppGroup("index", help="The matching index (FAISS cache of the stored vectors).")
 kb_cli.add_command(outbox_cli)
+kb_cli.add_command(index_cli)
 
 
 def _fail(exc: DomainError) -> None:
@@ -94,6 +96,82 @@ def outbox_send(limit: int) -> None:
 
     counts = send_pending(limit)
     click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@index_cli.command("rebuild")
+def index_rebuild() -> None:
+    """Embed records whose vector is missing or from another model, reload the index, write a snapshot."""
+    from tqdm import tqdm
+
+    from kb.services.matching import rebuild
+
+    bars: dict[str, tqdm] = {}
+
+    def progress(kind: str, done: int, total: int) -> None:
+        bar = bars.get(kind) or bars.setdefault(kind, tqdm(total=total, desc=f"{kind}s", unit="rec"))
+        bar.update(done - bar.n)
+
+    counts = rebuild(progress)
+    for bar in bars.values():
+        bar.close()
+    click.echo("Re-embedded: " + ", ".join(f"{v} {k}s" for k, v in counts.items()))
+    index_status_print()
+
+
+def index_status_print() -> None:
+    from kb.services.matching import status
+
+    s = status()
+    click.echo(f"model: {s['model']} ({s['dim']} dimensions)")
+    click.echo(f"revision: {s['revision']} (database: {s['database_revision']})")
+    for kind in ("offer", "request"):
+        k = s[kind]
+        click.echo(f"{kind}s: {k['indexed']} indexed of {k['published']} published; "
+                   f"{k['stale_vectors']} with missing or other-model vectors")
+    click.echo("up to date" if s["up_to_date"] else "STALE: run `flask kb index rebuild`")
+
+
+@index_cli.command("status")
+def index_status() -> None:
+    """Model, counts, revision and staleness of the index."""
+    index_status_print()
+
+
+@kb_cli.command("import")
+@click.argument("kind", type=click.Choice(["offers", "requests"]))
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+def import_cmd(kind: str, path: str) -> None:
+    """Import published offers or requests from a JSON Lines file (benchmark format)."""
+    from tqdm import tqdm
+
+    from kb.services.ingest import import_records, read_jsonl
+
+    try:
+        rows = read_jsonl(path)
+        with tqdm(total=len(rows), desc=kind, unit="rec") as bar:
+            mapping = import_records(kind.rstrip("s"), rows, progress=bar.update)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"Imported {len(mapping) or len(rows)} {kind}.")
+
+
+@kb_cli.command("eval")
+@click.option("--offers", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--requests", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
+def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None) -> None:
+    """Rank the benchmark's offers for each request; the last line is one JSON object."""
+    import json
+
+    from kb.matching.evaluation import run_eval
+
+    try:
+        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(json.dumps(summary))
 
 
 def register_cli(app: Flask) -> None:

@@ -34,7 +34,8 @@ def _reset_schema(url: str) -> None:
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     app = create_app({"KB_DATABASE_URL": url, "TESTING": True, "KB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-                      "KB_SECRET_KEY": "test-secret", "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
+                      "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
+                      "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
         _reset_schema(url)
         upgrade()
@@ -53,6 +54,9 @@ def clean_db(request):
     if "app" not in request.fixturenames:
         return
     app = request.getfixturevalue("app")
+    from kb.matching.sync import forget_managers
+
+    forget_managers()
     with app.app_context():
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):

@@ -16,6 +16,7 @@ from kb.models import (
 )
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
+from kb.services.matching import embed_records
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
@@ -102,6 +103,7 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
                        status=initial)
         record.organisation = org
         _apply(model, record, data, actor)
+        embed_records([record])
         session.add(record)
         session.flush()
         record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id})
@@ -127,6 +129,7 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
         _apply(model, record, data, actor)
+        embed_records([record])
         changed = sorted(data)
         record.updated_at = utcnow()
         record_event(actor, record, "update", record.status, record.status, details={"fields": changed},

