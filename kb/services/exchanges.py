@@ -227,6 +227,8 @@ def add_contribution(actor: User, exchange_id: int, data: dict[str, Any]) -> Con
     """Declare what a party brings (its own party, or any party for the secretariat)."""
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
+        if not access.exchange_capacities(actor, exchange):
+            raise Forbidden("Only parties to the exchange and the secretariat declare contributions.")
         if exchange.status in (ExchangeState.CLOSED, ExchangeState.CANCELLED):
             raise Conflict(f"A {exchange.status} exchange cannot take contributions.")
         party = _party_for(actor, exchange, data.get("party_id"))
