@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 from kb.config import ROOT, load_config
 
@@ -13,6 +14,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "kb" / "static"))
     app.config.update(load_config(config))
+    app.url_map.converters["int"] = IdConverter
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         (ROOT / "instance").mkdir(exist_ok=True)
 
@@ -36,6 +38,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_cli(app)
     return app
+
+
+class IdConverter(IntegerConverter):
+    """Path ids are database integers: a larger number matches no route (404) instead of overflowing."""
+
+    def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 _PRAGMAS_INSTALLED = False

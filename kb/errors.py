@@ -49,6 +49,12 @@ class InvalidTransition(Conflict):
     """The action is not possible in the record's current state."""
 
 
+class UnsupportedMediaType(DomainError):
+    """The body is not JSON."""
+
+    status = 415
+
+
 class ValidationFailed(DomainError):
     """Input is well-formed but invalid; errors maps field names to messages."""
 

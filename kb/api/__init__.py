@@ -5,9 +5,23 @@ from flask import Flask
 from flask_smorest import Api
 
 
+def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
+    """A body sent to the API must be JSON: a form or text body is refused (415), never read as empty."""
+    from kb.errors import UnsupportedMediaType
+
+    if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
+        raise UnsupportedMediaType("Send the body as JSON, with 'Content-Type: application/json'.")
+
+
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
-    from kb.api import auth, exchanges, organisations, records, reference
+    from flask_smorest.arguments import ArgumentsMixin
+
+    from kb.api import auth, exchanges, matching, organisations, records, reference
+
+    # Unknown query parameters (a misspelt filter) are refused with 422, like unknown body fields.
+    parser = ArgumentsMixin.ARGUMENTS_PARSER
+    parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
 
     @app.before_request
     def _authenticate():  # type: ignore[no-untyped-def]
@@ -18,8 +32,9 @@ def register_api(app: Flask, api: Api) -> None:
 
         if request.path.startswith("/api/"):
             current_user()
+            _require_json_body(request)
 
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, organisations, records, exchanges, reference):
+    for module in (auth, organisations, records, exchanges, matching, reference):
         for blp in module.BLUEPRINTS:
             api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")

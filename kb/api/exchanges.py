@@ -36,7 +36,8 @@ class Matches(MethodView):
     @matches_blp.response(201, MatchOutSchema)
     def post(self, data):
         """Propose a match: the secretariat, or a centre for its own offer (expressing interest)."""
-        return svc.propose_match(require_user(), data["request_id"], data["offer_id"], data["note"])
+        return svc.propose_match(require_user(), data["request_id"], data["offer_id"], data["note"],
+                                 data["from_suggestion"])
 
 
 @matches_blp.route("/<int:match_id>")

@@ -122,7 +122,16 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
             pool.update({d: float(v @ q.vector) for d, v in zip(extra, vectors)})
     if not pool:
         return []
+    return score_candidates(cat, q, pool, k, terms, rare)
 
+
+def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
+                     terms: dict[int, float] | None = None, rare: dict[int, float] | None = None) -> list[Scored]:
+    """Fuse the signals for candidates whose cosine is known; the k best with their explanations."""
+    kw = cat.keywords
+    if terms is None:
+        terms = kw.query_terms(q.text)
+        rare = {t: idf for t, idf in terms.items() if kw.df[t] <= max(1, RARE_DF * len(kw))}
     cand = list(pool)
     mean, std = cat.similarity_stats(q.vector)
     kw_raw = kw.scores(rare, cand) if rare else np.zeros(len(cand), dtype=np.float32)

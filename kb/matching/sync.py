@@ -18,7 +18,7 @@ from typing import Callable, Iterable
 import faiss
 import numpy as np
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import Session, selectinload, undefer
 
 from kb.extensions import db
 from kb.matching.embedder import Embedder
@@ -30,8 +30,8 @@ KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestSta
 SNAPSHOT_VERSION = 1
 
 
-def _country_groups() -> dict[str, frozenset[str]]:
-    rows = db.session.scalars(select(Country).options(selectinload(Country.groups))).all()
+def _country_groups(session: Session) -> dict[str, frozenset[str]]:
+    rows = session.scalars(select(Country).options(selectinload(Country.groups))).all()
     return {c.code: frozenset(g.code for g in c.groups) for c in rows}
 
 
@@ -67,50 +67,56 @@ class IndexManager:
 
     # --- keeping in step -------------------------------------------------------------------
     def ensure_fresh(self) -> int:
-        """Apply every committed change this process has not seen yet; returns the revision."""
-        latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+        """Apply every committed change this process has not seen yet; returns the revision.
+
+        Reads through a session of its own, so only committed data ever reaches the catalogues,
+        even when called in the middle of a caller's unit of work.
+        """
+        with Session(db.engine) as session:
+            return self._ensure_fresh(session)
+
+    def _ensure_fresh(self, session: Session) -> int:
+        latest = session.scalar(select(func.max(IndexChange.id))) or 0
         if self.loaded and latest <= self.revision:
             return self.revision
         with self._write:
             if latest < self.revision:  # the database was reset: start again
                 self.loaded = False
             if not self.loaded:
-                if not self._load_snapshot():
-                    self._full_load(latest)
+                if not self._load_snapshot(session):
+                    self._full_load(session, latest)
                 self.loaded = True
             if latest > self.revision:
-                changes = db.session.execute(
+                changes = session.execute(
                     select(IndexChange.kind, IndexChange.record_id).where(IndexChange.id > self.revision,
                                                                           IndexChange.id <= latest)).all()
                 by_kind: dict[str, set[int]] = {}
                 for kind, rid in changes:
                     by_kind.setdefault(kind, set()).add(rid)
                 for kind, ids in by_kind.items():
-                    self._reload(kind, ids)
+                    self._reload(session, kind, ids)
                 self.revision = latest
         return self.revision
 
-    def _full_load(self, latest: int, progress: Callable[[int, int], None] | None = None) -> None:
+    def _full_load(self, session: Session, latest: int) -> None:
         self.catalogues = {kind: Catalogue(kind, self.embedder.dim) for kind in KINDS}
         self.stale = {kind: 0 for kind in KINDS}
         for kind in KINDS:
-            self._reload(kind, None, progress)
+            self._reload(session, kind, None)
         self.revision = latest
 
-    def _reload(self, kind: str, ids: set[int] | None, progress: Callable[[int, int], None] | None = None) -> None:
+    def _reload(self, session: Session, kind: str, ids: set[int] | None) -> None:
         model, published = KINDS[kind]
         cat = self.catalogues[kind]
-        groups = _country_groups()
+        groups = _country_groups(session)
         seen: set[int] = set()
         batch_entries: list[Entry] = []
         batch_vectors: list[np.ndarray] = []
         batch_texts: list[str] = []
         drop: list[int] = []
         stale = 0
-        done = 0
-        for record in db.session.scalars(_load(model, ids)).yield_per(2000):
+        for record in session.scalars(_load(model, ids)).yield_per(2000):
             seen.add(record.id)
-            done += 1
             searchable = record.status == published
             if searchable and (record.embedding is None or record.embedding_model != self.embedder.name):
                 stale += 1
@@ -124,8 +130,6 @@ class IndexManager:
             if len(batch_entries) >= 2000:
                 cat.upsert_many(batch_entries, np.vstack(batch_vectors), batch_texts)
                 batch_entries, batch_vectors, batch_texts = [], [], []
-                if progress:
-                    progress(kind, done)
         cat.upsert_many(batch_entries, np.vstack(batch_vectors) if batch_vectors else np.zeros((0, cat.dim)),
                         batch_texts)
         if ids is not None:
@@ -171,7 +175,7 @@ class IndexManager:
         os.replace(tmp_manifest, manifest_path)
         return manifest_path
 
-    def _load_snapshot(self) -> bool:
+    def _load_snapshot(self, session: Session) -> bool:
         paths = self._paths()
         if paths is None or not paths[0].exists() or not paths[1].exists():
             return False
@@ -180,7 +184,7 @@ class IndexManager:
             if (manifest.get("version") != SNAPSHOT_VERSION or manifest.get("model") != self.embedder.name
                     or manifest.get("database") != database_identity()):
                 return False
-            latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
+            latest = session.scalar(select(func.max(IndexChange.id))) or 0
             if manifest["revision"] > latest:
                 return False  # the database was reset since
             data = np.load(paths[1])
@@ -197,7 +201,7 @@ class IndexManager:
             for kind in KINDS:
                 model, _ = KINDS[kind]
                 cat = self.catalogues[kind]
-                for rid, title, desc in db.session.execute(select(model.id, model.title, model.description)):
+                for rid, title, desc in session.execute(select(model.id, model.title, model.description)):
                     if rid in cat.entries:
                         cat.keywords.upsert(rid, record_text(title, desc))
                 cat.keywords.compact()

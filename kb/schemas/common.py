@@ -3,11 +3,12 @@ from __future__ import annotations
 
 import pycountry
 from flask import g, has_request_context
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 TITLE = validate.Length(min=3, max=300)
 LONG_TEXT = validate.Length(min=1, max=10000)
 REASON = validate.Length(max=2000)
+ID = validate.Range(min=1, max=2**31 - 1)  # ids and versions are database integers
 LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 UI_LANGS = ("en", "es", "pt", "fr")
 
@@ -28,6 +29,25 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = "raise"
+
+    @pre_load
+    def _refuse_nul_characters(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        """No text may hold a NUL character (PostgreSQL cannot store one): 422 on that field."""
+        if hasattr(data, "keys"):
+            bad = [key for key in data.keys() if _has_nul(data.get(key))]
+            if bad:
+                raise ValidationError({key: ["Text may not contain NUL characters."] for key in bad})
+        return data
+
+
+def _has_nul(value) -> bool:  # type: ignore[no-untyped-def]
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 class PageQuerySchema(StrictSchema):
@@ -53,7 +73,7 @@ class TransitionSchema(StrictSchema):
 
     action = fields.Str(required=True, validate=validate.Length(min=1, max=32))
     reason = fields.Str(load_default=None, allow_none=True, validate=REASON)
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
     valid_until = fields.Date(load_default=None, allow_none=True)
     agreement_ref = fields.Str(load_default=None, allow_none=True, validate=validate.Length(max=200))
     agreement_date = fields.Date(load_default=None, allow_none=True)

@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchState
 from kb import workflow as wf
-from kb.schemas.common import REASON, PageQuerySchema, StrictSchema, viewer
+from kb.schemas.common import ID, REASON, PageQuerySchema, StrictSchema, viewer
 from kb.services import access
 from kb.schemas.records import OrgRefSchema
 
@@ -13,9 +13,10 @@ from kb.schemas.records import OrgRefSchema
 class MatchInSchema(StrictSchema):
     """Propose a match (optionally carrying the suggestion's score and explanation)."""
 
-    request_id = fields.Int(required=True, validate=validate.Range(min=1))
-    offer_id = fields.Int(required=True, validate=validate.Range(min=1))
+    request_id = fields.Int(required=True, validate=ID)
+    offer_id = fields.Int(required=True, validate=ID)
     note = fields.Str(load_default=None, allow_none=True, validate=REASON)
+    from_suggestion = fields.Bool(load_default=False)
 
 
 class RecordRefSchema(Schema):
@@ -62,8 +63,8 @@ class MatchQuerySchema(PageQuerySchema):
     """Filters of the match list."""
 
     status = fields.Str(validate=validate.OneOf([s.value for s in MatchState]))
-    request_id = fields.Int(validate=validate.Range(min=1))
-    offer_id = fields.Int(validate=validate.Range(min=1))
+    request_id = fields.Int(validate=ID)
+    offer_id = fields.Int(validate=ID)
 
 
 class ContributionInSchema(StrictSchema):
@@ -75,7 +76,7 @@ class ContributionInSchema(StrictSchema):
     currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
     expert_days = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
     description = fields.Str(allow_none=True, validate=validate.Length(max=2000))
-    party_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    party_id = fields.Int(allow_none=True, validate=ID)
 
 
 class ContributionOutSchema(Schema):
@@ -100,7 +101,7 @@ class PartnerContributionSchema(ContributionInSchema):
 class JoinInSchema(StrictSchema):
     """A partner joining an exchange with its contribution."""
 
-    organisation_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    organisation_id = fields.Int(allow_none=True, validate=ID)
     contribution = fields.Nested(PartnerContributionSchema, required=True)
 
 
@@ -160,7 +161,7 @@ class ResultInSchema(StrictSchema):
     practice_changes = fields.Str(allow_none=True, validate=validate.Length(max=10000))
     feedback = fields.Str(allow_none=True, validate=validate.Length(max=10000))
     rating = fields.Int(allow_none=True, validate=validate.Range(min=1, max=5))
-    party_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    party_id = fields.Int(allow_none=True, validate=ID)
 
 
 class ResultOutSchema(Schema):
@@ -207,7 +208,7 @@ class ExchangeQuerySchema(PageQuerySchema):
     """Filters of the exchange list."""
 
     status = fields.Str(validate=validate.OneOf([s.value for s in ExchangeState]))
-    organisation_id = fields.Int(validate=validate.Range(min=1))
+    organisation_id = fields.Int(validate=ID)
 
 
 class EventOutSchema(Schema):
@@ -231,7 +232,7 @@ class EventQuerySchema(PageQuerySchema):
 
     record_type = fields.Str(validate=validate.OneOf(
         ["request", "offer", "match", "exchange", "expert", "organisation", "user"]))
-    record_id = fields.Int(validate=validate.Range(min=1))
+    record_id = fields.Int(validate=ID)
     action = fields.Str(validate=validate.Length(max=32))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from kb.models import OrgKind, Role
-from kb.schemas.common import UI_LANGS, PageQuerySchema, StrictSchema, viewer
+from kb.schemas.common import ID, UI_LANGS, PageQuerySchema, StrictSchema, viewer
 
 
 class TokenRequestSchema(StrictSchema):
@@ -38,7 +38,7 @@ class OrganisationInSchema(StrictSchema):
 class OrganisationPatchSchema(OrganisationInSchema):
     """Partial edit of an organisation."""
 
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class OrganisationOutSchema(Schema):
@@ -70,7 +70,7 @@ class UserInSchema(StrictSchema):
     name = fields.Str(load_default="", validate=validate.Length(max=200))
     password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     role = fields.Enum(Role, by_value=True, required=True)
-    organisation_id = fields.Int(required=True, validate=validate.Range(min=1))
+    organisation_id = fields.Int(required=True, validate=ID)
     language = fields.Str(load_default="en", validate=validate.OneOf(UI_LANGS))
 
 
@@ -80,10 +80,10 @@ class UserPatchSchema(StrictSchema):
     name = fields.Str(validate=validate.Length(max=200))
     password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
     role = fields.Enum(Role, by_value=True)
-    organisation_id = fields.Int(validate=validate.Range(min=1))
+    organisation_id = fields.Int(validate=ID)
     language = fields.Str(validate=validate.OneOf(UI_LANGS))
     active = fields.Bool()
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class UserOutSchema(Schema):
@@ -104,4 +104,4 @@ class UserQuerySchema(PageQuerySchema):
     """Filters of the user list."""
 
     role = fields.Str(validate=validate.OneOf([r.value for r in Role]))
-    organisation_id = fields.Int(validate=validate.Range(min=1))
+    organisation_id = fields.Int(validate=ID)

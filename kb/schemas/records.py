@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from kb.models import OfferState, RequestState, Terms
 from kb import workflow as wf
-from kb.schemas.common import LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, language_code, viewer
+from kb.schemas.common import ID, LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, language_code, viewer
 from kb.services import access
 
 TAGS = validate.Length(max=25)
@@ -23,7 +23,7 @@ class RecordInSchema(StrictSchema):
     languages = fields.List(fields.Str(validate=language_code), load_default=list, validate=TAGS)
     contact_name = fields.Str(allow_none=True, validate=validate.Length(max=200))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
-    organisation_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    organisation_id = fields.Int(allow_none=True, validate=ID)
 
 
 class RequestInSchema(RecordInSchema):
@@ -43,19 +43,19 @@ class OfferInSchema(RecordInSchema):
     capacity = fields.Str(allow_none=True, validate=validate.Length(max=300))
     terms = fields.Enum(Terms, by_value=True, load_default=Terms.IN_KIND)
     valid_until = fields.Date(allow_none=True)
-    expert_ids = fields.List(fields.Int(validate=validate.Range(min=1)), validate=validate.Length(max=200))
+    expert_ids = fields.List(fields.Int(validate=ID), validate=validate.Length(max=200))
 
 
 class RequestPatchSchema(RequestInSchema):
     """Partial edit of a request; version guards against lost updates."""
 
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class OfferPatchSchema(OfferInSchema):
     """Partial edit of an offer."""
 
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class OrgRefSchema(Schema):
@@ -137,7 +137,7 @@ class RecordQuerySchema(PageQuerySchema):
     language = fields.Str(validate=language_code)
     country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
     region = fields.Str(validate=validate.Length(max=32))
-    organisation_id = fields.Int(validate=validate.Range(min=1))
+    organisation_id = fields.Int(validate=ID)
     text_lang = fields.Str(validate=validate.OneOf(["en", "es", "pt", "fr"]))
 
 
@@ -164,13 +164,13 @@ class ExpertInSchema(StrictSchema):
     languages = fields.List(fields.Str(validate=language_code), load_default=list, validate=TAGS)
     availability = fields.Str(allow_none=True, validate=validate.Length(max=300))
     active = fields.Bool(load_default=True)
-    organisation_id = fields.Int(allow_none=True, validate=validate.Range(min=1))
+    organisation_id = fields.Int(allow_none=True, validate=ID)
 
 
 class ExpertPatchSchema(ExpertInSchema):
     """Partial edit of a roster entry."""
 
-    version = fields.Int(load_default=None, allow_none=True, validate=validate.Range(min=1))
+    version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class ExpertOutSchema(Schema):
@@ -191,6 +191,6 @@ class ExpertOutSchema(Schema):
 class ExpertQuerySchema(PageQuerySchema):
     """Filters of the expert list."""
 
-    organisation_id = fields.Int(validate=validate.Range(min=1))
+    organisation_id = fields.Int(validate=ID)
     language = fields.Str(validate=language_code)
     active = fields.Bool()

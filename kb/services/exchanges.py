@@ -15,6 +15,7 @@ from kb.models import (
 )
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
+from kb.services.matching import explain_pair
 from kb.services.records import system_transition
 
 OPEN_MATCH_STATES = (MatchState.PROPOSED, MatchState.ACCEPTED_BY_REQUESTER,
@@ -37,9 +38,11 @@ def _check_matchable(request: Request, offer: Offer) -> None:
 
 
 def propose_match(actor: User, request_id: int, offer_id: int, note: str | None = None,
-                  score: float | None = None, explanation: dict | None = None,
-                  origin: MatchOrigin | None = None) -> Match:
-    """Propose a pairing: the secretariat for any offer, a centre for its own offer (interest)."""
+                  from_suggestion: bool = False) -> Match:
+    """Propose a pairing: the secretariat for any offer, a centre for its own offer (interest).
+
+    The match keeps the score and explanation the pair had when it was proposed.
+    """
     with unit_of_work() as session:
         if actor.role not in (Role.SECRETARIAT, Role.CENTRE):
             raise Forbidden("Only the secretariat or a competence centre may propose a match.")
@@ -57,6 +60,7 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
         if existing:
             raise Conflict(f"Match {existing} for this request and offer is already open.",
                            {"offer_id": [f"Already proposed (match {existing})."]})
+        score, explanation = explain_pair(request, offer)
         match = Match(request_id=request.id, offer_id=offer.id, note=note, score=score,
                       explanation=explanation, proposed_by_id=actor.id, status=MatchState.PROPOSED)
         if actor.role == Role.CENTRE:
@@ -65,7 +69,7 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
             match.status = MatchState.ACCEPTED_BY_PROVIDER
             match.provider_answer, match.provider_answered_at = "accepted", utcnow()
         else:
-            match.origin = origin or (MatchOrigin.SUGGESTION if score is not None else MatchOrigin.MANUAL)
+            match.origin = MatchOrigin.SUGGESTION if from_suggestion else MatchOrigin.MANUAL
         match.request, match.offer = request, offer
         session.add(match)
         session.flush()

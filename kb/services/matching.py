@@ -119,6 +119,21 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[
     return out
 
 
+def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]] | tuple[None, None]:
+    """The score and explanation of one request-offer pair, as a suggestion would show it."""
+    m = manager()
+    cat = m.catalogues["offer"]
+    if offer.id not in cat.entries:
+        return None, None
+    q = _query_for(request)
+    cosine = float(cat.vectors_for([offer.id])[0] @ q.vector)
+    scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
+    if not scored:
+        return None, None
+    result = _explain("offer", scored[0], offer)
+    return result["score"], {**result["explanation"], "revision": m.revision, "model": embedder().name}
+
+
 def _words_for(stems: list[str], text: str) -> list[str]:
     seen: dict[str, str] = {}
     for word in re.findall(r"\w+", text):

@@ -1,0 +1,58 @@
+"""The FAISS cache follows the database across processes; rolled-back records are never found."""
+from __future__ import annotations
+
+import pytest
+
+from kb import create_app
+from kb.extensions import db
+
+
+@pytest.fixture
+def second_app(app):
+    """Another app instance on the same database (as a second gunicorn worker would be)."""
+    return create_app({k: app.config[k] for k in app.config if k.startswith("KB_")} | {"TESTING": True})
+
+
+def _search(app, text):
+    from kb.services.matching import SuggestionArgs, search
+
+    with app.app_context():
+        return [r["title"] for r in search(None, text, "offers", SuggestionArgs(k=5))]
+
+
+def test_a_record_committed_in_one_instance_is_found_by_another_without_restart(kb, app, second_app):
+    sec = kb.user("secretariat", country="AT")
+    centre = kb.user("centre", country="CO")
+    kb.published_offer(centre, sec, title="Geothermal drilling advice")
+    assert "Geothermal drilling advice" in _search(second_app, "geothermal drilling")  # second instance warms up
+    kb.published_offer(centre, sec, title="Mangrove restoration nurseries")
+    assert "Mangrove restoration nurseries" in _search(second_app, "mangrove restoration")
+    # ...and an archive made through the first instance disappears from the second.
+    offers = kb.ok("GET", "/offers?q=mangrove", sec)["items"]
+    kb.ok("POST", f"/offers/{offers[0]['id']}/transitions", centre, {"action": "archive"}, 200)
+    assert "Mangrove restoration nurseries" not in _search(second_app, "mangrove restoration")
+
+
+def test_a_rolled_back_record_is_never_found(kb, app, second_app):
+    from kb.models import Offer, OfferState, Organisation
+    from kb.services import unit_of_work
+    from kb.services.matching import embed_records
+    from kb.services.records import note_index_change
+
+    org_id = kb.org("competence-centre", "CO")
+    _search(app, "warm up")
+    with app.app_context():
+        with pytest.raises(RuntimeError):
+            with unit_of_work() as session:
+                org = db.session.get(Organisation, org_id)
+                offer = Offer(organisation_id=org.id, country_code="CO", title="Phantom volcano monitoring",
+                              description="Never committed.", text_lang="en", status=OfferState.PUBLISHED)
+                embed_records([offer])
+                session.add(offer)
+                session.flush()
+                note_index_change(offer)
+                # A search in the middle of the transaction must not pick up the uncommitted record.
+                assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
+                raise RuntimeError("abort")
+    assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
+    assert "Phantom volcano monitoring" not in _search(second_app, "phantom volcano monitoring")
