@@ -18,6 +18,14 @@ faiss.omp_set_num_threads(1)  # one query per request: extra OpenMP threads only
 
 # Below this many vectors exact search is fast enough (see docs/PERFORMANCE.md); above it IVF.
 EXACT_LIMIT = 200_000
+IVF_NPROBE = 32          # lists scanned per query (recall@10 vs exact: see docs/PERFORMANCE.md)
+IVF_TRAIN_PER_LIST = 40  # training sample = this many vectors per list (k-means on a sample, not all)
+ALLOWED_EXACT = 50_000   # with an allow-list up to this size, IVF search re-scores those vectors exactly
+
+
+def ivf_nlist(n: int) -> int:
+    """Number of inverted lists for n vectors (about 4 sqrt(n))."""
+    return max(1, int(4 * n ** 0.5))
 
 
 @dataclass(frozen=True)
@@ -48,18 +56,32 @@ def make_faiss_index(dim: int, kind: str = "flat", nlist: int = 0) -> faiss.Inde
                                                             faiss.METRIC_INNER_PRODUCT))
     if kind == "ivf":
         quantizer = faiss.IndexFlatIP(dim)
-        return faiss.IndexIVFScalarQuantizer(quantizer, dim, max(nlist, 1), faiss.ScalarQuantizer.QT_fp16,
-                                             faiss.METRIC_INNER_PRODUCT)
+        index = faiss.IndexIVFScalarQuantizer(quantizer, dim, max(nlist, 1), faiss.ScalarQuantizer.QT_fp16,
+                                              faiss.METRIC_INNER_PRODUCT)
+        # A hash table from id to list position: reconstruct() and remove_ids() of arbitrary ids.
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        index.nprobe = min(IVF_NPROBE, index.nlist)
+        return index  # untrained: train() on a sample before adding
     raise ValueError(kind)
 
 
+def is_approximate(index: faiss.Index) -> bool:
+    return isinstance(index, faiss.IndexIVF)
+
+
 class Catalogue:
-    """Vectors, metadata and keywords of one kind of record, guarded by a write lock."""
+    """Vectors, metadata and keywords of one kind of record, guarded by a write lock.
+
+    The vector index is exact (flat inner product) up to EXACT_LIMIT vectors; when an upsert takes
+    the catalogue past it, the vectors move to an IVF index trained on a sample (retrained when
+    the catalogue has grown 4-fold since), and back to exact when it shrinks below half the limit.
+    """
 
     def __init__(self, kind: str, dim: int) -> None:
         self.kind, self.dim = kind, dim
         self.lock = threading.RLock()
         self.index = make_faiss_index(dim)
+        self.trained_for = 0  # catalogue size the IVF index was trained at (0: exact index)
         self.entries: dict[int, Entry] = {}
         self.keywords = KeywordIndex()
         # First and second moments of the stored vectors: the mean and spread of any query's
@@ -96,9 +118,10 @@ class Catalogue:
             v64 = vectors.astype(np.float64)
             self._sum += v64.sum(axis=0)
             self._gram += v64.T @ v64
-            for e, text in zip(entries, texts):
+            for e in entries:
                 self.entries[e.id] = e
-                self.keywords.upsert(e.id, text)
+            self.keywords.upsert_many(zip(ids.tolist(), texts))
+            self._adapt_index()
 
     def remove_many(self, ids: list[int]) -> None:
         """Drop records (in one FAISS call: remove_ids costs O(N) whatever the count)."""
@@ -111,6 +134,38 @@ class Catalogue:
             for i in present:
                 del self.entries[i]
                 self.keywords.remove(i)
+            self._adapt_index()
+
+    @property
+    def approximate(self) -> bool:
+        return is_approximate(self.index)
+
+    def _adapt_index(self) -> None:
+        """Exact below EXACT_LIMIT, IVF above; retrain IVF once the catalogue has grown 4-fold."""
+        n = self.index.ntotal
+        if self.approximate:
+            if n < EXACT_LIMIT // 2:
+                self._rebuild(approximate=False)
+            elif n > 4 * self.trained_for:
+                self._rebuild(approximate=True)
+        elif n > EXACT_LIMIT:
+            self._rebuild(approximate=True)
+
+    def _rebuild(self, approximate: bool) -> None:
+        ids = np.fromiter(self.entries.keys(), dtype=np.int64, count=len(self.entries))
+        vectors = np.ascontiguousarray(self.index.reconstruct_batch(ids), dtype=np.float32) if len(ids) \
+            else np.zeros((0, self.dim), np.float32)
+        if approximate:
+            index = make_faiss_index(self.dim, "ivf", ivf_nlist(len(ids)))
+            rng = np.random.default_rng(len(ids))
+            take = min(len(ids), IVF_TRAIN_PER_LIST * index.nlist)
+            index.train(vectors[np.sort(rng.choice(len(ids), take, replace=False))])
+            self.trained_for = len(ids)
+        else:
+            index, self.trained_for = make_faiss_index(self.dim), 0
+        for start in range(0, len(ids), 100_000):
+            index.add_with_ids(vectors[start:start + 100_000], ids[start:start + 100_000])
+        self.index = index
 
     def _forget_moments(self, ids: list[int]) -> None:
         old = self.vectors_for(ids).astype(np.float64)
@@ -128,8 +183,20 @@ class Catalogue:
             if allowed_ids is not None:
                 if not allowed_ids:
                     return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.array(allowed_ids, dtype=np.int64)))
+                allowed = np.array(allowed_ids, dtype=np.int64)
                 k = min(k, len(allowed_ids))
+                if self.approximate and len(allowed) <= ALLOWED_EXACT:
+                    # IVF would only look in nprobe lists, where few allowed ids may live: score them all.
+                    allowed = np.array([i for i in allowed_ids if i in self.entries], dtype=np.int64)
+                    scores = self.index.reconstruct_batch(allowed) @ q[0] if len(allowed) else np.zeros(0, np.float32)
+                    top = np.argsort(-scores, kind="stable")[:k]
+                    return allowed[top], scores[top].astype(np.float32)
+                sel = faiss.IDSelectorBatch(allowed)
+                if self.approximate:  # a large allow-list: scan proportionally more lists
+                    nprobe = min(self.index.nlist, int(self.index.nprobe * max(1.0, n / len(allowed))))
+                    params = faiss.SearchParametersIVF(sel=sel, nprobe=nprobe)
+                else:
+                    params = faiss.SearchParameters(sel=sel)
             scores, ids = self.index.search(q, min(k, n), params=params)
             keep = ids[0] >= 0
             return ids[0][keep], scores[0][keep]
@@ -137,4 +204,6 @@ class Catalogue:
     def vectors_for(self, ids: list[int]) -> np.ndarray:
         """Stored vectors of ids (for exact re-scoring of keyword-only candidates)."""
         with self.lock:
-            return np.vstack([self.index.reconstruct(int(i)) for i in ids]) if ids else np.zeros((0, self.dim), np.float32)
+            if not ids:
+                return np.zeros((0, self.dim), np.float32)
+            return np.asarray(self.index.reconstruct_batch(np.asarray(ids, dtype=np.int64)), dtype=np.float32)
