@@ -15,9 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import pytest
-from sqlalchemy import func, select
-
-from kb.extensions import db
+from dbstate import db_snapshot
 
 ADMIN, SEC, DIR, CEN, PAR, ANON = "admin", "secretariat", "director", "centre", "partner", "anonymous"
 COLUMNS = [(ADMIN, "-"), (SEC, "-"), (DIR, "own"), (DIR, "other"), (CEN, "own"), (CEN, "other"),
@@ -270,21 +268,6 @@ def test_the_matrix_covers_every_action_for_every_caller():
 
 
 # --- what "changed nothing" means -------------------------------------------------------------
-
-def db_snapshot(app) -> dict[str, Any]:
-    """Row counts of every table and the version of every versioned row."""
-    with app.app_context():
-        snap: dict[str, Any] = {}
-        for table in db.metadata.sorted_tables:
-            snap[table.name] = db.session.scalar(select(func.count()).select_from(table))
-            if "version" in table.c:
-                snap[f"{table.name}.versions"] = sorted(
-                    db.session.execute(select(table.c.id, table.c.version)).all())
-            if "status" in table.c:
-                snap[f"{table.name}.status"] = sorted(db.session.execute(select(table.c.id, table.c.status)).all())
-        db.session.rollback()
-        return snap
-
 
 def audit_trail(kb, sec, record: tuple[str, int] | None) -> list[tuple]:
     if record is None:
