@@ -34,6 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_error_handlers(app)
 
+    from kb.web import register_web
+
+    register_web(app)
+
     from kb.cli import register_cli
 
     register_cli(app)

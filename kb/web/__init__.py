@@ -1,0 +1,73 @@
+"""The web application: server-rendered pages calling the same services as the API."""
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request, session
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+
+from kb.extensions import db
+
+LANGUAGES = ("en", "es", "pt", "fr")
+babel = Babel()
+login_manager = LoginManager()
+csrf = CSRFProtect()
+
+
+def select_locale() -> str:
+    """The signed-in user's language, else the visitor's choice, else the browser's, else English."""
+    if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
+        return current_user.language
+    if session.get("lang") in LANGUAGES:
+        return session["lang"]
+    return request.accept_languages.best_match(LANGUAGES) or "en"
+
+
+@login_manager.user_loader
+def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+    from kb.models import User
+
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    return user if user is not None and user.active else None
+
+
+def register_web(app: Flask) -> None:
+    """Babel, sessions, CSRF, blueprints and HTML error pages."""
+    from kb.errorhandlers import set_html_error_handler
+    from kb.web import account, catalogue, exchanges, records, secretariat
+
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "account.login"
+    login_manager.login_message = None
+    csrf.init_app(app)
+    for module in (catalogue, account, records, secretariat, exchanges):
+        app.register_blueprint(module.bp)
+    for name in ("kb_api_exempt",):
+        pass
+    # The API authenticates with bearer tokens, not cookies: no CSRF there.
+    for name, blueprint in app.blueprints.items():
+        if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges)}:
+            csrf.exempt(blueprint)
+
+    @app.context_processor
+    def _globals():  # type: ignore[no-untyped-def]
+        from flask_babel import get_locale
+
+        from kb.web import helpers
+
+        return {"LANGUAGES": LANGUAGES, "current_lang": str(get_locale()), "h": helpers}
+
+    @app.errorhandler(CSRFError)
+    def _csrf(exc):  # type: ignore[no-untyped-def]
+        return render_error(400, str(exc.description))
+
+    def render_error(code: int, message: str, errors=None):  # type: ignore[no-untyped-def]
+        db.session.rollback()
+        return render_template("errors/error.html", code=code, message=message), code
+
+    set_html_error_handler(render_error)

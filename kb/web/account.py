@@ -1,0 +1,78 @@
+"""Sign in and out, language choice, password change."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from kb.errors import DomainError, Throttled, Unauthorized
+from kb.services import admin, auth
+from kb.web import LANGUAGES
+
+bp = Blueprint("account", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("catalogue.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Sign-in form; failed attempts are throttled like the API's."""
+    error = None
+    email = ""
+    if request.method == "POST":
+        email = request.form.get("email", "").strip()
+        try:
+            user = auth.authenticate(email, request.form.get("password", ""), request.remote_addr)
+        except Throttled:
+            error = _("Too many failed sign-in attempts; try again later.")
+        except Unauthorized:
+            error = _("Wrong e-mail or password.")
+        else:
+            login_user(user)
+            session.pop("lang", None)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    """Sign out."""
+    logout_user()
+    return redirect(url_for("catalogue.home"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    """Switch the interface language (remembered on the user when signed in)."""
+    lang = request.form.get("lang", "")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+        if current_user.is_authenticated:
+            admin.set_language(current_user, lang)
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def password():
+    """Change one's own password."""
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        new, repeat = request.form.get("new_password", ""), request.form.get("repeat_password", "")
+        if new != repeat:
+            errors["repeat_password"] = [_("The two new passwords differ.")]
+        else:
+            try:
+                admin.change_own_password(current_user, request.form.get("current_password", ""), new)
+            except DomainError as exc:
+                errors = {k: [_(m) for m in v] for k, v in (exc.errors or {}).items()} or {"new_password": [exc.message]}
+            else:
+                flash(_("Your password has been changed."), "ok")
+                return redirect(url_for("catalogue.home"))
+    return render_template("auth/password.html", errors=errors), (422 if errors else 200)

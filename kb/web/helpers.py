@@ -1,0 +1,120 @@
+"""Small helpers for views and templates: form parsing through the API schemas, labels, formatting."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import format_date, format_decimal, gettext, lazy_gettext
+from marshmallow import Schema, ValidationError
+from werkzeug.datastructures import MultiDict
+
+from kb import reference_data as ref
+
+# Workflow states and actions as people read them (the codes stay in URLs and the API).
+STATE_LABELS = {
+    "draft": lazy_gettext("Draft"), "submitted": lazy_gettext("Submitted"), "returned": lazy_gettext("Returned"),
+    "published": lazy_gettext("Published"), "matched": lazy_gettext("Matched"), "closed": lazy_gettext("Closed"),
+    "rejected": lazy_gettext("Rejected"), "withdrawn": lazy_gettext("Withdrawn"), "archived": lazy_gettext("Archived"),
+    "proposed": lazy_gettext("Proposed"), "accepted_by_requester": lazy_gettext("Accepted by requester"),
+    "accepted_by_provider": lazy_gettext("Accepted by provider"), "accepted": lazy_gettext("Accepted"),
+    "approved": lazy_gettext("Approved"), "declined": lazy_gettext("Declined"), "planned": lazy_gettext("Planned"),
+    "agreed": lazy_gettext("Agreed"), "in_progress": lazy_gettext("In progress"),
+    "completed": lazy_gettext("Completed"), "evaluated": lazy_gettext("Evaluated"),
+    "cancelled": lazy_gettext("Cancelled"),
+}
+ACTION_LABELS = {
+    "submit": lazy_gettext("Submit"), "publish": lazy_gettext("Publish"), "return": lazy_gettext("Return"),
+    "reject": lazy_gettext("Reject"), "withdraw": lazy_gettext("Withdraw"), "archive": lazy_gettext("Archive"),
+    "renew": lazy_gettext("Renew"), "close": lazy_gettext("Close"), "accept": lazy_gettext("Accept"),
+    "decline": lazy_gettext("Decline"), "approve": lazy_gettext("Approve"), "agree": lazy_gettext("Record agreement"),
+    "start": lazy_gettext("Start"), "complete": lazy_gettext("Complete"), "evaluate": lazy_gettext("Evaluate"),
+    "cancel": lazy_gettext("Cancel"),
+}
+ROLE_LABELS = {
+    "admin": lazy_gettext("Administrator"), "secretariat": lazy_gettext("Secretariat"),
+    "director": lazy_gettext("Cooperation director"), "centre": lazy_gettext("Competence centre"),
+    "partner": lazy_gettext("Partner"),
+}
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+
+
+def state(code: Any) -> str:
+    """A workflow state in the current language."""
+    return str(STATE_LABELS.get(str(code), code))
+
+
+def action(code: str) -> str:
+    """A workflow action in the current language."""
+    return str(ACTION_LABELS.get(code, code))
+
+
+def role(code: Any) -> str:
+    """A role in the current language."""
+    return str(ROLE_LABELS.get(str(code), code))
+
+
+def _lang() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale() or "en")[:2]
+
+
+def sector(code: str) -> str:
+    """A sector label in the current language."""
+    return ref.label(ref.SECTORS, code, _lang())
+
+
+def modality(code: str) -> str:
+    """A modality label in the current language."""
+    return ref.label(ref.MODALITIES, code, _lang())
+
+
+def vocabulary(items: list[dict]) -> list[tuple[str, str]]:
+    """(code, label) pairs of a vocabulary in the current language."""
+    return [(str(i.get("code", i.get("number"))), ref.label(items, str(i.get("code", i.get("number"))), _lang()))
+            for i in items]
+
+
+def country(record_or_code: Any) -> str:
+    """A country's name in the current language."""
+    c = getattr(record_or_code, "country", None)
+    if c is not None:
+        return c.label(_lang())
+    from kb.extensions import db
+    from kb.models import Country
+
+    obj = db.session.get(Country, str(record_or_code))
+    return obj.label(_lang()) if obj else str(record_or_code)
+
+
+def date(value: Any) -> str:
+    """A date in the current locale's medium format."""
+    return format_date(value, "medium") if value else ""
+
+
+def number(value: Any) -> str:
+    """A number in the current locale's format."""
+    return format_decimal(value) if value is not None else ""
+
+
+def form_data(schema: Schema, list_fields: tuple[str, ...] = (), form: MultiDict | None = None) -> dict[str, Any]:
+    """The submitted form as the dict the API schema expects: empty fields dropped, lists kept."""
+    form = form if form is not None else request.form
+    data: dict[str, Any] = {}
+    for key in schema.fields:
+        if key in list_fields:
+            values = [v for v in form.getlist(key) if v.strip()]
+            if values or key in form:
+                data[key] = values
+        elif key in form and form[key].strip() != "":
+            data[key] = form[key].strip()
+    return data
+
+
+def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
+    """Validate with the API schema: (loaded data, {}) or (None, field errors in the current language)."""
+    try:
+        return schema.load(data, partial=partial), {}
+    except ValidationError as err:
+        return None, {k: [gettext(str(m)) for m in (v if isinstance(v, list) else [v])]
+                      for k, v in err.normalized_messages().items()}
