@@ -1,6 +1,7 @@
 """Organisations and users (admin), and a user's own profile."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from kb.services import access, unit_of_work
 from kb.services.audit import record_event
 
 MIN_PASSWORD = 10
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
 
 
@@ -75,6 +77,8 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         _require_admin(actor)
     with unit_of_work() as session:
         email = data["email"].strip().lower()
+        if not EMAIL.match(email) or len(email) > 254:
+            raise ValidationFailed({"email": [f"Not a valid e-mail address: {data['email']!r}."]})
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
         if db.session.get(Organisation, data["organisation_id"]) is None:
