@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-pg db demo serve clean
+.PHONY: install run test test-pg db demo serve clean translations e2e-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -19,7 +19,34 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# Translations: the catalogues (.po) are kept in the repo; the compiled .mo files are build output.
+LOCALES := es pt fr
+TRANSLATIONS := kb/translations
+CATALOGUES := $(foreach l,$(LOCALES),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext
+
+install: $(STAMP) $(COMPILED)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -l $* -i $< -o $@
+
+# Extract every marked string from kb/ and templates/ and merge it into the es/pt/fr catalogues
+# (new strings arrive empty, changed ones fuzzy: tests/web/test_translations.py fails until they are translated).
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg $(BABEL_KEYWORDS) --no-default-keywords --add-location=file --sort-output \
+		--project kb --copyright-holder "Knowledge Bank" -o $(TRANSLATIONS)/messages.pot .
+	for l in $(LOCALES); do \
+		test -f $(TRANSLATIONS)/$$l/LC_MESSAGES/messages.po || \
+			$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$l; \
+	done
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+	rm -f $(TRANSLATIONS)/messages.pot
+	$(MAKE) --no-print-directory $(COMPILED)
+
+# Debian's Chromium for the browser tests (tests/e2e); CI runs as root.
+e2e-deps:
+	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 db: install
 	$(BIN)/flask db upgrade
@@ -33,7 +60,7 @@ run: demo
 serve: install
 	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
 
-test: install
+test: install e2e-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite against PostgreSQL (KB_TEST_DATABASE_URL names a throw-away database).

@@ -1,0 +1,210 @@
+"""Every user-facing string is translated into es, pt and fr, and templates carry no untranslated text.
+
+(a) The strings are extracted from the code right now (the same pybabel command as `make translations`, into a
+    temporary file), so a new string fails here until the catalogues have a reviewed translation for it.
+(b) The templates are walked with Jinja's own lexer: text between tags outside `{{ _(...) }}` /
+    `{% trans %}` and user-visible attributes (placeholder, title, aria-label, alt, ...) written literally fail.
+"""
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import jinja2
+import pytest
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+TRANSLATIONS = ROOT / "kb" / "translations"
+TEMPLATES = ROOT / "templates"
+LOCALES = ("es", "pt", "fr")
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext")  # the Makefile's BABEL_KEYWORDS
+
+# Text that is the same in every language and may stay literal in a template (keep this short).
+LITERAL_OK: set[str] = set()
+# Attributes a person reads or hears (screen readers) and so must be translated.
+VISIBLE_ATTRS = {"placeholder", "title", "alt", "aria-label", "aria-description", "aria-placeholder",
+                 "aria-roledescription", "aria-valuetext", "label"}
+MARK = "\ue000"  # stands for a Jinja expression or tag in the reconstructed HTML
+
+
+def _po(lang: str):
+    path = TRANSLATIONS / lang / "LC_MESSAGES" / "messages.po"
+    assert path.exists(), f"{path} is missing: run `make translations`"
+    with path.open("rb") as fh:
+        return read_po(fh, locale=lang)
+
+
+@pytest.fixture(scope="module")
+def extracted(tmp_path_factory):
+    """The catalogue template extracted from kb/ and templates/ now."""
+    pot = tmp_path_factory.mktemp("i18n") / "messages.pot"
+    args = ["pybabel", "-q", "extract", "-F", str(ROOT / "babel.cfg"), "--no-default-keywords", "-o", str(pot)]
+    for k in KEYWORDS:
+        args += ["-k", k]
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # babel.cfg patterns are relative to the project root
+    try:
+        CommandLineInterface().run([*args, "."])
+    finally:
+        os.chdir(cwd)
+    with pot.open("rb") as fh:
+        catalog = read_po(fh)
+    ids = [m.id for m in catalog if m.id]
+    assert len(ids) > 50, "extraction found almost nothing: is babel.cfg right?"
+    return catalog
+
+
+def _where(message) -> str:
+    return ", ".join(sorted({f for f, _ in message.locations})) or "?"
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_every_extracted_string_is_translated(extracted, lang):
+    po = _po(lang)
+    problems = []
+    for message in extracted:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        entry = po.get(message.id if isinstance(message.id, str) else message.id[0])
+        label = f"{key!r} ({_where(message)})"
+        if entry is None:
+            problems.append(f"missing: {label} — run `make translations` and translate it")
+            continue
+        strings = entry.string if isinstance(entry.string, (tuple, list)) else (entry.string,)
+        if not all(s and s.strip() for s in strings):
+            problems.append(f"untranslated: {label}")
+        elif entry.fuzzy:
+            problems.append(f"fuzzy (needs review): {label}")
+        elif isinstance(message.id, (tuple, list)) and not isinstance(entry.id, (tuple, list)):
+            problems.append(f"needs plural forms: {label}")
+    assert not problems, f"{lang}: {len(problems)} problem(s)\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_translations_keep_placeholders(lang):
+    """%(name)s / %s placeholders of the English text survive in the translation (else the page breaks)."""
+    po = _po(lang)
+    problems = []
+    placeholder = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]*\}")
+    for entry in po:
+        if not entry.id or not entry.string:
+            continue
+        ids = entry.id if isinstance(entry.id, (tuple, list)) else (entry.id,)
+        strings = entry.string if isinstance(entry.string, (tuple, list)) else (entry.string,)
+        wanted = sorted(set(placeholder.findall(ids[-1])))
+        for s in strings:
+            got = sorted(set(placeholder.findall(s)))
+            if got != wanted and not (len(ids) > 1 and set(got) <= set(wanted)):
+                problems.append(f"{ids[0]!r}: {wanted} in English, {got} in {s!r}")
+    assert not problems, f"{lang}:\n" + "\n".join(problems)
+
+
+def test_catalogue_headers_name_the_language():
+    for lang in LOCALES:
+        assert str(_po(lang).locale) == lang
+
+
+# ---- (b) literal text in templates ----------------------------------------------------------------------
+
+class _TextFinder(HTMLParser):
+    """Collects visible text and visible attribute values that still contain letters."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)  # entities become characters (&nbsp; -> no letters)
+        self.found: list[tuple[int, str]] = []
+        self._skip = 0  # inside <script>/<style>
+
+    @staticmethod
+    def _literal(text: str) -> str:
+        text = " ".join(text.replace(MARK, " ").split())
+        return text if any(ch.isalpha() for ch in text) and text not in LITERAL_OK else ""
+
+    def handle_starttag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        if tag in ("script", "style"):
+            self._skip += 1
+        for name, value in attrs:
+            visible = name in VISIBLE_ATTRS or (
+                name == "value" and tag == "input" and dict(attrs).get("type") in ("submit", "button", "reset"))
+            if visible and value and (text := self._literal(value)):
+                self.found.append((self.getpos()[0], f'{name}="{text}"'))
+
+    def handle_startendtag(self, tag, attrs):  # type: ignore[no-untyped-def]
+        self.handle_starttag(tag, attrs)
+        if tag in ("script", "style"):
+            self._skip -= 1
+
+    def handle_endtag(self, tag):  # type: ignore[no-untyped-def]
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data):  # type: ignore[no-untyped-def]
+        if not self._skip and (text := self._literal(data)):
+            self.found.append((self.getpos()[0], text))
+
+
+def literal_text(source: str, name: str = "<template>") -> list[tuple[int, str]]:
+    """(line, text) of user-visible text written literally in a Jinja template."""
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    html: list[str] = []
+    in_trans = False
+    block: list[str] = []  # names seen in the current {% ... %}
+    for _lineno, kind, value in env.lex(source, name):
+        if kind == "data" and not in_trans:
+            html.append(value)
+            continue
+        # Everything else (expressions, tags, comments, translated {% trans %} text) is not literal text;
+        # keep the line count so that the parser's line numbers stay those of the template.
+        html.append(MARK + "\n" * value.count("\n"))
+        if kind == "block_begin":
+            block = []
+        elif kind == "name":
+            block.append(value)
+        elif kind == "block_end" and block:
+            if block[0] == "trans":
+                in_trans = True
+            elif block[0] == "endtrans":
+                in_trans = False
+    finder = _TextFinder()
+    finder.feed("".join(html))
+    finder.close()
+    return finder.found
+
+
+def _templates() -> list[Path]:
+    return sorted(TEMPLATES.rglob("*.html"))
+
+
+def test_there_are_templates():
+    assert len(_templates()) >= 5
+
+
+@pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
+def test_template_has_no_untranslated_text(path):
+    found = literal_text(path.read_text(encoding="utf-8"), str(path))
+    assert not found, f"{path.relative_to(ROOT)}: text outside translation calls:\n" + "\n".join(
+        f"  line {line}: {text}" for line, text in found)
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("<p>Hello</p>", ["Hello"]),
+    ("<p>{{ _('Hello') }}</p>", []),
+    ("<p>{{ n }} km</p>", ["km"]),
+    ("<a href='/x' class='button'>{{ _('Go') }}</a> &nbsp;&middot; — *", []),
+    ('<input placeholder="Your name">', ['placeholder="Your name"']),
+    ("<input placeholder=\"{{ _('Your name') }}\">", []),
+    ('<img alt="Logo {{ x }}" src="a.png">', ['alt="Logo"']),
+    ('<nav aria-label="Main">', ['aria-label="Main"']),
+    ('<input type="submit" value="Send">', ['value="Send"']),
+    ('<input type="hidden" name="a" value="publish">', []),
+    ("{% trans %}Hello {{ name }}{% endtrans %}", []),
+    ("{# a comment with words #}<!-- and an HTML one --><script>var words = 1;</script>", []),
+    ("{% if x %}\n  Draft\n{% endif %}", ["Draft"]),
+])
+def test_literal_text_finder(source, expected):
+    assert [text for _line, text in literal_text(source)] == expected
