@@ -15,7 +15,6 @@ from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
-import faiss
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, undefer
@@ -147,6 +146,12 @@ class IndexManager:
         safe = self.embedder.name.replace("/", "_").replace(":", "_")
         return self.snapshot_dir / f"{safe}.manifest.json", self.snapshot_dir / f"{safe}.npz"
 
+    @staticmethod
+    def _revision_stamp(session: Session, revision: int) -> str | None:
+        """When the change at `revision` was made: ties a snapshot to this database's history."""
+        at = session.scalar(select(IndexChange.at).where(IndexChange.id == revision))
+        return at.isoformat() if at else None
+
     def save_snapshot(self, database_identity: str) -> Path | None:
         """Write vectors and entries atomically (temp file + rename) with a JSON manifest."""
         paths = self._paths()
@@ -167,8 +172,11 @@ class IndexManager:
         tmp = data_path.with_suffix(".tmp.npz")
         np.savez(tmp, **arrays)
         os.replace(tmp, data_path)
+        with Session(db.engine) as session:
+            stamp = self._revision_stamp(session, self.revision)
         manifest = {"version": SNAPSHOT_VERSION, "model": self.embedder.name, "dim": self.embedder.dim,
-                    "revision": self.revision, "database": database_identity, "written_at": time.time(),
+                    "revision": self.revision, "revision_at": stamp, "database": database_identity,
+                    "written_at": time.time(),
                     "counts": {k: len(v) for k, v in entries.items()}, "entries": entries}
         tmp_manifest = manifest_path.with_suffix(".tmp")
         tmp_manifest.write_text(json.dumps(manifest))
@@ -184,9 +192,8 @@ class IndexManager:
             if (manifest.get("version") != SNAPSHOT_VERSION or manifest.get("model") != self.embedder.name
                     or manifest.get("database") != database_identity()):
                 return False
-            latest = session.scalar(select(func.max(IndexChange.id))) or 0
-            if manifest["revision"] > latest:
-                return False  # the database was reset since
+            if manifest.get("revision_at") != self._revision_stamp(session, manifest["revision"]):
+                return False  # another history (the database was reset or restored since)
             data = np.load(paths[1])
             for kind in KINDS:
                 rows = manifest["entries"][kind]
@@ -234,4 +241,4 @@ def forget_managers() -> None:
         _managers.clear()
 
 
-__all__ = ["IndexManager", "entry_for", "get_manager", "forget_managers", "database_identity", "faiss"]
+__all__ = ["IndexManager", "entry_for", "get_manager", "forget_managers", "database_identity"]
