@@ -1,8 +1,12 @@
 """A compact BM25 keyword index with cheap incremental updates.
 
 Documents are stored as arrays of (term id, count); scoring gathers the postings of the query's
-terms from a CSC matrix built at compaction time plus a small dictionary of documents changed
-since, so additions and deletions never rebuild the whole index.
+terms from CSC matrices, so additions and deletions never rebuild the whole index each time.
+Two tiers keep the rebuilding cost amortised (a log-structured merge in miniature): the main
+matrix holds every document as of the last full compaction; a delta matrix holds the documents
+changed since then, rebuilt every COMPACT_AFTER changes; the few changed since the delta was
+built are scored one by one. The main matrix is rebuilt only when the delta has reached a
+quarter of the index, so loading N documents in small batches costs O(N log N), not O(N^2).
 """
 from __future__ import annotations
 
@@ -18,6 +22,68 @@ from kb.matching.text import tokenize
 
 K1, B = 1.2, 0.75
 COMPACT_AFTER = 5000
+MERGE_FRACTION = 0.25   # rebuild the main matrix when the documents changed since exceed this share
+
+
+class _Segment:
+    """An immutable CSC posting matrix over some documents (rows) and every term (columns)."""
+
+    def __init__(self, docs: dict[int, tuple[np.ndarray, np.ndarray, int]], ids: list[int], n_terms: int) -> None:
+        self.ids = np.array(ids, dtype=np.int64)
+        rows_docs = [docs[d] for d in ids]
+        lengths = np.fromiter((d[0].size for d in rows_docs), dtype=np.int64, count=len(rows_docs))
+        shape = (len(ids), max(n_terms, 1))
+        if lengths.sum():
+            rows = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
+            m = sparse.csc_matrix((np.concatenate([d[1] for d in rows_docs]),
+                                   (rows, np.concatenate([d[0] for d in rows_docs]))), shape=shape, dtype=np.float32)
+            m.sort_indices()
+        else:
+            m = sparse.csc_matrix(shape, dtype=np.float32)
+        self.matrix = m
+        self.row_of = dict(zip(ids, range(len(ids))))
+        self.lengths = np.fromiter((d[2] for d in rows_docs), dtype=np.float32, count=len(rows_docs))
+
+    def rows_scores(self, q: dict[int, float], rows: np.ndarray, avg: float) -> np.ndarray:
+        """BM25 of the given rows (one binary search per query term)."""
+        m = self.matrix
+        norm = K1 * (1 - B + B * self.lengths[rows] / avg)
+        acc = np.zeros(len(rows), dtype=np.float32)
+        for t, idf in q.items():
+            if t >= m.shape[1]:
+                continue
+            col = m.indices[m.indptr[t]:m.indptr[t + 1]]
+            if not col.size:
+                continue
+            at = np.minimum(np.searchsorted(col, rows), col.size - 1)
+            hit = col[at] == rows
+            if hit.any():
+                f = m.data[m.indptr[t] + at[hit]]
+                acc[hit] += np.float32(idf) * f * (K1 + 1) / (f + norm[hit])
+        return acc
+
+    def top(self, q: dict[int, float], k: int, avg: float, stale: np.ndarray) -> dict[int, float]:
+        """The k best live rows; only rows holding a query term are touched (no O(rows) pass)."""
+        m = self.matrix
+        parts_r, parts_s = [], []
+        for t, idf in q.items():
+            if t >= m.shape[1]:
+                continue
+            start, end = m.indptr[t], m.indptr[t + 1]
+            if start == end:
+                continue
+            rows, f = m.indices[start:end], m.data[start:end]
+            parts_r.append(rows)
+            parts_s.append(np.float32(idf) * f * (K1 + 1) / (f + K1 * (1 - B + B * self.lengths[rows] / avg)))
+        if not parts_r:
+            return {}
+        rows, inv = np.unique(np.concatenate(parts_r), return_inverse=True)
+        scores = np.bincount(inv, weights=np.concatenate(parts_s)).astype(np.float32)
+        if stale.size:
+            scores[np.isin(rows, stale)] = 0.0
+        take = min(k, len(scores))
+        idx = np.argpartition(-scores, take - 1)[:take]
+        return {int(self.ids[rows[i]]): float(scores[i]) for i in idx if scores[i] > 0}
 
 
 class KeywordIndex:
@@ -30,10 +96,11 @@ class KeywordIndex:
         self.df: Counter[int] = Counter()
         self.docs: dict[int, tuple[np.ndarray, np.ndarray, int]] = {}  # id -> (term ids, counts, length)
         self.total_len = 0
-        self._matrix: sparse.csc_matrix | None = None   # rows: _row_ids, columns: term ids
-        self._row_ids = np.zeros(0, dtype=np.int64)
-        self._row_of: dict[int, int] = {}
-        self._dirty: set[int] = set()                  # ids added/changed/removed since compaction
+        self._main: _Segment | None = None           # every document as of the last full compaction
+        self._delta: _Segment | None = None          # live documents of _dirty as of the delta's build
+        self._dirty: set[int] = set()                  # ids added/changed/removed since the full compaction
+        self._fresh: set[int] = set()                  # ... since the delta was built (scored one by one)
+        self._stale_main = np.zeros(0, dtype=np.int64)  # main rows of _dirty ids at the delta's build
 
     def __len__(self) -> int:
         return len(self.docs)
@@ -54,8 +121,7 @@ class KeywordIndex:
         """Add or replace a document."""
         with self._lock:
             self._upsert(doc_id, text)
-            if len(self._dirty) > COMPACT_AFTER:
-                self.compact()
+            self._maybe_compact()
 
     def upsert_many(self, items: Iterable[tuple[int, str]]) -> None:
         """Add or replace many documents, compacting at most once at the end (bulk loads).
@@ -66,8 +132,15 @@ class KeywordIndex:
         with self._lock:
             for doc_id, text in items:
                 self._upsert(doc_id, text)
-            if len(self._dirty) > COMPACT_AFTER:
-                self.compact()
+            self._maybe_compact()
+
+    def _maybe_compact(self) -> None:
+        if len(self._fresh) <= COMPACT_AFTER:
+            return
+        if len(self._dirty) > max(COMPACT_AFTER, MERGE_FRACTION * len(self.docs)):
+            self.compact()
+        else:
+            self._compact_delta()
 
     def _upsert(self, doc_id: int, text: str) -> None:
         self.remove(doc_id)
@@ -79,6 +152,7 @@ class KeywordIndex:
         self.df.update(counts.keys())
         self.total_len += length
         self._dirty.add(doc_id)
+        self._fresh.add(doc_id)
 
     def remove(self, doc_id: int) -> None:
         """Forget a document (no-op when absent)."""
@@ -90,26 +164,26 @@ class KeywordIndex:
             self.df.subtract(terms.tolist())
             self.total_len -= length
             self._dirty.add(doc_id)
+            self._fresh.add(doc_id)
 
     def compact(self) -> None:
-        """Rebuild the posting matrix from the stored documents."""
+        """Rebuild the main posting matrix from the stored documents (and drop the delta)."""
         with self._lock:
-            ids = np.fromiter(self.docs.keys(), dtype=np.int64, count=len(self.docs))
-            docs = list(self.docs.values())
-            lengths = np.fromiter((d[0].size for d in docs), dtype=np.int64, count=len(docs))
-            shape = (len(ids), max(len(self.vocab), 1))
-            if lengths.sum():
-                rows = np.repeat(np.arange(len(ids), dtype=np.int32), lengths)
-                cols = np.concatenate([d[0] for d in docs])
-                vals = np.concatenate([d[1] for d in docs])
-                m = sparse.csc_matrix((vals, (rows, cols)), shape=shape, dtype=np.float32)
-                m.sort_indices()
-            else:
-                m = sparse.csc_matrix(shape, dtype=np.float32)
-            self._matrix, self._row_ids = m, ids
-            self._row_of = dict(zip(ids.tolist(), range(len(ids))))
-            self._lengths = np.fromiter((d[2] for d in docs), dtype=np.float32, count=len(docs))
-            self._dirty = set()
+            self._main = _Segment(self.docs, list(self.docs), len(self.vocab))
+            self._delta = None
+            self._dirty, self._fresh = set(), set()
+            self._stale_main = np.zeros(0, dtype=np.int64)
+
+    def _compact_delta(self) -> None:
+        """Rebuild the delta matrix from the live documents changed since the full compaction."""
+        if self._main is None:
+            self.compact()
+            return
+        self._delta = _Segment(self.docs, [d for d in self._dirty if d in self.docs], len(self.vocab))
+        rows = (self._main.row_of.get(d, -1) for d in self._dirty)
+        stale = np.fromiter(rows, dtype=np.int64, count=len(self._dirty))
+        self._stale_main = np.sort(stale[stale >= 0])
+        self._fresh = set()
 
     def query_terms(self, text: str) -> dict[int, float]:
         """Known query terms with their IDF (unknown terms cannot match anything)."""
@@ -129,45 +203,29 @@ class KeywordIndex:
     def scores(self, q: dict[int, float], ids: list[int]) -> np.ndarray:
         """BM25 of each candidate id (0 for unknown ids).
 
-        Documents unchanged since the last compaction are scored together from the posting
-        matrix (one binary search per query term); the few changed since, one by one.
+        Candidates are scored together per matrix (main or delta, one binary search per query
+        term); the few changed since the delta was built, one by one.
         """
         with self._lock:
             out = np.zeros(len(ids), dtype=np.float32)
             if not q or not ids or not self.docs:
                 return out
             avg = self.total_len / max(len(self.docs), 1)
-            m = self._matrix
-            slow: list[int] = []
-            pos: list[int] = []
-            rows: list[int] = []
+            by_seg: dict[int, tuple[list[int], list[int]]] = {0: ([], []), 1: ([], [])}
             for i, d in enumerate(ids):
                 if d not in self.docs:
                     continue
-                r = self._row_of.get(d, -1) if m is not None and d not in self._dirty else -1
-                if r < 0:
-                    slow.append(i)
+                if d in self._fresh or self._main is None:
+                    out[i] = self._doc_score(d, q, avg)
+                elif d in self._dirty:
+                    by_seg[1][0].append(i)
+                    by_seg[1][1].append(self._delta.row_of[d])
                 else:
-                    pos.append(i)
-                    rows.append(r)
-            if rows:
-                pos_a, rows_a = np.array(pos, dtype=np.int64), np.array(rows, dtype=np.int64)
-                norm = K1 * (1 - B + B * self._lengths[rows_a] / avg)
-                acc = np.zeros(len(rows_a), dtype=np.float32)
-                for t, idf in q.items():
-                    if t >= m.shape[1]:
-                        continue
-                    col = m.indices[m.indptr[t]:m.indptr[t + 1]]
-                    if not col.size:
-                        continue
-                    at = np.minimum(np.searchsorted(col, rows_a), col.size - 1)
-                    hit = col[at] == rows_a
-                    if hit.any():
-                        f = m.data[m.indptr[t] + at[hit]]
-                        acc[hit] += np.float32(idf) * f * (K1 + 1) / (f + norm[hit])
-                out[pos_a] = acc
-            for i in slow:
-                out[i] = self._doc_score(ids[i], q, avg)
+                    by_seg[0][0].append(i)
+                    by_seg[0][1].append(self._main.row_of[d])
+            for seg, (pos, rows) in zip((self._main, self._delta), (by_seg[0], by_seg[1])):
+                if rows:
+                    out[np.array(pos, dtype=np.int64)] = seg.rows_scores(q, np.array(rows, dtype=np.int64), avg)
             return out
 
     def top(self, q: dict[int, float], k: int) -> list[tuple[int, float]]:
@@ -175,31 +233,21 @@ class KeywordIndex:
         with self._lock:
             if not q or not self.docs:
                 return []
-            if self._matrix is None:  # terms newer than the matrix only occur in dirty documents, scored below
+            if self._main is None:  # terms newer than a matrix only occur in documents scored one by one
                 self.compact()
             avg = self.total_len / max(len(self.docs), 1)
-            m = self._matrix
-            scores = np.zeros(m.shape[0], dtype=np.float32)
-            norm = K1 * (1 - B + B * self._lengths / avg) if m.shape[0] else np.zeros(0)
-            for t, idf in q.items():
-                if t >= m.shape[1]:
-                    continue
-                start, end = m.indptr[t], m.indptr[t + 1]
-                rows, f = m.indices[start:end], m.data[start:end]
-                scores[rows] += idf * f * (K1 + 1) / (f + norm[rows])
-            best: dict[int, float] = {}
-            if len(scores):
-                stale = np.fromiter((self._row_of.get(d, -1) for d in self._dirty), dtype=np.int64)
-                stale = stale[stale >= 0]
-                scores[stale] = 0.0
-                take = min(k, len(scores))
-                idx = np.argpartition(-scores, take - 1)[:take] if take else []
-                best = {int(self._row_ids[i]): float(scores[i]) for i in idx if scores[i] > 0}
-            if self._dirty:
-                live = [d for d in self._dirty if d in self.docs]
-                for d, s in zip(live, self.scores(q, live).tolist()):
-                    if s > 0:
-                        best[d] = s
+            fresh_main = [self._main.row_of[d] for d in self._fresh if d in self._main.row_of]
+            stale = np.concatenate([self._stale_main, np.array(fresh_main, dtype=np.int64)])
+            best = self._main.top(q, k, avg, stale)
+            if self._delta is not None:
+                fresh_delta = np.array([self._delta.row_of[d] for d in self._fresh if d in self._delta.row_of],
+                                       dtype=np.int64)
+                best.update(self._delta.top(q, k, avg, fresh_delta))
+            if self._fresh:
+                live = [d for d in self._fresh if d in self.docs]
+                for d, sc in zip(live, self.scores(q, live).tolist()):
+                    if sc > 0:
+                        best[d] = sc
             return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def matched_terms(self, doc_id: int, q: dict[int, float]) -> list[str]:

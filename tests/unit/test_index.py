@@ -122,3 +122,29 @@ def test_keyword_scores_match_per_document_bm25():
     np.testing.assert_allclose(kw.scores(q, ids), expected, rtol=1e-5)
     top = kw.top(q, 5)
     assert top[0][0] == 7 and len(top) == 5
+
+
+def test_keyword_tiers_agree_with_brute_force(monkeypatch):
+    """Random upserts and removals through main, delta and fresh tiers: same as scoring every document."""
+    from kb.matching import keyword as kw_mod
+
+    monkeypatch.setattr(kw_mod, "COMPACT_AFTER", 7)
+    rng = np.random.default_rng(3)
+    words = [f"w{i}" for i in range(40)]
+    kw = KeywordIndex()
+    for step in range(400):
+        d = int(rng.integers(0, 120))
+        if rng.random() < 0.2:
+            kw.remove(d)
+        else:
+            kw.upsert(d, " ".join(rng.choice(words, int(rng.integers(1, 12)))))
+        if step % 50 == 49:
+            q = kw.query_terms(" ".join(rng.choice(words, 4)))
+            avg = kw.total_len / max(len(kw), 1)
+            ids = list(range(-1, 125))
+            expected = np.array([kw._doc_score(i, q, avg) if i in kw.docs else 0.0 for i in ids], dtype=np.float32)
+            np.testing.assert_allclose(kw.scores(q, ids), expected, rtol=1e-5, atol=1e-6)
+            want = sorted(((i, s) for i, s in zip(ids, expected.tolist()) if s > 0), key=lambda x: -x[1])[:10]
+            got = kw.top(q, 10)
+            np.testing.assert_allclose([s for _i, s in got], [s for _i, s in want], rtol=1e-5)
+            assert {i for i, _s in got} <= {i for i, s in zip(ids, expected.tolist()) if s > 0}
