@@ -1,11 +1,24 @@
 """Public pages: the front page with headline figures, the catalogue of offers and requests."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from typing import Any
 
-from kb.services import stats
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+
+from kb.errors import ValidationFailed
+from kb.models import Offer, Request
+from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
+from kb.services import access, matching, records, stats
+from kb.web import display
+from kb.web import helpers as h
+from kb.web.display import viewer
 
 bp = Blueprint("catalogue", __name__)
+bp.context_processor(display.context)
+
+KINDS = {"offers": (Offer, OfferQuerySchema), "requests": (Request, RequestQuerySchema)}
+FILTERS = ("sector", "modality", "country", "region", "language", "text_lang")
 
 
 @bp.route("/")
@@ -17,10 +30,69 @@ def home():
 @bp.route("/offers")
 def offers():
     """Published offers: browse, search, filter."""
-    return render_template("public/home.html", figures=stats.headline())
+    return _catalogue("offers")
 
 
 @bp.route("/requests")
 def requests():
     """Published requests: browse, search, filter."""
-    return render_template("public/home.html", figures=stats.headline())
+    return _catalogue("requests")
+
+
+@bp.route("/offers/<int:record_id>")
+def offer(record_id: int):
+    """One offer as the viewer may see it (published, or the viewer's own)."""
+    return _record("offers", record_id)
+
+
+@bp.route("/requests/<int:record_id>")
+def request_page(record_id: int):
+    """One request as the viewer may see it (published, or the viewer's own)."""
+    return _record("requests", record_id)
+
+
+def _catalogue(kind: str):
+    model, query_schema = KINDS[kind]
+    q = (request.args.get("q") or "").strip()
+    # The text query goes to the semantic search (which allows longer queries than the list filter).
+    args = {k: v for k, v in h.form_data(query_schema(), form=request.args).items()
+            if k in FILTERS or k in ("page", "per_page")}
+    loaded, errors = h.load(query_schema(), args)
+    values = {k: request.args.get(k, "") for k in FILTERS}
+    page = loaded["page"] if loaded else 1
+    per_page = loaded["per_page"] if loaded else display.PER_PAGE
+    items: list[Any] = []
+    hits: list[dict[str, Any]] = []
+    total = 0
+    if not errors:
+        filters = {k: loaded[k] for k in FILTERS if loaded.get(k)}
+        if q:
+            try:
+                hits, total = _search(kind, q, filters, page, per_page)
+            except ValidationFailed as exc:
+                errors = {k: [_(str(m)) for m in v] for k, v in (exc.errors or {}).items()}
+        else:
+            f = records.RecordFilters(status="published", include_expired=False, **filters)
+            items, total = records.paginate(records.filtered_records(model, viewer(), f), page, per_page)
+    return render_template("public/list.html", kind=kind, q=q, values=values, items=items, hits=hits,
+                           total=total, page=page, per_page=per_page,
+                           pages=display.pages(total, per_page), errors=errors), (422 if errors else 200)
+
+
+def _search(kind: str, q: str, filters: dict[str, Any], page: int, per_page: int):
+    """One page of semantic search results; the text-language filter is applied to the ranked list."""
+    text_lang = filters.pop("text_lang", None)
+    hits = matching.search(viewer(), q, kind, matching.SuggestionArgs(k=matching.MAX_K, **filters))
+    if text_lang:
+        hits = [hit for hit in hits if hit["text_lang"] == text_lang]
+    return hits[(page - 1) * per_page:page * per_page], len(hits)
+
+
+def _record(kind: str, record_id: int):
+    model = KINDS[kind][0]
+    user = viewer()
+    record = access.get_visible_record(model, record_id, user)
+    caps = access.record_capacities(user, record)
+    return render_template("public/record.html", kind=kind, record=record,
+                           show_contacts=access.can_see_contacts(user, record),
+                           is_owner="owner" in caps)

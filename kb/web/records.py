@@ -1,18 +1,320 @@
-"""Web pages (being built)."""
+"""A director's requests, a centre's offers and expert roster: lists, forms, workflow buttons, suggestions."""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from marshmallow import Schema
+
+from kb import workflow as wf
+from kb.errors import Conflict, DomainError, Forbidden, NotFound
+from kb.models import Expert, Offer, Request, Role
+from kb.schemas.common import TransitionSchema
+from kb.schemas.exchanges import MatchInSchema
+from kb.schemas.matching import SuggestionQuerySchema
+from kb.schemas.records import (
+    ExpertInSchema, ExpertPatchSchema, OfferInSchema, OfferPatchSchema, RequestInSchema, RequestPatchSchema,
+)
+from kb.services import access, exchanges, matching
+from kb.services import records as svc
+from kb.web import display
+from kb.web import helpers as h
+from kb.web.display import viewer
 
 bp = Blueprint("records", __name__)
+bp.context_processor(display.context)
 
+
+class Kind:
+    """What differs between a director's requests and a centre's offers."""
+
+    def __init__(self, name: str, model, role: Role, in_schema, patch_schema, noun: str) -> None:
+        self.name, self.model, self.role, self.noun = name, model, role, noun
+        self.in_schema, self.patch_schema = in_schema, patch_schema
+        self.machine = wf.REQUEST if model is Request else wf.OFFER
+
+
+KINDS = {
+    "requests": Kind("requests", Request, Role.DIRECTOR, RequestInSchema, RequestPatchSchema, "request"),
+    "offers": Kind("offers", Offer, Role.CENTRE, OfferInSchema, OfferPatchSchema, "offer"),
+}
+LIST_FIELDS = ("sectors", "modalities", "sdgs", "languages", "expert_ids")
+SUGGESTION_FILTERS = ("sector", "modality", "language", "region", "include_own_country")
+
+
+def _user_for(kind: Kind):
+    """The signed-in user if their role keeps this kind of record, else 403."""
+    user = viewer()
+    if user is None or user.role != kind.role:
+        raise Forbidden(_("These pages are for the organisation's own staff of the right role."))
+    return user
+
+
+def _my_record(kind: Kind, record_id: int):
+    """A record of the user's own organisation (someone else's is 404, even when published)."""
+    user = _user_for(kind)
+    record = access.get_visible_record(kind.model, record_id, user)
+    if record.organisation_id != user.organisation_id:
+        raise NotFound(f"{kind.model.__name__} {record_id} not found.")
+    return user, record
+
+
+def _field_errors(exc: DomainError) -> dict[str, list[str]]:
+    errors = exc.errors or {}
+    return {k: [_(str(m)) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
+
+
+def _parse(schema: Schema, list_fields: tuple[str, ...] = LIST_FIELDS):
+    """The form through the API schema; a field left blank clears its stored value."""
+    data = h.form_data(schema, list_fields)
+    for name, field in schema.fields.items():
+        if name in request.form and name not in data and name not in list_fields and field.allow_none:
+            data[name] = None
+    return h.load(schema, data)
+
+
+# --- lists ------------------------------------------------------------------------------------
 
 @bp.route("/my/<any(requests, offers):kind>")
-def mine(kind):
-    """My organisation's requests or offers."""
-    return ""
+@login_required
+def mine(kind: str):
+    """My organisation's requests or offers with their status at a glance."""
+    k = KINDS[kind]
+    user = _user_for(k)
+    status = request.args.get("status") or None
+    if status not in k.machine.states:
+        status = None
+    page = request.args.get("page", type=int) or 1
+    f = svc.RecordFilters(organisation_id=user.organisation_id, status=status)
+    items, total = svc.paginate(svc.filtered_records(k.model, user, f), max(page, 1), 50)
+    return render_template("records/mine.html", kind=kind, items=items, total=total, page=page,
+                           pages=display.pages(total, 50), status=status,
+                           states=k.machine.states, editable=svc.EDITABLE_BY_OWNER[k.model])
+
+
+# --- create and edit ---------------------------------------------------------------------------
+
+def _values_from(record) -> dict[str, Any]:
+    names = svc.SIMPLE_FIELDS[type(record)]
+    values: dict[str, Any] = {n: getattr(record, n) for n in names}
+    for n, v in values.items():
+        if hasattr(v, "isoformat"):
+            values[n] = v.isoformat()
+        elif v is not None and not isinstance(v, (str, int)):
+            values[n] = str(v)
+    values.update(sectors=record.sector_codes, modalities=record.modality_codes,
+                  sdgs=[str(n) for n in record.sdg_numbers], languages=record.language_codes,
+                  version=record.version)
+    if isinstance(record, Offer):
+        values["expert_ids"] = [str(e.id) for e in record.experts]
+    return values
+
+
+def _values_from_form() -> dict[str, Any]:
+    return {k: (request.form.getlist(k) if k in LIST_FIELDS else request.form.get(k, "")) for k in request.form}
+
+
+def _roster(user) -> list[tuple[str, str]]:
+    """(id, name) of the experts on a centre's roster, for linking them to an offer."""
+    if user.role != Role.CENTRE:
+        return []
+    stmt = access.visible_experts(user).where(Expert.organisation_id == user.organisation_id).order_by(Expert.name)
+    return [(str(e.id), e.name + ("" if e.active else f" ({_('inactive')})"))
+            for e in svc.paginate(stmt, 1, 200)[0]]
+
+
+def _render_form(k: Kind, user, values, errors, record=None, message=None, status=200):
+    return render_template("records/form.html", kind=k.name, values=values, errors=errors, record=record,
+                           message=message, roster=_roster(user)), status
+
+
+@bp.route("/my/<any(requests, offers):kind>/new", methods=["GET", "POST"])
+@login_required
+def new(kind: str):
+    """A form to create a draft request (director) or offer (centre)."""
+    k = KINDS[kind]
+    user = _user_for(k)
+    if request.method == "GET":
+        return _render_form(k, user, {"text_lang": display._lang(), "terms": "in-kind"}, {})
+    data, errors = _parse(k.in_schema())
+    if errors:
+        return _render_form(k, user, _values_from_form(), errors, status=422)
+    try:
+        record = svc.create_record(k.model, user, data)
+    except DomainError as exc:
+        return _render_form(k, user, _values_from_form(), _field_errors(exc), message=_(exc.message),
+                            status=exc.status)
+    flash(_("Draft saved. Submit it when it is ready for review."), "ok")
+    return redirect(url_for("records.record", kind=kind, record_id=record.id))
+
+
+@bp.route("/my/<any(requests, offers):kind>/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(kind: str, record_id: int):
+    """Edit one of my drafts (or a returned record); a stale form is refused with 409."""
+    k = KINDS[kind]
+    user, record = _my_record(k, record_id)
+    if record.status not in svc.EDITABLE_BY_OWNER[k.model]:
+        raise Conflict(_("A record can be edited only while it is a draft or returned."))
+    if request.method == "GET":
+        return _render_form(k, user, _values_from(record), {}, record=record)
+    data, errors = _parse(k.patch_schema())
+    if errors:
+        return _render_form(k, user, _values_from_form(), errors, record=record, status=422)
+    version = data.pop("version", None)
+    try:
+        svc.update_record(k.model, user, record_id, data, version)
+    except DomainError as exc:
+        return _render_form(k, user, _values_from_form(), _field_errors(exc), record=record,
+                            message=_(exc.message), status=exc.status)
+    flash(_("Changes saved."), "ok")
+    return redirect(url_for("records.record", kind=kind, record_id=record_id))
+
+
+# --- one record: details, workflow buttons, suggestions ---------------------------------------
+
+def _suggestions(k: Kind, user, record) -> tuple[list[dict[str, Any]] | None, dict[str, Any], dict[str, list[str]]]:
+    """Ranked candidates for a published, unexpired record (None when it cannot be matched now)."""
+    values = {n: request.args.get(n, "") for n in SUGGESTION_FILTERS}
+    if record.status != "published" or (isinstance(record, Offer) and record.is_expired()):
+        return None, values, {}
+    args, errors = h.load(SuggestionQuerySchema(), h.form_data(SuggestionQuerySchema(), form=request.args))
+    if errors:
+        return [], values, errors
+    args.pop("k", None)
+    return matching.suggest(user, k.noun, record.id, matching.SuggestionArgs(k=10, **args)), values, {}
+
+
+def _render_record(k: Kind, user, record, message: str | None = None, errors=None, status: int = 200):
+    suggestions, filters, filter_errors = _suggestions(k, user, record)
+    caps = access.record_capacities(user, record)
+    actions = k.machine.available(record.status, caps)
+    return render_template(
+        "records/record.html", kind=k.name, record=record, actions=actions,
+        reason_required=wf.REASON_REQUIRED, editable=record.status in svc.EDITABLE_BY_OWNER[k.model],
+        suggestions=suggestions, filters=filters, filter_errors=filter_errors,
+        can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
+        message=message, errors=errors or {},
+    ), (422 if filter_errors and status == 200 else status)
+
+
+@bp.route("/my/<any(requests, offers):kind>/<int:record_id>")
+@login_required
+def record(kind: str, record_id: int):
+    """One of my records: details, the actions I may take, suggested counterparts with explanations."""
+    k = KINDS[kind]
+    user, rec = _my_record(k, record_id)
+    return _render_record(k, user, rec)
+
+
+@bp.route("/my/<any(requests, offers):kind>/<int:record_id>/transition", methods=["POST"])
+@login_required
+def transition(kind: str, record_id: int):
+    """Submit, withdraw, renew or archive one of my records (the workflow decides what is allowed)."""
+    k = KINDS[kind]
+    user, rec = _my_record(k, record_id)
+    form = {key: v for key, v in request.form.items() if key in TransitionSchema().fields and v.strip()}
+    data, errors = h.load(TransitionSchema(), form)
+    if errors:
+        return _render_record(k, user, rec, _("Please check your input."), errors, 422)
+    action, reason, version = data.pop("action"), data.pop("reason"), data.pop("version")
+    try:
+        svc.transition_record(k.model, user, record_id, action, reason, version, data)
+    except DomainError as exc:
+        _user, rec = _my_record(k, record_id)
+        return _render_record(k, user, rec, _(exc.message), _field_errors(exc), exc.status)
+    flash(_("Done: %(action)s.", action=h.action(action)), "ok")
+    return redirect(url_for("records.record", kind=kind, record_id=record_id))
+
+
+@bp.route("/my/offers/<int:record_id>/interest", methods=["POST"])
+@login_required
+def interest(record_id: int):
+    """Express interest in a published request with one of my offers (a match accepted on our side)."""
+    k = KINDS["offers"]
+    user, rec = _my_record(k, record_id)
+    form = {key: v for key, v in request.form.items() if key in ("request_id", "note") and v.strip()}
+    data, errors = h.load(MatchInSchema(), {**form, "offer_id": record_id})
+    if errors:
+        return _render_record(k, user, rec, _("Please check your input."), errors, 422)
+    try:
+        match = exchanges.propose_match(user, data["request_id"], record_id, data["note"])
+    except DomainError as exc:
+        _user, rec = _my_record(k, record_id)
+        return _render_record(k, user, rec, _(exc.message), _field_errors(exc), exc.status)
+    flash(_("Interest expressed (match %(id)s): the requester and the secretariat will answer.", id=match.id), "ok")
+    return redirect(url_for("records.record", kind="offers", record_id=record_id))
+
+
+# --- expert roster -----------------------------------------------------------------------------
+
+EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active")
+
+
+def _centre():
+    user = viewer()
+    if user is None or user.role != Role.CENTRE:
+        raise Forbidden(_("The expert roster is kept by the competence centre's staff."))
+    return user
+
+
+def _render_expert_form(values, errors, expert=None, message=None, status=200):
+    return render_template("records/expert_form.html", values=values, errors=errors, expert=expert,
+                           message=message), status
 
 
 @bp.route("/my/experts")
+@login_required
 def experts():
     """The centre's expert roster."""
-    return ""
+    user = _centre()
+    page = max(request.args.get("page", type=int) or 1, 1)
+    stmt = access.visible_experts(user).where(Expert.organisation_id == user.organisation_id).order_by(Expert.name)
+    items, total = svc.paginate(stmt, page, 50)
+    return render_template("records/experts.html", items=items, total=total, page=page,
+                           pages=display.pages(total, 50))
+
+
+@bp.route("/my/experts/new", methods=["GET", "POST"])
+@login_required
+def new_expert():
+    """Add a person to the roster."""
+    user = _centre()
+    if request.method == "GET":
+        return _render_expert_form({"active": "true", "languages": []}, {})
+    data, errors = _parse(ExpertInSchema(), ("languages",))
+    if errors:
+        return _render_expert_form(_values_from_form(), errors, status=422)
+    try:
+        svc.create_expert(user, data)
+    except DomainError as exc:
+        return _render_expert_form(_values_from_form(), _field_errors(exc), message=_(exc.message),
+                                   status=exc.status)
+    flash(_("Expert added to the roster."), "ok")
+    return redirect(url_for("records.experts"))
+
+
+@bp.route("/my/experts/<int:expert_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_expert(expert_id: int):
+    """Edit a roster entry of my centre."""
+    user = _centre()
+    expert = svc.get_expert(user, expert_id)
+    if expert.organisation_id != user.organisation_id:
+        raise NotFound(f"Expert {expert_id} not found.")
+    if request.method == "GET":
+        values = {n: getattr(expert, n) for n in EXPERT_FIELDS}
+        values.update(active="true" if expert.active else "false", version=expert.version)
+        return _render_expert_form(values, {}, expert)
+    data, errors = _parse(ExpertPatchSchema(), ("languages",))
+    if errors:
+        return _render_expert_form(_values_from_form(), errors, expert, status=422)
+    version = data.pop("version", None)
+    try:
+        svc.update_expert(user, expert_id, data, version)
+    except DomainError as exc:
+        return _render_expert_form(_values_from_form(), _field_errors(exc), expert, _(exc.message), exc.status)
+    flash(_("Changes saved."), "ok")
+    return redirect(url_for("records.experts"))

@@ -1,0 +1,101 @@
+"""Shared pieces of the catalogue and record pages: the viewer, language names, vocabulary options."""
+from __future__ import annotations
+
+from typing import Any
+
+from babel import Locale
+from flask_babel import get_locale, lazy_gettext
+from flask_login import current_user
+
+from kb import reference_data as ref
+from kb.models import Country, RegionalGroup, User
+from kb.services import reference
+
+# Working languages offered as checkboxes on the forms (ISO 639-1); a record keeps any other code it has.
+WORKING_LANGUAGES = ("en", "es", "pt", "fr", "ar", "ru", "zh", "sw", "hi", "id", "tr", "am", "ha")
+TEXT_LANGUAGES = ("en", "es", "pt", "fr")
+PER_PAGE = 20
+
+KIND_LABELS = {"requests": lazy_gettext("Requests"), "offers": lazy_gettext("Offers")}
+
+
+def viewer() -> User | None:
+    """The signed-in user as the services expect it, or None for a visitor."""
+    if current_user and getattr(current_user, "is_authenticated", False):
+        return current_user._get_current_object()  # type: ignore[attr-defined]
+    return None
+
+
+def _lang() -> str:
+    return str(get_locale() or "en")[:2]
+
+
+def language_name(code: str) -> str:
+    """An ISO 639-1 language's name in the interface language (Babel's CLDR data)."""
+    try:
+        name = Locale.parse(_lang()).languages.get(code)
+    except (ValueError, TypeError):
+        name = None
+    return (name[:1].upper() + name[1:]) if name else code
+
+
+def language_names(codes: Any) -> str:
+    """Several languages' names, comma-separated."""
+    return ", ".join(language_name(c) for c in codes or ())
+
+
+def sector_names(codes: Any) -> str:
+    """Several sectors' labels, comma-separated."""
+    return ", ".join(ref.label(ref.SECTORS, c, _lang()) for c in codes or ())
+
+
+def modality_names(codes: Any) -> str:
+    """Several modalities' labels, comma-separated."""
+    return ", ".join(ref.label(ref.MODALITIES, c, _lang()) for c in codes or ())
+
+
+def terms(code: Any) -> str:
+    """An offer's terms (in kind, cost-shared, paid) in the current language."""
+    return ref.label(ref.TERMS, str(code), _lang())
+
+
+def sdg(number: Any) -> str:
+    """An SDG's label in the current language."""
+    return ref.label(ref.SDGS, str(number), _lang())
+
+
+def language_options(selected: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """(code, name) pairs for the working-language checkboxes, plus any code already chosen."""
+    codes = list(WORKING_LANGUAGES) + [c for c in selected if c not in WORKING_LANGUAGES]
+    return [(c, language_name(c)) for c in codes]
+
+
+def text_language_options() -> list[tuple[str, str]]:
+    """The four languages a record's text may be written in."""
+    return [(c, language_name(c)) for c in TEXT_LANGUAGES]
+
+
+def country_options() -> list[tuple[str, str]]:
+    """Every country, by its name in the current language."""
+    lang = _lang()
+    countries: list[Country] = reference.list_countries()
+    return sorted(((c.code, c.label(lang)) for c in countries), key=lambda p: p[1].casefold())
+
+
+def region_options() -> list[tuple[str, str]]:
+    """Regional groups by code and name in the current language."""
+    lang = _lang()
+    groups: list[RegionalGroup] = reference.list_vocabulary(RegionalGroup)
+    return [(g.code, f"{g.code} · {g.label(lang)}") for g in groups]
+
+
+def pages(total: int, per_page: int) -> int:
+    """How many pages a list of total items fills (at least one)."""
+    return max(1, -(-total // per_page))
+
+
+def context() -> dict[str, Any]:
+    """What the catalogue and record templates use besides the app-wide `h`."""
+    import kb.web.display as module
+
+    return {"d": module}
