@@ -1,18 +1,235 @@
-"""Web pages (being built)."""
+"""Matches to answer and decide, the exchanges board, and the page of one exchange with its forms."""
 from __future__ import annotations
 
-from flask import Blueprint
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from kb import reference_data as ref
+from kb import workflow as wf
+from kb.errors import DomainError
+from kb.models import Exchange, ExchangeParty, ExchangeState, Match, PartyRole, Role
+from kb.schemas.common import TransitionSchema
+from kb.schemas.exchanges import (
+    ActivityInSchema, ContributionInSchema, ExchangeQuerySchema, MatchQuerySchema, PartnerContributionSchema,
+    ResultInSchema,
+)
+from kb.services import access, events, records
+from kb.services import exchanges as svc
+from kb.web import forms
+from kb.web import helpers as h
 
 bp = Blueprint("exch", __name__)
+
+MATCH_ROLES = (Role.DIRECTOR, Role.CENTRE, Role.SECRETARIAT)
+BOARD_ORDER = [s.value for s in (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS,
+                                 ExchangeState.COMPLETED, ExchangeState.EVALUATED, ExchangeState.CLOSED,
+                                 ExchangeState.CANCELLED)]
+# What each exchange action asks for besides the button (fields of the API's TransitionSchema).
+TRANSITION_FIELDS = {"agree": ("agreement_ref", "agreement_date"), "start": ("start_date",),
+                     "complete": ("completion_report", "end_date"), "cancel": ("reason",)}
+TIMELINE_LIMIT = 500
+
+
+@bp.before_request
+@login_required
+def _signed_in():  # type: ignore[no-untyped-def]
+    return None
+
+
+def _query(schema, defaults: dict[str, str] | None = None) -> tuple[dict[str, Any], dict[str, list[str]]]:  # type: ignore[no-untyped-def]
+    raw = dict(defaults or {})
+    raw.update({k: v for k, v in request.args.items() if k in schema.fields and v.strip()})
+    data, errors = h.load(schema, raw)
+    if errors:
+        data, _ignored = h.load(schema, {k: v for k, v in raw.items() if k not in errors})
+    return data or {}, errors
+
+
+# --- matches ---------------------------------------------------------------------------------
+
+def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
+    forms.require_role(*MATCH_ROLES)
+    args, arg_errors = _query(MatchQuerySchema(), {"per_page": "50"})
+    stmt = access.visible_matches(current_user).order_by(Match.id.desc())
+    for key, col in (("status", Match.status), ("request_id", Match.request_id), ("offer_id", Match.offer_id)):
+        if args.get(key):
+            stmt = stmt.where(col == args[key])
+    items, total = records.paginate(stmt, args["page"], args["per_page"])
+    rows = [(m, wf.MATCH.available(m.status, access.match_capacities(current_user, m))) for m in items]
+    return render_template(
+        "exchanges/matches.html", waiting=[r for r in rows if r[1]], others=[r for r in rows if not r[1]],
+        total=total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
+        states=[(s, h.state(s)) for s in wf.MATCH.states],
+        pages=max(1, -(-total // args["per_page"])),
+    ), (failure.status if failure else 200)
 
 
 @bp.route("/matches")
 def matches():
-    """Matches I can see."""
-    return ""
+    """Matches I can see: answer the proposed ones (parties), approve or reject accepted ones (secretariat)."""
+    return _render_matches()
 
+
+@bp.route("/matches/<int:match_id>", methods=["POST"])
+def match_action(match_id: int):
+    """accept / decline (with reason) for a party; approve / reject (with reason) for the secretariat."""
+    forms.require_role(*MATCH_ROLES)
+    form = f"match-{match_id}"
+    data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
+    if errors:
+        return _render_matches(forms.invalid(form, errors, ("reason",)))
+    try:
+        match = svc.transition_match(current_user, match_id, data["action"], data["reason"], data["version"])
+    except DomainError as exc:
+        return _render_matches(forms.refused(form, exc, ("reason",)))
+    if match.exchange is not None:
+        flash(_("Match approved: the exchange has been created."), "ok")
+        return redirect(url_for(".exchange", exchange_id=match.exchange.id))
+    flash(_("“%(request)s” ↔ “%(offer)s”: %(state)s.", request=match.request.title, offer=match.offer.title,
+            state=h.state(match.status)), "ok")
+    return redirect(url_for(".matches", **{k: v for k, v in request.args.items()}))
+
+
+# --- exchanges board ---------------------------------------------------------------------------
 
 @bp.route("/exchanges")
 def board():
-    """Exchanges board."""
-    return ""
+    """Exchanges by state: all for the secretariat, a party's own, and for partners those open to co-financing."""
+    args, arg_errors = _query(ExchangeQuerySchema(), {"per_page": "100"})
+    stmt = access.visible_exchanges(current_user).order_by(Exchange.id.desc())
+    if args.get("status"):
+        stmt = stmt.where(Exchange.status == args["status"])
+    if args.get("organisation_id"):
+        stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == args["organisation_id"]))
+    items, total = records.paginate(stmt, args["page"], args["per_page"])
+    columns: dict[str, list[Exchange]] = {s: [] for s in BOARD_ORDER}
+    for x in items:
+        columns[str(x.status)].append(x)
+    return render_template("exchanges/board.html", columns=columns, total=total, args=args, arg_errors=arg_errors,
+                           pages=max(1, -(-total // args["per_page"])), L=forms.labels(),
+                           own_org=current_user.organisation_id), (422 if arg_errors else 200)
+
+
+# --- one exchange ------------------------------------------------------------------------------
+
+def _timeline(exchange: Exchange) -> list[Any]:
+    """The exchange's audit trail with its match's and request's, where the user may read them."""
+    entries = []
+    for record_type, record_id in (("request", exchange.request_id), ("match", exchange.match_id),
+                                   ("exchange", exchange.id)):
+        try:
+            stmt = events.visible_events(current_user, record_type, record_id)
+        except DomainError:
+            continue  # e.g. a centre may not read a matched request's trail; the exchange's own is enough
+        entries += records.paginate(stmt, 1, TIMELINE_LIMIT)[0]
+    return sorted(entries, key=lambda e: (e.at, e.id))
+
+
+def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
+    exchange = svc.get_exchange(current_user, exchange_id)
+    caps = access.exchange_capacities(current_user, exchange)
+    status = str(exchange.status)
+    own_roles = exchange.party_roles(current_user.organisation_id)
+    can = {
+        "activity": bool(caps & {wf.SECRETARIAT, wf.PROVIDER}) and exchange.status in svc.ACTIVITY_STATES,
+        "result": bool(caps) and exchange.status in svc.RESULT_STATES,
+        "contribute": bool(caps) and exchange.status not in (ExchangeState.CLOSED, ExchangeState.CANCELLED),
+        "join": current_user.role == Role.PARTNER and PartyRole.PARTNER not in own_roles
+        and exchange.status in svc.OPEN_EXCHANGE,
+        "pick_party": current_user.role == Role.SECRETARIAT,
+    }
+    L = forms.labels()
+    party_options = [(p.id, f"{p.organisation.name} · {L['party_roles'].get(str(p.role), p.role)}")
+                     for p in exchange.parties]
+    facilitator = next((p.id for p in exchange.parties if p.role == PartyRole.FACILITATOR), None)
+    activities = exchange.activities
+    totals = {
+        "participants": sum(a.participants_total for a in activities),
+        "women": sum(a.participants_female for a in activities),
+        "expert_days": sum(a.expert_days or 0 for a in activities),
+        "people_trained": sum(r.people_trained or 0 for r in exchange.results),
+    }
+    return render_template(
+        "exchanges/exchange.html", x=exchange, status=status, caps=caps, can=can,
+        actions=wf.EXCHANGE.available(status, caps), transition_fields=TRANSITION_FIELDS,
+        reason_required=wf.REASON_REQUIRED, party_options=party_options, facilitator=facilitator,
+        timeline=_timeline(exchange), totals=totals, failure=failure, L=L, event_label=forms.event_label,
+        activity_kinds=h.vocabulary(ref.ACTIVITY_KINDS), contribution_kinds=h.vocabulary(ref.CONTRIBUTION_KINDS),
+        ratings=[(n, h.number(n)) for n in range(1, 6)],
+    ), (failure.status if failure else 200)
+
+
+@bp.route("/exchanges/<int:exchange_id>")
+def exchange(exchange_id: int):
+    """Parties and contributions, agreement, activities, results, completion report and the timeline."""
+    return _render_exchange(exchange_id)
+
+
+def _done(exchange_id: int, message: str, anchor: str):  # type: ignore[no-untyped-def]
+    flash(message, "ok")
+    return redirect(url_for(".exchange", exchange_id=exchange_id, _anchor=anchor))
+
+
+@bp.route("/exchanges/<int:exchange_id>/transitions", methods=["POST"])
+def transition(exchange_id: int):
+    """agree (reference and date), start, complete (report), evaluate, close, cancel (reason)."""
+    action = request.form.get("action", "")
+    form = f"t-{action}"
+    names = TRANSITION_FIELDS.get(action, ())
+    data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
+    if errors:
+        return _render_exchange(exchange_id, forms.invalid(form, errors, names))
+    action, reason, version = data.pop("action"), data.pop("reason"), data.pop("version")
+    try:
+        x = svc.transition_exchange(current_user, exchange_id, action, reason, version, data)
+    except DomainError as exc:
+        return _render_exchange(exchange_id, forms.refused(form, exc, names))
+    return _done(exchange_id, _("The exchange is now %(state)s.", state=h.state(x.status)), "status")
+
+
+def _post(exchange_id: int, form: str, schema, call, message: str, anchor: str):  # type: ignore[no-untyped-def]
+    posted = request.form.copy()
+    if posted.get("currency"):
+        posted["currency"] = posted["currency"].strip().upper()  # ISO 4217 codes are upper case
+    data, errors = h.load(schema, h.form_data(schema, form=posted))
+    names = tuple(schema.fields)
+    if errors:
+        return _render_exchange(exchange_id, forms.invalid(form, errors, names))
+    try:
+        call(data)
+    except DomainError as exc:
+        return _render_exchange(exchange_id, forms.refused(form, exc, names))
+    return _done(exchange_id, message, anchor)
+
+
+@bp.route("/exchanges/<int:exchange_id>/activities", methods=["POST"])
+def add_activity(exchange_id: int):
+    """Report an activity: kind, title, dates, place or virtual, participants by sex and kind, expert-days."""
+    return _post(exchange_id, "activity", ActivityInSchema(),
+                 lambda d: svc.add_activity(current_user, exchange_id, d), _("Activity recorded."), "activities")
+
+
+@bp.route("/exchanges/<int:exchange_id>/results", methods=["POST"])
+def add_result(exchange_id: int):
+    """Report results and feedback: people trained, women trained, policy and practice changes, rating."""
+    return _post(exchange_id, "result", ResultInSchema(),
+                 lambda d: svc.add_result(current_user, exchange_id, d), _("Results recorded."), "results")
+
+
+@bp.route("/exchanges/<int:exchange_id>/contributions", methods=["POST"])
+def add_contribution(exchange_id: int):
+    """Declare what a party brings."""
+    return _post(exchange_id, "contribution", ContributionInSchema(),
+                 lambda d: svc.add_contribution(current_user, exchange_id, d), _("Contribution declared."),
+                 "parties")
+
+
+@bp.route("/exchanges/<int:exchange_id>/join", methods=["POST"])
+def join(exchange_id: int):
+    """A partner joins as co-financing party with its declared contribution."""
+    return _post(exchange_id, "join", PartnerContributionSchema(),
+                 lambda d: svc.join_exchange(current_user, exchange_id, d),
+                 _("Your organisation has joined the exchange as partner."), "parties")

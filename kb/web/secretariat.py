@@ -1,18 +1,156 @@
-"""Web pages (being built)."""
+"""Secretariat pages: the review queue and the matching desk."""
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
-bp = Blueprint("secretariat", __name__)
+from kb import reference_data as ref
+from kb.errors import DomainError
+from kb.models import Match, MatchState, Offer, Request, RequestState, Role
+from kb.schemas.common import TransitionSchema
+from kb.schemas.exchanges import MatchInSchema
+from kb.schemas.matching import SuggestionQuerySchema
+from kb.services import access, matching, records
+from kb.services import exchanges as svc
+from kb.services.exchanges import OPEN_MATCH_STATES
+from kb.web import forms
+from kb.web import helpers as h
+
+bp = Blueprint("secretariat", __name__, url_prefix="/secretariat")
+MODELS = {"request": Request, "offer": Offer}
+REVIEW_ACTIONS = ("publish", "return", "reject")
+QUEUE_LIMIT = 200
+
+
+@bp.before_request
+@login_required
+def _secretariat_only():  # type: ignore[no-untyped-def]
+    forms.require_role(Role.SECRETARIAT)
+
+
+# --- review queue ----------------------------------------------------------------------------
+
+def _render_review(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
+    queue = {}
+    for kind, model in MODELS.items():
+        stmt = records.filtered_records(model, current_user, records.RecordFilters(status="submitted"))
+        queue[kind], _total = records.paginate(stmt, 1, QUEUE_LIMIT)
+    return render_template("secretariat/review.html", queue=queue, failure=failure,
+                           terms=forms.vocab(ref.TERMS)), (failure.status if failure else 200)
 
 
 @bp.route("/review")
 def review():
     """Submitted requests and offers to publish, return or reject."""
-    return ""
+    return _render_review()
+
+
+@bp.route("/review/<kind>/<int:record_id>", methods=["POST"])
+def review_action(kind: str, record_id: int):
+    """Publish, return or reject one submitted record (a reason for return and reject)."""
+    model = MODELS.get(kind)
+    if model is None:
+        return _render_review(), 404
+    form = f"{kind}-{record_id}"
+    data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
+    if errors:
+        return _render_review(forms.invalid(form, errors, ("reason",)))
+    if data["action"] not in REVIEW_ACTIONS:
+        return _render_review(forms.invalid(form, {"action": [_("Not an action of the review queue.")]},
+                                            ("reason",)))
+    try:
+        record = records.transition_record(model, current_user, record_id, data["action"], data["reason"],
+                                           data["version"])
+    except DomainError as exc:
+        return _render_review(forms.refused(form, exc, ("reason",)))
+    flash(_("“%(title)s” is now %(state)s.", title=record.title, state=h.state(record.status)), "ok")
+    return redirect(url_for(".review"))
+
+
+# --- matching desk ---------------------------------------------------------------------------
+
+DESK_FIELDS = ("note",)
+
+
+def _desk_args() -> tuple[dict, dict[str, list[str]]]:
+    raw = {k: v for k, v in request.args.items() if k in SuggestionQuerySchema().fields and v.strip()}
+    return h.load(SuggestionQuerySchema(), raw)
+
+
+def _render_desk(request_id: int | None, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
+    published = records.paginate(records.filtered_records(
+        Request, current_user, records.RecordFilters(status=RequestState.PUBLISHED)), 1, QUEUE_LIMIT)[0]
+    args, arg_errors = _desk_args()
+    selected, suggestions, open_matches = None, [], {}
+    if request_id is not None:
+        selected = access.get_visible_record(Request, request_id, current_user)
+        if not arg_errors:
+            suggestions = matching.suggest(current_user, "request", request_id, matching.SuggestionArgs(**args))
+        for m in _matches(Match.request_id == request_id):
+            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
+                open_matches[m.offer_id] = m
+    ids = [s["id"] for s in suggestions]
+    offers = {o.id: o for o in records.paginate(
+        access.visible_records(Offer, current_user).where(Offer.id.in_(ids)), 1, len(ids))[0]} if ids else {}
+    accepted = _matches(Match.status == MatchState.ACCEPTED)
+    return render_template(
+        "secretariat/desk.html", published=published, selected=selected, suggestions=suggestions, offers=offers,
+        open_matches=open_matches, accepted=accepted, failure=failure, args=request.args, arg_errors=arg_errors,
+        sectors=h.vocabulary(ref.SECTORS), modalities=h.vocabulary(ref.MODALITIES),
+        languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
+    ), (failure.status if failure else (422 if arg_errors else 200))
+
+
+def _matches(*conditions) -> list[Match]:  # type: ignore[no-untyped-def]
+    """Matches the signed-in user may see, narrowed by conditions, oldest first."""
+    stmt = access.visible_matches(current_user).where(*conditions).order_by(Match.id)
+    return records.paginate(stmt, 1, QUEUE_LIMIT)[0]
 
 
 @bp.route("/desk")
 def desk():
-    """The matching desk."""
-    return ""
+    """The matching desk: a published request beside its suggested offers, and matches to decide."""
+    request_id = request.args.get("request_id", type=int)
+    return _render_desk(request_id)
+
+
+@bp.route("/desk/propose", methods=["POST"])
+def propose():
+    """Propose a match from a suggestion, with an optional note."""
+    schema = MatchInSchema()
+    data, errors = h.load(schema, h.form_data(schema))
+    request_id = request.form.get("request_id", type=int)
+    form = f"propose-{request.form.get('offer_id', '')}"
+    if errors:
+        return _render_desk(request_id if "request_id" not in errors else None,
+                            forms.invalid(form, errors, DESK_FIELDS))
+    try:
+        match = svc.propose_match(current_user, data["request_id"], data["offer_id"], data["note"],
+                                  from_suggestion=data["from_suggestion"])
+    except DomainError as exc:
+        return _render_desk(request_id, forms.refused(form, exc, DESK_FIELDS))
+    flash(_("Match proposed: %(request)s ↔ %(offer)s. The two parties are asked to answer.",
+            request=match.request.title, offer=match.offer.title), "ok")
+    return redirect(url_for(".desk", request_id=data["request_id"]))
+
+
+@bp.route("/desk/matches/<int:match_id>", methods=["POST"])
+def decide(match_id: int):
+    """Approve (creating the exchange) or reject, with a reason, a match both parties accepted."""
+    form = f"match-{match_id}"
+    request_id = request.form.get("request_id", type=int)
+    data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
+    if errors:
+        return _render_desk(request_id, forms.invalid(form, errors, ("reason",)))
+    if data["action"] not in ("approve", "reject"):
+        return _render_desk(request_id, forms.invalid(form, {"action": [_("Not an action of the matching desk.")]}))
+    try:
+        match = svc.transition_match(current_user, match_id, data["action"], data["reason"], data["version"])
+    except DomainError as exc:
+        return _render_desk(request_id, forms.refused(form, exc, ("reason",)))
+    if match.exchange is not None:
+        flash(_("Match approved: the exchange has been created."), "ok")
+        return redirect(url_for("exch.exchange", exchange_id=match.exchange.id))
+    flash(_("Match %(state)s.", state=h.state(match.status)), "ok")
+    return redirect(url_for(".desk", request_id=request_id) if request_id else url_for(".desk"))

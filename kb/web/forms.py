@@ -1,0 +1,107 @@
+"""Pages with several forms: which form failed, its input kept, its errors by field, the HTTP status."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import abort, request
+from flask_babel import gettext, lazy_gettext
+from flask_login import current_user
+
+from kb import reference_data as ref
+from kb.errors import DomainError, NotFound
+from kb.models import Role
+from kb.web import helpers as h
+
+MATCH_ORIGIN_LABELS = {
+    "suggestion": lazy_gettext("Suggested by the matching engine"),
+    "interest": lazy_gettext("Interest expressed by the centre"),
+    "manual": lazy_gettext("Proposed by the secretariat"),
+}
+ANSWER_LABELS = {"accepted": lazy_gettext("Accepted"), "declined": lazy_gettext("Declined")}
+EVENT_ACTION_LABELS = {
+    "create": lazy_gettext("Created"), "update": lazy_gettext("Edited"), "propose": lazy_gettext("Proposed"),
+    "join": lazy_gettext("Partner joined"), "contribute": lazy_gettext("Contribution declared"),
+    "activity": lazy_gettext("Activity reported"), "result": lazy_gettext("Results reported"),
+    "match": lazy_gettext("Matched"), "reopen": lazy_gettext("Reopened"),
+}
+RECORD_TYPE_LABELS = {"request": lazy_gettext("Request"), "offer": lazy_gettext("Offer"),
+                      "match": lazy_gettext("Match"), "exchange": lazy_gettext("Exchange")}
+
+
+@dataclass
+class Failure:
+    """A refused form: which one, what the user typed, and what went wrong."""
+
+    form: str
+    status: int
+    values: dict[str, Any]
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    message: str | None = None
+    field_names: tuple[str, ...] = ()
+
+    @property
+    def other_errors(self) -> dict[str, list[str]]:
+        """Errors about fields the form does not show (they go next to the message)."""
+        return {k: v for k, v in self.errors.items() if k not in self.field_names}
+
+    def values_for(self, form: str) -> dict[str, Any]:
+        """The kept input when this is the failed form, else nothing."""
+        return self.values if self.form == form else {}
+
+    def errors_for(self, form: str) -> dict[str, list[str]]:
+        """Field errors when this is the failed form, else none."""
+        return self.errors if self.form == form else {}
+
+
+def submitted_values() -> dict[str, Any]:
+    """The posted form as plain values (lists only where a name repeats)."""
+    out: dict[str, Any] = {}
+    for key in request.form:
+        values = request.form.getlist(key)
+        out[key] = values if len(values) > 1 else values[0]
+    return out
+
+
+def invalid(form: str, errors: dict[str, list[str]], field_names: tuple[str, ...] = ()) -> Failure:
+    """A failure from schema validation (422)."""
+    return Failure(form, 422, submitted_values(), errors, gettext("Please correct the fields marked below."),
+                   field_names)
+
+
+def refused(form: str, exc: DomainError, field_names: tuple[str, ...] = ()) -> Failure:
+    """A failure from a service; a record the user may not see stays a plain 404 page."""
+    if isinstance(exc, NotFound):
+        abort(404)
+    errors = {k: [gettext(str(m)) for m in (v if isinstance(v, list) else [v])]
+              for k, v in (exc.errors or {}).items()}
+    return Failure(form, exc.status, submitted_values(), errors, gettext(exc.message), field_names)
+
+
+def require_role(*roles: Role) -> None:
+    """403 unless the signed-in user has one of the roles (the services check again)."""
+    if current_user.role not in roles:
+        abort(403)
+
+
+def vocab(items: list[dict]) -> dict[str, str]:
+    """{code: label} of a reference list in the current language."""
+    return dict(h.vocabulary(items))
+
+
+def labels() -> dict[str, Any]:
+    """Label tables the exchange and matching templates use."""
+    return {
+        "activity_kinds": vocab(ref.ACTIVITY_KINDS), "contribution_kinds": vocab(ref.CONTRIBUTION_KINDS),
+        "party_roles": vocab(ref.PARTY_ROLES), "terms": vocab(ref.TERMS),
+        "origins": {k: str(v) for k, v in MATCH_ORIGIN_LABELS.items()},
+        "answers": {k: str(v) for k, v in ANSWER_LABELS.items()},
+        "record_types": {k: str(v) for k, v in RECORD_TYPE_LABELS.items()},
+    }
+
+
+def event_label(action: str) -> str:
+    """An audit event's action as people read it."""
+    if action in EVENT_ACTION_LABELS:
+        return str(EVENT_ACTION_LABELS[action])
+    return h.action(action)
