@@ -1,7 +1,7 @@
 """Secretariat pages: the review queue and the matching desk."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -51,7 +51,7 @@ def review_action(kind: str, record_id: int):
     """Publish, return or reject one submitted record (a reason for return and reject)."""
     model = MODELS.get(kind)
     if model is None:
-        return _render_review(), 404
+        abort(404)
     form = f"{kind}-{record_id}"
     data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
     if errors:

@@ -1,0 +1,258 @@
+"""The secretariat's pages: the review queue and the matching desk."""
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def people(kb):
+    """A secretariat officer, a director in Ecuador and a centre in Colombia."""
+    return {"sec": kb.user("secretariat", country="AT"), "director": kb.user("director", country="EC"),
+            "centre": kb.user("centre", country="CO")}
+
+
+def submitted(kb, kind: str, actor, **over) -> dict:
+    payload = kb.request_payload(**over) if kind == "requests" else kb.offer_payload(**over)
+    record = kb.ok("POST", f"/{kind}", actor, payload)
+    return kb.ok("POST", f"/{kind}/{record['id']}/transitions", actor, {"action": "submit"}, 200)
+
+
+def status_of(kb, kind: str, record_id: int, actor) -> str:
+    return kb.ok("GET", f"/{kind}/{record_id}", actor)["status"]
+
+
+def text(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+# --- review queue ----------------------------------------------------------------------------
+
+def test_review_queue_lists_submitted_requests_and_offers_but_not_drafts(kb, browser, people):
+    submitted(kb, "requests", people["director"], title="Tannery effluent treatment")
+    submitted(kb, "offers", people["centre"], title="Metrology laboratory coaching")
+    kb.ok("POST", "/requests", people["director"], kb.request_payload(title="A draft nobody should review"))
+    page = text(browser(people["sec"]).get("/secretariat/review"))
+    assert "Tannery effluent treatment" in page and "Metrology laboratory coaching" in page
+    assert "A draft nobody should review" not in page
+    assert 'for="request-' in page and "Reason (required to return or reject" in page
+
+
+def test_secretariat_publishes_a_request_from_the_review_queue(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/review/request/{req['id']}", data={"action": "publish",
+                                                                        "version": req["version"]})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/secretariat/review")
+    assert status_of(kb, "requests", req["id"], people["sec"]) == "published"
+    page = text(client.get("/secretariat/review"))
+    assert "is now Published" in page and "Nothing is waiting." in page
+
+
+def test_returning_or_rejecting_without_a_reason_is_refused_next_to_the_field(kb, browser, people):
+    offer = submitted(kb, "offers", people["centre"])
+    client = browser(people["sec"])
+    for action in ("return", "reject"):
+        resp = client.post(f"/secretariat/review/offer/{offer['id']}", data={"action": action, "reason": "  "})
+        page = text(resp)
+        assert resp.status_code == 422, action
+        assert f"A reason is required to {action}." in page and 'aria-invalid="true"' in page
+    assert status_of(kb, "offers", offer["id"], people["sec"]) == "submitted"
+
+
+def test_returning_with_a_reason_sends_the_record_back_and_keeps_the_reason(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/review/request/{req['id']}",
+                       data={"action": "return", "reason": "Please name the beneficiaries."})
+    assert resp.status_code == 302
+    assert status_of(kb, "requests", req["id"], people["director"]) == "returned"
+    events = kb.ok("GET", f"/events?record_type=request&record_id={req['id']}", people["sec"])["items"]
+    assert events[-1]["action"] == "return" and events[-1]["reason"] == "Please name the beneficiaries."
+
+
+def test_rejecting_with_a_reason_rejects_the_offer(kb, browser, people):
+    offer = submitted(kb, "offers", people["centre"])
+    resp = browser(people["sec"]).post(f"/secretariat/review/offer/{offer['id']}",
+                                       data={"action": "reject", "reason": "Outside our mandate."})
+    assert resp.status_code == 302
+    assert status_of(kb, "offers", offer["id"], people["sec"]) == "rejected"
+
+
+def test_a_too_long_reason_is_refused_with_the_input_kept(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    reason = "x" * 2001
+    resp = browser(people["sec"]).post(f"/secretariat/review/request/{req['id']}",
+                                       data={"action": "reject", "reason": reason})
+    assert resp.status_code == 422 and reason in text(resp) and "Longer than maximum length" in text(resp)
+
+
+def test_publishing_an_incomplete_request_says_what_is_missing(kb, browser, people):
+    req = submitted(kb, "requests", people["director"], sectors=[])
+    resp = browser(people["sec"]).post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"})
+    assert resp.status_code == 422 and "At least one sector is needed before publishing." in text(resp)
+    assert status_of(kb, "requests", req["id"], people["sec"]) == "submitted"
+
+
+def test_publishing_twice_is_an_invalid_transition(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    client = browser(people["sec"])
+    assert client.post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"}).status_code == 302
+    resp = client.post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"})
+    assert resp.status_code == 409 and "Cannot publish a request that is published." in text(resp)
+
+
+def test_a_stale_version_is_refused_with_409(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    resp = browser(people["sec"]).post(f"/secretariat/review/request/{req['id']}",
+                                       data={"action": "publish", "version": req["version"] - 1})
+    assert resp.status_code == 409 and "reload it and try again" in text(resp)
+
+
+def test_the_review_queue_takes_only_its_own_actions_and_kinds(kb, browser, people):
+    req = submitted(kb, "requests", people["director"])
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/review/request/{req['id']}", data={"action": "withdraw"})
+    assert resp.status_code == 422 and "Not an action of the review queue." in text(resp)
+    assert client.post(f"/secretariat/review/expert/{req['id']}", data={"action": "publish"}).status_code == 404
+    assert client.post("/secretariat/review/request/999999", data={"action": "publish"}).status_code == 404
+
+
+@pytest.mark.parametrize("role", ["director", "centre", "partner", "admin"])
+def test_secretariat_pages_are_refused_to_other_roles(kb, browser, people, role):
+    actor = people.get(role) or kb.user(role)
+    req = submitted(kb, "requests", people["director"])
+    client = browser(actor)
+    assert client.get("/secretariat/review").status_code == 403
+    assert client.get("/secretariat/desk").status_code == 403
+    assert client.post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"}).status_code == 403
+    assert status_of(kb, "requests", req["id"], people["sec"]) == "submitted"
+
+
+def test_secretariat_pages_ask_visitors_to_sign_in(browser):
+    resp = browser().get("/secretariat/review")
+    assert resp.status_code == 302 and "/login" in resp.headers["Location"]
+
+
+def test_other_roles_do_not_see_the_secretariat_links(kb, browser, people):
+    page = text(browser(people["director"]).get("/matches"))
+    assert "/secretariat/review" not in page and "/secretariat/desk" not in page
+
+
+# --- matching desk ---------------------------------------------------------------------------
+
+@pytest.fixture
+def pair(kb, people):
+    """A published request from Ecuador and a fitting published offer from Colombia."""
+    req = kb.published_request(people["director"], people["sec"])
+    offer = kb.published_offer(people["centre"], people["sec"])
+    return req, offer
+
+
+def test_desk_lists_published_requests_to_pick_from(kb, browser, people, pair):
+    page = text(browser(people["sec"]).get("/secretariat/desk"))
+    assert f'<option value="{pair[0]["id"]}"' in page and 'for="d-request_id"' in page
+
+
+def test_desk_shows_a_request_beside_its_suggested_offers_with_explanations(kb, browser, people, pair):
+    req, offer = pair
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}"))
+    assert req["title"] in page and offer["title"] in page
+    for piece in ("Score", "Components", "Keywords", "Shared sectors", "Cleaner production", "Shared modalities",
+                  "Expert mission", "Working-language fit", "Matching terms", "Propose this match"):
+        assert piece in page, piece
+
+
+def test_desk_filters_are_validated_like_the_api(kb, browser, people, pair):
+    resp = browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&k=0")
+    assert resp.status_code == 422 and "Must be greater than or equal to 1" in text(resp)
+
+
+def test_desk_filters_narrow_the_suggestions(kb, browser, people, pair):
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
+    assert pair[1]["title"] not in page.split('id="h-suggestions"')[1]
+    assert "No published offer fits this request with these filters." in page
+
+
+def test_desk_for_an_unknown_request_is_404(browser, people):
+    assert browser(people["sec"]).get("/secretariat/desk?request_id=999999").status_code == 404
+
+
+def test_proposing_from_the_desk_creates_a_match_from_the_suggestion(kb, browser, people, pair):
+    req, offer = pair
+    client = browser(people["sec"])
+    resp = client.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
+                                                          "from_suggestion": "true", "note": "Strong fit"})
+    assert resp.status_code == 302 and f"request_id={req['id']}" in resp.headers["Location"]
+    [match] = kb.ok("GET", "/matches", people["sec"])["items"]
+    assert (match["origin"], match["note"], match["status"]) == ("suggestion", "Strong fit", "proposed")
+    assert match["score"] is not None and match["explanation"]["shared_sectors"] == ["cleaner-production"]
+    page = text(client.get(resp.headers["Location"]))
+    assert "Match proposed" in page and "Already proposed" in page
+
+
+def test_proposing_the_same_pair_twice_is_a_conflict(kb, browser, people, pair):
+    req, offer = pair
+    client = browser(people["sec"])
+    data = {"request_id": req["id"], "offer_id": offer["id"], "from_suggestion": "true"}
+    assert client.post("/secretariat/desk/propose", data=data).status_code == 302
+    resp = client.post("/secretariat/desk/propose", data=data)
+    assert resp.status_code == 409 and "is already open" in text(resp)
+
+
+def test_proposing_an_offer_from_the_requesting_country_is_refused(kb, browser, people):
+    req = kb.published_request(people["director"], people["sec"])
+    local = kb.user("centre", country="EC")
+    offer = kb.published_offer(local, people["sec"])
+    resp = browser(people["sec"]).post("/secretariat/desk/propose",
+                                       data={"request_id": req["id"], "offer_id": offer["id"]})
+    assert resp.status_code == 409 and "matches are between different countries" in text(resp)
+    assert kb.ok("GET", "/matches", people["sec"])["total"] == 0
+
+
+def test_proposing_without_an_offer_is_a_field_error(kb, browser, people, pair):
+    resp = browser(people["sec"]).post("/secretariat/desk/propose", data={"request_id": pair[0]["id"]})
+    assert resp.status_code == 422 and "Missing data for required field." in text(resp)
+
+
+def test_a_centre_cannot_propose_through_the_desk(kb, browser, people, pair):
+    resp = browser(people["centre"]).post("/secretariat/desk/propose",
+                                          data={"request_id": pair[0]["id"], "offer_id": pair[1]["id"]})
+    assert resp.status_code == 403
+    assert kb.ok("GET", "/matches", people["sec"])["total"] == 0
+
+
+def accepted_match(kb, people, pair) -> dict:
+    match = kb.ok("POST", "/matches", people["sec"], {"request_id": pair[0]["id"], "offer_id": pair[1]["id"]})
+    kb.ok("POST", f"/matches/{match['id']}/transitions", people["director"], {"action": "accept"}, 200)
+    return kb.ok("POST", f"/matches/{match['id']}/transitions", people["centre"], {"action": "accept"}, 200)
+
+
+def test_desk_lists_accepted_matches_and_approving_one_opens_the_exchange(kb, browser, people, pair):
+    match = accepted_match(kb, people, pair)
+    client = browser(people["sec"])
+    page = text(client.get("/secretariat/desk"))
+    assert f'id="match-{match["id"]}"' in page and "Approve" in page
+    resp = client.post(f"/secretariat/desk/matches/{match['id']}", data={"action": "approve",
+                                                                         "version": match["version"]})
+    exchange_id = kb.ok("GET", f"/matches/{match['id']}", people["sec"])["exchange_id"]
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/exchanges/{exchange_id}")
+    assert "No match is waiting for a decision." in text(client.get("/secretariat/desk"))
+
+
+def test_rejecting_an_accepted_match_needs_a_reason(kb, browser, people, pair):
+    match = accepted_match(kb, people, pair)
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/desk/matches/{match['id']}", data={"action": "reject"})
+    assert resp.status_code == 422 and "A reason is required to reject." in text(resp)
+    resp = client.post(f"/secretariat/desk/matches/{match['id']}",
+                       data={"action": "reject", "reason": "Budget cycle closed."})
+    assert resp.status_code == 302
+    assert kb.ok("GET", f"/matches/{match['id']}", people["sec"])["status"] == "rejected"
+
+
+def test_approving_a_match_not_yet_accepted_is_an_invalid_transition(kb, browser, people, pair):
+    match = kb.ok("POST", "/matches", people["sec"], {"request_id": pair[0]["id"], "offer_id": pair[1]["id"]})
+    resp = browser(people["sec"]).post(f"/secretariat/desk/matches/{match['id']}", data={"action": "approve"})
+    assert resp.status_code == 409 and "Cannot approve a match that is proposed." in text(resp)
+    resp = browser(people["sec"]).post(f"/secretariat/desk/matches/{match['id']}", data={"action": "accept"})
+    assert resp.status_code == 422 and "Not an action of the matching desk." in text(resp)
