@@ -95,15 +95,21 @@ class TextComposer:
                 "languages": base["languages"], "modality": base["modality"], "text_lang": lang}
 
 
-def realistic_vectors(base: np.ndarray, n: int, seed: int = 0, chunk: int = 100_000) -> np.ndarray:
+def realistic_vectors(base: np.ndarray, n: int, seed: int = 0, chunk: int = 100_000,
+                      return_source: bool = False):
     """n unit vectors that look like text embeddings, grown from `base` (real embeddings).
 
-    Each synthetic vector is   normalise(0.70 * b_i + 0.30 * b_j + 0.45 * g)
-    with b_i, b_j two random real embeddings and g a draw from the Gaussian fitted to the real
-    embeddings (their mean and covariance, via the SVD of the centred base). So the vectors live
-    in the same low-dimensional cone as real sentence embeddings (not isotropic noise, which
-    would make every vector nearly orthogonal to every other and search trivially easy/hard), keep
-    topical clusters around the real texts, and are all distinct.
+    With mu the mean of the real embeddings, each synthetic vector is
+        normalise(mu + 0.8 (b_i - mu) + 0.3 (b_j - mu) + 0.5 g)
+    where b_i, b_j are two random real embeddings and g a draw from the centred Gaussian fitted
+    to them (covariance via the SVD of the centred base); 0.8^2 + 0.3^2 + 0.5^2 ~ 1 keeps the
+    spread of the real vectors. So the vectors live in the same cone as real sentence embeddings
+    (isotropic noise would make them all nearly orthogonal), keep topical clusters around the
+    real texts, and are all distinct. Calibration on 2,194 real USE embeddings (half used as
+    base, the other half compared with as many synthetic vectors): mean pairwise cosine 0.324
+    real / 0.330 synthetic; mean cosine to the 10th nearest neighbour 0.655 / 0.612; to the
+    nearest 0.925 / 0.782 (the real set holds near-duplicates: the composed texts reuse whole
+    offer descriptions). With return_source, also the index i of each vector's main base vector.
     """
     rng = np.random.default_rng(seed)
     mu = base.mean(axis=0)
@@ -111,14 +117,16 @@ def realistic_vectors(base: np.ndarray, n: int, seed: int = 0, chunk: int = 100_
     _u, s, vt = np.linalg.svd(centred, full_matrices=False)
     scale = (s / np.sqrt(len(base) - 1)).astype(np.float32)
     out = np.empty((n, base.shape[1]), dtype=np.float32)
+    source = np.empty(n, dtype=np.int64)
     for start in range(0, n, chunk):
         m = min(chunk, n - start)
         i = rng.integers(0, len(base), m)
         j = rng.integers(0, len(base), m)
-        g = mu + (rng.standard_normal((m, len(scale)), dtype=np.float32) * scale) @ vt
-        v = 0.70 * base[i] + 0.30 * base[j] + 0.45 * g
+        g = (rng.standard_normal((m, len(scale)), dtype=np.float32) * scale) @ vt
+        v = mu + 0.8 * centred[i] + 0.3 * centred[j] + 0.5 * g
         out[start:start + m] = v / np.linalg.norm(v, axis=1, keepdims=True)
-    return out
+        source[start:start + m] = i
+    return (out, source) if return_source else out
 
 
 def percentile_ms(times_s: list[float], p: float) -> float:
@@ -129,3 +137,32 @@ def write_json(path: str | None, data: dict) -> None:
     if path:
         Path(path).write_text(json.dumps(data, indent=2, default=str))
         log(f"results written to {path}")
+
+
+def base_embeddings(emb, n_composed: int, seed: int = 0) -> tuple[list[str], np.ndarray]:
+    """Real embeddings: the benchmark offers plus n_composed ~80-word texts composed from them.
+
+    The benchmark requests are left out: they are the queries, and must not have near-copies in
+    the catalogue.
+
+    Encoded with the real model (cached under /tmp/kb-bench-cache, keyed by model and count, so a
+    second script in the same session does not pay for it again).
+    """
+    from kb.matching.text import record_text
+
+    rows = read_jsonl("offers.jsonl")
+    composer = TextComposer(seed=seed)
+    rows += [composer.row(i, words=80) for i in range(n_composed)]
+    texts = [record_text(r["title"], r["description"]) for r in rows]
+    cache = Path("/tmp/kb-bench-cache") / f"offers_{emb.name}_{n_composed}_{seed}.npy"
+    if cache.exists():
+        vectors = np.load(cache)
+        if vectors.shape == (len(texts), emb.dim):
+            log(f"base embeddings: {len(texts)} from cache {cache}")
+            return texts, vectors
+    t = time.perf_counter()
+    vectors = np.vstack([emb.encode(texts[s:s + 256], batch_size=64) for s in range(0, len(texts), 256)])
+    log(f"base embeddings: {len(texts)} texts encoded in {time.perf_counter() - t:.1f} s")
+    cache.parent.mkdir(exist_ok=True)
+    np.save(cache, vectors)
+    return texts, vectors
