@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from kb.errors import ValidationFailed
-from kb.models import Offer, Request
+from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
 from kb.services import access, matching, records, stats
 from kb.web import display
@@ -95,4 +95,12 @@ def _record(kind: str, record_id: int):
     caps = access.record_capacities(user, record)
     return render_template("public/record.html", kind=kind, record=record,
                            show_contacts=access.can_see_contacts(user, record),
-                           is_owner="owner" in caps)
+                           is_owner="owner" in caps, my_offers=_offers_to_propose(user, record))
+
+
+def _offers_to_propose(user, record) -> list:
+    """A centre's published, unexpired offers it could answer this published request with."""
+    if user is None or user.role != Role.CENTRE or not isinstance(record, Request) or record.status != "published":
+        return []
+    f = records.RecordFilters(organisation_id=user.organisation_id, status="published", include_expired=False)
+    return records.paginate(records.filtered_records(Offer, user, f), 1, 100)[0]

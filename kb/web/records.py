@@ -86,9 +86,9 @@ def mine(kind: str):
     status = request.args.get("status") or None
     if status not in k.machine.states:
         status = None
-    page = request.args.get("page", type=int) or 1
+    page = max(request.args.get("page", type=int) or 1, 1)
     f = svc.RecordFilters(organisation_id=user.organisation_id, status=status)
-    items, total = svc.paginate(svc.filtered_records(k.model, user, f), max(page, 1), 50)
+    items, total = svc.paginate(svc.filtered_records(k.model, user, f), page, 50)
     return render_template("records/mine.html", kind=kind, items=items, total=total, page=page,
                            pages=display.pages(total, 50), status=status,
                            states=k.machine.states, editable=svc.EDITABLE_BY_OWNER[k.model])
@@ -233,19 +233,34 @@ def transition(kind: str, record_id: int):
 @login_required
 def interest(record_id: int):
     """Express interest in a published request with one of my offers (a match accepted on our side)."""
+    return _express_interest(record_id)
+
+
+@bp.route("/my/interest", methods=["POST"])
+@login_required
+def interest_from_catalogue():
+    """The same, from a request's catalogue page where the centre picks which of its offers answers it."""
+    offer_id = request.form.get("offer_id", type=int)
+    if offer_id is None:
+        _user_for(KINDS["offers"])
+        raise NotFound("Offer not found.")
+    return _express_interest(offer_id)
+
+
+def _express_interest(offer_id: int):
     k = KINDS["offers"]
-    user, rec = _my_record(k, record_id)
+    user, rec = _my_record(k, offer_id)
     form = {key: v for key, v in request.form.items() if key in ("request_id", "note") and v.strip()}
-    data, errors = h.load(MatchInSchema(), {**form, "offer_id": record_id})
+    data, errors = h.load(MatchInSchema(), {**form, "offer_id": offer_id})
     if errors:
         return _render_record(k, user, rec, _("Please check your input."), errors, 422)
     try:
-        match = exchanges.propose_match(user, data["request_id"], record_id, data["note"])
+        match = exchanges.propose_match(user, data["request_id"], offer_id, data["note"])
     except DomainError as exc:
-        _user, rec = _my_record(k, record_id)
+        _user, rec = _my_record(k, offer_id)
         return _render_record(k, user, rec, _(exc.message), _field_errors(exc), exc.status)
     flash(_("Interest expressed (match %(id)s): the requester and the secretariat will answer.", id=match.id), "ok")
-    return redirect(url_for("records.record", kind="offers", record_id=record_id))
+    return redirect(url_for("records.record", kind="offers", record_id=offer_id))
 
 
 # --- expert roster -----------------------------------------------------------------------------

@@ -336,3 +336,23 @@ def test_a_centre_cannot_express_interest_with_another_centres_offer(browser, kb
                                                           data={"request_id": req["id"]})
     assert resp.status_code == 404
     assert kb.ok("GET", "/matches", secretariat)["total"] == 0
+
+
+def test_a_centre_expresses_interest_from_a_requests_catalogue_page(browser, kb):
+    secretariat = kb.user("secretariat")
+    req = kb.published_request(kb.user("director", country="EC"), secretariat)
+    centre = kb.user("centre", country="CO")
+    off = kb.published_offer(centre, secretariat)
+    kb.ok("POST", "/offers", centre, kb.offer_payload(title="Unpublished draft offer"))
+    client = browser(centre)
+    page = _page(client.get(f"/requests/{req['id']}"))
+    assert f'<option value="{off["id"]}">' in page and "Unpublished draft offer" not in page
+    for other in (None, kb.user("director", country="PE"), kb.user("partner")):
+        assert "Express interest" not in _page(browser(other).get(f"/requests/{req['id']}"))
+    resp = client.post("/my/interest", data={"offer_id": off["id"], "request_id": req["id"]})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/my/offers/{off['id']}")
+    [match] = kb.ok("GET", "/matches", secretariat)["items"]
+    assert match["status"] == "accepted_by_provider"
+    assert client.post("/my/interest", data={"request_id": req["id"]}).status_code == 404
+    assert browser(kb.user("director")).post("/my/interest", data={"offer_id": off["id"],
+                                                                   "request_id": req["id"]}).status_code == 403
