@@ -55,10 +55,10 @@ demo: db
 	$(BIN)/flask kb demo
 
 run: demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	KB_PRELOAD_MODEL=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 serve: install
-	$(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
 
 # The whole suite, browser tests (tests/e2e: screenshots and page weights under test-output/) included.
 test: install e2e-deps

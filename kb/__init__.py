@@ -38,6 +38,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_web(app)
 
+    if app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING"):
+        _preload(app)
+
     from kb.cli import register_cli
 
     register_cli(app)
@@ -50,6 +53,23 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+def _preload(app: Flask) -> None:
+    """Warm the embedding model and the index in a background thread, so the first search is fast."""
+    import logging
+    import threading
+
+    def work() -> None:
+        try:
+            with app.app_context():
+                from kb.services.matching import manager
+
+                manager()
+        except Exception:  # the first request will load it (and report any error) instead
+            logging.getLogger(__name__).exception("Preloading the matching index failed")
+
+    threading.Thread(target=work, name="kb-preload", daemon=True).start()
 
 
 _PRAGMAS_INSTALLED = False

@@ -21,6 +21,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "SMTP_PORT": (25, int, "SMTP port"),
     "MAIL_FROM": ("kb@localhost", str, "Sender address of notification e-mails"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
+    "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
 }
 
