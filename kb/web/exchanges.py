@@ -154,7 +154,8 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
     }
     return render_template(
         "exchanges/exchange.html", x=exchange, status=status, caps=caps, can=can,
-        actions=wf.EXCHANGE.available(status, caps), transition_fields=TRANSITION_FIELDS,
+        actions=sorted(wf.EXCHANGE.available(status, caps), key=lambda a: a == "cancel"),  # cancel last
+        transition_fields=TRANSITION_FIELDS,
         reason_required=wf.REASON_REQUIRED, party_options=party_options, facilitator=facilitator,
         timeline=_timeline(exchange), totals=totals, failure=failure, L=L, event_label=forms.event_label,
         activity_kinds=h.vocabulary(ref.ACTIVITY_KINDS), contribution_kinds=h.vocabulary(ref.CONTRIBUTION_KINDS),

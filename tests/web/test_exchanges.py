@@ -394,3 +394,16 @@ def test_the_whole_journey_through_the_pages(kb, browser, people):
     assert "No step is yours to take now." not in director_page and "This exchange is over." in director_page
     closed = text(sec.get("/exchanges")).split('id="h-closed"')[1]
     assert f'/exchanges/{xid}"' in closed
+
+
+def test_forms_are_csrf_protected(app, kb, browser, people, match):
+    client = browser(people["director"])
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        resp = client.post(f"/matches/{match['id']}", data={"action": "accept"})
+        page = text(client.get("/matches"))
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+    assert resp.status_code == 400
+    assert kb.ok("GET", f"/matches/{match['id']}", people["sec"])["status"] == "proposed"
+    assert 'name="csrf_token"' in page
