@@ -50,6 +50,11 @@ def _query(schema, defaults: dict[str, str] | None = None) -> tuple[dict[str, An
 
 # --- matches ---------------------------------------------------------------------------------
 
+def _awaits(actions: list[str]) -> bool:
+    """A match waits for the user when an answer or decision of theirs moves it on (not merely ending it)."""
+    return bool({"accept", "approve"} & set(actions))
+
+
 def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
     forms.require_role(*MATCH_ROLES)
     args, arg_errors = _query(MatchQuerySchema(), {"per_page": "50"})
@@ -60,7 +65,7 @@ def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-un
     items, total = records.paginate(stmt, args["page"], args["per_page"])
     rows = [(m, wf.MATCH.available(m.status, access.match_capacities(current_user, m))) for m in items]
     return render_template(
-        "exchanges/matches.html", waiting=[r for r in rows if r[1]], others=[r for r in rows if not r[1]],
+        "exchanges/matches.html", waiting=[r for r in rows if _awaits(r[1])], others=[r for r in rows if not _awaits(r[1])],
         total=total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
         states=[(s, h.state(s)) for s in wf.MATCH.states],
         pages=max(1, -(-total // args["per_page"])),

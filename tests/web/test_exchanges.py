@@ -407,3 +407,14 @@ def test_forms_are_csrf_protected(app, kb, browser, people, match):
     assert resp.status_code == 400
     assert kb.ok("GET", f"/matches/{match['id']}", people["sec"])["status"] == "proposed"
     assert 'name="csrf_token"' in page
+
+
+def test_the_secretariat_waits_only_for_accepted_matches_but_may_reject_open_ones(kb, browser, people, match):
+    client = browser(people["sec"])
+    page = text(client.get("/matches"))
+    waiting, others = page.split('id="h-waiting"')[1].split('id="h-others"')
+    assert f'id="match-{match["id"]}"' in others and 'value="reject"' in others
+    assert "Nothing is waiting for your answer." in waiting
+    resp = client.post(f"/matches/{match['id']}", data={"action": "reject", "reason": "Duplicate of another"})
+    assert resp.status_code == 302
+    assert kb.ok("GET", f"/matches/{match['id']}", people["sec"])["decision_reason"] == "Duplicate of another"
