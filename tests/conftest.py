@@ -30,6 +30,20 @@ def _reset_schema(url: str) -> None:
         db.session.commit()
 
 
+def _fast_throwaway_sqlite(url: str) -> None:
+    """The test database is thrown away: skip SQLite's fsync on commit (the suite is I/O-bound without this)."""
+    if not url.startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    @event.listens_for(db.engine, "connect")
+    def _no_fsync(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+        dbapi_conn.execute("PRAGMA synchronous=OFF")
+        dbapi_conn.execute("PRAGMA journal_mode=MEMORY")
+
+    db.engine.dispose()  # connections opened from now on get the pragma
+
+
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
@@ -37,6 +51,7 @@ def app(tmp_path_factory):
                       "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
                       "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
+        _fast_throwaway_sqlite(url)
         _reset_schema(url)
         upgrade()
         from kb.services.reference import seed_reference_data
