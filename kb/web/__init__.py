@@ -67,7 +67,13 @@ def register_web(app: Flask) -> None:
         return render_error(400, str(exc.description))
 
     def render_error(code: int, message: str, errors=None):  # type: ignore[no-untyped-def]
+        from flask_babel import get_locale, gettext
+
         db.session.rollback()
+        # A detail the catalogues cannot translate (e.g. "Offer 5 not found.", built with values) stays off a
+        # page in another language: the heading already says what happened, in the user's language.
+        if message and str(get_locale()) != "en" and gettext(message) == message:
+            message = ""
         return render_template("errors/error.html", code=code, message=message), code
 
     set_html_error_handler(render_error)

@@ -208,3 +208,66 @@ def test_template_has_no_untranslated_text(path):
 ])
 def test_literal_text_finder(source, expected):
     assert [text for _line, text in literal_text(source)] == expected
+
+
+# ---- (c) messages from the services that reach pages ------------------------------------------------------
+
+# Constant messages the API alone shows (bearer tokens, JSON bodies, query parameters of the API).
+API_ONLY = {"Invalid or expired token.", "Use 'Authorization: Bearer <token>'.", "Sign in first: POST /api/v1/auth/tokens.",
+            "Send the body as JSON, with 'Content-Type: application/json'.", "record_type and record_id go together."}
+
+
+def _raised_messages() -> set[str]:
+    """String constants given to DomainError subclasses (and marshmallow's ValidationError) outside kb/web."""
+    import ast
+
+    import kb.errors as errors
+
+    names = {n for n, o in vars(errors).items() if isinstance(o, type) and issubclass(o, errors.DomainError)}
+    names.add("ValidationError")
+
+    def strings(node):  # type: ignore[no-untyped-def]
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node.value
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            for e in node.elts:
+                yield from strings(e)
+        elif isinstance(node, ast.Dict):
+            for v in node.values:
+                yield from strings(v)
+
+    found: set[str] = set()
+    for path in (ROOT / "kb").rglob("*.py"):
+        if "web" in path.relative_to(ROOT / "kb").parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                f = node.func
+                name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+                if name in names:
+                    for arg in [*node.args, *(k.value for k in node.keywords)]:
+                        found.update(strings(arg))
+    return found
+
+
+def test_service_messages_are_marked_for_translation():
+    """A constant message a service raises reaches pages through gettext: kb/web/messages.py must list it."""
+    from kb.web import messages
+
+    listed = set(messages.DOMAIN)
+    raised = _raised_messages()
+    assert len(raised) > 20
+    missing = sorted(raised - listed - API_ONLY)
+    assert not missing, "add these to kb/web/messages.py, then `make translations`:\n" + "\n".join(missing)
+
+
+def test_error_pages_carry_no_english_detail_in_another_language(client):
+    resp = client.get("/offers/999999", headers={"Accept-Language": "fr"})
+    assert resp.status_code == 404
+    page = resp.get_data(as_text=True)
+    assert '<html lang="fr">' in page and "Page introuvable" in page
+    assert "not found" not in page  # the service's English "Offer 999999 not found." is left out
+    resp = client.get("/no-such-page", headers={"Accept-Language": "es"})
+    assert "No se encontró la dirección solicitada." in resp.get_data(as_text=True)  # Werkzeug's, translated
+    resp = client.get("/offers/999999", headers={"Accept-Language": "en"})
+    assert "Offer 999999 not found." in resp.get_data(as_text=True)
