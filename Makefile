@@ -71,4 +71,4 @@ test-pg: install
 		$(BIN)/python -m pytest --ignore=tests/e2e $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) instance .pytest_cache
+	rm -rf $(VENV) instance .pytest_cache test-output $(COMPILED)
