@@ -13,6 +13,7 @@ PAGE_BUDGET = 300 * 1024  # bytes on first load, everything included (issue 4)
 # Demo accounts (kb/services/demo.py, README).
 SECRETARIAT = ("secretariat@kb.example", "secretariat-demo-2026")
 DIRECTOR = ("director@agricultura.ec.example", "director-demo-2026")
+DIRECTOR_SN = ("directeur@medd.sn.example", "director-demo-2026")
 CENTRE = ("centre@sena.co.example", "centre-demo-2026")
 PARTNER = ("partner@aecid.es.example", "partner-demo-2026")
 

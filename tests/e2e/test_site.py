@@ -1,7 +1,7 @@
 """The site in a real browser: front page, sign-in, the language switch, error pages, page weight."""
 from __future__ import annotations
 
-from e2e_support import CENTRE, DIRECTOR, PAGE_BUDGET, PARTNER, SECRETARIAT, measure
+from e2e_support import CENTRE, DIRECTOR, DIRECTOR_SN, PAGE_BUDGET, PARTNER, SECRETARIAT, measure
 
 
 def test_front_page_in_the_browsers_language(session_factory):
@@ -98,12 +98,25 @@ def test_page_weight_on_first_load(browser, server, session_factory):
     ]
     weights = [measure(browser, server, name, path, state, locale, status)
                for name, path, state, locale, lang, status in pages]
-    # The exchange page of the demo's exchange in progress, as the secretariat sees it.
+    # Pages whose address depends on the demo's records: the exchange in progress, the matching desk with the
+    # suggestions for a published request, and a director's published request with its suggested offers.
     s = session_factory(locale="en-GB")
     s.context.add_cookies(secretariat["cookies"])
     s.goto("/exchanges")
     exchange = s.page.locator("main a[href^='/exchanges/']").first.get_attribute("href")
-    weights.append(measure(browser, server, "exchange page", exchange, secretariat))
+    s.goto("/secretariat/desk")
+    request_id = s.page.locator("#d-request_id option:not([value=''])").first.get_attribute("value")
+    senegal = _storage(session_factory, DIRECTOR_SN, "fr")
+    d = session_factory(locale="en-GB")
+    d.context.add_cookies(senegal["cookies"])
+    d.goto("/my/requests?status=published")
+    own_request = d.page.locator("main table a").first.get_attribute("href")
+    more = [("exchange page", exchange, secretariat, "en"),
+            ("matching desk with suggestions", f"/secretariat/desk?request_id={request_id}", secretariat, "en"),
+            ("director's published request", own_request, senegal, "fr")]
+    for name, path, state, lang in more:
+        weights.append(measure(browser, server, name, path, state))
+        pages.append((name, path, state, "en-GB", lang, 200))
     problems = [f"{w.name}: {w.total} bytes" for w in weights if w.total >= PAGE_BUDGET]
     assert not problems, problems
     for w, (name, path, _state, _locale, lang, _status) in zip(weights, pages):
