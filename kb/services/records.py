@@ -128,6 +128,8 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
             raise Conflict(f"A {record.status} {model.__name__.lower()} cannot be edited.")
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
+        if not data:
+            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
         _apply(model, record, data, actor)
         embed_records([record])
         changed = sorted(data)
@@ -282,6 +284,8 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
     with unit_of_work():
         expert = _expert_for_edit(actor, expert_id)
         access.require_version(expert, version)
+        if not data:
+            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
         for name in EXPERT_FIELDS:
             if name in data:
                 setattr(expert, name, data[name])

@@ -467,3 +467,13 @@ def test_no_path_of_the_openapi_document_answers_a_500_to_garbage(kb, world):
                                          resp.status_code, resp.get_data(as_text=True)[:200]))
     assert calls > 500
     assert not failures, "\n".join(map(repr, failures[:20]))
+
+
+def test_an_empty_patch_is_refused_and_changes_nothing(kb):
+    director = kb.user("director")
+    req = kb.ok("POST", "/requests", director, kb.request_payload())
+    for body in ({}, {"version": req["version"]}):
+        resp = kb.call("PATCH", f"/requests/{req['id']}", director, body)
+        assert resp.status_code == 422 and "Nothing to change" in str(resp.get_json()["errors"])
+    again = kb.ok("GET", f"/requests/{req['id']}", director)
+    assert again["version"] == req["version"] and again["updated_at"] == req["updated_at"]
