@@ -62,6 +62,7 @@ DOMAIN = (
     _("You may only declare your own organisation's contributions."),
     _("Your organisation is not a party to this exchange."),
     _("Your role may not keep an expert roster."),
+    _("Nothing to change: send at least one field."),
     _("Invalid input."),
 )
 

@@ -124,7 +124,7 @@ def test_request_to_closed_exchange(session_factory):
         centre.shot("14-centre-matches-es")
         card.get_by_role("button", name="Aceptar", exact=True).click()
         centre.page.wait_for_load_state()
-        assert "Aceptado por el proveedor" in centre.flash(), centre.flash()
+        assert "Aceptado por el oferente" in centre.flash(), centre.flash()
 
     with step("the director accepts on the matches page"):
         director.page.get_by_role("link", name="Vinculaciones").click()
