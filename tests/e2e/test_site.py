@@ -1,7 +1,7 @@
 """The site in a real browser: front page, sign-in, the language switch, error pages, page weight."""
 from __future__ import annotations
 
-from e2e_support import CENTRE, DIRECTOR, DIRECTOR_SN, PAGE_BUDGET, PARTNER, SECRETARIAT, measure
+from e2e_support import CENTRE, DIRECTOR, DIRECTOR_SN, PAGE_BUDGET, PARTNER, SCREENSHOTS, SECRETARIAT, measure
 
 
 def test_front_page_in_the_browsers_language(session_factory):
@@ -122,3 +122,35 @@ def test_page_weight_on_first_load(browser, server, session_factory):
     for w, (name, path, _state, _locale, lang, _status) in zip(weights, pages):
         assert w.lang == lang, f"{name}: <html lang={w.lang!r}>, expected {lang!r}"
         assert w.html > 1000, f"{name} is almost empty"
+
+
+def test_phone_sized_screen(browser, server):
+    """Key pages fit a 390 px wide screen without sideways scrolling."""
+    context = browser.new_context(base_url=server, locale="es-EC", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        too_wide = []
+        for name, path in [("front", "/"), ("offers", "/offers"), ("sign-in", "/login")]:
+            page.goto(path)
+            page.screenshot(path=str(SCREENSHOTS / f"07-phone-{name}-es.png"), full_page=True)
+            width = page.evaluate("document.documentElement.scrollWidth")
+            if width > 390:
+                too_wide.append(f"{path}: {width}px")
+        page.goto("/login")
+        page.get_by_label("Correo electrónico").fill(DIRECTOR[0])
+        page.get_by_label("Contraseña").fill(DIRECTOR[1])
+        page.locator("main").get_by_role("button", name="Iniciar sesión").click()
+        page.wait_for_load_state()
+        page.locator("#lang-select").select_option("es")  # the director's own setting wins over the browser's
+        page.locator("header form:has(#lang-select) button").click()
+        page.wait_for_load_state()
+        page.goto("/my/requests/new")
+        assert page.get_by_role("heading", level=1).inner_text() == "Nueva solicitud"
+        page.screenshot(path=str(SCREENSHOTS / "08-phone-new-request-es.png"), full_page=True)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide.append(f"/my/requests/new: {width}px")
+        assert not too_wide, too_wide
+    finally:
+        context.close()
