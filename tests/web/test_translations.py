@@ -176,6 +176,35 @@ def literal_text(source: str, name: str = "<template>") -> list[tuple[int, str]]
     return finder.found
 
 
+TRANSLATING = {"_", "gettext", "ngettext", "lazy_gettext"}
+
+
+def literal_strings(source: str, name: str = "<template>") -> list[tuple[int, str]]:
+    """(line, text) of string literals in {{ }} / {% %} that look like words for people, outside _() calls.
+
+    Codes, endpoints, file names and HTML attribute snippets are lower-case or contain '=' or '<'; a literal
+    starting with a capital letter followed by a lower-case one, or holding two words, is text to translate.
+    """
+    env = jinja2.Environment(extensions=["jinja2.ext.i18n"])
+    tokens = [t for t in env.lex(source, name) if t[1] != "whitespace"]
+    calls: list[bool] = []  # open parentheses: is it a translation call?
+    found = []
+    for i, (lineno, kind, value) in enumerate(tokens):
+        if kind == "operator" and value == "(":
+            before = tokens[i - 1] if i else None
+            calls.append(bool(before and before[1] == "name" and before[2] in TRANSLATING))
+        elif kind == "operator" and value == ")":
+            if calls:
+                calls.pop()
+        elif kind == "string" and not any(calls):
+            text = value[1:-1]
+            if re.search(r"[=<>%{}]", text):
+                continue
+            if re.match(r"\s*[A-ZÀ-Ý][a-zà-ÿ]", text) or re.search(r"[A-Za-zÀ-ÿ]{2,} +[A-Za-zÀ-ÿ]{2,}", text):
+                found.append((lineno, text))
+    return found
+
+
 def _templates() -> list[Path]:
     return sorted(TEMPLATES.rglob("*.html"))
 
@@ -186,7 +215,8 @@ def test_there_are_templates():
 
 @pytest.mark.parametrize("path", _templates(), ids=lambda p: str(p.relative_to(TEMPLATES)))
 def test_template_has_no_untranslated_text(path):
-    found = literal_text(path.read_text(encoding="utf-8"), str(path))
+    source = path.read_text(encoding="utf-8")
+    found = sorted(literal_text(source, str(path)) + literal_strings(source, str(path)))
     assert not found, f"{path.relative_to(ROOT)}: text outside translation calls:\n" + "\n".join(
         f"  line {line}: {text}" for line, text in found)
 
@@ -208,6 +238,18 @@ def test_template_has_no_untranslated_text(path):
 ])
 def test_literal_text_finder(source, expected):
     assert [text for _line, text in literal_text(source)] == expected
+
+
+@pytest.mark.parametrize("source, expected", [
+    ("{{ 'Yes' if x else 'No' }}", ["Yes", "No"]),
+    ("{{ x or 'not yet signed' }}", ["not yet signed"]),
+    ("{{ _('Yes') if x else _('No') }}", []),
+    ("{{ _('%(n)s people', n=h.number(x)) }}", []),
+    ("{% set t = gettext('Edit request') %}{{ field('title', _('Title'), attrs='maxlength=\"300\"') }}", []),
+    ("{{ url_for('records.mine', kind='requests') }}{% extends 'base.html' %}{{ x|join(', ') }}", []),
+])
+def test_literal_string_finder(source, expected):
+    assert [text for _line, text in literal_strings(source)] == expected
 
 
 # ---- (c) messages from the services that reach pages ------------------------------------------------------
