@@ -313,3 +313,21 @@ def test_error_pages_carry_no_english_detail_in_another_language(client):
     assert "No se encontró la dirección solicitada." in resp.get_data(as_text=True)  # Werkzeug's, translated
     resp = client.get("/offers/999999", headers={"Accept-Language": "en"})
     assert "Offer 999999 not found." in resp.get_data(as_text=True)
+
+
+def test_views_flash_only_translated_text():
+    """flash("...") or message="..." with a bare English literal in kb/web would reach a page untranslated."""
+    import ast
+
+    problems = []
+    for path in sorted((ROOT / "kb" / "web").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", None)
+            args = [node.args[0]] if name == "flash" and node.args else []
+            args += [k.value for k in node.keywords if k.arg in ("message", "error")]
+            for arg in args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.search("[A-Za-z]", arg.value):
+                    problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {arg.value!r}")
+    assert not problems, "wrap these in _():\n" + "\n".join(problems)
