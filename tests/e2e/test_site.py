@@ -154,3 +154,26 @@ def test_phone_sized_screen(browser, server):
         assert not too_wide, too_wide
     finally:
         context.close()
+
+
+def test_keyboard_only(session_factory):
+    """The skip link comes first, and signing in works with the keyboard alone."""
+    s = session_factory(locale="pt-PT")
+    s.goto("/login")
+    page = s.page
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent").strip() == "Ir para o conteúdo"
+    for _ in range(30):  # tab through the header to the e-mail field
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "email":
+            break
+    else:
+        raise AssertionError("the e-mail field cannot be reached with Tab")
+    page.keyboard.type(PARTNER[0])
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.name") == "password"
+    page.keyboard.type(PARTNER[1])
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "/login" not in page.url
+    assert page.locator("form[action$='/logout'] button").is_visible()
