@@ -40,7 +40,7 @@ translations: $(STAMP)
 		test -f $(TRANSLATIONS)/$$l/LC_MESSAGES/messages.po || \
 			$(BIN)/pybabel init -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) -l $$l; \
 	done
-	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --ignore-obsolete --ignore-pot-creation-date
 	rm -f $(TRANSLATIONS)/messages.pot
 	$(MAKE) --no-print-directory $(COMPILED)
 
