@@ -49,7 +49,12 @@ def machine() -> dict[str, str]:
     return {"nproc": str(os.cpu_count()), "cpu": cpu,
             "mem": mem[1].split()[1] if len(mem) > 1 else "?",
             "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-            "python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__}
+            "loadavg": loadavg(), "python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__}
+
+
+def loadavg() -> str:
+    """1/5/15-minute load averages: the machine is shared, read every figure next to them."""
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def rss_mib() -> float:
