@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import date
 
+from babel.dates import format_date
 from e2e_support import CENTRE, DIRECTOR, SECRETARIAT, Session, text_of
 
 from kb import reference_data as ref
@@ -211,6 +212,9 @@ def test_request_to_closed_exchange(session_factory):
         director.page.wait_for_load_state()
         assert director.page.locator("html").get_attribute("lang") == "es"
         assert _badge_of(director.page) == "Cerrado"
+        summary = director.page.locator("section[aria-labelledby=h-summary]").inner_text()
+        assert f"KB-2026-EC-CO-001, {format_date(date.today(), 'medium', locale='es')}" in summary  # dates per locale
+        assert "27 participantes (12 mujeres)" in summary
         director.shot("19-director-exchange-closed-es")
 
     for s in (director, secretariat, centre):
