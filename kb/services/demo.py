@@ -7,10 +7,9 @@ from typing import Callable
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import ActivityKind, OrgKind, Organisation, Role, User
+from kb.models import ActivityKind, Offer, OrgKind, Organisation, Request, Role, User
 from kb.services import admin, exchanges, records
 from kb.services.reference import seed_reference_data
-from kb.models import Offer, Request
 
 SECRETARIAT_ORG = "Knowledge Bank Secretariat"
 
@@ -35,6 +34,7 @@ ACCOUNTS = [
     (Role.DIRECTOR, "director@agricultura.ec.example", "director-demo-2026", "ec_agri", "Daniela Directora"),
     (Role.DIRECTOR, "director@mic.mz.example", "director-demo-2026", "mz_ind", "Duarte Director"),
     (Role.DIRECTOR, "directeur@medd.sn.example", "director-demo-2026", "sn_env", "Diane Directrice"),
+    (Role.DIRECTOR, "director@miic.jm.example", "director-demo-2026", "jm_ind", "Jordan Director"),
     (Role.CENTRE, "centre@sena.co.example", "centre-demo-2026", "co_sena", "Camilo Centro"),
     (Role.CENTRE, "centre@inmetro.br.example", "centre-demo-2026", "br_inmetro", "Clara Centro"),
     (Role.CENTRE, "centre@cmpp.ma.example", "centre-demo-2026", "ma_cpc", "Karim Centre"),
@@ -65,6 +65,12 @@ REQUESTS = [
      "con criterios técnicos de dimensionamiento, mantenimiento y financiamiento.",
      ["renewable-energy", "water", "agriculture"], ["virtual-advisory", "expert-mission"], ["es", "en"], [7, 2], 300, 8,
      "submitted"),
+    ("jm_ind", "en", "Energy audits for small food and beverage processors",
+     "Electricity costs are the main complaint of our small agro-processors: sauces, juices and bakery "
+     "products. We want a national energy-audit service for SMEs, trained local auditors, and simple "
+     "financing for efficient boilers, refrigeration and solar water heating.",
+     ["energy-efficiency", "sme-development", "agro-industry"], ["training-course", "virtual-advisory"], ["en"],
+     [7, 9], 40, 10, "published"),
     ("mz_ind", "pt", "Formação profissional em manutenção industrial",
      "Rascunho: necessidade de cursos técnicos em manutenção de máquinas para a indústria agroalimentar.",
      ["vocational-training"], ["training-course"], ["pt"], [4], None, None, "draft"),
