@@ -106,7 +106,9 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
         embed_records([record])
         session.add(record)
         session.flush()
-        record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id})
+        # A new draft is nobody else's business yet: it is announced when submitted.
+        record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id},
+                     notify=False)
         note_index_change(record)
     return record
 
