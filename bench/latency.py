@@ -78,6 +78,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="1k, 10k, 100k only")
     ap.add_argument("--sizes", default=None)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--encode-threads", type=int, default=None,
+                    help="BLAS threads of the USE model for query encoding (product default: 2)")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     sizes = [int(s) for s in (args.sizes or ("1000,10000,100000" if args.quick else
@@ -91,6 +93,9 @@ def main() -> None:
     info = machine()
     log(f"machine: {info}")
     emb = load_embedder("")
+    if args.encode_threads:  # experiment only: the product sets this in kb/matching/st_modules.py
+        emb.model[0]._use._model.threads = args.encode_threads
+        log(f"USE encoding with {args.encode_threads} BLAS thread(s)")
     texts, base = base_embeddings(emb, 2000)
     sentences = [s for t in texts for s in _SENTENCE.split(t) if len(s.split()) >= 4]
     reqs = read_jsonl("requests.jsonl")
@@ -107,7 +112,8 @@ def main() -> None:
     gc.collect()
     rss0 = rss_mib()
     cat = Catalogue("offer", emb.dim)
-    results: dict = {"machine": info, "exact_limit": EXACT_LIMIT, "sizes": {}}
+    results: dict = {"machine": info, "exact_limit": EXACT_LIMIT, "encode_threads": args.encode_threads or 2,
+                     "sizes": {}}
     filled = 0
     for size in sizes:
         log(f"=== growing the catalogue to {size:,} offers ===")

@@ -13,10 +13,16 @@ def _load(path: str | None) -> dict | None:
 
 
 def ingest(d: dict) -> None:
-    print(f"| model | records | words/text | raw encode (runs) | importer | importer / raw |\n|---|---|---|---|---|---|")
+    print("| model | records | words/text | raw encode, wall (runs) | importer, wall | importer / raw, wall "
+          "| raw CPU ms/text | importer CPU ms/record | importer / raw, CPU | load at start |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     raw = sum(d["raw"]) / 2
+    c = d.get("cpu_s", {})
+    cpu = (f"{(c['raw1'] + c['raw2']) / 2 / d['n'] * 1000:.1f} | {c['ingest'] / d['n'] * 1000:.1f} | "
+           f"{d['cpu_ratio']:.0%}") if c else " | | "
     print(f"| {d['model']} | {d['n']} | {d['words']:.0f} | {raw:.1f}/s ({d['raw'][0]:.1f}, {d['raw'][1]:.1f}) | "
-          f"{d['ingest_rate']:.1f}/s ({d['ingest_s']:.1f} s) | {d['ratio']:.0%} |\n")
+          f"{d['ingest_rate']:.1f}/s ({d['ingest_s']:.1f} s) | {d['ratio']:.0%} | {cpu} | "
+          f"{d['machine'].get('loadavg', '')} |\n")
 
 
 def latency(d: dict) -> None:
