@@ -97,6 +97,12 @@ def number(value: Any) -> str:
     return format_decimal(value) if value is not None else ""
 
 
+def plural_n(value: Any) -> int:
+    """The whole number that picks a plural form (gettext wants an int): 2.5 expert-days take the plural."""
+    value = value or 0
+    return int(value) if value == int(value) else 2
+
+
 def form_data(schema: Schema, list_fields: tuple[str, ...] = (), form: MultiDict | None = None) -> dict[str, Any]:
     """The submitted form as the dict the API schema expects: empty fields dropped, lists kept."""
     form = form if form is not None else request.form

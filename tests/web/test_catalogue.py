@@ -22,7 +22,7 @@ def test_front_page_shows_the_headline_figures_and_a_search_box(browser, kb):
     _setup(kb)
     page = _page(browser().get("/"))
     assert "experts mobilised" in page and 'name="q"' in page
-    assert "1 published offers" in page and "1 published requests" in page
+    assert "1 published offer ·" in page and "1 published request<" in page  # singular: ngettext
 
 
 def test_the_catalogue_lists_published_records_only(browser, kb):

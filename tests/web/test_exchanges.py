@@ -217,7 +217,7 @@ def test_the_provider_starts_and_reports_an_activity(kb, browser, people, exchan
     assert (activity["participants_total"], activity["expert_days"], activity["participant_kinds"]) == \
         (33, 10.0, "owners, inspectors")
     page = text(client.get(f"/exchanges/{exchange_id}"))
-    assert "Workshop for tannery owners" in page and "33 participants (12 women)" in page
+    assert "Workshop for tannery owners" in page and "33 participants (of whom 12 women)" in page
 
 
 def test_activity_form_errors_keep_the_input(kb, browser, people, exchange_id):

@@ -63,27 +63,97 @@ def _where(message) -> str:
     return ", ".join(sorted({f for f, _ in message.locations})) or "?"
 
 
-@pytest.mark.parametrize("lang", LOCALES)
-def test_every_extracted_string_is_translated(extracted, lang):
-    po = _po(lang)
+def translation_problems(extracted, po) -> list[str]:
+    """What is missing, empty, fuzzy or short of plural forms in catalogue po for the extracted messages."""
     problems = []
     for message in extracted:
         if not message.id:
             continue
         key = message.id if isinstance(message.id, str) else message.id[0]
-        entry = po.get(message.id if isinstance(message.id, str) else message.id[0])
+        entry = po.get(key, context=message.context)
         label = f"{key!r} ({_where(message)})"
         if entry is None:
             problems.append(f"missing: {label} — run `make translations` and translate it")
             continue
+        plural = isinstance(message.id, (tuple, list))
         strings = entry.string if isinstance(entry.string, (tuple, list)) else (entry.string,)
-        if not all(s and s.strip() for s in strings):
-            problems.append(f"untranslated: {label}")
+        if plural and not isinstance(entry.id, (tuple, list)):
+            problems.append(f"needs plural forms: {label}")
+        elif plural and len(strings) != po.num_plurals:
+            problems.append(f"{len(strings)} plural forms instead of {po.num_plurals}: {label}")
+        elif not all(s and s.strip() for s in strings):
+            problems.append(f"untranslated{' plural form' if plural else ''}: {label}")
         elif entry.fuzzy:
             problems.append(f"fuzzy (needs review): {label}")
-        elif isinstance(message.id, (tuple, list)) and not isinstance(entry.id, (tuple, list)):
-            problems.append(f"needs plural forms: {label}")
+    return problems
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_every_extracted_string_is_translated(extracted, lang):
+    problems = translation_problems(extracted, _po(lang))
     assert not problems, f"{lang}: {len(problems)} problem(s)\n" + "\n".join(problems)
+
+
+def test_a_plural_entry_with_an_empty_form_counts_as_untranslated():
+    from babel.messages.catalog import Catalog
+
+    extracted = Catalog()
+    extracted.add(("%(num)s month", "%(num)s months"), locations=[("templates/x.html", 1)])
+
+    def catalogue(msgid, msgstr):  # type: ignore[no-untyped-def]
+        po = Catalog(locale="es")
+        po.add(msgid, msgstr)
+        return po
+
+    plural = ("%(num)s month", "%(num)s months")
+    where = "'%(num)s month' (templates/x.html)"
+    assert translation_problems(extracted, catalogue(plural, ("%(num)s mes", ""))) == [
+        f"untranslated plural form: {where}"]
+    assert translation_problems(extracted, catalogue(plural, ("", "%(num)s meses"))) == [
+        f"untranslated plural form: {where}"]
+    assert translation_problems(extracted, catalogue(plural, ("%(num)s mes",))) == [
+        f"1 plural forms instead of 2: {where}"]
+    assert translation_problems(extracted, catalogue("%(num)s month", "%(num)s meses")) == [
+        f"needs plural forms: {where}"]  # a singular entry where ngettext needs plural forms
+    assert translation_problems(extracted, catalogue(plural, ("%(num)s mes", "%(num)s meses"))) == []
+
+
+@pytest.mark.parametrize("lang", LOCALES)
+def test_plural_entries_have_every_form_of_the_language(lang):
+    po = _po(lang)
+    assert po.num_plurals == 2 and po.plural_expr == ("(n > 1)" if lang == "fr" else "(n != 1)")
+    plural = [e for e in po if e.id and isinstance(e.id, (tuple, list))]
+    assert len(plural) >= 10
+    bad = [e.id[0] for e in plural if len(e.string) != po.num_plurals or not all(s.strip() for s in e.string)]
+    assert not bad, f"{lang}: plural entries with an empty form: {bad}"
+
+
+def test_counts_go_through_ngettext():
+    """A count inside gettext ("%(n)s months") reads "1 months" / "1 meses": counts take ngettext(sing, plural, n)."""
+    call = re.compile(r"""\b(?:_|gettext|lazy_gettext)\(\s*(["'])(?:(?!\1).)*%\((?:n|num|count|total)\)[sd]""")
+    problems = []
+    for path in [*_templates(), *sorted((ROOT / "kb").rglob("*.py"))]:
+        for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if call.search(line):
+                problems.append(f"{path.relative_to(ROOT)}:{lineno}: {line.strip()[:120]}")
+    assert not problems, "use ngettext for these counts:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang, one, two", [
+    ("es", ["1 mes<", "1 oferta publicada"], ["2 meses<", "2 ofertas publicadas"]),
+    ("fr", ["1 mois<", "1 offre publiée"], ["2 mois<", "2 offres publiées"]),
+    ("en", ["1 month<", "1 published offer "], ["2 months<", "2 published offers "]),
+])
+def test_counts_take_the_singular_or_plural_form(browser, kb, lang, one, two):
+    secretariat, director, centre = kb.user("secretariat"), kb.user("director"), kb.user("centre")
+    for n, expected in ((1, one), (2, two)):
+        req = kb.published_request(director, secretariat, duration_months=n)
+        kb.published_offer(centre, secretariat)
+        client = browser(lang=lang)
+        record = client.get(f"/requests/{req['id']}").get_data(as_text=True)
+        home = client.get("/").get_data(as_text=True)
+        assert expected[0] in record, f"{lang}, {n}: {expected[0]!r} missing"
+        assert expected[1] in home, f"{lang}, {n}: {expected[1]!r} missing"
 
 
 @pytest.mark.parametrize("lang", LOCALES)
