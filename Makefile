@@ -24,7 +24,7 @@ LOCALES := es pt fr
 TRANSLATIONS := kb/translations
 CATALOGUES := $(foreach l,$(LOCALES),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
-BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext
+BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2
 
 install: $(STAMP) $(COMPILED)
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kb import i18n
 from kb.errors import DomainError, Throttled
 
 log = logging.getLogger(__name__)
@@ -24,7 +25,7 @@ def error_body(code: int, message: str, errors: dict[str, Any] | None = None) ->
 def _respond(code: int, message: str, errors: dict[str, Any] | None = None, headers: dict | None = None):
     if not request.path.startswith("/api/") and _html_handler is not None:
         return _html_handler(code, message, errors)
-    resp = jsonify(error_body(code, message, errors))
+    resp = jsonify(error_body(code, str(message), i18n.plain(errors)))  # lazy messages render in the request's language
     resp.status_code = code
     for k, v in (headers or {}).items():
         resp.headers[k] = v

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pycountry
 from flask import g, has_request_context
+from flask_babel import lazy_gettext
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 TITLE = validate.Length(min=3, max=300)
@@ -16,7 +17,7 @@ UI_LANGS = ("en", "es", "pt", "fr")
 def language_code(value: str) -> None:
     """An ISO 639-1 language code."""
     if value not in LANG_CODES:
-        raise ValidationError(f"Not an ISO 639-1 language code: {value!r}.")
+        raise ValidationError(lazy_gettext("Not an ISO 639-1 language code: %(value)s.", value=repr(value)))
 
 
 def viewer():

@@ -1,8 +1,10 @@
 """Who may see and do what: capacities of a user towards a record, and visibility filters."""
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, or_, select
 
+from kb import i18n
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound
 from kb.extensions import db
@@ -83,7 +85,7 @@ def get_visible_record(model: type[Request] | type[Offer], record_id: int, user:
     """Load a request or offer the user may see, else 404 (never reveal existence)."""
     record = db.session.scalar(visible_records(model, user).where(model.id == record_id))
     if record is None:
-        raise NotFound(f"{model.__name__} {record_id} not found.")
+        raise NotFound(i18n.not_found(model.__name__, record_id))
     return record
 
 
@@ -140,7 +142,7 @@ def get_or_404(stmt: Select, label: str, record_id: int):
     """Run a visibility-filtered select for one id, else 404."""
     obj = db.session.scalar(stmt)
     if obj is None:
-        raise NotFound(f"{label} {record_id} not found.")
+        raise NotFound(i18n.not_found(label, record_id))
     return obj
 
 
@@ -148,6 +150,7 @@ def require_version(record, expected: int | None) -> None:
     """Optimistic locking: a client that sends a version must be editing the current one."""
     if expected is not None and expected != record.version:
         raise Conflict(
-            f"The record is at version {record.version}, not {expected}; reload it and try again.",
-            {"version": [f"Current version is {record.version}."]},
+            lazy_gettext("The record is at version %(current)s, not %(expected)s; reload it and try again.",
+                         current=record.version, expected=expected),
+            {"version": [lazy_gettext("Current version is %(version)s.", version=record.version)]},
         )

@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_babel import lazy_gettext, lazy_ngettext
 from sqlalchemy import func, select
 
+from kb import i18n
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kb.extensions import db
 from kb.models import Country, Organisation, Role, User, utcnow
@@ -24,7 +26,7 @@ def _require_admin(actor: User | None) -> None:
 
 def _check_country(code: str | None) -> None:
     if code is not None and db.session.get(Country, code) is None:
-        raise ValidationFailed({"country_code": [f"Unknown country: {code}."]})
+        raise ValidationFailed({"country_code": [lazy_gettext("Unknown country: %(code)s.", code=code)]})
 
 
 def create_organisation(actor: User | None, data: dict[str, Any]) -> Organisation:
@@ -62,13 +64,14 @@ def get_organisation(org_id: int) -> Organisation:
     """An organisation by id, else 404."""
     org = db.session.get(Organisation, org_id)
     if org is None:
-        raise NotFound(f"Organisation {org_id} not found.")
+        raise NotFound(i18n.not_found("organisation", org_id))
     return org
 
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed({"password": [f"Use at least {MIN_PASSWORD} characters."]})
+        raise ValidationFailed({"password": [lazy_ngettext("Use at least %(num)s character.", "Use at least %(num)s characters.",
+                                                                MIN_PASSWORD)]})
 
 
 def create_user(actor: User | None, data: dict[str, Any]) -> User:
@@ -78,11 +81,12 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
     with unit_of_work() as session:
         email = data["email"].strip().lower()
         if not EMAIL.match(email) or len(email) > 254:
-            raise ValidationFailed({"email": [f"Not a valid e-mail address: {data['email']!r}."]})
+            raise ValidationFailed({"email": [lazy_gettext("Not a valid e-mail address: %(value)s.", value=repr(data["email"]))]})
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
         if db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {data['organisation_id']}."]})
+            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
+                                                                       id=data["organisation_id"])]})
         _check_password(data["password"])
         user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
                     organisation_id=data["organisation_id"], language=data.get("language") or "en")
@@ -100,7 +104,8 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
         user = get_user(actor, user_id)
         access.require_version(user, version)
         if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {data['organisation_id']}."]})
+            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
+                                                                       id=data["organisation_id"])]})
         if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
             raise Conflict("You cannot deactivate or demote yourself.")
         for k in ("name", "role", "organisation_id", "language", "active"):
@@ -121,7 +126,7 @@ def get_user(actor: User, user_id: int) -> User:
         raise Forbidden("Only an administrator may see other users.")
     user = db.session.get(User, user_id)
     if user is None:
-        raise NotFound(f"User {user_id} not found.")
+        raise NotFound(i18n.not_found("user", user_id))
     return user
 
 

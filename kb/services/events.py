@@ -5,6 +5,7 @@ import smtplib
 from email.message import EmailMessage
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, select
 
 from kb.errors import Forbidden, ValidationFailed
@@ -45,7 +46,8 @@ def _check_record_visible(actor: User, record_type: str, record_id: int) -> None
     elif record_type == "exchange":
         get_exchange(actor, record_id)
     else:
-        raise Forbidden(f"Only the secretariat reads the audit trail of {record_type} records.")
+        raise Forbidden(lazy_gettext("Only the secretariat reads the audit trail of %(kind)s records.",
+                                     kind=record_type))
 
 
 def send_pending(limit: int = 200) -> dict[str, int]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import select
 
+from kb import i18n
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kb.extensions import db
@@ -25,9 +27,11 @@ OPEN_MATCH_STATES = (MatchState.PROPOSED, MatchState.ACCEPTED_BY_REQUESTER,
 def _check_matchable(request: Request, offer: Offer) -> None:
     errors: dict[str, list[str]] = {}
     if request.status != RequestState.PUBLISHED:
-        errors["request_id"] = [f"Only published requests can be matched (this one is {request.status})."]
+        errors["request_id"] = [lazy_gettext("Only published requests can be matched (this one is %(state)s).",
+                                             state=i18n.state(request.status))]
     if offer.status != OfferState.PUBLISHED:
-        errors["offer_id"] = [f"Only published offers can be matched (this one is {offer.status})."]
+        errors["offer_id"] = [lazy_gettext("Only published offers can be matched (this one is %(state)s).",
+                                           state=i18n.state(offer.status))]
     elif offer.is_expired():
         errors["offer_id"] = ["The offer has expired; it must be renewed before it can be matched."]
     if request.country_code == offer.country_code:
@@ -48,18 +52,18 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
             raise Forbidden("Only the secretariat or a competence centre may propose a match.")
         request = db.session.scalar(access.visible_records(Request, actor).where(Request.id == request_id))
         if request is None:
-            raise ValidationFailed({"request_id": [f"No visible request {request_id}."]})
+            raise ValidationFailed({"request_id": [lazy_gettext("No visible request %(id)s.", id=request_id)]})
         offer = db.session.scalar(access.visible_records(Offer, actor).where(Offer.id == offer_id))
         if offer is None:
-            raise ValidationFailed({"offer_id": [f"No visible offer {offer_id}."]})
+            raise ValidationFailed({"offer_id": [lazy_gettext("No visible offer %(id)s.", id=offer_id)]})
         if actor.role == Role.CENTRE and offer.organisation_id != actor.organisation_id:
             raise Forbidden("A centre may only propose its own offers.")
         _check_matchable(request, offer)
         existing = db.session.scalar(select(Match.id).where(
             Match.request_id == request.id, Match.offer_id == offer.id, Match.status.in_(OPEN_MATCH_STATES)))
         if existing:
-            raise Conflict(f"Match {existing} for this request and offer is already open.",
-                           {"offer_id": [f"Already proposed (match {existing})."]})
+            raise Conflict(lazy_gettext("Match %(id)s for this request and offer is already open.", id=existing),
+                           {"offer_id": [lazy_gettext("Already proposed (match %(id)s).", id=existing)]})
         score, explanation = explain_pair(request, offer)
         match = Match(request_id=request.id, offer_id=offer.id, note=note, score=score,
                       explanation=explanation, proposed_by_id=actor.id, status=MatchState.PROPOSED)
@@ -173,7 +177,7 @@ def _party_for(actor: User, exchange: Exchange, party_id: int | None) -> Exchang
     if party_id is not None:
         party = next((p for p in exchange.parties if p.id == party_id), None)
         if party is None:
-            raise ValidationFailed({"party_id": [f"No party {party_id} in this exchange."]})
+            raise ValidationFailed({"party_id": [lazy_gettext("No party %(id)s in this exchange.", id=party_id)]})
         if actor.role != Role.SECRETARIAT and party.organisation_id != actor.organisation_id:
             raise Forbidden("You may only declare your own organisation's contributions.")
         return party
@@ -215,7 +219,8 @@ def join_exchange(actor: User, exchange_id: int, contribution: dict[str, Any],
         else:
             raise Forbidden("Only partners (or the secretariat on their behalf) join exchanges.")
         if exchange.status not in OPEN_EXCHANGE:
-            raise Conflict(f"A {exchange.status} exchange cannot take new partners.")
+            raise Conflict(lazy_gettext("An exchange that is %(state)s cannot take new partners.",
+                                         state=i18n.state(exchange.status)))
         if PartyRole.PARTNER in exchange.party_roles(org_id):
             raise Conflict("This organisation is already a partner of the exchange.")
         party = ExchangeParty(organisation_id=org_id, role=PartyRole.PARTNER, joined_at=utcnow())
@@ -234,7 +239,8 @@ def add_contribution(actor: User, exchange_id: int, data: dict[str, Any]) -> Con
         if not access.exchange_capacities(actor, exchange):
             raise Forbidden("Only parties to the exchange and the secretariat declare contributions.")
         if exchange.status in (ExchangeState.CLOSED, ExchangeState.CANCELLED):
-            raise Conflict(f"A {exchange.status} exchange cannot take contributions.")
+            raise Conflict(lazy_gettext("An exchange that is %(state)s cannot take contributions.",
+                                         state=i18n.state(exchange.status)))
         party = _party_for(actor, exchange, data.get("party_id"))
         contribution = _contribution(party, data)
         db.session.flush()
@@ -257,7 +263,8 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
         if not caps & {wf.SECRETARIAT, wf.PROVIDER}:
             raise Forbidden("Only the secretariat or the providing centre report activities.")
         if exchange.status not in ACTIVITY_STATES:
-            raise Conflict(f"Activities are reported once the exchange has started (it is {exchange.status}).")
+            raise Conflict(lazy_gettext("Activities are reported once the exchange has started (it is %(state)s).",
+                                         state=i18n.state(exchange.status)))
         if data["end_date"] < data["start_date"]:
             raise ValidationFailed({"end_date": ["Must not be before start_date."]})
         if not data.get("virtual") and not (data.get("place") or "").strip():
@@ -282,7 +289,8 @@ def add_result(actor: User, exchange_id: int, data: dict[str, Any]) -> Result:
         if not caps:
             raise Forbidden("Only parties to the exchange and the secretariat report results.")
         if exchange.status not in RESULT_STATES:
-            raise Conflict(f"Results are reported once the exchange has started (it is {exchange.status}).")
+            raise Conflict(lazy_gettext("Results are reported once the exchange has started (it is %(state)s).",
+                                         state=i18n.state(exchange.status)))
         if not any(data.get(k) not in (None, "") for k in RESULT_FIELDS):
             raise ValidationFailed({"feedback": ["Report at least one result or some feedback."]})
         if (data.get("women_trained") or 0) > (data.get("people_trained") or 0) and data.get("people_trained") is not None:

@@ -7,6 +7,7 @@ from typing import Any, Callable, Iterable
 
 import numpy as np
 from flask import current_app
+from flask_babel import lazy_ngettext
 from sqlalchemy import select
 
 from kb.errors import NotFound, ValidationFailed
@@ -97,7 +98,7 @@ def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> li
     if not text:
         raise ValidationFailed({"q": ["Give some words to search for."]})
     if len(text) > MAX_QUERY:
-        raise ValidationFailed({"q": [f"At most {MAX_QUERY} characters."]})
+        raise ValidationFailed({"q": [lazy_ngettext("At most %(num)s character.", "At most %(num)s characters.", MAX_QUERY)]})
     if not tokenize(text) and not re.search(r"\w", text):
         raise ValidationFailed({"q": ["The query has no words."]})
     vector = embedder().encode([text], query=True)[0]

@@ -5,8 +5,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import lazy_gettext
 from sqlalchemy import Select, func, or_, select
 
+from kb import i18n
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kb.extensions import db
@@ -41,6 +43,17 @@ def note_index_change(record: Request | Offer) -> None:
     db.session.add(IndexChange(kind="request" if isinstance(record, Request) else "offer", record_id=record.id))
 
 
+def _unknown(label: str, missing: list):  # type: ignore[no-untyped-def]
+    codes = ", ".join(map(str, missing))
+    if label == "sectors":
+        return lazy_gettext("Unknown sector: %(codes)s.", codes=codes)
+    if label == "modalities":
+        return lazy_gettext("Unknown modality: %(codes)s.", codes=codes)
+    if label == "sdgs":
+        return lazy_gettext("Unknown sustainable development goal: %(codes)s.", codes=codes)
+    return lazy_gettext("Unknown expert: %(codes)s.", codes=codes)
+
+
 def _lookup(model, codes: list, label: str, key) -> list:
     codes = list(dict.fromkeys(codes))
     if not codes:
@@ -48,7 +61,7 @@ def _lookup(model, codes: list, label: str, key) -> list:
     found = {getattr(o, key): o for o in db.session.scalars(select(model).where(getattr(model, key).in_(codes)))}
     missing = [c for c in codes if c not in found]
     if missing:
-        raise ValidationFailed({label: [f"Unknown {label[:-1] if label.endswith('s') else label}: {', '.join(map(str, missing))}."]})
+        raise ValidationFailed({label: [_unknown(label, missing)]})
     return [found[c] for c in codes]
 
 
@@ -70,7 +83,8 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
         experts = _lookup(Expert, data["expert_ids"], "expert_ids", "id")
         foreign = [e.id for e in experts if e.organisation_id != record.organisation_id]
         if foreign:
-            raise ValidationFailed({"expert_ids": [f"Experts {foreign} are not on this organisation's roster."]})
+            raise ValidationFailed({"expert_ids": [lazy_gettext("Experts %(ids)s are not on this organisation's roster.",
+                                                                  ids=", ".join(map(str, foreign)))]})
         record.experts = experts
     if model is Request:
         start, end = record.wished_start, record.wished_end
@@ -85,10 +99,11 @@ def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
             raise ValidationFailed({"organisation_id": ["Required when the secretariat creates a record."]})
         org = db.session.get(Organisation, org_id)
         if org is None:
-            raise ValidationFailed({"organisation_id": [f"Unknown organisation: {org_id}."]})
+            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.", id=org_id)]})
         return org
     if actor.role != OWNER_ROLE[model]:
-        raise Forbidden(f"Your role may not create {model.__tablename__}.")
+        raise Forbidden(lazy_gettext("Your role may not create requests.") if model is Request
+                        else lazy_gettext("Your role may not create offers."))
     if data.get("organisation_id") not in (None, actor.organisation_id):
         raise Forbidden("You may only create records for your own organisation.")
     return actor.organisation
@@ -120,14 +135,15 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         record = access.get_visible_record(model, record_id, actor)
         caps = access.record_capacities(actor, record)
         if not caps:
-            raise Forbidden(f"You may not edit this {model.__name__.lower()}.")
+            raise Forbidden(lazy_gettext("You may not edit %(record)s.", record=i18n.this_record(model.__name__)))
         editable = set()
         if wf.OWNER in caps:
             editable |= EDITABLE_BY_OWNER[model]
         if wf.SECRETARIAT in caps:
             editable |= EDITABLE_BY_SECRETARIAT[model]
         if record.status not in editable:
-            raise Conflict(f"A {record.status} {model.__name__.lower()} cannot be edited.")
+            raise Conflict(lazy_gettext("Cannot edit %(record)s that is %(state)s.", record=i18n.a_record(model.__name__),
+                                         state=i18n.state(record.status)))
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
         if not data:
@@ -251,7 +267,7 @@ EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availabili
 def _expert_for_edit(actor: User, expert_id: int) -> Expert:
     expert = db.session.scalar(access.visible_experts(actor).where(Expert.id == expert_id))
     if expert is None:
-        raise NotFound(f"Expert {expert_id} not found.")
+        raise NotFound(lazy_gettext("Expert %(id)s not found.", id=expert_id))
     if not (actor.role == Role.SECRETARIAT or
             (actor.role == Role.CENTRE and actor.organisation_id == expert.organisation_id)):
         raise Forbidden("Only the centre's own staff or the secretariat may edit its roster.")
@@ -300,5 +316,5 @@ def get_expert(actor: User | None, expert_id: int) -> Expert:
     """One expert the caller may see, else 404."""
     expert = db.session.scalar(access.visible_experts(actor).where(Expert.id == expert_id))
     if expert is None:
-        raise NotFound(f"Expert {expert_id} not found.")
+        raise NotFound(lazy_gettext("Expert %(id)s not found.", id=expert_id))
     return expert

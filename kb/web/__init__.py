@@ -1,7 +1,7 @@
 """The web application: server-rendered pages calling the same services as the API."""
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -16,6 +16,8 @@ csrf = CSRFProtect()
 
 def select_locale() -> str:
     """The signed-in user's language, else the visitor's choice, else the browser's, else English."""
+    if not has_request_context():  # the CLI rendering a lazy message, say
+        return "en"
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:
@@ -67,13 +69,20 @@ def register_web(app: Flask) -> None:
         return render_error(400, str(exc.description))
 
     def render_error(code: int, message: str, errors=None):  # type: ignore[no-untyped-def]
-        from flask_babel import get_locale, gettext
+        from flask_babel import get_locale
+
+        from kb import i18n
+        from kb.web import helpers
 
         db.session.rollback()
-        # A detail the catalogues cannot translate (e.g. "Offer 5 not found.", built with values) stays off a
-        # page in another language: the heading already says what happened, in the user's language.
-        if message and str(get_locale()) != "en" and gettext(message) == message:
-            message = ""
-        return render_template("errors/error.html", code=code, message=message), code
+        # A detail the catalogues cannot translate (an English text from a library, say) stays off a page in
+        # another language: the heading already says what happened, in the user's language. Lazy messages
+        # (the services' messages with values) and marshmallow's are translated with their values.
+        if message and not i18n.is_lazy(message):
+            translated = helpers.message(message)
+            if str(get_locale()) != "en" and translated == str(message):
+                translated = ""
+            message = translated
+        return render_template("errors/error.html", code=code, message=str(message or "")), code
 
     set_html_error_handler(render_error)

@@ -10,6 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from kb.errors import DomainError, Throttled, Unauthorized
 from kb.services import admin, auth
 from kb.web import LANGUAGES
+from kb.web import helpers as h
 
 bp = Blueprint("account", __name__)
 
@@ -71,7 +72,7 @@ def password():
             try:
                 admin.change_own_password(current_user, request.form.get("current_password", ""), new)
             except DomainError as exc:
-                errors = {k: [_(m) for m in v] for k, v in (exc.errors or {}).items()} or {"new_password": [exc.message]}
+                errors = h.messages(exc.errors) or {"new_password": [h.message(exc.message)]}
             else:
                 flash(_("Your password has been changed."), "ok")
                 return redirect(url_for("catalogue.home"))

@@ -70,7 +70,7 @@ def _catalogue(kind: str):
             try:
                 hits, total = _search(kind, q, filters, page, per_page)
             except ValidationFailed as exc:
-                errors = {k: [_(str(m)) for m in v] for k, v in (exc.errors or {}).items()}
+                errors = h.messages(exc.errors)
         else:
             f = records.RecordFilters(status="published", include_expired=False, **filters)
             items, total = records.paginate(records.filtered_records(model, viewer(), f), page, per_page)

@@ -73,9 +73,7 @@ def refused(form: str, exc: DomainError, field_names: tuple[str, ...] = ()) -> F
     """A failure from a service; a record the user may not see stays a plain 404 page."""
     if isinstance(exc, NotFound):
         abort(404)
-    errors = {k: [gettext(str(m)) for m in (v if isinstance(v, list) else [v])]
-              for k, v in (exc.errors or {}).items()}
-    return Failure(form, exc.status, submitted_values(), errors, gettext(exc.message), field_names)
+    return Failure(form, exc.status, submitted_values(), h.messages(exc.errors), h.message(exc.message), field_names)
 
 
 def require_role(*roles: Role) -> None:

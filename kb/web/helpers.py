@@ -1,6 +1,7 @@
 """Small helpers for views and templates: form parsing through the API schemas, labels, formatting."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import request
@@ -8,6 +9,7 @@ from flask_babel import format_date, format_decimal, gettext, lazy_gettext
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
+from kb import i18n
 from kb import reference_data as ref
 
 # Workflow states and actions as people read them (the codes stay in URLs and the API).
@@ -117,10 +119,44 @@ def form_data(schema: Schema, list_fields: tuple[str, ...] = (), form: MultiDict
     return data
 
 
+def _value(text: str) -> str:
+    """A number taken out of an English message, in the current locale's format (else as it was)."""
+    if re.fullmatch(r"-?\d{1,18}", text):
+        return number(int(text))
+    return text
+
+
+def message(msg: Any) -> str:
+    """A message from a service, a schema or Werkzeug in the current language.
+
+    A lazy template (the services' messages with values) renders itself; marshmallow's messages with values
+    are refilled into our translated templates; constants go through the catalogues (kb/web/messages.py)."""
+    if i18n.is_lazy(msg):
+        return str(msg)
+    from kb.web.messages import PATTERNS
+
+    text = str(msg)
+    for pattern, ours in PATTERNS:
+        if found := pattern.match(text):
+            return str(ours) % {k: _value(v) for k, v in found.groupdict().items()}
+    return gettext(text)
+
+
+def messages(errors: Any) -> dict[str, list[str]]:
+    """Field errors {field: [messages]} in the current language (nested errors of list items flattened)."""
+    def flat(value: Any) -> list[str]:
+        if isinstance(value, dict):
+            return [m for v in value.values() for m in flat(v)]
+        if isinstance(value, (list, tuple)):
+            return [m for v in value for m in flat(v)]
+        return [message(value)]
+
+    return {str(k): flat(v) for k, v in (errors or {}).items()}
+
+
 def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     """Validate with the API schema: (loaded data, {}) or (None, field errors in the current language)."""
     try:
         return schema.load(data, partial=partial), {}
     except ValidationError as err:
-        return None, {k: [gettext(str(m)) for m in (v if isinstance(v, list) else [v])]
-                      for k, v in err.normalized_messages().items()}
+        return None, messages(err.normalized_messages())

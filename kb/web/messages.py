@@ -1,12 +1,22 @@
 """Messages that reach pages from outside kb/web, marked here so that `make translations` extracts them.
 
-The services raise DomainErrors with English messages (the API's language) and marshmallow, Werkzeug and
-Flask-WTF have English texts of their own; the views pass them through gettext when they render a page, which
-translates them only if the catalogues know them. Messages built with values (e.g. "Offer 5 not found.") cannot
-be listed; the HTML error page leaves such an untranslated detail out of a page in another language.
+Constant messages: the services raise DomainErrors with English constants (the API's language) and
+marshmallow, Werkzeug and Flask-WTF have English texts of their own; the views pass them through
+kb.web.helpers.message, which translates them with gettext, so each must be listed below.
 tests/web/test_translations.py checks that every constant message the services raise is listed here.
+
+Messages with values: the services raise lazy templates with named values (flask_babel.lazy_gettext
+"Cannot %(action)s %(record)s that is %(state)s." with the words of kb.i18n), rendered by str() in the
+request's language, so they are not listed here (the test forbids f-strings in raised messages).
+marshmallow's own templates with values ("Longer than maximum length {max}.") are matched in
+TEMPLATED below and refilled into our translated templates.
 """
 from __future__ import annotations
+
+import re
+
+from flask_babel import lazy_gettext
+from marshmallow import validate as mv
 
 
 def _(message: str) -> str:
@@ -63,6 +73,12 @@ DOMAIN = (
     _("Your organisation is not a party to this exchange."),
     _("Your role may not keep an expert roster."),
     _("Nothing to change: send at least one field."),
+    _("At least one sector is needed before publishing."),
+    _("At least one working language is needed before publishing."),
+    _("The offer's validity has passed; set a later date first."),
+    _("The offer has expired; it must be renewed before it can be matched."),
+    _("The offer comes from the requesting country; matches are between different countries."),
+    _("Text may not contain NUL characters."),
     _("Invalid input."),
 )
 
@@ -81,7 +97,49 @@ FIELDS = (
     _("Not a valid number."),
     _("Not a valid string."),
     _("Number too large."),
+    _("Not a valid datetime."),
+    _("Not a valid URL."),
+    _("Not a valid mapping type."),
+    _("Invalid type."),
+    _("String does not match expected pattern."),
+    _("Special numeric values (nan or infinity) are not permitted."),
 )
+
+_GTE, _GT, _LTE, _LT = mv.Range.message_gte, mv.Range.message_gt, mv.Range.message_lte, mv.Range.message_lt
+
+# marshmallow's templates with values (read from marshmallow itself) -> ours, translatable, with named values.
+TEMPLATED = (
+    (mv.Length.message_min, lazy_gettext("Shorter than minimum length %(min)s.")),
+    (mv.Length.message_max, lazy_gettext("Longer than maximum length %(max)s.")),
+    (mv.Length.message_all, lazy_gettext("Length must be between %(min)s and %(max)s.")),
+    (mv.Length.message_equal, lazy_gettext("Length must be %(equal)s.")),
+    (mv.Range.message_min.format(min_op=_GTE), lazy_gettext("Must be greater than or equal to %(min)s.")),
+    (mv.Range.message_min.format(min_op=_GT), lazy_gettext("Must be greater than %(min)s.")),
+    (mv.Range.message_max.format(max_op=_LTE), lazy_gettext("Must be less than or equal to %(max)s.")),
+    (mv.Range.message_max.format(max_op=_LT), lazy_gettext("Must be less than %(max)s.")),
+    (mv.Range.message_all.format(min_op=_GTE, max_op=_LTE),
+     lazy_gettext("Must be greater than or equal to %(min)s and less than or equal to %(max)s.")),
+    (mv.Range.message_all.format(min_op=_GT, max_op=_LTE),
+     lazy_gettext("Must be greater than %(min)s and less than or equal to %(max)s.")),
+    (mv.Range.message_all.format(min_op=_GTE, max_op=_LT),
+     lazy_gettext("Must be greater than or equal to %(min)s and less than %(max)s.")),
+    (mv.Range.message_all.format(min_op=_GT, max_op=_LT),
+     lazy_gettext("Must be greater than %(min)s and less than %(max)s.")),
+    (mv.OneOf.default_message, lazy_gettext("Must be one of: %(choices)s.")),
+    (mv.ContainsOnly.default_message, lazy_gettext("One or more of the choices you made was not in: %(choices)s.")),
+    (mv.Equal.default_message, lazy_gettext("Must be equal to %(other)s.")),
+)
+
+
+def _pattern(template: str) -> re.Pattern:
+    """marshmallow's "Longer than maximum length {max}." as a regex capturing max."""
+    parts = re.split(r"\{(\w+)\}", template)
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<{p}>.+?)" for i, p in enumerate(parts)) + r"\Z",
+                      re.S)
+
+
+# Longest first: "Must be greater than or equal to {min}." before "Must be greater than {min}.".
+PATTERNS = tuple((_pattern(en), ours) for en, ours in sorted(TEMPLATED, key=lambda t: -len(t[0])))
 
 # Werkzeug's and Flask-WTF's descriptions, shown on the HTML error pages.
 HTTP = (

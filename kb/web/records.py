@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema
 
+from kb import i18n
 from kb import workflow as wf
 from kb.errors import Conflict, DomainError, Forbidden, NotFound
 from kb.models import Expert, Offer, Request, Role
@@ -57,13 +58,12 @@ def _my_record(kind: Kind, record_id: int):
     user = _user_for(kind)
     record = access.get_visible_record(kind.model, record_id, user)
     if record.organisation_id != user.organisation_id:
-        raise NotFound(f"{kind.model.__name__} {record_id} not found.")
+        raise NotFound(i18n.not_found(kind.model.__name__, record_id))
     return user, record
 
 
 def _field_errors(exc: DomainError) -> dict[str, list[str]]:
-    errors = exc.errors or {}
-    return {k: [_(str(m)) for m in (v if isinstance(v, list) else [v])] for k, v in errors.items()}
+    return h.messages(exc.errors)
 
 
 def _parse(schema: Schema, list_fields: tuple[str, ...] = LIST_FIELDS):
@@ -144,7 +144,7 @@ def new(kind: str):
     try:
         record = svc.create_record(k.model, user, data)
     except DomainError as exc:
-        return _render_form(k, user, _values_from_form(), _field_errors(exc), message=_(exc.message),
+        return _render_form(k, user, _values_from_form(), _field_errors(exc), message=h.message(exc.message),
                             status=exc.status)
     flash(_("Draft saved. Submit it when it is ready for review."), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record.id))
@@ -168,7 +168,7 @@ def edit(kind: str, record_id: int):
         svc.update_record(k.model, user, record_id, data, version)
     except DomainError as exc:
         return _render_form(k, user, _values_from_form(), _field_errors(exc), record=record,
-                            message=_(exc.message), status=exc.status)
+                            message=h.message(exc.message), status=exc.status)
     flash(_("Changes saved."), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record_id))
 
@@ -224,7 +224,7 @@ def transition(kind: str, record_id: int):
         svc.transition_record(k.model, user, record_id, action, reason, version, data)
     except DomainError as exc:
         _user, rec = _my_record(k, record_id)
-        return _render_record(k, user, rec, _(exc.message), _field_errors(exc), exc.status)
+        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), exc.status)
     flash(_("Done: %(action)s.", action=h.action(action)), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record_id))
 
@@ -258,7 +258,7 @@ def _express_interest(offer_id: int):
         match = exchanges.propose_match(user, data["request_id"], offer_id, data["note"])
     except DomainError as exc:
         _user, rec = _my_record(k, offer_id)
-        return _render_record(k, user, rec, _(exc.message), _field_errors(exc), exc.status)
+        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), exc.status)
     flash(_("Interest expressed (match %(id)s): the requester and the secretariat will answer.", id=match.id), "ok")
     return redirect(url_for("records.record", kind="offers", record_id=offer_id))
 
@@ -305,7 +305,7 @@ def new_expert():
     try:
         svc.create_expert(user, data)
     except DomainError as exc:
-        return _render_expert_form(_values_from_form(), _field_errors(exc), message=_(exc.message),
+        return _render_expert_form(_values_from_form(), _field_errors(exc), message=h.message(exc.message),
                                    status=exc.status)
     flash(_("Expert added to the roster."), "ok")
     return redirect(url_for("records.experts"))
@@ -318,7 +318,7 @@ def edit_expert(expert_id: int):
     user = _centre()
     expert = svc.get_expert(user, expert_id)
     if expert.organisation_id != user.organisation_id:
-        raise NotFound(f"Expert {expert_id} not found.")
+        raise NotFound(i18n.not_found("expert", expert_id))
     if request.method == "GET":
         values = {n: getattr(expert, n) for n in EXPERT_FIELDS}
         values.update(active="true" if expert.active else "false", version=expert.version)
@@ -330,6 +330,6 @@ def edit_expert(expert_id: int):
     try:
         svc.update_expert(user, expert_id, data, version)
     except DomainError as exc:
-        return _render_expert_form(_values_from_form(), _field_errors(exc), expert, _(exc.message), exc.status)
+        return _render_expert_form(_values_from_form(), _field_errors(exc), expert, h.message(exc.message), exc.status)
     flash(_("Changes saved."), "ok")
     return redirect(url_for("records.experts"))

@@ -11,6 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
+from flask_babel import lazy_gettext
+
+from kb import i18n
 from kb.errors import Forbidden, InvalidTransition, ValidationFailed
 from kb.models.enums import ExchangeState as X
 from kb.models.enums import MatchState as M
@@ -67,14 +70,17 @@ class Machine:
         """Return the allowed transition or raise: unknown action (422), wrong state (409), role (403)."""
         caps = set(capacities)
         if action not in self.actions:
-            raise ValidationFailed({"action": [f"Unknown action for a {self.name}: {action}."]})
+            raise ValidationFailed({"action": [lazy_gettext("Unknown action for %(record)s: %(action)s.",
+                                                          record=i18n.a_record(self.name), action=action)]})
         t = self.find(state, action, caps)
         if t is None:
             if not any(x.action == action and x.actor in caps for x in self.transitions):
-                raise Forbidden(f"You may not {action} this {self.name}.")
-            raise InvalidTransition(f"Cannot {action} a {self.name} that is {state}.")
+                raise Forbidden(lazy_gettext("You may not %(action)s %(record)s.", action=i18n.action(action),
+                                             record=i18n.this_record(self.name)))
+            raise InvalidTransition(lazy_gettext("Cannot %(action)s %(record)s that is %(state)s.", action=i18n.action(action),
+                                                 record=i18n.a_record(self.name), state=i18n.state(state)))
         if t.reason_required and not (reason or "").strip():
-            raise ValidationFailed({"reason": [f"A reason is required to {action}."]})
+            raise ValidationFailed({"reason": [lazy_gettext("A reason is required to %(action)s.", action=i18n.action(action))]})
         return t
 
 

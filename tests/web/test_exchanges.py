@@ -92,7 +92,7 @@ def test_answering_twice_is_an_invalid_transition(kb, browser, people, match):
     client = browser(people["director"])
     assert client.post(f"/matches/{match['id']}", data={"action": "accept"}).status_code == 302
     resp = client.post(f"/matches/{match['id']}", data={"action": "accept"})
-    assert resp.status_code == 409 and "Cannot accept a match that is accepted_by_requester." in text(resp)
+    assert resp.status_code == 409 and "Cannot accept a match that is accepted by the requester." in text(resp)
 
 
 def test_a_party_may_not_approve(kb, browser, people, match):
@@ -189,7 +189,7 @@ def test_a_malformed_date_is_a_field_error(kb, browser, people, exchange_id):
 
 def test_steps_out_of_order_are_invalid_transitions(kb, browser, people, exchange_id):
     resp = browser(people["sec"]).post(f"/exchanges/{exchange_id}/transitions", data={"action": "close"})
-    assert resp.status_code == 409 and "Cannot close a exchange that is planned." in text(resp)
+    assert resp.status_code == 409 and "Cannot close an exchange that is planned." in text(resp)
 
 
 def test_cancelling_needs_a_reason_and_reopens_the_request(kb, browser, people, match, exchange_id):

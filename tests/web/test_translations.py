@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "kb" / "translations"
 TEMPLATES = ROOT / "templates"
 LOCALES = ("es", "pt", "fr")
-KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext")  # the Makefile's BABEL_KEYWORDS
+KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "pgettext:1c,2",
+            "lazy_pgettext:1c,2")  # the Makefile's BABEL_KEYWORDS
 
 # Text that is the same in every language and may stay literal in a template (keep this short).
 LITERAL_OK: set[str] = set()
@@ -246,7 +247,7 @@ def literal_text(source: str, name: str = "<template>") -> list[tuple[int, str]]
     return finder.found
 
 
-TRANSLATING = {"_", "gettext", "ngettext", "lazy_gettext"}
+TRANSLATING = {"_", "gettext", "ngettext", "lazy_gettext", "pgettext"}
 
 
 def literal_strings(source: str, name: str = "<template>") -> list[tuple[int, str]]:
@@ -329,8 +330,9 @@ API_ONLY = {"Invalid or expired token.", "Use 'Authorization: Bearer <token>'.",
             "Send the body as JSON, with 'Content-Type: application/json'.", "record_type and record_id go together."}
 
 
-def _raised_messages() -> set[str]:
-    """String constants given to DomainError subclasses (and marshmallow's ValidationError) outside kb/web."""
+def _raised() -> tuple[set[str], list[str]]:
+    """String constants given to DomainError subclasses (and marshmallow's ValidationError) outside kb/web, or
+    put in an errors[...] list, and where a message is built in English with values (f-string, % or format)."""
     import ast
 
     import kb.errors as errors
@@ -348,18 +350,40 @@ def _raised_messages() -> set[str]:
             for v in node.values:
                 yield from strings(v)
 
+    def english_with_values(node):  # type: ignore[no-untyped-def]
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.JoinedStr) or (
+                    isinstance(sub, ast.BinOp) and isinstance(sub.op, ast.Mod) and isinstance(sub.left, ast.Constant)) or (
+                    isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) and sub.func.attr == "format"):
+                return True
+        return False
+
     found: set[str] = set()
+    built: list[str] = []
     for path in (ROOT / "kb").rglob("*.py"):
-        if "web" in path.relative_to(ROOT / "kb").parts:
+        parts = path.relative_to(ROOT / "kb").parts
+        if "web" in parts or path.name in CLI_ONLY:
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            args = []
             if isinstance(node, ast.Call):
                 f = node.func
                 name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
                 if name in names:
-                    for arg in [*node.args, *(k.value for k in node.keywords)]:
-                        found.update(strings(arg))
-    return found
+                    args = [*node.args, *(k.value for k in node.keywords)]
+            elif isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == "errors"
+                    for t in node.targets):
+                args = [node.value]
+            for arg in args:
+                found.update(strings(arg))
+                if english_with_values(arg):
+                    built.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found, built
+
+
+# Modules whose messages only the command line shows (in English).
+CLI_ONLY = {"ingest.py", "cli.py", "demo.py"}
 
 
 def test_service_messages_are_marked_for_translation():
@@ -367,10 +391,69 @@ def test_service_messages_are_marked_for_translation():
     from kb.web import messages
 
     listed = set(messages.DOMAIN)
-    raised = _raised_messages()
+    raised, _built = _raised()
     assert len(raised) > 20
     missing = sorted(raised - listed - API_ONLY)
     assert not missing, "add these to kb/web/messages.py, then `make translations`:\n" + "\n".join(missing)
+
+
+def test_service_messages_with_values_are_translatable_templates():
+    """A message with values is a lazy_gettext template with named values, never an English f-string."""
+    _raised_constants, built = _raised()
+    assert not built, ("use lazy_gettext(\"... %(name)s ...\", name=value) (and kb.i18n's words) here:\n"
+                       + "\n".join(built))
+
+
+def test_the_list_check_sees_fstrings():
+    """The check above would catch a service going back to English f-strings."""
+    import ast
+
+    tree = ast.parse('raise Conflict(f"A {x} exchange cannot take new partners.")\nerrors["a"] = ["Fixed."]')
+    kinds = {type(n).__name__ for n in ast.walk(tree)}
+    assert "JoinedStr" in kinds and "Subscript" in kinds
+
+
+@pytest.mark.parametrize("english, lang, expected", [
+    ("Longer than maximum length 300.", "es", "Más largo que la longitud máxima de 300."),
+    ("Longer than maximum length 300.", "fr", "Plus long que la longueur maximale de 300."),
+    ("Must be greater than or equal to 1 and less than or equal to 17.", "es",
+     "Debe ser mayor o igual que 1 y menor o igual que 17."),
+    ("Must be greater than or equal to 1 and less than or equal to 2147483647.", "fr",
+     "Doit être supérieur ou égal à 1 et inférieur ou égal à 2\u202f147\u202f483\u202f647."),
+    ("Must be greater than or equal to 0.", "pt", "Deve ser maior ou igual a 0."),
+    ("Must be one of: remote, onsite.", "pt", "Deve ser um de: remote, onsite."),
+    ("Not a valid integer.", "es", "No es un número entero válido."),
+    ("Missing data for required field.", "fr", "Ce champ est obligatoire."),
+    ("Unknown field.", "es", None),
+    ("Not a valid email address.", "fr", None),
+    ("Not a valid date.", "pt", "Não é uma data válida."),
+    ("Longer than maximum length 300.", "en", "Longer than maximum length 300."),
+])
+def test_marshmallow_messages_are_translated_with_their_values(app, english, lang, expected):
+    from kb.web import helpers
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        got = helpers.message(english)
+    if expected is None:
+        assert got != english and got.strip()
+    else:
+        assert got == expected
+
+
+def test_service_messages_render_in_the_request_language(app):
+    from kb import workflow as wf
+    from kb.errors import InvalidTransition
+
+    with pytest.raises(InvalidTransition) as caught:
+        wf.EXCHANGE.check("planned", "close", {"secretariat"})
+    message = caught.value.message
+    assert str(message) == "Cannot close an exchange that is planned."  # no request: English (the CLI, the API)
+    for lang, expected in (("es", "No se puede cerrar un intercambio en estado «planificado»."),
+                           ("pt", "Não é possível encerrar um intercâmbio no estado «planeado»."),
+                           ("fr", "On ne peut pas clôturer un échange à l’état « planifié »."),
+                           ("en", "Cannot close an exchange that is planned.")):
+        with app.test_request_context(headers={"Accept-Language": lang}):
+            assert str(message) == expected
 
 
 def test_error_pages_carry_no_english_detail_in_another_language(client):
@@ -378,7 +461,7 @@ def test_error_pages_carry_no_english_detail_in_another_language(client):
     assert resp.status_code == 404
     page = resp.get_data(as_text=True)
     assert '<html lang="fr">' in page and "Page introuvable" in page
-    assert "not found" not in page  # the service's English "Offer 999999 not found." is left out
+    assert "not found" not in page and "Offre 999999 introuvable." in page  # the service's message, translated
     resp = client.get("/no-such-page", headers={"Accept-Language": "es"})
     assert "No se encontró la dirección solicitada." in resp.get_data(as_text=True)  # Werkzeug's, translated
     resp = client.get("/offers/999999", headers={"Accept-Language": "en"})
@@ -401,3 +484,28 @@ def test_views_flash_only_translated_text():
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str) and re.search("[A-Za-z]", arg.value):
                     problems.append(f"{path.relative_to(ROOT)}:{node.lineno}: {arg.value!r}")
     assert not problems, "wrap these in _():\n" + "\n".join(problems)
+
+
+def test_a_service_error_and_a_length_error_are_shown_in_spanish_and_french_with_their_values(browser, kb):
+    """A 409 from the workflow and marshmallow's "Longer than maximum length 300." on the pages, translated."""
+    secretariat, director = kb.user("secretariat"), kb.user("director")
+    req = kb.published_request(director, secretariat)
+    for lang, conflict, too_long, title in (
+            ("es", "No se puede publicar una solicitud en estado «publicado».",
+             "Más largo que la longitud máxima de 300.", "La longitud debe estar entre 3 y 300."),
+            ("fr", "On ne peut pas publier une demande à l’état « publié ».",
+             "Plus long que la longueur maximale de 300.", "La longueur doit être comprise entre 3 et 300.")):
+        sec = browser(secretariat)
+        sec.post("/language", data={"lang": lang, "next": "/"})  # a signed-in user's own choice
+        resp = sec.post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 409 and conflict in page, page[-3000:]
+        assert "Cannot publish" not in page
+        own = browser(director)
+        own.post("/language", data={"lang": lang, "next": "/"})
+        data = {"title": "x" * 301, "beneficiaries_kind": "y" * 301, "description": "Help us design a profitable cane sugar system.", "text_lang": "es",
+                "sectors": ["agro-industry"], "modalities": ["expert-mission"], "languages": ["es"]}
+        resp = own.post("/my/requests/new", data=data)
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and too_long in page and title in page, page[-3000:]
+        assert "Longer than" not in page and "Length must" not in page and "y" * 301 in page  # input kept

@@ -1,0 +1,122 @@
+"""Words the services put into their messages, translatable without importing kb.web.
+
+A service raises with a lazy template and named values, e.g.
+``lazy_gettext("Cannot %(action)s %(record)s that is %(state)s.", action=i18n.action("publish"), ...)``;
+the message becomes text only when str() is called on it, in the locale of the request then running
+(the API's default is English; outside a request, e.g. in the CLI, it is English).
+The words below are those values: record kinds with their article ("a request", "this request"), states
+and actions as they read inside a sentence (contexts keep them apart from the capitalised labels of the pages).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import LazyString, lazy_gettext, lazy_pgettext
+
+A_RECORD = {
+    "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),
+    "match": lazy_gettext("a match"), "exchange": lazy_gettext("an exchange"),
+}
+THIS_RECORD = {
+    "request": lazy_gettext("this request"), "offer": lazy_gettext("this offer"),
+    "match": lazy_gettext("this match"), "exchange": lazy_gettext("this exchange"),
+}
+STATES = {
+    "draft": lazy_pgettext("workflow state", "draft"),
+    "submitted": lazy_pgettext("workflow state", "submitted"),
+    "returned": lazy_pgettext("workflow state", "returned"),
+    "published": lazy_pgettext("workflow state", "published"),
+    "matched": lazy_pgettext("workflow state", "matched"),
+    "closed": lazy_pgettext("workflow state", "closed"),
+    "rejected": lazy_pgettext("workflow state", "rejected"),
+    "withdrawn": lazy_pgettext("workflow state", "withdrawn"),
+    "archived": lazy_pgettext("workflow state", "archived"),
+    "proposed": lazy_pgettext("workflow state", "proposed"),
+    "accepted_by_requester": lazy_pgettext("workflow state", "accepted by the requester"),
+    "accepted_by_provider": lazy_pgettext("workflow state", "accepted by the provider"),
+    "accepted": lazy_pgettext("workflow state", "accepted"),
+    "approved": lazy_pgettext("workflow state", "approved"),
+    "declined": lazy_pgettext("workflow state", "declined"),
+    "planned": lazy_pgettext("workflow state", "planned"),
+    "agreed": lazy_pgettext("workflow state", "agreed"),
+    "in_progress": lazy_pgettext("workflow state", "in progress"),
+    "completed": lazy_pgettext("workflow state", "completed"),
+    "evaluated": lazy_pgettext("workflow state", "evaluated"),
+    "cancelled": lazy_pgettext("workflow state", "cancelled"),
+}
+ACTIONS = {
+    "submit": lazy_pgettext("workflow action", "submit"),
+    "publish": lazy_pgettext("workflow action", "publish"),
+    "return": lazy_pgettext("workflow action", "return"),
+    "reject": lazy_pgettext("workflow action", "reject"),
+    "withdraw": lazy_pgettext("workflow action", "withdraw"),
+    "archive": lazy_pgettext("workflow action", "archive"),
+    "renew": lazy_pgettext("workflow action", "renew"),
+    "close": lazy_pgettext("workflow action", "close"),
+    "accept": lazy_pgettext("workflow action", "accept"),
+    "decline": lazy_pgettext("workflow action", "decline"),
+    "approve": lazy_pgettext("workflow action", "approve"),
+    "agree": lazy_pgettext("workflow action", "agree"),
+    "start": lazy_pgettext("workflow action", "start"),
+    "complete": lazy_pgettext("workflow action", "complete"),
+    "evaluate": lazy_pgettext("workflow action", "evaluate"),
+    "cancel": lazy_pgettext("workflow action", "cancel"),
+    "match": lazy_pgettext("workflow action", "match"),
+    "reopen": lazy_pgettext("workflow action", "reopen"),
+}
+
+
+def state(code: Any) -> Any:
+    """A state inside a sentence ("published"); an unknown code stays as it is."""
+    return STATES.get(str(code), str(code))
+
+
+def action(code: str) -> Any:
+    """An action inside a sentence ("publish"); an unknown code stays as it is."""
+    return ACTIONS.get(code, code)
+
+
+def a_record(kind: str) -> Any:
+    """A record kind with its indefinite article ("an offer")."""
+    return A_RECORD.get(kind.lower(), kind)
+
+
+def this_record(kind: str) -> Any:
+    """A record kind after "this" ("this offer")."""
+    return THIS_RECORD.get(kind.lower(), f"this {kind}")
+
+
+def is_lazy(message: Any) -> bool:
+    """True for a message built by lazy_gettext & co: str() renders it in the current language."""
+    return isinstance(message, LazyString)
+
+
+def plain(value: Any) -> Any:
+    """Messages (and dicts / lists of them) as plain str, e.g. for a JSON body."""
+    if isinstance(value, LazyString):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    return value
+
+
+def not_found(kind: str, record_id: Any) -> LazyString:
+    """"Offer 5 not found." for a record kind (a model's name) and an id."""
+    kind = kind.lower()
+    if kind == "request":
+        return lazy_gettext("Request %(id)s not found.", id=record_id)
+    if kind == "offer":
+        return lazy_gettext("Offer %(id)s not found.", id=record_id)
+    if kind == "match":
+        return lazy_gettext("Match %(id)s not found.", id=record_id)
+    if kind == "exchange":
+        return lazy_gettext("Exchange %(id)s not found.", id=record_id)
+    if kind == "expert":
+        return lazy_gettext("Expert %(id)s not found.", id=record_id)
+    if kind == "organisation":
+        return lazy_gettext("Organisation %(id)s not found.", id=record_id)
+    if kind == "user":
+        return lazy_gettext("User %(id)s not found.", id=record_id)
+    return lazy_gettext("Record %(id)s not found.", id=record_id)
