@@ -214,7 +214,7 @@ def test_request_to_closed_exchange(session_factory):
         assert _badge_of(director.page) == "Cerrado"
         summary = director.page.locator("section[aria-labelledby=h-summary]").inner_text()
         assert f"KB-2026-EC-CO-001, {format_date(date.today(), 'medium', locale='es')}" in summary  # dates per locale
-        assert "27 participantes (12 mujeres)" in summary
+        assert "27 participantes (entre ellos, 12 mujeres)" in summary
         director.shot("19-director-exchange-closed-es")
 
     for s in (director, secretariat, centre):
