@@ -1,7 +1,7 @@
 """The web application: server-rendered pages calling the same services as the API."""
 from __future__ import annotations
 
-from flask import Flask, g, has_request_context, render_template, request, session
+from flask import Flask, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -49,8 +49,6 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     for module in (catalogue, account, records, secretariat, exchanges):
         app.register_blueprint(module.bp)
-    for name in ("kb_api_exempt",):
-        pass
     # The API authenticates with bearer tokens, not cookies: no CSRF there.
     for name, blueprint in app.blueprints.items():
         if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges)}:
