@@ -53,22 +53,17 @@ def embed_records(records: Iterable[Request | Offer], batch_size: int = 64) -> i
 
 
 @dataclass
-class SuggestionArgs:
-    """k and the hard filters of a suggestion or search call."""
+class SuggestionArgs(ranking.Filters):
+    """k and the hard filters of a suggestion or search call (codes normalised to upper case)."""
 
     k: int = 10
-    include_own_country: bool = False
-    sector: str | None = None
-    modality: str | None = None
-    language: str | None = None
-    country: str | None = None
-    region: str | None = None
+
+    def __post_init__(self) -> None:
+        self.country = self.country.upper() if self.country else None
+        self.region = self.region.upper() if self.region else None
 
     def filters(self) -> ranking.Filters:
-        return ranking.Filters(include_own_country=self.include_own_country, sector=self.sector,
-                               modality=self.modality, language=self.language,
-                               country=self.country.upper() if self.country else None,
-                               region=self.region.upper() if self.region else None)
+        return self
 
 
 def _query_for(record: Request | Offer) -> ranking.Query:
