@@ -7,17 +7,31 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-pg db demo serve clean translations e2e-deps
+.PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade
+
+# Every package of the venv comes from requirements/lock.txt: exact versions with their hashes, resolved
+# by uv from pyproject.toml (runtime and dev) and requirements/torch.txt (CPU PyTorch, which pip takes
+# from the machine's find-links). `make lock` refreshes it after pyproject.toml changed, keeping every
+# other pin; `make lock-upgrade` moves everything to the newest releases allowed (then run the tests).
+LOCK := requirements/lock.txt
+LOCK_INPUTS := pyproject.toml requirements/torch.txt
+UV_COMPILE = $(BIN)/uv pip compile $(LOCK_INPUTS) --extra dev --generate-hashes --python-version 3.11 \
+	--python-platform x86_64-manylinux_2_28 $(if $(PIP_FIND_LINKS),--find-links $(PIP_FIND_LINKS)) --quiet -o $(LOCK)
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 
-# CPU PyTorch first (the machine keeps that wheel locally), then the project and its test tools.
-$(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[dev]'
+$(STAMP): $(BIN)/python $(LOCK)
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+lock: $(STAMP)
+	$(UV_COMPILE)
+
+lock-upgrade: $(STAMP)
+	$(UV_COMPILE) --upgrade
 
 # Translations: the catalogues (.po) are kept in the repo; the compiled .mo files are build output.
 LOCALES := es pt fr
