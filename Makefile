@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade
+.PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade secret
 
 # Every package of the venv comes from requirements/lock.txt: exact versions with their hashes, resolved
 # by uv from pyproject.toml (runtime and dev) and requirements/torch.txt (CPU PyTorch, which pip takes
@@ -62,7 +62,14 @@ translations: $(STAMP)
 e2e-deps:
 	@command -v chromium >/dev/null || (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
-db: install
+# A random secret key for this local install (kept in instance/, never committed); production sets KB_SECRET_KEY.
+SECRET := instance/secret_key
+secret: $(SECRET)
+$(SECRET):
+	mkdir -p instance
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_hex(32))' > $@.tmp && mv $@.tmp $@
+
+db: install $(SECRET)
 	$(BIN)/flask db upgrade
 
 demo: db
@@ -71,7 +78,7 @@ demo: db
 run: demo
 	KB_PRELOAD_MODEL=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-serve: install
+serve: install $(SECRET)
 	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
 
 # The whole suite, browser tests (tests/e2e: screenshots and page weights under test-output/) included.

@@ -16,6 +16,7 @@ import cProfile
 import io
 import logging
 import pstats
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -69,7 +70,8 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="kb-bench-ingest-") as tmp:
         app = create_app({"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
-                          "KB_INDEX_DIR": str(Path(tmp) / "idx"), "KB_EMBEDDING_MODEL": args.model})
+                          "KB_INDEX_DIR": str(Path(tmp) / "idx"), "KB_EMBEDDING_MODEL": args.model,
+                          "KB_SECRET_KEY": secrets.token_hex(32)})
         with app.app_context():
             logging.getLogger("alembic").setLevel(logging.WARNING)
             upgrade()

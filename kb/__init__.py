@@ -25,6 +25,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     _sqlite_pragmas(app)
 
+    from kb.security import init_security
+
+    init_security(app)
     api.init_app(app)
     from kb.api import register_api
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 from typing import Any
 
@@ -11,10 +12,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS: dict[str, tuple[Any, type, str]] = {
     "DATABASE_URL": (f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", str,
                      "SQLAlchemy database URL (SQLite file by default; postgresql+psycopg://... in production)"),
-    "SECRET_KEY": ("", str, "Secret for sessions and CSRF; required in production"),
+    "SECRET_KEY": ("", str, "Secret for sessions, CSRF and signed links (32+ random characters); required"),
+    "SECRET_KEY_FILE": (str(ROOT / "instance" / "secret_key"), str,
+                        "File holding the secret when KB_SECRET_KEY is unset (`make run` writes a random one)"),
+    "SECURE_COOKIES": (False, bool, "Send the session cookie over HTTPS only, and HSTS (set it behind a TLS proxy)"),
+    "TRUSTED_PROXIES": (0, int, "Reverse proxies in front of kb whose X-Forwarded-For/-Proto/-Host/-Port are "
+                                "trusted (werkzeug ProxyFix); 0 = none, use the connection's address"),
     "TOKEN_TTL_HOURS": (24 * 30, int, "Lifetime of API bearer tokens in hours"),
-    "LOGIN_MAX_FAILURES": (5, int, "Failed logins per e-mail within the window before throttling"),
-    "LOGIN_WINDOW_SECONDS": (900, int, "Window for counting failed logins, in seconds"),
+    "LOGIN_MAX_FAILURES": (5, int, "Failed sign-ins for one e-mail from one client address within the window "
+                                   "before that pair is throttled"),
+    "LOGIN_MAX_FAILURES_PER_ADDRESS": (20, int, "Failed sign-ins from one client address (any e-mail) within "
+                                                "the window before that address is throttled"),
+    "LOGIN_WINDOW_SECONDS": (900, int, "Window for counting failed sign-ins, in seconds"),
     "MAX_PAGE_SIZE": (100, int, "Largest page size accepted by list endpoints"),
     "PASSWORD_METHOD": ("scrypt", str, "Werkzeug password hashing method (tests use a cheaper one)"),
     "SMTP_HOST": ("", str, "SMTP host for notification e-mails (outbox is kept without it)"),
@@ -32,6 +41,37 @@ def _coerce(value: str, kind: type) -> Any:
     return kind(value)
 
 
+MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The settings do not allow a safe start; the message says what to set."""
+
+
+def secret_key(cfg: dict[str, Any]) -> str:
+    """The configured secret: KB_SECRET_KEY, else the key file; never a default known to anyone else.
+
+    Tests without a key get a random one per process. Anything else without a key refuses to start: with a
+    known key anyone could sign a session cookie as any user.
+    """
+    secret = cfg["KB_SECRET_KEY"]
+    source = "KB_SECRET_KEY"
+    path = Path(cfg["KB_SECRET_KEY_FILE"]) if cfg.get("KB_SECRET_KEY_FILE") else None
+    if not secret and path is not None and path.is_file():
+        secret, source = path.read_text(encoding="utf-8").strip(), str(path)
+    if cfg.get("TESTING"):
+        return secret or secrets.token_hex(32)
+    if not secret:
+        raise ConfigurationError(
+            "No secret key: set KB_SECRET_KEY to a long random value, e.g. "
+            "`export KB_SECRET_KEY=$(python3 -c 'import secrets; print(secrets.token_hex(32))')`, or write one to "
+            f"{path} (`make secret` does, and `make run` calls it). kb will not serve with a key anyone could know.")
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise ConfigurationError(f"The secret key from {source} has {len(secret)} characters; use at least "
+                                 f"{MIN_SECRET_LENGTH} random ones.")
+    return secret
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from defaults, KB_* environment variables and overrides."""
     cfg: dict[str, Any] = {}
@@ -39,7 +79,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         raw = os.environ.get(f"KB_{name}")
         cfg[f"KB_{name}"] = _coerce(raw, kind) if raw not in (None, "") else default
     cfg.update(overrides or {})
-    secret = cfg["KB_SECRET_KEY"] or "dev-only-insecure-key"
+    secret = secret_key(cfg)
+    secure = bool(cfg["KB_SECURE_COOKIES"])
     url = cfg["KB_DATABASE_URL"]
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
@@ -54,6 +95,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
         JSON_SORT_KEYS=False,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=secure,
     )
     cfg.update({k: v for k, v in (overrides or {}).items() if not k.startswith("KB_")})
     return cfg

@@ -6,6 +6,7 @@ then ranked through the same suggestion service the API uses, with the default f
 from __future__ import annotations
 
 import math
+import secrets
 import tempfile
 import time
 from pathlib import Path
@@ -58,7 +59,8 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     judged = read_qrels(qrels)
     offer_rows, request_rows = ingest.read_jsonl(offers), ingest.read_jsonl(requests)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
-        cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx")}
+        cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx"),
+               "KB_SECRET_KEY": secrets.token_hex(32)}  # a throw-away app that serves nothing
         if model is not None:
             cfg["KB_EMBEDDING_MODEL"] = model
         app = create_app(cfg)

@@ -7,7 +7,7 @@ from kb.models.enums import (
 )
 from kb.models.matching import IndexChange
 from kb.models.exchange import Activity, Contribution, Exchange, ExchangeParty, Match, Result
-from kb.models.people import ApiToken, LoginAttempt, Organisation, User
+from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
 from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
 
@@ -16,5 +16,5 @@ __all__ = [
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
     "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
-    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "utcnow",
+    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
 ]

@@ -1,6 +1,8 @@
 """Organisations, users, API tokens and login attempts."""
 from __future__ import annotations
 
+import hmac
+import secrets
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Index, String
@@ -42,6 +44,9 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     language: Mapped[str] = mapped_column(String(2), nullable=False, default="en")
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # Part of every web session's identity (Flask-Login's alternative id): replacing it ends every session
+    # signed with the old value, copied cookies included (sign-out, password change or reset).
+    session_key: Mapped[str] = mapped_column(String(64), nullable=False, default=lambda: new_session_key())
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
 
@@ -69,7 +74,17 @@ class User(TimestampMixin, VersionedMixin, db.Model):
         return False
 
     def get_id(self) -> str:
-        return str(self.id)
+        """What the session cookie names: the user and their current session key."""
+        return f"{self.id}:{self.session_key}"
+
+    def holds_session(self, session_key: str) -> bool:
+        """True when a session naming session_key is still valid for this user."""
+        return hmac.compare_digest(self.session_key.encode(), session_key.encode())
+
+
+def new_session_key() -> str:
+    """A fresh random session key."""
+    return secrets.token_urlsafe(32)
 
 
 class ApiToken(db.Model):
@@ -91,9 +106,11 @@ class LoginAttempt(db.Model):
     """A sign-in attempt, kept to throttle password guessing across processes."""
 
     __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),)
+    __table_args__ = (Index("ix_login_attempts_email_at", "email", "at"),
+                      Index("ix_login_attempts_remote_addr_at", "remote_addr", "at"),
+                      Index("ix_login_attempts_at", "at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), nullable=False)
-    remote_addr: Mapped[str | None] = mapped_column(String(64))
+    remote_addr: Mapped[str | None] = mapped_column(String(64))  # the client address, an IPv6 one as its /64
     at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     success: Mapped[bool] = mapped_column(Boolean, nullable=False)

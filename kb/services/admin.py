@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext, lazy_ngettext
 from sqlalchemy import func, select
+from zxcvbn import zxcvbn
 
 from kb import i18n
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -13,8 +14,11 @@ from kb.extensions import db
 from kb.models import Country, Organisation, Role, User, utcnow
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
+from kb.services.auth import end_sessions
 
 MIN_PASSWORD = 10
+MIN_PASSWORD_SCORE = 3
+MAX_SCORED = 100  # zxcvbn's time grows with length; a longer password is strong by its first 100 characters
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
 
@@ -68,10 +72,20 @@ def get_organisation(org_id: int) -> Organisation:
     return org
 
 
-def _check_password(password: str) -> None:
+def _check_password(password: str, field: str = "password", user_inputs: tuple[str, ...] = ()) -> None:
+    """Long enough and hard to guess: zxcvbn (Dropbox's estimator, with its lists of common passwords, names
+    and words, and its patterns: repeats, sequences, keyboard walks, dates) must rate it at least 3 of 4
+    (about 10^8 guesses). The person's own e-mail and name count as known words."""
     if len(password) < MIN_PASSWORD:
-        raise ValidationFailed({"password": [lazy_ngettext("Use at least %(num)s character.", "Use at least %(num)s characters.",
-                                                                MIN_PASSWORD)]})
+        raise ValidationFailed({field: [lazy_ngettext("Use at least %(num)s character.", "Use at least %(num)s characters.",
+                                                      MIN_PASSWORD)]})
+    words = []
+    for text in (t.strip().lower() for t in user_inputs if t and t.strip()):
+        words += [text, text.partition("@")[0], *(w for w in re.split(r"[^\w]+", text) if len(w) > 2)]
+    if zxcvbn(password[:MAX_SCORED], user_inputs=words)["score"] < MIN_PASSWORD_SCORE:
+        raise ValidationFailed({field: [lazy_gettext(
+            "This password is too easy to guess: it is common, or built from a name, a date, a repeated "
+            "character or a keyboard pattern. A phrase of four unrelated words is long and easy to remember.")]})
 
 
 def create_user(actor: User | None, data: dict[str, Any]) -> User:
@@ -87,7 +101,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         if db.session.get(Organisation, data["organisation_id"]) is None:
             raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
                                                                        id=data["organisation_id"])]})
-        _check_password(data["password"])
+        _check_password(data["password"], user_inputs=(email, data.get("name") or ""))
         user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
                     organisation_id=data["organisation_id"], language=data.get("language") or "en")
         user.set_password(data["password"])
@@ -112,8 +126,9 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
             if k in data:
                 setattr(user, k, data[k])
         if data.get("password"):
-            _check_password(data["password"])
+            _check_password(data["password"], user_inputs=(user.email, user.name))
             user.set_password(data["password"])
+            end_sessions(user)  # a new password ends the user's sessions and tokens
         user.updated_at = utcnow()
         record_event(actor, user, "update", details={"fields": sorted(k for k in data if k != "password")},
                      notify=False)
@@ -136,16 +151,22 @@ def list_users(actor: User):
     return select(User).order_by(User.id)
 
 
-def change_own_password(actor: User, current: str, new: str) -> None:
-    """A user changes their own password after proving the current one."""
+def change_own_password(actor: User, current: str, new: str) -> User:
+    """A user changes their own password after proving the current one.
+
+    Every other session and every API token of the user ends; the caller signs the current session in again
+    with the returned user (whose session key is new).
+    """
     with unit_of_work():
         user = db.session.get(User, actor.id)
         if not user.check_password(current):
-            raise ValidationFailed({"current_password": ["Wrong password."]})
-        _check_password(new)
+            raise ValidationFailed({"current_password": [lazy_gettext("Wrong password.")]})
+        _check_password(new, "new_password", user_inputs=(user.email, user.name))
         user.set_password(new)
         user.updated_at = utcnow()
-        record_event(actor, user, "password", notify=False)
+        revoked = end_sessions(user)
+        record_event(actor, user, "password", details={"tokens_revoked": revoked}, notify=False)
+    return user
 
 
 def set_language(actor: User, language: str) -> None:

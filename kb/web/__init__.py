@@ -26,11 +26,13 @@ def select_locale() -> str:
 
 
 @login_manager.user_loader
-def _load_user(user_id: str):  # type: ignore[no-untyped-def]
+def _load_user(session_id: str):  # type: ignore[no-untyped-def]
+    """The user a session cookie names, if the session is still theirs (see User.get_id) and they are active."""
     from kb.models import User
 
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    return user if user is not None and user.active else None
+    user_id, _, key = session_id.partition(":")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 11 else None
+    return user if user is not None and user.active and key and user.holds_session(key) else None
 
 
 def register_web(app: Flask) -> None:
@@ -40,8 +42,6 @@ def register_web(app: Flask) -> None:
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     babel.init_app(app, locale_selector=select_locale)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"

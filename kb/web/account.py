@@ -35,16 +35,19 @@ def login():
         except Unauthorized:
             error = _("Wrong e-mail or password.")
         else:
+            session.clear()  # a new session on sign-in (no state carried over from before)
             login_user(user)
-            session.pop("lang", None)
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
 
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out everywhere: this and every other session of the user (copied cookies too) and their API tokens."""
+    if current_user.is_authenticated:
+        auth.sign_out(current_user)
     logout_user()
+    session.clear()
     return redirect(url_for("catalogue.home"))
 
 
@@ -70,10 +73,11 @@ def password():
             errors["repeat_password"] = [_("The two new passwords differ.")]
         else:
             try:
-                admin.change_own_password(current_user, request.form.get("current_password", ""), new)
+                user = admin.change_own_password(current_user, request.form.get("current_password", ""), new)
             except DomainError as exc:
                 errors = h.messages(exc.errors) or {"new_password": [h.message(exc.message)]}
             else:
-                flash(_("Your password has been changed."), "ok")
+                login_user(user)  # this session goes on under the new session key; every other one has ended
+                flash(_("Your password has been changed; you were signed out everywhere else."), "ok")
                 return redirect(url_for("catalogue.home"))
     return render_template("auth/password.html", errors=errors), (422 if errors else 200)

@@ -118,8 +118,10 @@ def session_factory(browser, server):
         return s
 
     yield make
+    violations = [v for s in made for v in s.csp_violations]
     for s in made:
         s.close()
+    assert not violations, "pages broke the Content-Security-Policy:\n" + "\n".join(violations)
 
 
 def pytest_terminal_summary(terminalreporter):  # type: ignore[no-untyped-def]

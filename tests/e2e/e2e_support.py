@@ -30,6 +30,11 @@ class Session:
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        # The Content-Security-Policy header refuses inline script and style: a page relying on either logs a
+        # console error; every session_factory session is checked for them when its test ends.
+        self.csp_violations: list[str] = []
+        self.page.on("console", lambda msg: self.csp_violations.append(f"{self.page.url}: {msg.text}")
+                     if "Content Security Policy" in msg.text else None)
 
     def goto(self, path: str):  # type: ignore[no-untyped-def]
         resp = self.page.goto(path)

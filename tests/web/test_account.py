@@ -67,3 +67,13 @@ def test_forms_without_a_csrf_token_are_refused(app, kb):
     director = kb.user("director")
     resp = app.test_client().post("/login", data={"email": director.email, "password": kb.PASSWORD})
     assert resp.status_code == 400
+
+
+def test_the_password_message_is_in_the_users_language(browser, kb):
+    director = kb.user("director")
+    client = browser(director)
+    client.post("/language", data={"lang": "es", "next": "/"})
+    resp = client.post("/account/password", data={"current_password": kb.PASSWORD, "new_password": "password123",
+                                                    "repeat_password": "password123"})
+    assert resp.status_code == 422
+    assert "demasiado fácil de adivinar" in resp.get_data(as_text=True)
