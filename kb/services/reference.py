@@ -8,15 +8,13 @@ from sqlalchemy import select
 
 from kb import reference_data as ref
 from kb.extensions import db
+from kb.i18n import LANGUAGES
 from kb.models import SDG, Country, Modality, RegionalGroup, Sector
 from kb.services import unit_of_work
 
-LANGS = ("en", "es", "pt", "fr")
-
-
 def _translators() -> dict[str, gettext.NullTranslations]:
     out: dict[str, gettext.NullTranslations] = {}
-    for lang in LANGS[1:]:
+    for lang in LANGUAGES[1:]:
         out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
     return out
 
@@ -39,7 +37,7 @@ def country_labels() -> dict[str, dict[str, str]]:
 
 def _upsert(model, key: str, value, labels: dict[str, str], **extra):
     obj = db.session.get(model, value) or model(**{key: value})
-    for lang in LANGS:
+    for lang in LANGUAGES:
         setattr(obj, f"label_{lang}", labels.get(lang) or labels["en"])
     for k, v in extra.items():
         setattr(obj, k, v)

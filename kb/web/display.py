@@ -8,12 +8,12 @@ from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
 from kb import reference_data as ref
+from kb.i18n import LANGUAGES
 from kb.models import Country, RegionalGroup, User
 from kb.services import reference
 
 # Working languages offered as checkboxes on the forms (ISO 639-1); a record keeps any other code it has.
 WORKING_LANGUAGES = ("en", "es", "pt", "fr", "ar", "ru", "zh", "sw", "hi", "id", "tr", "am", "ha")
-TEXT_LANGUAGES = ("en", "es", "pt", "fr")
 PER_PAGE = 20
 
 KIND_LABELS = {"requests": lazy_gettext("Requests"), "offers": lazy_gettext("Offers")}
@@ -72,7 +72,7 @@ def language_options(selected: list[str] | tuple[str, ...] = ()) -> list[tuple[s
 
 def text_language_options() -> list[tuple[str, str]]:
     """The four languages a record's text may be written in."""
-    return [(c, language_name(c)) for c in TEXT_LANGUAGES]
+    return [(c, language_name(c)) for c in LANGUAGES]
 
 
 def country_options() -> list[tuple[str, str]]:
