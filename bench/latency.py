@@ -5,7 +5,7 @@
 One kb.matching.index.Catalogue is grown through its public upsert_many, in batches of 2,000 as
 IndexManager loads it from the database, to each size in turn (so above EXACT_LIMIT it switches
 to IVF exactly as in production) with synthetic entries:
-countries, sectors, modalities, working languages from the real vocabularies (kb.reference_data),
+countries, sectors, modalities, working languages from the real vocabularies (kb/data, kb.i18n.LANGUAGES),
 vectors from bench/_common.realistic_vectors (grown from real USE embeddings of the benchmark
 offers and texts composed from their sentences) and, as keyword text, the real or composed text
 the vector was grown from plus one sentence of another. At each size:
@@ -36,15 +36,16 @@ LOAD_BATCH = 2_000
 
 
 def vocabularies() -> dict:
-    from kb import reference_data as ref
+    from kb import data
+    from kb.i18n import LANGUAGES
 
     groups: dict[str, set[str]] = {}
-    for g in ref.REGIONAL_GROUPS:
+    for g in data.load("regional_groups"):
         for c in g["members"]:
             groups.setdefault(c, set()).add(g["code"])
     return {"countries": sorted(groups), "groups": {c: frozenset(v) for c, v in groups.items()},
-            "sectors": [s["code"] for s in ref.SECTORS], "modalities": [m["code"] for m in ref.MODALITIES],
-            "languages": list(ref.LANGUAGES)}
+            "sectors": [s["code"] for s in data.load("sectors")],
+            "modalities": [m["code"] for m in data.load("modalities")], "languages": list(LANGUAGES)}
 
 
 def make_entries(start: int, n: int, voc: dict, rng: random.Random):
