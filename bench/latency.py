@@ -67,11 +67,11 @@ def make_entries(start: int, n: int, voc: dict, rng: random.Random):
 
 def memory(cat) -> dict:
     kw = cat.keywords
-    faiss_bytes = cat.index.ntotal * cat.dim * (2 if cat.approximate else 4)
+    faiss_bytes = len(cat.index) * cat.dim * (2 if cat.index.approximate else 4)
     kw_bytes = sum(s.matrix.data.nbytes + s.matrix.indices.nbytes + s.matrix.indptr.nbytes
                    for s in (kw._main, kw._delta) if s is not None)
     return {"faiss_mib": faiss_bytes / 2**20, "keyword_matrix_mib": kw_bytes / 2**20,
-            "index_kind": "ivf" if cat.approximate else "flat"}
+            "index_kind": "ivf" if cat.index.approximate else "flat"}
 
 
 def main() -> None:
@@ -88,7 +88,8 @@ def main() -> None:
 
     from kb.matching import ranking
     from kb.matching.embedder import load_embedder
-    from kb.matching.index import EXACT_LIMIT, Catalogue
+    from kb.matching.faiss_index import EXACT_LIMIT
+    from kb.matching.index import Catalogue
     from kb.matching.text import record_text
 
     info = machine()
@@ -131,7 +132,7 @@ def main() -> None:
             t_kw += time.perf_counter() - t
             filled += m
             del x, kw_texts, entries
-            log(f"  {filled:,} stored ({cat.index.__class__.__name__}), {time.perf_counter() - t_build:.0f} s")
+            log(f"  {filled:,} stored ({cat.index.index.__class__.__name__}), {time.perf_counter() - t_build:.0f} s")
         cat.keywords.compact()  # as IndexManager does after a load
         build_s = time.perf_counter() - t_build
         gc.collect()
