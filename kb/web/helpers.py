@@ -46,7 +46,8 @@ TERM_LABELS = {
     Terms.PAID.value: lazy_gettext("Paid"),
 }
 ACTIVITY_KIND_LABELS = {
-    ActivityKind.EXPERT_MISSION.value: lazy_gettext("Expert mission"), ActivityKind.TRAINING.value: lazy_gettext("Training"),
+    ActivityKind.EXPERT_MISSION.value: lazy_gettext("Expert mission"),
+    ActivityKind.TRAINING.value: lazy_gettext("Training"),
     ActivityKind.STUDY_VISIT.value: lazy_gettext("Study visit"),
     ActivityKind.VIRTUAL_SESSION.value: lazy_gettext("Virtual session"),
 }
