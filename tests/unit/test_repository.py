@@ -34,6 +34,6 @@ def test_the_benchmark_scripts_read_the_shared_benchmark_beside_the_repository(m
     sys.modules.pop("_common", None)
     common = importlib.import_module("_common")
     try:
-        assert common.BENCH_DIR == ROOT.parent / "shared" / "benchmark"
+        assert ROOT.parent / "shared" / "benchmark" == common.BENCH_DIR
     finally:
         sys.modules.pop("_common", None)
