@@ -1,7 +1,7 @@
 """Shared helpers of the benchmark scripts: machine facts, text generation, realistic vectors.
 
 Nothing here writes outside a temporary directory; the benchmark texts are read at run time from
-/work/shared/benchmark (or $KB_BENCH_DIR) and never copied into the repository.
+../shared/benchmark beside the repository (or $KB_BENCH_DIR) and never copied into the repository.
 """
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -25,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-BENCH_DIR = Path(os.environ.get("KB_BENCH_DIR", "/work/shared/benchmark"))
+BENCH_DIR = Path(os.environ.get("KB_BENCH_DIR") or ROOT.parent / "shared" / "benchmark")
+CACHE_DIR = Path(tempfile.gettempdir()) / "kb-bench-cache"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
@@ -150,7 +152,7 @@ def base_embeddings(emb, n_composed: int, seed: int = 0) -> tuple[list[str], np.
     The benchmark requests are left out: they are the queries, and must not have near-copies in
     the catalogue.
 
-    Encoded with the real model (cached under /tmp/kb-bench-cache, keyed by model and count, so a
+    Encoded with the real model (cached in CACHE_DIR, the temporary directory's kb-bench-cache, keyed by model and count, so a
     second script in the same session does not pay for it again).
     """
     from kb.matching.text import record_text
@@ -159,7 +161,7 @@ def base_embeddings(emb, n_composed: int, seed: int = 0) -> tuple[list[str], np.
     composer = TextComposer(seed=seed)
     rows += [composer.row(i, words=80) for i in range(n_composed)]
     texts = [record_text(r["title"], r["description"]) for r in rows]
-    cache = Path("/tmp/kb-bench-cache") / f"offers_{emb.name}_{n_composed}_{seed}.npy"
+    cache = CACHE_DIR / f"offers_{emb.name}_{n_composed}_{seed}.npy"
     if cache.exists():
         vectors = np.load(cache)
         if vectors.shape == (len(texts), emb.dim):

@@ -47,7 +47,7 @@ def main() -> None:
     import faiss
 
     from kb.matching.embedder import load_embedder
-    from kb.matching.index import IVF_TRAIN_ITER, IVF_TRAIN_PER_LIST, all_threads, make_faiss_index, trained_ivf
+    from kb.matching.faiss_index import IVF_TRAIN_ITER, IVF_TRAIN_PER_LIST, all_threads, make_faiss_index, trained_ivf
     from kb.matching.text import record_text
     from _common import read_jsonl
 
@@ -98,7 +98,7 @@ def main() -> None:
         ivf = trained_ivf(x, seed=0)
         train = time.perf_counter() - t
         t = time.perf_counter()
-        with all_threads():  # as Catalogue does for bulk adds
+        with all_threads():  # as FaissIndex does for bulk adds
             for s in range(0, n, 100_000):
                 ivf.add_with_ids(x[s:s + 100_000], ids[s:s + 100_000])
         add = time.perf_counter() - t

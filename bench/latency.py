@@ -5,7 +5,7 @@
 One kb.matching.index.Catalogue is grown through its public upsert_many, in batches of 2,000 as
 IndexManager loads it from the database, to each size in turn (so above EXACT_LIMIT it switches
 to IVF exactly as in production) with synthetic entries:
-countries, sectors, modalities, working languages from the real vocabularies (kb.reference_data),
+countries, sectors, modalities, working languages from the real vocabularies (kb/data, kb.i18n.LANGUAGES),
 vectors from bench/_common.realistic_vectors (grown from real USE embeddings of the benchmark
 offers and texts composed from their sentences) and, as keyword text, the real or composed text
 the vector was grown from plus one sentence of another. At each size:
@@ -36,15 +36,16 @@ LOAD_BATCH = 2_000
 
 
 def vocabularies() -> dict:
-    from kb import reference_data as ref
+    from kb import data
+    from kb.i18n import LANGUAGES
 
     groups: dict[str, set[str]] = {}
-    for g in ref.REGIONAL_GROUPS:
+    for g in data.load("regional_groups"):
         for c in g["members"]:
             groups.setdefault(c, set()).add(g["code"])
     return {"countries": sorted(groups), "groups": {c: frozenset(v) for c, v in groups.items()},
-            "sectors": [s["code"] for s in ref.SECTORS], "modalities": [m["code"] for m in ref.MODALITIES],
-            "languages": list(ref.LANGUAGES)}
+            "sectors": [s["code"] for s in data.load("sectors")],
+            "modalities": [m["code"] for m in data.load("modalities")], "languages": list(LANGUAGES)}
 
 
 def make_entries(start: int, n: int, voc: dict, rng: random.Random):
@@ -66,11 +67,11 @@ def make_entries(start: int, n: int, voc: dict, rng: random.Random):
 
 def memory(cat) -> dict:
     kw = cat.keywords
-    faiss_bytes = cat.index.ntotal * cat.dim * (2 if cat.approximate else 4)
+    faiss_bytes = len(cat.index) * cat.dim * (2 if cat.index.approximate else 4)
     kw_bytes = sum(s.matrix.data.nbytes + s.matrix.indices.nbytes + s.matrix.indptr.nbytes
                    for s in (kw._main, kw._delta) if s is not None)
     return {"faiss_mib": faiss_bytes / 2**20, "keyword_matrix_mib": kw_bytes / 2**20,
-            "index_kind": "ivf" if cat.approximate else "flat"}
+            "index_kind": "ivf" if cat.index.approximate else "flat"}
 
 
 def main() -> None:
@@ -87,7 +88,8 @@ def main() -> None:
 
     from kb.matching import ranking
     from kb.matching.embedder import load_embedder
-    from kb.matching.index import EXACT_LIMIT, Catalogue
+    from kb.matching.faiss_index import EXACT_LIMIT
+    from kb.matching.index import Catalogue
     from kb.matching.text import record_text
 
     info = machine()
@@ -130,7 +132,7 @@ def main() -> None:
             t_kw += time.perf_counter() - t
             filled += m
             del x, kw_texts, entries
-            log(f"  {filled:,} stored ({cat.index.__class__.__name__}), {time.perf_counter() - t_build:.0f} s")
+            log(f"  {filled:,} stored ({cat.index.index.__class__.__name__}), {time.perf_counter() - t_build:.0f} s")
         cat.keywords.compact()  # as IndexManager does after a load
         build_s = time.perf_counter() - t_build
         gc.collect()

@@ -165,7 +165,7 @@ def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None) 
     """Rank the benchmark's offers for each request; the last line is one JSON object."""
     import json
 
-    from kb.matching.evaluation import run_eval
+    from kb.services.evaluation import run_eval
 
     try:
         summary = run_eval(offers, requests, qrels, k, model, echo=click.echo)

@@ -13,6 +13,10 @@ from typing import Any
 
 from flask_babel import LazyString, lazy_gettext, lazy_pgettext
 
+# The four languages of the interface, of the reference labels (label_xx columns) and of the texts that matching
+# supports (a record's text_lang). The first is the default and the fallback of every label.
+LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
+
 A_RECORD = {
     "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),
     "match": lazy_gettext("a match"), "exchange": lazy_gettext("an exchange"),

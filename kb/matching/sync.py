@@ -13,7 +13,7 @@ import threading
 import time
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from kb.matching.text import record_text
 from kb.models import Country, IndexChange, Offer, OfferState, Request, RequestState
 
 KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestState.PUBLISHED)}
-SNAPSHOT_VERSION = 1
+SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
 
 
 def _country_groups(session: Session) -> dict[str, frozenset[str]]:
@@ -140,11 +140,13 @@ class IndexManager:
         cat.keywords.compact()
 
     # --- snapshots -------------------------------------------------------------------------
-    def _paths(self) -> tuple[Path, Path] | None:
+    def _paths(self) -> tuple[Path, dict[str, Path]] | None:
+        """The manifest, and each kind's vector index file."""
         if self.snapshot_dir is None:
             return None
         safe = self.embedder.name.replace("/", "_").replace(":", "_")
-        return self.snapshot_dir / f"{safe}.manifest.json", self.snapshot_dir / f"{safe}.npz"
+        return (self.snapshot_dir / f"{safe}.manifest.json",
+                {kind: self.snapshot_dir / f"{safe}.{kind}.index" for kind in KINDS})
 
     @staticmethod
     def _revision_stamp(session: Session, revision: int) -> str | None:
@@ -153,25 +155,17 @@ class IndexManager:
         return at.isoformat() if at else None
 
     def save_snapshot(self, database_identity: str) -> Path | None:
-        """Write vectors and entries atomically (temp file + rename) with a JSON manifest."""
+        """Write each kind's vector index, then a JSON manifest with the entries, atomically (temp file + rename)."""
         paths = self._paths()
         if paths is None:
             return None
-        manifest_path, data_path = paths
+        manifest_path, index_paths = paths
         self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-        arrays: dict[str, np.ndarray] = {}
         entries: dict[str, list] = {}
         for kind, cat in self.catalogues.items():
-            with cat.lock:
-                ids = list(cat.entries)
-                arrays[f"{kind}_ids"] = np.array(ids, dtype=np.int64)
-                arrays[f"{kind}_vectors"] = cat.vectors_for(ids)
-                entries[kind] = [[e.id, e.title, e.country, e.organisation_id, list(e.sectors), list(e.modalities),
-                                  list(e.languages), e.text_lang, e.valid_until.isoformat() if e.valid_until else None,
-                                  sorted(e.groups)] for e in (cat.entries[i] for i in ids)]
-        tmp = data_path.with_suffix(".tmp.npz")
-        np.savez(tmp, **arrays)
-        os.replace(tmp, data_path)
+            tmp = index_paths[kind].with_suffix(".tmp")
+            entries[kind] = [_entry_row(e) for e in cat.save(tmp)]
+            os.replace(tmp, index_paths[kind])
         with Session(db.engine) as session:
             stamp = self._revision_stamp(session, self.revision)
         manifest = {"version": SNAPSHOT_VERSION, "model": self.embedder.name, "dim": self.embedder.dim,
@@ -184,37 +178,53 @@ class IndexManager:
         return manifest_path
 
     def _load_snapshot(self, session: Session) -> bool:
+        """Start from the snapshot when it belongs to this model and database history; False when not."""
         paths = self._paths()
-        if paths is None or not paths[0].exists() or not paths[1].exists():
+        if paths is None or not paths[0].exists():
             return False
         try:
             manifest = json.loads(paths[0].read_text())
-            if (manifest.get("version") != SNAPSHOT_VERSION or manifest.get("model") != self.embedder.name
-                    or manifest.get("database") != database_identity()):
+            if not self._snapshot_fits(session, manifest):
                 return False
-            if manifest.get("revision_at") != self._revision_stamp(session, manifest["revision"]):
-                return False  # another history (the database was reset or restored since)
-            data = np.load(paths[1])
-            for kind in KINDS:
-                rows = manifest["entries"][kind]
-                entries = [Entry(id=r[0], title=r[1], country=r[2], organisation_id=r[3], sectors=tuple(r[4]),
-                                 modalities=tuple(r[5]), languages=tuple(r[6]), text_lang=r[7],
-                                 valid_until=date.fromisoformat(r[8]) if r[8] else None, groups=frozenset(r[9]))
-                           for r in rows]
-                texts = [e.title for e in entries]  # keywords are refreshed below
-                self.catalogues[kind].upsert_many(entries, data[f"{kind}_vectors"], texts)
-            self.revision = manifest["revision"]
-            # Keyword statistics need the full texts: reload them from the database in bulk.
-            for kind in KINDS:
-                model, _ = KINDS[kind]
-                cat = self.catalogues[kind]
-                for rid, title, desc in session.execute(select(model.id, model.title, model.description)):
-                    if rid in cat.entries:
-                        cat.keywords.upsert(rid, record_text(title, desc))
-                cat.keywords.compact()
-            return True
-        except (OSError, KeyError, ValueError, json.JSONDecodeError):
+            catalogues = {kind: self._restore(session, kind, manifest["entries"][kind], paths[1][kind])
+                          for kind in KINDS}
+        except (OSError, KeyError, TypeError, ValueError):  # json.JSONDecodeError is a ValueError
             return False
+        self.catalogues, self.revision = catalogues, manifest["revision"]
+        return True
+
+    def _snapshot_fits(self, session: Session, manifest: dict) -> bool:
+        """Same format, model and database, and the database's history still holds its revision."""
+        if (manifest.get("version") != SNAPSHOT_VERSION or manifest.get("model") != self.embedder.name
+                or manifest.get("database") != database_identity()):
+            return False
+        # Another history (the database was reset or restored since) has no change at that revision or another time.
+        return manifest.get("revision_at") == self._revision_stamp(session, manifest["revision"])
+
+    def _restore(self, session: Session, kind: str, rows: list[list], index_path: Path) -> Catalogue:
+        """A new catalogue from a saved vector index and the manifest's entries, keyword texts from the database."""
+        cat = Catalogue(kind, self.embedder.dim)
+        cat.load(index_path, [_entry_from_row(r) for r in rows], _texts(session, KINDS[kind][0]))
+        return cat
+
+
+def _entry_row(e: Entry) -> list:
+    """An entry as a JSON row of the manifest."""
+    return [e.id, e.title, e.country, e.organisation_id, list(e.sectors), list(e.modalities), list(e.languages),
+            e.text_lang, e.valid_until.isoformat() if e.valid_until else None, sorted(e.groups)]
+
+
+def _entry_from_row(r: list) -> Entry:
+    return Entry(id=r[0], title=r[1], country=r[2], organisation_id=r[3], sectors=tuple(r[4]),
+                 modalities=tuple(r[5]), languages=tuple(r[6]), text_lang=r[7],
+                 valid_until=date.fromisoformat(r[8]) if r[8] else None, groups=frozenset(r[9]))
+
+
+def _texts(session: Session, model) -> Iterator[tuple[int, str]]:
+    """(id, keyword text) of every record, streamed from one query: keyword statistics need the full texts."""
+    rows = session.execute(select(model.id, model.title, model.description).execution_options(yield_per=2000))
+    for rid, title, desc in rows:
+        yield rid, record_text(title, desc)
 
 
 def database_identity() -> str:

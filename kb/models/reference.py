@@ -5,8 +5,7 @@ from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Tab
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
-
-LANGS = ("en", "es", "pt", "fr")
+from kb.i18n import LANGUAGES
 
 
 class LabelledMixin:
@@ -23,7 +22,7 @@ class LabelledMixin:
 
     def labels(self) -> dict[str, str]:
         """All labels keyed by language code."""
-        return {lang: getattr(self, f"label_{lang}") for lang in LANGS}
+        return {lang: getattr(self, f"label_{lang}") for lang in LANGUAGES}
 
 
 country_groups = Table(

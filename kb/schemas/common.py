@@ -11,7 +11,6 @@ LONG_TEXT = validate.Length(min=1, max=10000)
 REASON = validate.Length(max=2000)
 ID = validate.Range(min=1, max=2**31 - 1)  # ids and versions are database integers
 LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
-UI_LANGS = ("en", "es", "pt", "fr")
 
 
 def language_code(value: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from kb.models import OrgKind, Role
-from kb.schemas.common import ID, UI_LANGS, PageQuerySchema, StrictSchema, viewer
+from kb.i18n import LANGUAGES
+from kb.schemas.common import ID, PageQuerySchema, StrictSchema, viewer
 
 
 class TokenRequestSchema(StrictSchema):
@@ -71,7 +72,7 @@ class UserInSchema(StrictSchema):
     password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200))
     role = fields.Enum(Role, by_value=True, required=True)
     organisation_id = fields.Int(required=True, validate=ID)
-    language = fields.Str(load_default="en", validate=validate.OneOf(UI_LANGS))
+    language = fields.Str(load_default="en", validate=validate.OneOf(LANGUAGES))
 
 
 class UserPatchSchema(StrictSchema):
@@ -81,7 +82,7 @@ class UserPatchSchema(StrictSchema):
     password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
     role = fields.Enum(Role, by_value=True)
     organisation_id = fields.Int(validate=ID)
-    language = fields.Str(validate=validate.OneOf(UI_LANGS))
+    language = fields.Str(validate=validate.OneOf(LANGUAGES))
     active = fields.Bool()
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 

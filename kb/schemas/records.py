@@ -5,6 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from kb.models import OfferState, RequestState, Terms
 from kb import workflow as wf
+from kb.i18n import LANGUAGES
 from kb.schemas.common import ID, LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, language_code, viewer
 from kb.services import access
 
@@ -16,7 +17,7 @@ class RecordInSchema(StrictSchema):
 
     title = fields.Str(required=True, validate=TITLE)
     description = fields.Str(required=True, validate=LONG_TEXT)
-    text_lang = fields.Str(required=True, validate=validate.OneOf(["en", "es", "pt", "fr"]))
+    text_lang = fields.Str(required=True, validate=validate.OneOf(LANGUAGES))
     sectors = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
     modalities = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
     sdgs = fields.List(fields.Int(validate=validate.Range(min=1, max=17)), load_default=list, validate=TAGS)
@@ -138,7 +139,7 @@ class RecordQuerySchema(PageQuerySchema):
     country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
     region = fields.Str(validate=validate.Length(max=32))
     organisation_id = fields.Int(validate=ID)
-    text_lang = fields.Str(validate=validate.OneOf(["en", "es", "pt", "fr"]))
+    text_lang = fields.Str(validate=validate.OneOf(LANGUAGES))
 
 
 class RequestQuerySchema(RecordQuerySchema):

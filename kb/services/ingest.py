@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from kb.errors import ValidationFailed
 from kb.extensions import db
+from kb.i18n import LANGUAGES
 from kb.models import (
     SDG, Country, Modality, Offer, OfferLanguage, OfferState, Organisation, OrgKind, Request, RequestLanguage,
     RequestState, Sector, User, utcnow,
@@ -109,6 +110,6 @@ def _check(row: dict, countries: set, sectors: dict, modalities: dict) -> list[s
     unknown = [m for m in (row.get("modality") or row.get("modalities") or []) if m not in modalities]
     if unknown:
         errors.append(f"Unknown modalities {unknown}.")
-    if row.get("text_lang") not in (None, "en", "es", "pt", "fr"):
+    if row.get("text_lang") not in (None, *LANGUAGES):
         errors.append(f"Unsupported text_lang {row.get('text_lang')!r}.")
     return errors

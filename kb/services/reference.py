@@ -1,22 +1,25 @@
-"""Reference data: countries from pycountry (names in en/es/pt/fr), groups, sectors, modalities, SDGs."""
+"""Reference data: countries from pycountry (names in en/es/pt/fr), groups, sectors, modalities, SDGs.
+
+The vocabularies are seeded from kb/data; at run time their labels come from the database rows only.
+"""
 from __future__ import annotations
 
 import gettext
 
 import pycountry
+from flask import g
 from sqlalchemy import select
 
-from kb import reference_data as ref
+from kb import data
 from kb.extensions import db
+from kb.i18n import LANGUAGES
 from kb.models import SDG, Country, Modality, RegionalGroup, Sector
 from kb.services import unit_of_work
-
-LANGS = ("en", "es", "pt", "fr")
 
 
 def _translators() -> dict[str, gettext.NullTranslations]:
     out: dict[str, gettext.NullTranslations] = {}
-    for lang in LANGS[1:]:
+    for lang in LANGUAGES[1:]:
         out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
     return out
 
@@ -39,7 +42,7 @@ def country_labels() -> dict[str, dict[str, str]]:
 
 def _upsert(model, key: str, value, labels: dict[str, str], **extra):
     obj = db.session.get(model, value) or model(**{key: value})
-    for lang in LANGS:
+    for lang in LANGUAGES:
         setattr(obj, f"label_{lang}", labels.get(lang) or labels["en"])
     for k, v in extra.items():
         setattr(obj, k, v)
@@ -48,25 +51,31 @@ def _upsert(model, key: str, value, labels: dict[str, str], **extra):
 
 
 def seed_reference_data() -> dict[str, int]:
-    """Insert or refresh all reference vocabularies (idempotent); returns counts."""
+    """Insert or refresh all reference vocabularies from kb/data and pycountry (idempotent); returns counts.
+
+    Labels and regional memberships of an existing database are brought to what the files say.
+    """
+    groups, sectors = data.load("regional_groups"), data.load("sectors")
+    modalities, sdgs = data.load("modalities"), data.load("sdgs")
     with unit_of_work():
         alpha3 = {c.alpha_2: c.alpha_3 for c in pycountry.countries}
         countries = {}
         for code, names in country_labels().items():
             countries[code] = _upsert(Country, "code", code, names, alpha3=alpha3[code])
         db.session.flush()
-        for group in ref.REGIONAL_GROUPS:
-            g = _upsert(RegionalGroup, "code", group["code"], group["labels"])
-            g.countries = [countries[c] for c in group["members"] if c in countries]
-        for i, s in enumerate(ref.SECTORS):
+        for group in groups:
+            row = _upsert(RegionalGroup, "code", group["code"], group["labels"])
+            row.countries = [countries[c] for c in group["members"] if c in countries]
+        for i, s in enumerate(sectors):
             _upsert(Sector, "code", s["code"], s["labels"], position=i)
-        for i, m in enumerate(ref.MODALITIES):
+        for i, m in enumerate(modalities):
             _upsert(Modality, "code", m["code"], m["labels"], position=i)
-        for s in ref.SDGS:
+        for s in sdgs:
             _upsert(SDG, "number", s["number"], s["labels"])
+    g.pop(_LABELS_CACHE, None)
     return {
-        "countries": len(countries), "regional_groups": len(ref.REGIONAL_GROUPS),
-        "sectors": len(ref.SECTORS), "modalities": len(ref.MODALITIES), "sdgs": len(ref.SDGS),
+        "countries": len(countries), "regional_groups": len(groups),
+        "sectors": len(sectors), "modalities": len(modalities), "sdgs": len(sdgs),
     }
 
 
@@ -83,3 +92,20 @@ def list_vocabulary(model) -> list:
     order = {Sector: Sector.position, Modality: Modality.position, SDG: SDG.number,
              RegionalGroup: RegionalGroup.code}[model]
     return list(db.session.scalars(select(model).order_by(order)))
+
+
+_LABELS_CACHE = "kb_vocabulary_labels"
+_VOCABULARY_MODELS = {"sectors": Sector, "modalities": Modality, "sdgs": SDG, "regional_groups": RegionalGroup}
+
+
+def labels(vocabulary: str, lang: str) -> dict[str, str]:
+    """{code: label in lang} of a vocabulary (sectors, modalities, sdgs, regional_groups) in display order.
+
+    SDG numbers are given as strings, like the codes of the forms. Read once per request (or app context).
+    """
+    cache = g.setdefault(_LABELS_CACHE, {})
+    key = (vocabulary, lang)
+    if key not in cache:
+        model = _VOCABULARY_MODELS[vocabulary]
+        cache[key] = {str(row.number) if model is SDG else row.code: row.label(lang) for row in list_vocabulary(model)}
+    return cache[key]

@@ -7,8 +7,7 @@ from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from kb.extensions import db
-
-LANGUAGES = ("en", "es", "pt", "fr")
+from kb.i18n import LANGUAGES
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -7,13 +7,13 @@ from babel import Locale
 from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
-from kb import reference_data as ref
+from kb.i18n import LANGUAGES
 from kb.models import Country, RegionalGroup, User
 from kb.services import reference
+from kb.web import helpers as h
 
 # Working languages offered as checkboxes on the forms (ISO 639-1); a record keeps any other code it has.
 WORKING_LANGUAGES = ("en", "es", "pt", "fr", "ar", "ru", "zh", "sw", "hi", "id", "tr", "am", "ha")
-TEXT_LANGUAGES = ("en", "es", "pt", "fr")
 PER_PAGE = 20
 
 KIND_LABELS = {"requests": lazy_gettext("Requests"), "offers": lazy_gettext("Offers")}
@@ -46,22 +46,22 @@ def language_names(codes: Any) -> str:
 
 def sector_names(codes: Any) -> str:
     """Several sectors' labels, comma-separated."""
-    return ", ".join(ref.label(ref.SECTORS, c, _lang()) for c in codes or ())
+    return ", ".join(h.label("sectors", c) for c in codes or ())
 
 
 def modality_names(codes: Any) -> str:
     """Several modalities' labels, comma-separated."""
-    return ", ".join(ref.label(ref.MODALITIES, c, _lang()) for c in codes or ())
+    return ", ".join(h.label("modalities", c) for c in codes or ())
 
 
 def terms(code: Any) -> str:
     """An offer's terms (in kind, cost-shared, paid) in the current language."""
-    return ref.label(ref.TERMS, str(code), _lang())
+    return h.label("terms", code)
 
 
 def sdg(number: Any) -> str:
     """An SDG's label in the current language."""
-    return ref.label(ref.SDGS, str(number), _lang())
+    return h.label("sdgs", number)
 
 
 def language_options(selected: list[str] | tuple[str, ...] = ()) -> list[tuple[str, str]]:
@@ -72,7 +72,7 @@ def language_options(selected: list[str] | tuple[str, ...] = ()) -> list[tuple[s
 
 def text_language_options() -> list[tuple[str, str]]:
     """The four languages a record's text may be written in."""
-    return [(c, language_name(c)) for c in TEXT_LANGUAGES]
+    return [(c, language_name(c)) for c in LANGUAGES]
 
 
 def country_options() -> list[tuple[str, str]]:

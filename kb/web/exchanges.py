@@ -7,7 +7,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kb import reference_data as ref
 from kb import workflow as wf
 from kb.errors import DomainError
 from kb.models import Exchange, ExchangeParty, ExchangeState, Match, PartyRole, Role
@@ -163,7 +162,7 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
         transition_fields=TRANSITION_FIELDS,
         reason_required=wf.REASON_REQUIRED, party_options=party_options, facilitator=facilitator,
         timeline=_timeline(exchange), totals=totals, failure=failure, L=L, event_label=forms.event_label,
-        activity_kinds=h.vocabulary(ref.ACTIVITY_KINDS), contribution_kinds=h.vocabulary(ref.CONTRIBUTION_KINDS),
+        activity_kinds=h.vocabulary("activity_kinds"), contribution_kinds=h.vocabulary("contribution_kinds"),
         ratings=[(n, h.number(n)) for n in range(1, 6)],
     ), (failure.status if failure else 200)
 

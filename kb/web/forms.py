@@ -8,7 +8,6 @@ from flask import abort, request
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
-from kb import reference_data as ref
 from kb.errors import DomainError, NotFound
 from kb.models import Role
 from kb.web import helpers as h
@@ -82,16 +81,16 @@ def require_role(*roles: Role) -> None:
         abort(403)
 
 
-def vocab(items: list[dict]) -> dict[str, str]:
-    """{code: label} of a reference list in the current language."""
-    return dict(h.vocabulary(items))
+def vocab(name: str) -> dict[str, str]:
+    """{code: label} of a vocabulary in the current language (helpers.labels)."""
+    return h.labels(name)
 
 
 def labels() -> dict[str, Any]:
     """Label tables the exchange and matching templates use."""
     return {
-        "activity_kinds": vocab(ref.ACTIVITY_KINDS), "contribution_kinds": vocab(ref.CONTRIBUTION_KINDS),
-        "party_roles": vocab(ref.PARTY_ROLES), "terms": vocab(ref.TERMS),
+        "activity_kinds": vocab("activity_kinds"), "contribution_kinds": vocab("contribution_kinds"),
+        "party_roles": vocab("party_roles"), "terms": vocab("terms"),
         "origins": {k: str(v) for k, v in MATCH_ORIGIN_LABELS.items()},
         "answers": {k: str(v) for k, v in ANSWER_LABELS.items()},
         "record_types": {k: str(v) for k, v in RECORD_TYPE_LABELS.items()},

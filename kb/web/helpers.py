@@ -10,7 +10,8 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from kb import i18n
-from kb import reference_data as ref
+from kb.models import ActivityKind, ContributionKind, PartyRole, Terms
+from kb.services import reference
 
 # Workflow states and actions as people read them (the codes stay in URLs and the API).
 STATE_LABELS = {
@@ -38,6 +39,30 @@ ROLE_LABELS = {
     "partner": lazy_gettext("Partner"),
 }
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+# The fixed vocabularies of the code (enums: no one edits them) as people read them, translated in the catalogues.
+# Sectors, modalities, SDGs and regional groups are data: their labels are the database's (reference.labels).
+TERM_LABELS = {
+    Terms.IN_KIND.value: lazy_gettext("In kind"), Terms.COST_SHARED.value: lazy_gettext("Cost-shared"),
+    Terms.PAID.value: lazy_gettext("Paid"),
+}
+ACTIVITY_KIND_LABELS = {
+    ActivityKind.EXPERT_MISSION.value: lazy_gettext("Expert mission"),
+    ActivityKind.TRAINING.value: lazy_gettext("Training"),
+    ActivityKind.STUDY_VISIT.value: lazy_gettext("Study visit"),
+    ActivityKind.VIRTUAL_SESSION.value: lazy_gettext("Virtual session"),
+}
+CONTRIBUTION_KIND_LABELS = {
+    ContributionKind.MONEY.value: lazy_gettext("Financial contribution"),
+    ContributionKind.EXPERT_DAYS.value: lazy_gettext("Expert days"),
+    ContributionKind.HOSTING.value: lazy_gettext("Hosting (venue and logistics)"),
+    ContributionKind.IN_KIND_OTHER.value: lazy_gettext("Other in-kind contribution"),
+}
+PARTY_ROLE_LABELS = {
+    PartyRole.REQUESTER.value: lazy_gettext("Requester"), PartyRole.PROVIDER.value: lazy_gettext("Provider"),
+    PartyRole.FACILITATOR.value: lazy_gettext("Facilitator"), PartyRole.PARTNER.value: lazy_gettext("Partner"),
+}
+FIXED_VOCABULARIES = {"terms": TERM_LABELS, "activity_kinds": ACTIVITY_KIND_LABELS,
+                      "contribution_kinds": CONTRIBUTION_KIND_LABELS, "party_roles": PARTY_ROLE_LABELS}
 
 
 def state(code: Any) -> str:
@@ -61,20 +86,33 @@ def _lang() -> str:
     return str(get_locale() or "en")[:2]
 
 
+def labels(name: str) -> dict[str, str]:
+    """{code: label} of a vocabulary in the current language, in display order: sectors, modalities, sdgs and
+    regional_groups from the database; terms, activity_kinds, contribution_kinds and party_roles from the catalogues."""
+    fixed = FIXED_VOCABULARIES.get(name)
+    if fixed is not None:
+        return {code: str(label) for code, label in fixed.items()}
+    return reference.labels(name, _lang())
+
+
+def label(name: str, code: Any) -> str:
+    """One code's label in the current language (the code itself when unknown)."""
+    return labels(name).get(str(code), str(code))
+
+
 def sector(code: str) -> str:
     """A sector label in the current language."""
-    return ref.label(ref.SECTORS, code, _lang())
+    return label("sectors", code)
 
 
 def modality(code: str) -> str:
     """A modality label in the current language."""
-    return ref.label(ref.MODALITIES, code, _lang())
+    return label("modalities", code)
 
 
-def vocabulary(items: list[dict]) -> list[tuple[str, str]]:
-    """(code, label) pairs of a vocabulary in the current language."""
-    return [(str(i.get("code", i.get("number"))), ref.label(items, str(i.get("code", i.get("number"))), _lang()))
-            for i in items]
+def vocabulary(name: str) -> list[tuple[str, str]]:
+    """(code, label) pairs of a vocabulary in the current language (see labels)."""
+    return list(labels(name).items())
 
 
 def country(record_or_code: Any) -> str:

@@ -5,7 +5,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from kb import reference_data as ref
 from kb.errors import DomainError
 from kb.models import Match, MatchState, Offer, Request, RequestState, Role
 from kb.schemas.common import TransitionSchema
@@ -37,7 +36,7 @@ def _render_review(failure: forms.Failure | None = None):  # type: ignore[no-unt
         stmt = records.filtered_records(model, current_user, records.RecordFilters(status="submitted"))
         queue[kind], _total = records.paginate(stmt, 1, QUEUE_LIMIT)
     return render_template("secretariat/review.html", queue=queue, failure=failure,
-                           terms=forms.vocab(ref.TERMS)), (failure.status if failure else 200)
+                           terms=forms.vocab("terms")), (failure.status if failure else 200)
 
 
 @bp.route("/review")
@@ -97,7 +96,7 @@ def _render_desk(request_id: int | None, failure: forms.Failure | None = None): 
     return render_template(
         "secretariat/desk.html", published=published, selected=selected, suggestions=suggestions, offers=offers,
         open_matches=open_matches, accepted=accepted, failure=failure, args=request.args, arg_errors=arg_errors,
-        sectors=h.vocabulary(ref.SECTORS), modalities=h.vocabulary(ref.MODALITIES),
+        sectors=h.vocabulary("sectors"), modalities=h.vocabulary("modalities"),
         languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
     ), (failure.status if failure else (422 if arg_errors else 200))
 

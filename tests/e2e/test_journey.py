@@ -13,13 +13,14 @@ from datetime import date
 from babel.dates import format_date
 from e2e_support import CENTRE, DIRECTOR, SECRETARIAT, Session, text_of
 
-from kb import reference_data as ref
+from kb import data
 
 TITLE = "Formación de instructores en mantenimiento de maquinaria agroindustrial"
 DESCRIPTION = ("Los centros de formación de la Sierra necesitan instructores capaces de enseñar el mantenimiento "
                "mecánico y eléctrico de la maquinaria agroindustrial (trapiches, molinos, bombas). Buscamos un "
                "programa de formación de formadores por competencias, con talleres prácticos.")
 OFFER = "Formación de instructores en mantenimiento industrial"  # SENA's demo offer (Colombia)
+SPANISH = {name: {i["code"]: i["labels"]["es"] for i in data.load(name)} for name in ("sectors", "modalities")}
 
 
 @contextmanager
@@ -66,10 +67,10 @@ def test_request_to_closed_exchange(session_factory):
         page.get_by_label("Idioma del texto").select_option("es")
         sectors = page.get_by_role("group", name="Sectores")
         for code in ("vocational-training", "agro-industry"):
-            sectors.get_by_label(ref.label(ref.SECTORS, code, "es"), exact=True).check()
+            sectors.get_by_label(SPANISH["sectors"][code], exact=True).check()
         modalities = page.get_by_role("group", name="Modalidades deseadas")
         for code in ("training-course", "expert-mission"):
-            modalities.get_by_label(ref.label(ref.MODALITIES, code, "es"), exact=True).check()
+            modalities.get_by_label(SPANISH["modalities"][code], exact=True).check()
         page.get_by_role("group", name="Idiomas de trabajo").get_by_label("Español", exact=True).check()
         page.get_by_label("Número de beneficiarios").fill("40")
         page.get_by_label("Tipo de beneficiarios").fill("instructores y técnicos")
@@ -162,7 +163,7 @@ def test_request_to_closed_exchange(session_factory):
     with step("secretariat records an activity"):
         page.get_by_text("Report an activity").click()
         form = page.locator("form[action$='/activities']")
-        form.get_by_label("Kind of activity").select_option(label=ref.label(ref.ACTIVITY_KINDS, "training", "en"))
+        form.get_by_label("Kind of activity").select_option(label="Training")
         form.get_by_label("Title").fill("Taller de formación de formadores en Quito")
         form.get_by_label("First day").fill(today)
         form.get_by_label("Last day").fill(today)

@@ -6,7 +6,7 @@ from dbstate import db_snapshot
 from sqlalchemy import func, select
 
 from kb.extensions import db
-from kb.models import Country, Organisation, User
+from kb.models import Country, Modality, Organisation, RegionalGroup, Sector, User
 
 
 @pytest.fixture
@@ -104,6 +104,25 @@ def test_seed_loads_every_country_with_names_in_four_languages_and_is_idempotent
         br = db.session.get(Country, "BR")
         assert (br.label_es, br.label_fr) == ("Brasil", "Brésil")
         assert db.session.get(Country, "AT").alpha3 == "AUT"
+
+
+def test_seed_refreshes_labels_and_memberships_of_an_existing_database(app, cli):
+    before = db_snapshot(app)
+    with app.app_context():  # an older database: other labels, a member missing, a sector out of place
+        sector = db.session.get(Sector, "agriculture")
+        sector.label_fr, sector.position = "Agriculture (ancien libellé)", 99
+        db.session.get(Modality, "study-visit").label_pt = "Visita"
+        caricom = db.session.get(RegionalGroup, "CARICOM")
+        caricom.countries = [c for c in caricom.countries if c.code != "JM"]
+        db.session.commit()
+    assert db_snapshot(app) != before
+    result = cli("seed")
+    assert result.exit_code == 0, result.output
+    assert db_snapshot(app) == before
+    with app.app_context():
+        assert db.session.get(Sector, "agriculture").label_fr == "Agriculture"
+        assert db.session.get(Modality, "study-visit").label_pt == "Visita de estudo"
+        assert "JM" in [c.code for c in db.session.get(RegionalGroup, "CARICOM").countries]
 
 
 def test_demo_loads_once_and_a_second_run_adds_nothing(app, cli, client):

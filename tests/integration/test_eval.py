@@ -38,3 +38,33 @@ def test_kb_eval_refuses_a_malformed_file(app, tmp_path):
                                                 "--qrels", str(qrels), "--model", "hashing-64"])
     assert result.exit_code != 0
     assert "offers.jsonl:1" in result.output
+
+
+def test_kb_eval_labels_the_metrics_with_the_cut_off_it_was_given(app, tmp_path):
+    offers = [
+        {"id": "O1", "institution": "Centro de Tecnologia do Couro", "country": "BR", "sectors": ["cleaner-production"],
+         "title": "Chrome recovery in small tanneries", "text_lang": "en",
+         "description": "Chrome recovery and effluent treatment for small leather tanneries."},
+        {"id": "O2", "institution": "Instituto Solar", "country": "IN", "sectors": ["renewable-energy"],
+         "title": "Solar pumps for irrigation", "text_lang": "en",
+         "description": "Design, testing and maintenance of solar water pumps for smallholder irrigation."},
+        {"id": "O3", "institution": "Port Academy", "country": "MA", "sectors": ["sme-development"],
+         "title": "Port logistics for exporters", "text_lang": "en",
+         "description": "Container handling, customs windows and cold chain at sea ports."},
+    ]
+    requests = [{"id": "R1", "requester": "Ministry of Industry", "country": "ET", "sectors": ["cleaner-production"],
+                 "title": "Tanneries polluting our rivers", "text_lang": "en",
+                 "description": "Small leather tanneries need chrome recovery and effluent treatment."}]
+    (tmp_path / "offers.jsonl").write_text("\n".join(json.dumps(o) for o in offers))
+    (tmp_path / "requests.jsonl").write_text(json.dumps(requests[0]))
+    (tmp_path / "qrels.tsv").write_text("query_id\toffer_id\tgrade\nR1\tO1\t2\n")
+    result = app.test_cli_runner().invoke(args=[
+        "kb", "eval", "--offers", str(tmp_path / "offers.jsonl"), "--requests", str(tmp_path / "requests.jsonl"),
+        "--qrels", str(tmp_path / "qrels.tsv"), "--k", "2", "--model", "hashing-64"])
+    assert result.exit_code == 0, result.output
+    assert "@10" not in result.output
+    assert "nDCG@2" in result.output and "Recall@2" in result.output and "MRR@2" in result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert set(summary) == {"ndcg@2", "recall@2", "mrr@2", "n", "by_lang"} and summary["n"] == 1
+    assert set(summary["by_lang"]["en"]) == {"ndcg@2", "recall@2", "mrr@2", "n"}
+    assert summary["recall@2"] == 1.0  # the one relevant offer is among the two suggested

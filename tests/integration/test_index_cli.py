@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from kb.extensions import db
 
 
@@ -85,3 +87,43 @@ def test_a_new_process_starts_from_the_snapshot_and_applies_later_changes(app, k
         assert "Seed banks for native maize" in [r["title"] for r in search(None, "maize seed banks", "offers",
                                                                                  SuggestionArgs(k=3))]
         db.session.remove()
+
+
+def test_a_snapshot_loads_the_same_catalogues_as_the_database_with_one_keyword_refill(app, kb, tmp_path,
+                                                                                      monkeypatch):
+    """The keyword index is filled in bulk from the snapshot's records (not one record at a time, each
+    change rebuilding posting matrices), and what comes back equals a load from the database."""
+    from kb.matching import keyword, sync
+    from kb.services.matching import embedder, rebuild
+
+    sec = kb.user("secretariat", country="AT")
+    centre = kb.user("centre", country="CO")
+    for title in ("Seed banks for native maize", "Cold chain for vaccines", "Tannery effluent treatment",
+                  "Solar pumps for irrigation", "Training of meteorologists", "Cocoa fermentation quality",
+                  "Port logistics for exporters", "Geothermal drilling supervision"):
+        kb.published_offer(centre, sec, title=title)
+    monkeypatch.setitem(app.config, "KB_INDEX_DIR", str(tmp_path))
+    monkeypatch.setattr(keyword, "COMPACT_AFTER", 1)  # compact at every other change: a per-record refill shows
+    with app.app_context():
+        rebuild()
+        sync.forget_managers()
+        from_db = sync.get_manager(embedder(), None)
+        from_db.ensure_fresh()
+        sync.forget_managers()
+        builds = []
+        real_segment = keyword._Segment
+        monkeypatch.setattr(keyword, "_Segment", lambda *a, **k: builds.append(1) or real_segment(*a, **k))
+        monkeypatch.setattr(sync.IndexManager, "_full_load",
+                            lambda *a, **k: (_ for _ in ()).throw(AssertionError("snapshot not used")))
+        from_snapshot = sync.get_manager(embedder(), str(tmp_path))
+        from_snapshot.ensure_fresh()
+        db.session.remove()
+    assert len(builds) <= 2 * len(sync.KINDS), builds  # one bulk fill and one compaction per kind
+    for kind in sync.KINDS:
+        a, b = from_db.catalogues[kind], from_snapshot.catalogues[kind]
+        assert a.entries == b.entries and len(a) == 8 * (kind == "offer")
+        assert {i: sorted(b.keywords.term_list[t] for t in d[0].tolist()) for i, d in b.keywords.docs.items()} == \
+            {i: sorted(a.keywords.term_list[t] for t in d[0].tolist()) for i, d in a.keywords.docs.items()}
+        q = from_db.embedder.encode(["maize seeds"])[0]
+        assert a.similarity_stats(q) == pytest.approx(b.similarity_stats(q))
+        assert a.dense(q, 5)[0].tolist() == b.dense(q, 5)[0].tolist()

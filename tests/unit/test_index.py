@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kb.matching import index as index_mod
+from kb.matching import faiss_index as index_mod
 from kb.matching.index import Catalogue, Entry
 from kb.matching.keyword import KeywordIndex
 
@@ -52,8 +52,8 @@ def _check_stats(cat: Catalogue, stored: dict[int, np.ndarray]) -> None:
 
 def test_add_and_search(cat_kind):
     cat, stored = _filled()
-    assert cat.approximate == (cat_kind == "ivf")
-    assert len(cat) == cat.index.ntotal == 600
+    assert cat.index.approximate == (cat_kind == "ivf")
+    assert len(cat) == len(cat.index) == 600
     for i in (1000, 1234, 1599):
         ids, scores = cat.dense(stored[i], 5)
         assert ids[0] == i and scores[0] == pytest.approx(1.0, abs=1e-3)
@@ -67,7 +67,7 @@ def test_update_is_remove_then_add_without_duplicates(cat_kind):
     new = _vectors(3, 7)
     cat.upsert_many([_entry(i) for i in (1001, 1002, 1003)], new, ["a", "b", "c"])
     stored.update({1001: new[0], 1002: new[1], 1003: new[2]})
-    assert len(cat) == cat.index.ntotal == 600
+    assert len(cat) == len(cat.index) == 600
     ids, _ = cat.dense(new[0], 600)
     assert sorted(ids.tolist()) == sorted(stored)  # every id exactly once
     np.testing.assert_allclose(cat.vectors_for([1002]), new[1:2], atol=1e-3)
@@ -80,7 +80,7 @@ def test_delete(cat_kind):
     cat.remove_many(gone)
     for i in gone:
         stored.pop(i, None)
-    assert len(cat) == cat.index.ntotal == 597
+    assert len(cat) == len(cat.index) == 597
     ids, _ = cat.dense(_vectors(1, 3)[0], 600)
     assert not set(ids.tolist()) & set(gone) and len(ids) == 597
     _check_stats(cat, stored)
@@ -101,9 +101,9 @@ def test_dense_with_allowed_ids(cat_kind):
 def test_switches_back_to_exact_when_small(monkeypatch):
     monkeypatch.setattr(index_mod, "EXACT_LIMIT", 300)
     cat, stored = _filled()
-    assert cat.approximate
+    assert cat.index.approximate
     cat.remove_many(list(range(1000, 1500)))
-    assert not cat.approximate and len(cat) == cat.index.ntotal == 100
+    assert not cat.index.approximate and len(cat) == len(cat.index) == 100
     ids, _ = cat.dense(stored[1550], 1)
     assert ids.tolist() == [1550]
 

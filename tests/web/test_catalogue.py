@@ -155,3 +155,24 @@ def test_catalogue_pages_are_served_in_the_visitors_language(browser, kb):
     resp = browser(lang="fr").get("/offers")
     assert resp.status_code == 200 and '<html lang="fr">' in _page(resp)
     assert "Production plus propre" in _page(resp)  # vocabulary labels follow the language
+
+
+def test_vocabulary_labels_on_pages_are_the_databases(app, browser, kb):
+    """Sectors and modalities are labelled from their database rows (which the administrator edits)."""
+    from kb.extensions import db
+    from kb.models import Modality, Sector
+    from kb.services.reference import seed_reference_data
+
+    _setup(kb)
+    with app.app_context():
+        db.session.get(Sector, "cleaner-production").label_fr = "Production propre (libellé modifié)"
+        db.session.get(Modality, "expert-mission").label_fr = "Mission d'expertise (libellé modifié)"
+        db.session.commit()
+    try:
+        client = browser(lang="fr")
+        for page in (_page(client.get("/offers")), _page(client.get("/offers?sector=cleaner-production"))):
+            assert "Production propre (libellé modifié)" in page and "Production plus propre" not in page
+            assert "Mission d&#39;expertise (libellé modifié)" in page
+    finally:
+        with app.app_context():
+            seed_reference_data()  # the reference tables outlive a test: put the files' labels back

@@ -1,0 +1,45 @@
+"""The reference vocabularies shipped as data files (kb/data), and the fixed vocabularies labelled in the catalogues."""
+from __future__ import annotations
+
+import pycountry
+import pytest
+
+from kb import data
+from kb.i18n import LANGUAGES
+from kb.models import ActivityKind, ContributionKind, PartyRole, Terms
+
+
+@pytest.mark.parametrize("name", data.VOCABULARIES)
+def test_every_entry_has_a_unique_code_and_a_label_in_each_language(name):
+    items = data.load(name)
+    key = "number" if name == "sdgs" else "code"
+    codes = [item[key] for item in items]
+    assert codes and len(set(codes)) == len(codes)
+    for item in items:
+        assert set(item["labels"]) == set(LANGUAGES), item
+        assert all(isinstance(v, str) and v.strip() == v and v for v in item["labels"].values()), item
+
+
+def test_the_vocabularies_are_the_ones_the_design_names():
+    assert len(data.load("sectors")) == 25 and len(data.load("modalities")) == 7  # the benchmark's
+    assert [s["number"] for s in data.load("sdgs")] == list(range(1, 18))
+
+
+def test_regional_group_members_are_iso_countries():
+    alpha2 = {c.alpha_2 for c in pycountry.countries}
+    for group in data.load("regional_groups"):
+        assert group["members"] and set(group["members"]) <= alpha2, group["code"]
+        assert len(set(group["members"])) == len(group["members"]), group["code"]
+
+
+def test_an_unknown_vocabulary_is_refused():
+    with pytest.raises(ValueError, match="unknown vocabulary"):
+        data.load("../secrets")
+
+
+@pytest.mark.parametrize("name, enum", [("terms", Terms), ("activity_kinds", ActivityKind),
+                                        ("contribution_kinds", ContributionKind), ("party_roles", PartyRole)])
+def test_fixed_vocabularies_label_every_code_of_their_enum(name, enum):
+    from kb.web.helpers import FIXED_VOCABULARIES
+
+    assert list(FIXED_VOCABULARIES[name]) == [member.value for member in enum]
