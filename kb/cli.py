@@ -89,13 +89,19 @@ def users_create(email: str, password: str, role: str, org_id: int | None, name:
 
 
 @outbox_cli.command("send")
-@click.option("--limit", default=200, show_default=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000))
 def outbox_send(limit: int) -> None:
-    """Send pending notifications by SMTP (KB_SMTP_HOST); without it they stay pending."""
+    """Send due notifications by SMTP (KB_SMTP_*); without KB_SMTP_HOST they stay pending.
+
+    Exits with 1 when the run stopped early (connection, TLS, authentication or settings)."""
     from kb.services.events import send_pending
 
-    counts = send_pending(limit)
-    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    report = send_pending(limit)
+    for line in report.failures:
+        click.echo(f"failed: {line}", err=True)
+    click.echo(", ".join(f"{v} {k}" for k, v in report.counts().items()))
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
 
 
 @index_cli.command("rebuild")

@@ -1,0 +1,37 @@
+"""data hardening: imported records keep their file's id; outbox retries wait
+
+Revision ID: 0003_data_hardening
+Revises: 0001_initial
+Create Date: 2026-11-29 19:30:00
+
+- requests.external_id, offers.external_id (unique with organisation_id): `flask kb import` updates or skips
+  what an earlier run of the same file created instead of duplicating it.
+- notifications.next_attempt_at: after a transient SMTP failure, the message waits before it is tried again.
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0003_data_hardening'
+down_revision = '0001_initial'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    for table in ('requests', 'offers'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.add_column(sa.Column('external_id', sa.String(length=100), nullable=True))
+            batch_op.create_unique_constraint(op.f(f'uq_{table}_organisation_id_external_id'),
+                                              ['organisation_id', 'external_id'])
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('next_attempt_at', sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_column('next_attempt_at')
+    for table in ('offers', 'requests'):
+        with op.batch_alter_table(table, schema=None) as batch_op:
+            batch_op.drop_constraint(op.f(f'uq_{table}_organisation_id_external_id'), type_='unique')
+            batch_op.drop_column('external_id')
