@@ -40,19 +40,19 @@ offer_experts = Table(
 
 
 class RequestLanguage(db.Model):
-    """A working language wanted for a request (ISO 639-1)."""
+    """A working language wanted for a request (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "request_languages"
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class OfferLanguage(db.Model):
-    """A working language of an offer's experts (ISO 639-1)."""
+    """A working language of an offer's experts (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "offer_languages"
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class RecordMixin(TimestampMixin, VersionedMixin):
