@@ -11,6 +11,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS: dict[str, tuple[Any, type, str]] = {
     "DATABASE_URL": (f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", str,
                      "SQLAlchemy database URL (SQLite file by default; postgresql+psycopg://... in production)"),
+    "SQLITE_JOURNAL_MODE": ("wal", str, "SQLite journal: wal (readers and the writer do not block each other); "
+                                        "delete for a database on a network file system"),
     "SECRET_KEY": ("", str, "Secret for sessions and CSRF; required in production"),
     "TOKEN_TTL_HOURS": (24 * 30, int, "Lifetime of API bearer tokens in hours"),
     "LOGIN_MAX_FAILURES": (5, int, "Failed logins per e-mail within the window before throttling"),

@@ -212,20 +212,23 @@ def _org_name(kind: str, data: dict[str, Any]) -> str:
     return (name or "").strip() or f"Unnamed ({data['country']})"
 
 
-def _organisation(kind: str, data: dict[str, Any], cache: dict, actor: User | None) -> int:
+def _organisation(kind: str, data: dict[str, Any], cache: dict, new: dict) -> Organisation:
+    """The line's organisation: found by name and country, else a new one (added, not flushed yet: the batch
+    writes nothing before its vectors are computed, so it holds SQLite's write lock only briefly)."""
     key = (_org_name(kind, data), data["country"])
+    if key in new:
+        return new[key]
     if key not in cache:
-        org = db.session.scalar(select(Organisation).where(Organisation.name == key[0],
-                                                           Organisation.country_code == key[1])
-                                .order_by(Organisation.id).limit(1))
-        if org is None:
-            org = Organisation(name=key[0], country_code=key[1], verified=False,
-                               kind=OrgKind.COMPETENCE_CENTRE if kind == "offer" else OrgKind.MINISTRY)
-            db.session.add(org)
-            db.session.flush()
-            record_event(actor, org, "create", details={"name": org.name, "by": "import"}, notify=False)
-        cache[key] = org.id
-    return cache[key]
+        org_id = db.session.scalar(select(Organisation.id).where(Organisation.name == key[0],
+                                                                 Organisation.country_code == key[1])
+                                   .order_by(Organisation.id).limit(1))
+        if org_id is None:
+            new[key] = Organisation(name=key[0], country_code=key[1], verified=False,
+                                    kind=OrgKind.COMPETENCE_CENTRE if kind == "offer" else OrgKind.MINISTRY)
+            db.session.add(new[key])
+            return new[key]
+        cache[key] = org_id
+    return db.session.get(Organisation, cache[key])
 
 
 def _content(kind: str, data: dict[str, Any], given: set[str], vocab: _Vocabulary) -> dict[str, Any]:
@@ -276,36 +279,39 @@ def _import_batch(kind: str, batch: list[tuple[int, dict[str, Any], set[str]]], 
     model = Offer if kind == "offer" else Request
     counts = {"created": 0, "updated": 0, "skipped": 0}
     ids: dict[str, int] = {}
-    with unit_of_work():
-        keyed = [(_organisation(kind, data, orgs, actor), data, given) for _n, data, given in batch]
+    new_orgs: dict[tuple[str, str], Organisation] = {}
+    with unit_of_work(), db.session.no_autoflush:  # one flush for the batch, after the vectors
+        keyed = [(_organisation(kind, data, orgs, new_orgs), data, given) for _n, data, given in batch]
+        known = [(org.id, data["id"]) for org, data, _g in keyed if org.id is not None]
         existing = {(r.organisation_id, r.external_id): r for r in db.session.scalars(
-            select(model).where(tuple_(model.organisation_id, model.external_id).in_(
-                [(org_id, data["id"]) for org_id, data, _g in keyed]))
-            .options(*(selectinload(getattr(model, t)) for t in TAGS)))}
+            select(model).where(tuple_(model.organisation_id, model.external_id).in_(known))
+            .options(*(selectinload(getattr(model, t)) for t in TAGS)))} if known else {}
         made, changed = [], []
-        with db.session.no_autoflush:  # one flush for the batch: one version step per changed record
-            for org_id, data, given in keyed:
-                values = _content(kind, data, given, vocab)
-                record = existing.get((org_id, data["id"]))
-                if record is None:
-                    record = model(organisation_id=org_id, external_id=data["id"], published_at=utcnow(),
-                                   status=OfferState.PUBLISHED if kind == "offer" else RequestState.PUBLISHED)
-                    _set(kind, record, values, values)
-                    made.append((data, record))
+        for org, data, given in keyed:
+            values = _content(kind, data, given, vocab)
+            record = existing.get((org.id, data["id"])) if org.id is not None else None
+            if record is None:
+                record = model(organisation=org, external_id=data["id"], published_at=utcnow(),
+                               status=OfferState.PUBLISHED if kind == "offer" else RequestState.PUBLISHED)
+                _set(kind, record, values, values)
+                made.append((data, record))
+            else:
+                names = _differences(record, values)
+                if names:
+                    _set(kind, record, values, names)
+                    record.updated_at = utcnow()
+                    changed.append((data, record, names))
                 else:
-                    names = _differences(record, values)
-                    if names:
-                        _set(kind, record, values, names)
-                        record.updated_at = utcnow()
-                        changed.append((data, record, names))
-                    else:
-                        counts["skipped"] += 1
-                        ids[data["id"]] = record.id
-            # Unchanged texts keep their vectors (reading a deferred vector must not flush half a batch).
-            embed_records([r for _d, r in made] + [r for _d, r, _n in changed])
+                    counts["skipped"] += 1
+                    ids[data["id"]] = record.id
+        # Unchanged texts keep their vectors (reading a deferred vector must not flush half a batch).
+        embed_records([r for _d, r in made] + [r for _d, r, _n in changed])
         for _data, record in made:
             db.session.add(record)
-        db.session.flush()
+        db.session.flush()  # the batch's first write
+        for key, org in new_orgs.items():
+            record_event(actor, org, "create", details={"name": org.name, "by": "import"}, notify=False)
+            orgs[key] = org.id
         for data, record in made:
             record_event(actor, record, "import", None, record.status, details={"external_id": data["id"]},
                          notify=False)
