@@ -304,8 +304,10 @@ def _import_batch(kind: str, batch: list[tuple[int, dict[str, Any], set[str]]], 
                 else:
                     counts["skipped"] += 1
                     ids[data["id"]] = record.id
-        # Unchanged texts keep their vectors (reading a deferred vector must not flush half a batch).
-        embed_records([r for _d, r in made] + [r for _d, r, _n in changed])
+        # Unchanged texts keep their vectors (reading a deferred vector must not flush half a batch); a batch
+        # with nothing new or changed does not even load the model.
+        if made or changed:
+            embed_records([r for _d, r in made] + [r for _d, r, _n in changed])
         for _data, record in made:
             db.session.add(record)
         db.session.flush()  # the batch's first write

@@ -91,6 +91,8 @@ def test_a_changed_line_updates_its_record_and_only_a_changed_text_is_embedded_a
     assert result.exit_code == 0, result.output
     assert "0 created, 2 updated, 3 skipped, 0 rejected" in result.output
     assert len(encoded) == 1 and "new edition" in encoded[0]  # the sector change keeps its vector
+    assert "0 created, 0 updated, 5 skipped" in cli("offers", str(path)).output
+    assert len(encoded) == 1  # nothing embedded for an unchanged file
     with app.app_context():
         after = {o.external_id: (o.id, o.embedding_hash, o.version, o) for o in db.session.scalars(select(Offer))}
         assert {k: v[0] for k, v in after.items()} == {k: v[0] for k, v in before.items()}  # same records
