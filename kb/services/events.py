@@ -135,7 +135,8 @@ def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, r
         code, answer = next(iter(exc.recipients.values()), (550, b""))
         return _answered(nid, report, now, code, f"Recipient refused: {code} {_text(answer)}")
     except smtplib.SMTPSenderRefused as exc:
-        raise _StopBatch(f"The server refuses the sender {exc.sender}: {exc.smtp_code} {_text(exc.smtp_error)}")
+        raise _StopBatch(f"The server refuses the sender {exc.sender}: "
+                         f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
     except smtplib.SMTPServerDisconnected as exc:
         raise _StopBatch(f"The SMTP server closed the connection: {_describe(exc)}") from None
     except smtplib.SMTPResponseException as exc:
