@@ -89,7 +89,7 @@ def main() -> None:
             t, c = time.perf_counter(), time.process_time()
             if prof:
                 prof.enable()
-            mapping = ingest.import_records("offer", rows, progress=progress)
+            mapping = ingest.import_records("offer", rows, progress=progress).ids
             if prof:
                 prof.disable()
             ingest_s = time.perf_counter() - t

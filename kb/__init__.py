@@ -75,23 +75,31 @@ def _preload(app: Flask) -> None:
     threading.Thread(target=work, name="kb-preload", daemon=True).start()
 
 
-_PRAGMAS_INSTALLED = False
+SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist", "memory")
+SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(app: Flask) -> None:
-    """Enforce foreign keys on SQLite (off by default there) and wait on locks instead of failing."""
-    global _PRAGMAS_INSTALLED
+    """On SQLite: foreign keys enforced (off by default there), a busy timeout (a writer waits for the one
+    holding the write lock instead of failing with "database is locked") and WAL journaling, so that readers
+    never block the writer nor the writer the readers (a CLI import next to a running server). WAL needs a
+    local file system: KB_SQLITE_JOURNAL_MODE=delete for a database on a network share."""
     from sqlalchemy import event
-    from sqlalchemy.engine import Engine
 
-    if _PRAGMAS_INSTALLED:
+    from kb.extensions import db
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
-    _PRAGMAS_INSTALLED = True
+    mode = str(app.config["KB_SQLITE_JOURNAL_MODE"]).strip().lower()
+    if mode not in SQLITE_JOURNAL_MODES:
+        raise ValueError(f"KB_SQLITE_JOURNAL_MODE must be one of {', '.join(SQLITE_JOURNAL_MODES)} (not {mode!r}).")
+    with app.app_context():
+        engine = db.engine
 
-    @event.listens_for(Engine, "connect")
+    @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):  # type: ignore[no-untyped-def]
-        if type(dbapi_conn).__module__.startswith("sqlite3"):
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=10000")
-            cur.close()
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA journal_mode={mode}")
+        cur.close()

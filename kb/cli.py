@@ -89,13 +89,19 @@ def users_create(email: str, password: str, role: str, org_id: int | None, name:
 
 
 @outbox_cli.command("send")
-@click.option("--limit", default=200, show_default=True)
+@click.option("--limit", default=200, show_default=True, type=click.IntRange(1, 100000))
 def outbox_send(limit: int) -> None:
-    """Send pending notifications by SMTP (KB_SMTP_HOST); without it they stay pending."""
+    """Send due notifications by SMTP (KB_SMTP_*); without KB_SMTP_HOST they stay pending.
+
+    Exits with 1 when the run stopped early (connection, TLS, authentication or settings)."""
     from kb.services.events import send_pending
 
-    counts = send_pending(limit)
-    click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    report = send_pending(limit)
+    for line in report.failures:
+        click.echo(f"failed: {line}", err=True)
+    click.echo(", ".join(f"{v} {k}" for k, v in report.counts().items()))
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
 
 
 @index_cli.command("rebuild")
@@ -141,18 +147,28 @@ def index_status() -> None:
 @click.argument("kind", type=click.Choice(["offers", "requests"]))
 @click.argument("path", type=click.Path(exists=True, dir_okay=False))
 def import_cmd(kind: str, path: str) -> None:
-    """Import published offers or requests from a JSON Lines file (benchmark format)."""
+    """Import published offers or requests from a JSON Lines file (the benchmark's format).
+
+    Each line's `id` (with its organisation) is the record's key: importing the same file again, or after an
+    interrupted run, updates what changed and skips what did not, never duplicates. Lines that break the API's
+    rules are listed with their reasons and the others are imported; the exit code is then 1."""
     from tqdm import tqdm
 
-    from kb.services.ingest import import_records, read_jsonl
+    from kb.services.ingest import import_file
 
+    with open(path, "rb") as fh:
+        total = sum(1 for line in fh if line.strip())
     try:
-        rows = read_jsonl(path)
-        with tqdm(total=len(rows), desc=kind, unit="rec") as bar:
-            mapping = import_records(kind.rstrip("s"), rows, progress=bar.update)
+        with tqdm(total=total, desc=kind, unit="rec") as bar:
+            report = import_file(kind.rstrip("s"), path, progress=bar.update)
     except DomainError as exc:
         _fail(exc)
-    click.echo(f"Imported {len(mapping) or len(rows)} {kind}.")
+    for line, reasons in report.rejected:
+        for reason in reasons:
+            click.echo(f"{path}:{line}: rejected: {reason}", err=True)
+    click.echo(f"{kind.capitalize()} from {path}: {report.summary()}.")
+    if report.rejected:
+        raise click.exceptions.Exit(1)
 
 
 @kb_cli.command("eval")

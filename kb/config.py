@@ -12,6 +12,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SETTINGS: dict[str, tuple[Any, type, str]] = {
     "DATABASE_URL": (f"sqlite:///{ROOT / 'instance' / 'kb.sqlite3'}", str,
                      "SQLAlchemy database URL (SQLite file by default; postgresql+psycopg://... in production)"),
+    "SQLITE_JOURNAL_MODE": ("wal", str, "SQLite journal: wal (readers and the writer do not block each other); "
+                                        "delete for a database on a network file system"),
     "SECRET_KEY": ("", str, "Secret for sessions, CSRF and signed links (32+ random characters); required"),
     "SECRET_KEY_FILE": (str(ROOT / "instance" / "secret_key"), str,
                         "File holding the secret when KB_SECRET_KEY is unset (`make run` writes a random one)"),
@@ -27,8 +29,12 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "MAX_PAGE_SIZE": (100, int, "Largest page size accepted by list endpoints"),
     "PASSWORD_METHOD": ("scrypt", str, "Werkzeug password hashing method (tests use a cheaper one)"),
     "SMTP_HOST": ("", str, "SMTP host for notification e-mails (outbox is kept without it)"),
-    "SMTP_PORT": (25, int, "SMTP port"),
-    "MAIL_FROM": ("kb@localhost", str, "Sender address of notification e-mails"),
+    "SMTP_PORT": (0, int, "SMTP port (0: 25, 587 or 465 by KB_SMTP_SECURITY)"),
+    "SMTP_SECURITY": ("none", str, "none, starttls or tls (implicit TLS); certificates are verified"),
+    "SMTP_USERNAME": ("", str, "SMTP user name for AUTH (needs starttls or tls)"),
+    "SMTP_PASSWORD": ("", str, "SMTP password"),
+    "SMTP_TIMEOUT": (30.0, float, "Seconds to wait for the SMTP server"),
+    "MAIL_FROM": ("kb@localhost", str, "Sender of notification e-mails (address, or Name <address>)"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import LazyString, lazy_gettext, lazy_pgettext
+from flask_babel import LazyString, format_date, format_decimal, lazy_gettext, lazy_pgettext
 
 # The four languages of the interface, of the reference labels (label_xx columns) and of the texts that matching
 # supports (a record's text_lang). The first is the default and the fallback of every label.
@@ -68,6 +68,28 @@ ACTIONS = {
     "match": lazy_pgettext("workflow action", "match"),
     "reopen": lazy_pgettext("workflow action", "reopen"),
 }
+
+
+# Field labels as the forms show them (the same msgids as the templates), for messages that name a field.
+FIELDS = {
+    "people_trained": lazy_gettext("People trained"),
+    "women_trained": lazy_gettext("Of whom women"),
+}
+
+
+def field(name: str) -> Any:
+    """A field's label as the form shows it ("People trained"); an unknown name stays as it is."""
+    return FIELDS.get(name, name)
+
+
+def date(value: Any) -> LazyString:
+    """A date written in the locale of the request rendering the message ("1 Feb 2026", "1 févr. 2026")."""
+    return LazyString(lambda: format_date(value, "medium"))
+
+
+def number(value: Any) -> LazyString:
+    """A number written in the locale of the request rendering the message ("1,200", "1.200")."""
+    return LazyString(lambda: format_decimal(value))
 
 
 def state(code: Any) -> Any:

@@ -31,7 +31,9 @@ def _reset_schema(url: str) -> None:
 
 
 def _fast_throwaway_sqlite(url: str) -> None:
-    """The test database is thrown away: skip SQLite's fsync on commit (the suite is I/O-bound without this)."""
+    """The test database is thrown away: skip SQLite's fsync on commit (the suite is I/O-bound without this)
+    and keep the journal in memory (KB_SQLITE_JOURNAL_MODE below; the product's default is WAL, exercised
+    with several processes in tests/integration/test_sqlite_processes.py)."""
     if not url.startswith("sqlite"):
         return
     from sqlalchemy import event
@@ -39,7 +41,6 @@ def _fast_throwaway_sqlite(url: str) -> None:
     @event.listens_for(db.engine, "connect")
     def _no_fsync(dbapi_conn, _record):  # type: ignore[no-untyped-def]
         dbapi_conn.execute("PRAGMA synchronous=OFF")
-        dbapi_conn.execute("PRAGMA journal_mode=MEMORY")
 
     db.engine.dispose()  # connections opened from now on get the pragma
 
@@ -49,6 +50,7 @@ def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     app = create_app({"KB_DATABASE_URL": url, "TESTING": True, "KB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
                       "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
+                      "KB_SQLITE_JOURNAL_MODE": "memory",
                       "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
         _fast_throwaway_sqlite(url)

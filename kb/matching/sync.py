@@ -75,10 +75,12 @@ class IndexManager:
             return self._ensure_fresh(session)
 
     def _ensure_fresh(self, session: Session) -> int:
-        latest = session.scalar(select(func.max(IndexChange.id))) or 0
-        if self.loaded and latest <= self.revision:
-            return self.revision
+        if self.loaded and self._latest(session) <= self.revision:
+            return self.revision  # the usual case: nothing new, no lock taken
         with self._write:
+            # Read again under the lock: a value read before it may be older than what another thread has
+            # applied meanwhile, and would look like a reset (a full reload for nothing).
+            latest = self._latest(session)
             if latest < self.revision:  # the database was reset: start again
                 self.loaded = False
             if not self.loaded:
@@ -96,6 +98,12 @@ class IndexManager:
                     self._reload(session, kind, ids)
                 self.revision = latest
         return self.revision
+
+    @staticmethod
+    def _latest(session: Session) -> int:
+        """The newest committed change (each statement sees the latest commits: SQLite's autocommit reads,
+        PostgreSQL's READ COMMITTED)."""
+        return session.scalar(select(func.max(IndexChange.id))) or 0
 
     def _full_load(self, session: Session, latest: int) -> None:
         self.catalogues = {kind: Catalogue(kind, self.embedder.dim) for kind in KINDS}

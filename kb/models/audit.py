@@ -32,7 +32,7 @@ class Event(db.Model):
 
 
 class Notification(db.Model):
-    """A message queued for one user about an event; sent by `flask kb outbox send`."""
+    """A message queued for one user about an event; sent by `flask kb outbox send` (kb/services/events.py)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -46,6 +46,8 @@ class Notification(db.Model):
         default=NotificationStatus.PENDING, index=True,
     )
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # After a transient SMTP failure: not tried again before this time.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 

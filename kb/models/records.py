@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, JSON, String, Table, Text,
+    Boolean, CheckConstraint, Column, Date, ForeignKey, Integer, JSON, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -40,19 +40,19 @@ offer_experts = Table(
 
 
 class RequestLanguage(db.Model):
-    """A working language wanted for a request (ISO 639-1)."""
+    """A working language wanted for a request (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "request_languages"
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class OfferLanguage(db.Model):
-    """A working language of an offer's experts (ISO 639-1)."""
+    """A working language of an offer's experts (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "offer_languages"
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
-    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+    code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
 
 class RecordMixin(TimestampMixin, VersionedMixin):
@@ -65,6 +65,9 @@ class RecordMixin(TimestampMixin, VersionedMixin):
     contact_name: Mapped[str | None] = mapped_column(String(200))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The id a bulk import file gave the record (`flask kb import`): unique within the organisation, so that a
+    # file imported again updates or skips its records instead of duplicating them.
+    external_id: Mapped[str | None] = mapped_column(String(100))
     # Matching: stored embedding (float32 bytes) with the model and the hash of the embedded text.
     embedding: Mapped[bytes | None] = mapped_column(db.LargeBinary, deferred=True)
     embedding_model: Mapped[str | None] = mapped_column(String(200))
@@ -94,6 +97,7 @@ class Request(RecordMixin, db.Model):
     __table_args__ = (
         CheckConstraint("beneficiaries_count IS NULL OR beneficiaries_count >= 0", name="beneficiaries"),
         CheckConstraint("duration_months IS NULL OR duration_months > 0", name="duration"),
+        UniqueConstraint("organisation_id", "external_id"),
     )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), nullable=False, index=True)
@@ -138,6 +142,7 @@ class Offer(RecordMixin, db.Model):
     """Expertise a competence centre offers to other developing countries."""
 
     __tablename__ = "offers"
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), nullable=False, index=True)
     status: Mapped[OfferState] = mapped_column(

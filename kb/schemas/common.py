@@ -11,12 +11,17 @@ LONG_TEXT = validate.Length(min=1, max=10000)
 REASON = validate.Length(max=2000)
 ID = validate.Range(min=1, max=2**31 - 1)  # ids and versions are database integers
 LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+# Languages with no two-letter code go by their ISO 639-3 code (as in BCP 47): Filipino fil, Tetum tet, Krio kri.
+LANG3_ONLY_CODES = frozenset(lang.alpha_3 for lang in pycountry.languages if not hasattr(lang, "alpha_2"))
 
 
 def language_code(value: str) -> None:
-    """An ISO 639-1 language code."""
-    if value not in LANG_CODES:
-        raise ValidationError(lazy_gettext("Not an ISO 639-1 language code: %(value)s.", value=repr(value)))
+    """An ISO 639-1 language code, or the ISO 639-3 code of a language that has no ISO 639-1 code."""
+    if value not in LANG_CODES and value not in LANG3_ONLY_CODES:
+        # In a list: marshmallow takes a message that is not a str (a lazy one) for a list of messages.
+        raise ValidationError([lazy_gettext(
+            "Not a language code (ISO 639-1, or ISO 639-3 for a language without a two-letter code): %(value)s.",
+            value=repr(value))])
 
 
 def viewer():

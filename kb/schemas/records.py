@@ -1,7 +1,7 @@
 """Requests, offers and experts: input and output schemas."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, fields, pre_load, validate
 
 from kb.models import OfferState, RequestState, Terms
 from kb import workflow as wf
@@ -195,3 +195,38 @@ class ExpertQuerySchema(PageQuerySchema):
     organisation_id = fields.Int(validate=ID)
     language = fields.Str(validate=language_code)
     active = fields.Bool()
+
+
+class _ImportRow:
+    """What a line of a bulk import file (`flask kb import`, the benchmark's JSON Lines) adds to the API's fields:
+    its stable id, the country, the organisation's name, a source note (not stored), and `modality` as another
+    name of `modalities`. Every other field is the API's own, with the API's rules."""
+
+    id = fields.Str(required=True, validate=validate.Length(min=1, max=100))
+    country = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    source = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+
+    @pre_load
+    def _modality_alias(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(data, dict) and "modality" in data and "modalities" not in data:
+            data = {**data, "modalities": data["modality"]}
+            del data["modality"]
+        return data
+
+
+class OfferImportSchema(_ImportRow, OfferInSchema):
+    """A line of an offers file: an offer published as it is imported."""
+
+    institution = fields.Str(allow_none=True, validate=validate.Length(min=1, max=300))
+
+    class Meta(OfferInSchema.Meta):
+        exclude = ("organisation_id", "expert_ids")
+
+
+class RequestImportSchema(_ImportRow, RequestInSchema):
+    """A line of a requests file: a request published as it is imported."""
+
+    requester = fields.Str(allow_none=True, validate=validate.Length(min=1, max=300))
+
+    class Meta(RequestInSchema.Meta):
+        exclude = ("organisation_id",)

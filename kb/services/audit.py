@@ -9,6 +9,7 @@ from kb.extensions import db
 from kb.models import (
     Event, Exchange, Match, Notification, Offer, Organisation, Request, Role, User, utcnow,
 )
+from kb.services.mail import SUBJECT_MAX, body_text, header_text
 
 RECORD_TYPES = {Request: "request", Offer: "offer", Match: "match", Exchange: "exchange",
                 Organisation: "organisation", User: "user"}
@@ -67,21 +68,25 @@ def _recipients(record: Any, actor: User | None) -> list[User]:
 
 
 def describe(event: Event, record: Any) -> tuple[str, str]:
-    """Subject and body of the notification for an event."""
-    title = getattr(record, "title", None) or getattr(record, "name", "") or f"#{record.id}"
+    """Subject and body of the notification for an event.
+
+    Titles, names and states are user text: each is flattened to one line (no CR, LF or other control
+    character can reach the Subject header or forge a body line) and the subject is capped."""
+    title = header_text(getattr(record, "title", None) or getattr(record, "name", "") or f"#{record.id}", 300)
     label = f"{event.record_type} #{event.record_id}"
     if event.to_state and event.from_state != event.to_state:
-        subject = f"[KB] {label} is now {event.to_state}: {title}"[:300]
+        subject = f"[KB] {label} is now {event.to_state}: {title}"
     else:
-        subject = f"[KB] {label}: {event.action}: {title}"[:300]
+        subject = f"[KB] {label}: {event.action}: {title}"
     lines = [f"{label} \"{title}\"", f"Action: {event.action}"]
     if event.from_state or event.to_state:
         lines.append(f"State: {event.from_state or '-'} -> {event.to_state or '-'}")
     if event.reason:
         lines.append(f"Reason: {event.reason}")
     if event.actor:
-        lines.append(f"By: {event.actor.name or event.actor.email} ({event.actor.organisation.name})")
-    return subject, "\n".join(lines)
+        who = header_text(event.actor.name or event.actor.email, 300)
+        lines.append(f"By: {who} ({header_text(event.actor.organisation.name, 300)})")
+    return header_text(subject, SUBJECT_MAX), body_text("\n".join(lines))
 
 
 def queue_notifications(event: Event, record: Any, users: Iterable[User]) -> None:

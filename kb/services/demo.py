@@ -180,13 +180,14 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     exchanges.transition_match(_owner(users, ids["co_sena"], Role.CENTRE), match.id, "accept")
     exchanges.transition_match(sec, match.id, "approve")
     ex = exchanges.get_match(sec, match.id).exchange
-    exchanges.transition_exchange(sec, ex.id, "agree", extra={"agreement_ref": "KB-2026-014"})
+    exchanges.transition_exchange(sec, ex.id, "agree", extra={"agreement_ref": "KB-2026-014",
+                                                              "agreement_date": date.today() - timedelta(days=30)})
     exchanges.join_exchange(users["partner@aecid.es.example"], ex.id,
                             {"kind": "money", "amount": 18000, "currency": "EUR",
                              "description": "Travel and workshop costs"})
     exchanges.add_contribution(_owner(users, ids["co_sena"], Role.CENTRE), ex.id,
                                {"kind": "expert-days", "expert_days": 21, "description": "Three experts, seven days"})
-    exchanges.transition_exchange(sec, ex.id, "start")
+    exchanges.transition_exchange(sec, ex.id, "start", extra={"start_date": date.today() - timedelta(days=20)})
     exchanges.add_activity(sec, ex.id, {
         "kind": ActivityKind.EXPERT_MISSION, "title": "Diagnóstico de trapiches y taller práctico",
         "start_date": date.today() - timedelta(days=10), "end_date": date.today() - timedelta(days=4),

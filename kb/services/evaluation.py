@@ -41,8 +41,8 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
             upgrade()
             seed_reference_data()
             t0 = time.perf_counter()
-            offer_ids = ingest.import_records("offer", offer_rows)
-            request_ids = ingest.import_records("request", request_rows)
+            offer_ids = ingest.import_records("offer", offer_rows).whole(offers)
+            request_ids = ingest.import_records("request", request_rows).whole(requests)
             ingest_s = time.perf_counter() - t0
             back = {v: key for key, v in offer_ids.items()}
             per_request: list[tuple[str, str, dict[str, float]]] = []

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import smtplib
-from email.message import EmailMessage
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 
 from kb.errors import Forbidden, ValidationFailed
 from kb.extensions import db
 from kb.models import Event, Notification, NotificationStatus, Offer, Request, User, utcnow
-from kb.services import access, unit_of_work
+from kb.services import access, mail, unit_of_work
 
 VISIBLE_TYPES = {"request": Request, "offer": Offer}
 
@@ -50,30 +51,136 @@ def _check_record_visible(actor: User, record_type: str, record_id: int) -> None
                                      kind=record_type))
 
 
-def send_pending(limit: int = 200) -> dict[str, int]:
-    """Send pending outbox messages by SMTP when configured; otherwise leave them pending."""
-    host = current_app.config["KB_SMTP_HOST"]
-    counts = {"sent": 0, "failed": 0, "pending": 0}
+MAX_ATTEMPTS = 5
+RETRY_AFTER = timedelta(minutes=5)  # doubled after each transient failure: 5, 10, 20, 40 minutes
+
+
+@dataclass
+class OutboxReport:
+    """What one run of the outbox did; stopped says why it ended early (nothing was marked for that)."""
+
+    sent: int = 0
+    failed: int = 0
+    retrying: int = 0
+    pending: int = 0
+    stopped: str | None = None
+    failures: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {"sent": self.sent, "failed": self.failed, "retrying": self.retrying, "pending": self.pending}
+
+
+class _StopBatch(Exception):
+    """The server (or our settings) cannot take any message now: end the run, mark nothing."""
+
+
+def send_pending(limit: int = 200, now: datetime | None = None) -> OutboxReport:
+    """Send the pending notifications that are due, one SMTP session for the batch, when KB_SMTP_HOST is set.
+
+    Each message is marked in its own transaction right after the server answered for it: sent; failed for
+    good (refused recipient, a message that cannot be built: error and attempts kept); or, for a transient
+    answer (4xx), retried by a later run after a growing delay, until MAX_ATTEMPTS. A lost connection, a
+    failed TLS or authentication step ends the run without marking the message it was on.
+    """
+    report = OutboxReport()
+    now = now or utcnow()
+    try:
+        cfg = mail.settings(current_app.config)
+    except mail.MailConfigError as exc:
+        report.stopped = str(exc)
+    else:
+        if cfg is not None:
+            due = db.session.scalars(
+                select(Notification.id).where(Notification.status == NotificationStatus.PENDING,
+                                              or_(Notification.next_attempt_at.is_(None),
+                                                  Notification.next_attempt_at <= now))
+                .order_by(Notification.id).limit(limit)).all()
+            db.session.rollback()  # no transaction stays open while we talk to the server
+            if due:
+                _send_batch(cfg, due, now, report)
+    report.pending = db.session.scalar(select(func.count()).select_from(Notification)
+                                       .where(Notification.status == NotificationStatus.PENDING)) or 0
+    db.session.rollback()
+    return report
+
+
+def _send_batch(cfg: mail.Settings, ids: list[int], now: datetime, report: OutboxReport) -> None:
+    try:
+        smtp = mail.connect(cfg)
+    except (OSError, smtplib.SMTPException) as exc:
+        report.stopped = f"Cannot open the SMTP session with {cfg.host}:{cfg.port}: {_describe(exc)}"
+        return
+    try:
+        for nid in ids:
+            _send_one(smtp, cfg, nid, now, report)
+    except _StopBatch as exc:
+        report.stopped = str(exc)
+    finally:
+        mail.quit_quietly(smtp)
+
+
+def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, report: OutboxReport) -> None:
+    n = db.session.get(Notification, nid)
+    if n is None or n.status != NotificationStatus.PENDING:
+        db.session.rollback()
+        return  # sent or dropped meanwhile
+    try:
+        msg = mail.build(cfg, n.id, n.created_at, n.user.email, n.subject, n.body)
+    except mail.BUILD_ERRORS as exc:
+        return _mark(nid, report, permanent=f"The message cannot be made: {_describe(exc)}")
+    db.session.rollback()  # the row is read; no transaction stays open during the delivery
+    try:
+        smtp.send_message(msg)
+    except smtplib.SMTPRecipientsRefused as exc:
+        code, answer = next(iter(exc.recipients.values()), (550, b""))
+        return _answered(nid, report, now, code, f"Recipient refused: {code} {_text(answer)}")
+    except smtplib.SMTPSenderRefused as exc:
+        raise _StopBatch(f"The server refuses the sender {exc.sender}: "
+                         f"{exc.smtp_code} {_text(exc.smtp_error)}") from None
+    except smtplib.SMTPServerDisconnected as exc:
+        raise _StopBatch(f"The SMTP server closed the connection: {_describe(exc)}") from None
+    except smtplib.SMTPResponseException as exc:
+        if exc.smtp_code == 421:  # the server is shutting the session down
+            raise _StopBatch(f"The SMTP server ended the session: 421 {_text(exc.smtp_error)}") from None
+        return _answered(nid, report, now, exc.smtp_code, f"{exc.smtp_code} {_text(exc.smtp_error)}")
+    except smtplib.SMTPNotSupportedError as exc:  # e.g. an address that needs SMTPUTF8
+        return _mark(nid, report, permanent=f"The server cannot take this message: {_describe(exc)}")
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _StopBatch(f"The SMTP session failed: {_describe(exc)}") from None
+    _mark(nid, report)
+
+
+def _answered(nid: int, report: OutboxReport, now: datetime, code: int, error: str) -> None:
+    """A refusal: 4xx is transient (retry later), anything else is final."""
+    if 400 <= code < 500:
+        _mark(nid, report, transient=error, now=now)
+    else:
+        _mark(nid, report, permanent=error)
+
+
+def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transient: str | None = None,
+          now: datetime | None = None) -> None:
+    """Record the outcome of one attempt in its own transaction."""
     with unit_of_work():
-        pending = db.session.scalars(
-            select(Notification).where(Notification.status == NotificationStatus.PENDING)
-            .order_by(Notification.id).limit(limit)).all()
-        if not host:
-            counts["pending"] = len(pending)
-            return counts
-        with smtplib.SMTP(host, current_app.config["KB_SMTP_PORT"], timeout=10) as smtp:
-            for n in pending:
-                msg = EmailMessage()
-                msg["From"], msg["To"], msg["Subject"] = current_app.config["KB_MAIL_FROM"], n.user.email, n.subject
-                msg.set_content(n.body)
-                n.attempts += 1
-                try:
-                    smtp.send_message(msg)
-                    n.status, n.sent_at = NotificationStatus.SENT, utcnow()
-                    counts["sent"] += 1
-                except smtplib.SMTPException as exc:
-                    n.error = str(exc)[:500]
-                    if n.attempts >= 5:
-                        n.status = NotificationStatus.FAILED
-                    counts["failed"] += 1
-    return counts
+        n = db.session.get(Notification, nid)
+        n.attempts += 1
+        if permanent is None and transient is None:
+            n.status, n.sent_at, n.error, n.next_attempt_at = NotificationStatus.SENT, utcnow(), None, None
+            report.sent += 1
+            return
+        n.error = (permanent or transient or "")[:2000]
+        if permanent is not None or n.attempts >= MAX_ATTEMPTS:
+            n.status, n.next_attempt_at = NotificationStatus.FAILED, None
+            report.failed += 1
+            report.failures.append(f"notification {n.id} to {n.user.email}: {n.error}")
+        else:
+            n.next_attempt_at = (now or utcnow()) + RETRY_AFTER * 2 ** (n.attempts - 1)
+            report.retrying += 1
+
+
+def _text(answer: bytes | str) -> str:
+    return answer.decode("utf-8", "replace") if isinstance(answer, bytes) else str(answer)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]

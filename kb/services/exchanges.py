@@ -151,14 +151,21 @@ def transition_exchange(actor: User, exchange_id: int, action: str, reason: str 
             exchange.agreement_date = extra.get("agreement_date") or date.today()
             details = {"agreement_ref": exchange.agreement_ref, "agreement_date": str(exchange.agreement_date)}
         elif action == "start":
-            exchange.start_date = extra.get("start_date") or date.today()
+            start = extra.get("start_date") or date.today()
+            if exchange.agreement_date and start < exchange.agreement_date:
+                raise ValidationFailed({"start_date": [lazy_gettext(
+                    "The exchange cannot start before its agreement was signed (%(date)s).",
+                    date=i18n.date(exchange.agreement_date))]})
+            exchange.start_date = start
         elif action == "complete":
             if not (extra.get("completion_report") or "").strip():
                 raise ValidationFailed({"completion_report": ["A completion report is required to complete."]})
             if not exchange.activities:
                 raise Conflict("Record at least one activity before completing the exchange.")
+            end = extra.get("end_date") or date.today()
+            _check_end_date(exchange, end)
             exchange.completion_report = extra["completion_report"]
-            exchange.end_date = extra.get("end_date") or date.today()
+            exchange.end_date = end
         elif action == "evaluate":
             if not exchange.results:
                 raise Conflict("Record the results and each party's feedback before evaluating.")
@@ -171,6 +178,18 @@ def transition_exchange(actor: User, exchange_id: int, action: str, reason: str 
         if action == "cancel" and exchange.request.status == RequestState.MATCHED:
             system_transition(exchange.request, "reopen", actor, reason)
     return exchange
+
+
+def _check_end_date(exchange: Exchange, end: date) -> None:
+    """An exchange ends neither before it started nor before its last activity."""
+    if exchange.start_date and end < exchange.start_date:
+        raise ValidationFailed({"end_date": [lazy_gettext("The exchange cannot end before it started (%(date)s).",
+                                                          date=i18n.date(exchange.start_date))]})
+    last = max((a.end_date for a in exchange.activities), default=None)
+    if last and end < last:
+        raise ValidationFailed({"end_date": [lazy_gettext(
+            "An activity of this exchange lasts until %(date)s; the exchange cannot end before.",
+            date=i18n.date(last))]})
 
 
 def _party_for(actor: User, exchange: Exchange, party_id: int | None) -> ExchangeParty:
@@ -267,6 +286,14 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
                                          state=i18n.state(exchange.status)))
         if data["end_date"] < data["start_date"]:
             raise ValidationFailed({"end_date": ["Must not be before start_date."]})
+        if exchange.agreement_date and data["start_date"] < exchange.agreement_date:
+            raise ValidationFailed({"start_date": [lazy_gettext(
+                "An activity cannot be dated before the exchange was agreed (%(date)s).",
+                date=i18n.date(exchange.agreement_date))]})
+        if exchange.status == ExchangeState.COMPLETED and exchange.end_date and data["end_date"] > exchange.end_date:
+            raise ValidationFailed({"end_date": [lazy_gettext(
+                "An activity cannot be dated after the exchange was completed (%(date)s).",
+                date=i18n.date(exchange.end_date))]})
         if not data.get("virtual") and not (data.get("place") or "").strip():
             raise ValidationFailed({"place": ["Give the place, or mark the activity as virtual."]})
         activity = Activity(exchange_id=exchange.id, reported_by_id=actor.id, created_at=utcnow(),
@@ -293,9 +320,8 @@ def add_result(actor: User, exchange_id: int, data: dict[str, Any]) -> Result:
                                          state=i18n.state(exchange.status)))
         if not any(data.get(k) not in (None, "") for k in RESULT_FIELDS):
             raise ValidationFailed({"feedback": ["Report at least one result or some feedback."]})
-        if (data.get("women_trained") or 0) > (data.get("people_trained") or 0) and data.get("people_trained") is not None:
-            raise ValidationFailed({"women_trained": ["Cannot exceed people_trained."]})
         party = _party_for(actor, exchange, data.get("party_id")) if actor.role != Role.SECRETARIAT or data.get("party_id") else None
+        _check_result_figures(exchange, party, data)
         result = Result(exchange_id=exchange.id, party=party, reported_by_id=actor.id, created_at=utcnow(),
                         **{k: data[k] for k in RESULT_FIELDS if k in data})
         exchange.results.append(result)
@@ -303,6 +329,30 @@ def add_result(actor: User, exchange_id: int, data: dict[str, Any]) -> Result:
         record_event(actor, exchange, "result", exchange.status, exchange.status,
                      details={"result_id": result.id, "party_id": party.id if party else None})
     return result
+
+
+def _check_result_figures(exchange: Exchange, party: ExchangeParty | None, data: dict[str, Any]) -> None:
+    """A party's figures stay consistent: the women trained are among the people trained, in this report and
+    in all the party's reports together (the secretariat's own reports count as one more party)."""
+    people, women = data.get("people_trained"), data.get("women_trained")
+    if women is None:
+        return
+    if people is not None and women > people:
+        raise ValidationFailed({"women_trained": [lazy_gettext(
+            "Cannot be more than “%(field)s” (%(max)s).", field=i18n.field("people_trained"), max=i18n.number(people))]})
+    party_id = party.id if party else None
+    earlier = [r for r in exchange.results if r.party_id == party_id]
+    known = [r.people_trained for r in earlier if r.people_trained is not None]
+    if people is None and not known:
+        return  # nobody has said how many people were trained: nothing to compare with
+    total_people = sum(known) + (people or 0)
+    total_women = sum(r.women_trained or 0 for r in earlier) + women
+    if total_women > total_people:
+        raise ValidationFailed({"women_trained": [lazy_gettext(
+            "With this party's earlier reports, “%(women_field)s” would come to %(women)s, more than "
+            "“%(people_field)s” (%(people)s).", women_field=i18n.field("women_trained"),
+            women=i18n.number(total_women), people_field=i18n.field("people_trained"),
+            people=i18n.number(total_people))]})
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

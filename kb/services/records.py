@@ -175,6 +175,9 @@ def transition_record(model: type[Request] | type[Offer], actor: User, record_id
             details["valid_until"] = {"from": str(record.valid_until) if record.valid_until else None,
                                       "to": str(until)}
             record.valid_until = until
+        if model is Offer and action == "submit" and record.is_expired():
+            raise ValidationFailed({"valid_until": ["The offer's validity has passed; set a later date first."]},
+                                   "An offer whose validity has passed cannot be submitted.")
         if action == "publish":
             _check_publishable(record)
             record.published_at = utcnow()

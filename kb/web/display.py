@@ -31,9 +31,9 @@ def _lang() -> str:
 
 
 def language_name(code: str) -> str:
-    """An ISO 639-1 language's name in the interface language (Babel's CLDR data)."""
+    """A language's name in the interface language (Babel's CLDR data), else in English, else its code."""
     try:
-        name = Locale.parse(_lang()).languages.get(code)
+        name = Locale.parse(_lang()).languages.get(code) or Locale.parse("en").languages.get(code)
     except (ValueError, TypeError):
         name = None
     return (name[:1].upper() + name[1:]) if name else code

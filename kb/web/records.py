@@ -1,6 +1,7 @@
 """A director's requests, a centre's offers and expert roster: lists, forms, workflow buttons, suggestions."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -125,9 +126,20 @@ def _roster(user) -> list[tuple[str, str]]:
             for e in svc.paginate(stmt, 1, 200)[0]]
 
 
+def _date_passed(value: Any) -> bool:
+    """True for a date (or an ISO date string, as the form holds it) before today."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value.strip())
+        except ValueError:
+            return False
+    return isinstance(value, date) and value < date.today()
+
+
 def _render_form(k: Kind, user, values, errors, record=None, message=None, status=200):
     return render_template("records/form.html", kind=k.name, values=values, errors=errors, record=record,
-                           message=message, roster=_roster(user)), status
+                           message=message, roster=_roster(user),
+                           valid_until_passed=k.model is Offer and _date_passed(values.get("valid_until"))), status
 
 
 @bp.route("/my/<any(requests, offers):kind>/new", methods=["GET", "POST"])

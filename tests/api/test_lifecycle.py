@@ -41,8 +41,9 @@ def test_triangular_life_cycle_through_the_api_leaves_a_complete_audit_trail(kb)
     party = kb.ok("POST", f"/exchanges/{xid}/parties", partner,
                   {"contribution": {"kind": "money", "amount": 15000, "currency": "EUR"}})
     assert party["role"] == "partner" and party["contributions"][0]["amount"] == "15000.00"
-    kb.ok("POST", f"/exchanges/{xid}/transitions", sec, {"action": "agree", "agreement_ref": "KB-1"}, 200)
-    kb.ok("POST", f"/exchanges/{xid}/transitions", centre, {"action": "start"}, 200)
+    kb.ok("POST", f"/exchanges/{xid}/transitions", sec,
+          {"action": "agree", "agreement_ref": "KB-1", "agreement_date": "2026-02-01"}, 200)
+    kb.ok("POST", f"/exchanges/{xid}/transitions", centre, {"action": "start", "start_date": "2026-03-01"}, 200)
     act = kb.ok("POST", f"/exchanges/{xid}/activities", centre, {
         "kind": "training", "title": "Workshop for tannery owners", "start_date": "2026-03-02",
         "end_date": "2026-03-06", "place": "Quito", "participants_female": 12, "participants_male": 20,

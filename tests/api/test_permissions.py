@@ -148,9 +148,9 @@ class Scene:
         steps = ["agreed", "in_progress", "completed", "evaluated"]
         for step in steps[:steps.index(state) + 1] if state in steps else []:
             if step == "agreed":
-                self.go("exchanges", xid, self.sec, "agree", agreement_ref="AG-1")
+                self.go("exchanges", xid, self.sec, "agree", agreement_ref="AG-1", agreement_date="2026-02-01")
             elif step == "in_progress":
-                self.go("exchanges", xid, self.sec, "start")
+                self.go("exchanges", xid, self.sec, "start", start_date="2026-03-01")
                 if activity:
                     self.kb.ok("POST", f"/exchanges/{xid}/activities", self.centre, ACTIVITY)
             elif step == "completed":

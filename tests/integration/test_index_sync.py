@@ -56,3 +56,63 @@ def test_a_rolled_back_record_is_never_found(kb, app, second_app):
                 raise RuntimeError("abort")
     assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
     assert "Phantom volcano monitoring" not in _search(second_app, "phantom volcano monitoring")
+
+
+def test_a_thread_that_read_an_older_revision_does_not_take_it_for_a_reset(kb, app):
+    """Thread A reads the latest revision, then waits for the lock while thread B applies a newer change.
+    A must not take the revision it read (older than the one now applied) for a database reset and reload
+    everything: it compares under the lock."""
+    import threading
+
+    from kb.services.matching import manager
+
+    sec = kb.user("secretariat", country="AT")
+    centre = kb.user("centre", country="CO")
+    kb.published_offer(centre, sec, title="Geothermal drilling advice")
+    with app.app_context():
+        m = manager()
+        m.ensure_fresh()
+    reloads = []
+    for name in ("_full_load", "_load_snapshot"):
+        def counted(*args, _real=getattr(m, name), _name=name):
+            reloads.append(_name)
+            return _real(*args)
+        setattr(m, name, counted)
+
+    class HoldThreadA:
+        """The manager's lock, making thread A wait at its door until thread B has been through."""
+
+        def __init__(self, inner) -> None:
+            self.inner, self.thread_a = inner, None
+            self.a_at_the_door, self.let_a_in = threading.Event(), threading.Event()
+
+        def __enter__(self):
+            if threading.current_thread() is self.thread_a:
+                self.a_at_the_door.set()
+                self.let_a_in.wait()
+            self.inner.acquire()
+            return self
+
+        def __exit__(self, *exc):
+            self.inner.release()
+
+    lock = m._write = HoldThreadA(m._write)
+    kb.published_offer(centre, sec, title="Mangrove restoration nurseries")  # revision r1
+    seen = {}
+
+    def thread_a():
+        with app.app_context():
+            seen["a"] = m.ensure_fresh()
+
+    lock.thread_a = threading.Thread(target=thread_a)
+    lock.thread_a.start()
+    assert lock.a_at_the_door.wait(60)  # A has read r1 and waits for the lock
+    kb.published_offer(centre, sec, title="Cocoa fermentation quality")  # revision r2
+    with app.app_context():
+        seen["b"] = m.ensure_fresh()  # B applies r2
+    lock.let_a_in.set()
+    lock.thread_a.join(60)
+    assert not lock.thread_a.is_alive()
+    assert seen["a"] == seen["b"] == m.revision
+    assert reloads == []  # no reset was mistaken, nothing reloaded from scratch
+    assert "Cocoa fermentation quality" in _search(app, "cocoa fermentation")

@@ -40,8 +40,9 @@ def exchange_id(kb, people, match) -> int:
 
 
 def started(kb, people, xid: int) -> int:
-    kb.ok("POST", f"/exchanges/{xid}/transitions", people["sec"], {"action": "agree", "agreement_ref": "KB-7"}, 200)
-    kb.ok("POST", f"/exchanges/{xid}/transitions", people["sec"], {"action": "start"}, 200)
+    kb.ok("POST", f"/exchanges/{xid}/transitions", people["sec"],
+          {"action": "agree", "agreement_ref": "KB-7", "agreement_date": "2026-02-01"}, 200)
+    kb.ok("POST", f"/exchanges/{xid}/transitions", people["sec"], {"action": "start", "start_date": "2026-03-01"}, 200)
     return xid
 
 
@@ -204,7 +205,8 @@ def test_cancelling_needs_a_reason_and_reopens_the_request(kb, browser, people, 
 
 
 def test_the_provider_starts_and_reports_an_activity(kb, browser, people, exchange_id):
-    kb.ok("POST", f"/exchanges/{exchange_id}/transitions", people["sec"], {"action": "agree", "agreement_ref": "A"}, 200)
+    kb.ok("POST", f"/exchanges/{exchange_id}/transitions", people["sec"],
+          {"action": "agree", "agreement_ref": "A", "agreement_date": "2026-02-01"}, 200)
     client = browser(people["centre"])
     assert 'id="t-start-start_date"' in text(client.get(f"/exchanges/{exchange_id}"))
     assert client.post(f"/exchanges/{exchange_id}/transitions", data={"action": "start",
@@ -253,7 +255,7 @@ def test_results_are_validated_and_shown(kb, browser, people, exchange_id):
     resp = client.post(f"/exchanges/{exchange_id}/results", data={})
     assert resp.status_code == 422 and "Report at least one result or some feedback." in text(resp)
     resp = client.post(f"/exchanges/{exchange_id}/results", data={"people_trained": "10", "women_trained": "12"})
-    assert resp.status_code == 422 and "Cannot exceed people_trained." in text(resp)
+    assert resp.status_code == 422 and "Cannot be more than “People trained” (10)." in text(resp)
     resp = client.post(f"/exchanges/{exchange_id}/results", data={"rating": "9"})
     assert resp.status_code == 422 and "Must be greater than or equal to 1 and less than or equal to 5." in text(resp)
     resp = client.post(f"/exchanges/{exchange_id}/results", data={
@@ -262,6 +264,30 @@ def test_results_are_validated_and_shown(kb, browser, people, exchange_id):
     assert resp.status_code == 302
     page = text(client.get(f"/exchanges/{exchange_id}"))
     assert "Chrome recovery in 4 tanneries" in page and "5 out of 5" in page and "32 people trained" in page
+
+
+def test_dates_and_figures_that_disagree_are_refused_next_to_their_field_in_the_users_language(
+        kb, browser, people, exchange_id):
+    kb.ok("POST", f"/exchanges/{exchange_id}/transitions", people["sec"],
+          {"action": "agree", "agreement_ref": "KB-7", "agreement_date": "2026-02-01"}, 200)
+    client = browser(people["sec"])
+    client.post("/language", data={"lang": "es", "next": "/"})
+    resp = client.post(f"/exchanges/{exchange_id}/transitions", data={"action": "start", "start_date": "2026-01-15"})
+    page = text(resp)
+    assert resp.status_code == 422 and 'id="t-start-e-start_date"' in page
+    assert "El intercambio no puede comenzar antes de la firma de su acuerdo (1 feb 2026)." in page
+    assert 'value="2026-01-15"' in page  # the date typed is kept
+    assert client.post(f"/exchanges/{exchange_id}/transitions",
+                       data={"action": "start", "start_date": "2026-03-01"}).status_code == 302
+    resp = client.post(f"/exchanges/{exchange_id}/activities", data={**ACTIVITY, "start_date": "2026-01-20"})
+    page = text(resp)
+    assert resp.status_code == 422 and 'id="activity-e-start_date"' in page
+    assert "Una actividad no puede tener fecha anterior al acuerdo del intercambio (1 feb 2026)." in page
+    resp = client.post(f"/exchanges/{exchange_id}/results", data={"people_trained": "10", "women_trained": "12"})
+    page = text(resp)
+    assert resp.status_code == 422 and 'id="result-e-women_trained"' in page
+    assert "No puede superar «Personas capacitadas» (10)." in page
+    assert kb.ok("GET", f"/exchanges/{exchange_id}", people["sec"])["results"] == []
 
 
 def test_parties_declare_contributions(kb, browser, people, exchange_id):

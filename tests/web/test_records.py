@@ -1,6 +1,7 @@
 """A director's requests, a centre's offers and expert roster: forms, workflow buttons, suggestions, interest."""
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, timedelta
 
@@ -356,3 +357,29 @@ def test_a_centre_expresses_interest_from_a_requests_catalogue_page(browser, kb)
     assert client.post("/my/interest", data={"request_id": req["id"]}).status_code == 404
     assert browser(kb.user("director")).post("/my/interest", data={"offer_id": off["id"],
                                                                    "request_id": req["id"]}).status_code == 403
+
+
+def test_the_offer_form_warns_when_the_validity_has_passed_and_submitting_is_refused(browser, kb):
+    centre = kb.user("centre", country="CO")
+    client = browser(centre)
+    yesterday = (date.today() - timedelta(days=1)).isoformat()
+    oid = _new_id(client.post("/my/offers/new", data=_offer_form(valid_until=yesterday)), "offers")  # a draft may
+    warning = "This date has passed: the offer cannot be submitted or published until you set a later one."
+    form = _page(client.get(f"/my/offers/{oid}/edit"))
+    assert 'id="w-valid_until"' in form and warning in form
+    page = html.unescape(_page(client.get(f"/my/offers/{oid}")))
+    assert "The offer's validity has passed: edit it and set a later date before submitting it." in page
+    resp = client.post(f"/my/offers/{oid}/transition", data={"action": "submit"})
+    assert resp.status_code == 422
+    assert "The offer's validity has passed; set a later date first." in html.unescape(_page(resp))
+    assert _record(kb, centre, "offers", oid)["status"] == "draft"
+    # In the user's language, too.
+    client.post("/language", data={"lang": "fr", "next": "/"})
+    resp = client.post(f"/my/offers/{oid}/transition", data={"action": "submit"})
+    assert resp.status_code == 422
+    assert "La validité de l’offre est dépassée ; indiquez d’abord une date ultérieure." in _page(resp)
+    # A later date: no warning, and the offer goes to review.
+    assert client.post(f"/my/offers/{oid}/edit", data=_offer_form(valid_until="2099-12-31")).status_code == 302
+    assert 'id="w-valid_until"' not in _page(client.get(f"/my/offers/{oid}/edit"))
+    assert client.post(f"/my/offers/{oid}/transition", data={"action": "submit"}).status_code == 302
+    assert _record(kb, centre, "offers", oid)["status"] == "submitted"
