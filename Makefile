@@ -78,8 +78,11 @@ demo: db
 run: demo
 	KB_PRELOAD_MODEL=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# gunicorn on 127.0.0.1:8000: one process with threads on the default SQLite file (SQLite serves one server
+# process); with KB_DATABASE_URL on PostgreSQL, WORKERS=4 (say) runs several processes.
+WORKERS ?= 1
 serve: install $(SECRET)
-	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers 4 --bind 127.0.0.1:8000 wsgi:app
+	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:8000 wsgi:app
 
 # The whole suite, browser tests (tests/e2e: screenshots and page weights under test-output/) included.
 test: install e2e-deps
