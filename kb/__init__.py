@@ -11,8 +11,11 @@ from kb.config import ROOT, load_config
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application."""
+    from kb.jsonbody import JSONProvider
+
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "kb" / "static"))
+    app.json = JSONProvider(app)  # request.get_json() and the API refuse deep nesting and NaN (400)
     app.config.update(load_config(config))
     app.url_map.converters["int"] = IdConverter
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):

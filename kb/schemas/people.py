@@ -11,7 +11,8 @@ class TokenRequestSchema(StrictSchema):
     """Credentials exchanged for a bearer token."""
 
     email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                          metadata={"trim": False})
 
 
 class TokenSchema(Schema):
@@ -68,7 +69,8 @@ class UserInSchema(StrictSchema):
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.Str(load_default="", validate=validate.Length(max=200))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200),
+                          metadata={"trim": False})
     role = fields.Enum(Role, by_value=True, required=True)
     organisation_id = fields.Int(required=True, validate=ID)
     language = fields.Str(load_default="en", validate=validate.OneOf(UI_LANGS))
@@ -78,7 +80,7 @@ class UserPatchSchema(StrictSchema):
     """Partial edit of a user."""
 
     name = fields.Str(validate=validate.Length(max=200))
-    password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200), metadata={"trim": False})
     role = fields.Enum(Role, by_value=True)
     organisation_id = fields.Int(validate=ID)
     language = fields.Str(validate=validate.OneOf(UI_LANGS))

@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb import i18n
 from kb import reference_data as ref
+from kb.schemas.common import text_input
 
 # Workflow states and actions as people read them (the codes stay in URLs and the API).
 STATE_LABELS = {
@@ -155,8 +156,10 @@ def messages(errors: Any) -> dict[str, list[str]]:
 
 
 def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
-    """Validate with the API schema: (loaded data, {}) or (None, field errors in the current language)."""
+    """Validate a form or query string (text) with the API schema: (loaded data, {}) or (None, field errors
+    in the current language)."""
     try:
-        return schema.load(data, partial=partial), {}
+        with text_input():
+            return schema.load(data, partial=partial), {}
     except ValidationError as err:
         return None, messages(err.normalized_messages())
