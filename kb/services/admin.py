@@ -11,12 +11,13 @@ from kb import i18n
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from kb.extensions import db
 from kb.models import Country, Organisation, Role, User, utcnow
-from kb.services import access, unit_of_work
+from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 
 MIN_PASSWORD = 10
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
+USER_FIELDS = ("name", "role", "organisation_id", "language", "active")
 
 
 def _require_admin(actor: User | None) -> None:
@@ -49,14 +50,17 @@ def update_organisation(actor: User, org_id: int, data: dict[str, Any], version:
     with unit_of_work():
         org = get_organisation(org_id)
         access.require_version(org, version)
-        if "country_code" in data:
+        if data.get("country_code"):
             data = {**data, "country_code": data["country_code"].upper()}
+        changed = changed_fields({k: getattr(org, k) for k in ORG_FIELDS}, data)
+        if not changed:
+            return org
+        if "country_code" in changed:
             _check_country(data["country_code"])
-        for k in ORG_FIELDS:
-            if k in data:
-                setattr(org, k, data[k])
+        for k in changed:
+            setattr(org, k, data[k])
         org.updated_at = utcnow()
-        record_event(actor, org, "update", details={"fields": sorted(data)}, notify=False)
+        record_event(actor, org, "update", details={"fields": changed}, notify=False)
     return org
 
 
@@ -108,14 +112,18 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
                                                                        id=data["organisation_id"])]})
         if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
             raise Conflict("You cannot deactivate or demote yourself.")
-        for k in ("name", "role", "organisation_id", "language", "active"):
-            if k in data:
+        # A password is never compared: sending one always sets it (and is always a change).
+        changed = changed_fields({k: getattr(user, k) for k in USER_FIELDS}, data)
+        if not changed:
+            return user
+        for k in changed:
+            if k in USER_FIELDS:
                 setattr(user, k, data[k])
-        if data.get("password"):
+        if "password" in changed:
             _check_password(data["password"])
             user.set_password(data["password"])
         user.updated_at = utcnow()
-        record_event(actor, user, "update", details={"fields": sorted(k for k in data if k != "password")},
+        record_event(actor, user, "update", details={"fields": [k for k in changed if k != "password"]},
                      notify=False)
     return user
 

@@ -16,7 +16,7 @@ from kb.models import (
     SDG, Country, Expert, IndexChange, Modality, Offer, OfferLanguage, OfferState, Organisation,
     RegionalGroup, Request, RequestLanguage, RequestState, Role, Sector, User, utcnow,
 )
-from kb.services import access, unit_of_work
+from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records
 
@@ -92,6 +92,16 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
             raise ValidationFailed({"wished_end": ["Must not be before wished_start."]})
 
 
+def _current(model, record) -> dict[str, Any]:
+    """A record's editable values, as an edit would send them."""
+    current = {name: getattr(record, name) for name in SIMPLE_FIELDS[model]}
+    current.update(sectors=record.sector_codes, modalities=record.modality_codes, sdgs=record.sdg_numbers,
+                   languages=record.language_codes)
+    if model is Offer:
+        current["expert_ids"] = [e.id for e in record.experts]
+    return current
+
+
 def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
     if actor.role == Role.SECRETARIAT:
         org_id = data.get("organisation_id")
@@ -146,12 +156,13 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
                                          state=i18n.state(record.status)))
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
-        if not data:
-            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
-        _apply(model, record, data, actor)
-        embed_records([record])
-        changed = sorted(data)
-        record.updated_at = utcnow()
+        changed = changed_fields(_current(model, record), data)
+        if not changed:
+            return record
+        with db.session.no_autoflush:  # one UPDATE, one new version (a lookup in between flushed a first one)
+            _apply(model, record, {k: data[k] for k in changed}, actor)
+            embed_records([record])
+            record.updated_at = utcnow()
         record_event(actor, record, "update", record.status, record.status, details={"fields": changed},
                      notify=False)
         note_index_change(record)
@@ -302,13 +313,14 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
     with unit_of_work():
         expert = _expert_for_edit(actor, expert_id)
         access.require_version(expert, version)
-        if not data:
-            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
-        for name in EXPERT_FIELDS:
-            if name in data:
-                setattr(expert, name, data[name])
+        changed = changed_fields({name: getattr(expert, name) for name in EXPERT_FIELDS},
+                                 {k: v for k, v in data.items() if k != "organisation_id"})
+        if not changed:
+            return expert
+        for name in changed:
+            setattr(expert, name, data[name])
         expert.updated_at = utcnow()
-        record_event(actor, expert, "update", details={"fields": sorted(data)}, notify=False)
+        record_event(actor, expert, "update", details={"fields": changed}, notify=False)
     return expert
 
 
