@@ -217,7 +217,9 @@ class EventOutSchema(Schema):
     id = fields.Int()
     at = fields.DateTime()
     actor_id = fields.Int(allow_none=True)
-    actor_email = fields.Function(lambda e: e.actor.email if e.actor else None)
+    actor_email = fields.Method("_actor_email", allow_none=True, metadata={
+        "description": "The actor's e-mail: shown to the secretariat and admins, and to the actor's own "
+                       "organisation; null for anyone else."})
     record_type = fields.Str()
     record_id = fields.Int()
     action = fields.Str()
@@ -225,6 +227,10 @@ class EventOutSchema(Schema):
     to_state = fields.Str(allow_none=True)
     reason = fields.Str(allow_none=True)
     details = fields.Dict(allow_none=True)
+
+
+    def _actor_email(self, event):  # type: ignore[no-untyped-def]
+        return event.actor.email if event.actor and access.can_see_email_of(viewer(), event.actor) else None
 
 
 class EventQuerySchema(PageQuerySchema):

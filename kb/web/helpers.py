@@ -90,6 +90,21 @@ def country(record_or_code: Any) -> str:
     return obj.label(_lang()) if obj else str(record_or_code)
 
 
+def person(user: Any) -> str:
+    """Who did something, for the signed-in viewer: the name, else the e-mail where the viewer may see it
+    (kb.services.access.can_see_email_of: staff, or the same organisation), else nothing."""
+    from flask_login import current_user
+
+    from kb.services.access import can_see_email_of
+
+    if user is None:
+        return ""
+    if user.name:
+        return user.name
+    viewer = current_user if getattr(current_user, "is_authenticated", False) else None
+    return user.email if can_see_email_of(viewer, user) else ""
+
+
 def date(value: Any) -> str:
     """A date in the current locale's medium format."""
     return format_date(value, "medium") if value else ""
