@@ -21,7 +21,7 @@ class SuggestionQuerySchema(StrictSchema):
 class SearchQuerySchema(SuggestionQuerySchema):
     """Free text in any of the four languages, over published offers or requests."""
 
-    q = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    q = fields.Str(required=True, validate=validate.Length(min=1, max=500))
     kind = fields.Str(load_default="offers", validate=validate.OneOf(["offers", "requests"]))
 
 

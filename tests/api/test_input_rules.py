@@ -183,3 +183,20 @@ def test_every_operation_says_whether_it_needs_a_user_and_keeps_to_it(kb, world)
         else:
             assert resp.status_code != 401, (method, path, resp.get_json())
     assert checked > 20
+
+
+# --- 6. long URLs (the app's own answer; tests/e2e/test_long_urls.py: the same behind gunicorn) ---------------
+
+def test_a_url_longer_than_the_app_reads_is_a_414_with_the_json_body_under_api_and_a_page_elsewhere(kb, world):
+    from kb import MAX_URL_LENGTH
+
+    fits = "/api/v1/requests?q=" + "a" * (MAX_URL_LENGTH - len("/api/v1/requests?q="))
+    resp = kb.client.get(fits, headers=world.director.headers)
+    assert resp.status_code == 422 and resp.get_json()["errors"]["query"]["q"]  # read, and refused for its q
+    body = assert_refused(kb.client.get(fits + "a", headers=world.director.headers), 414)
+    assert "8000" in body["message"]
+    # Escaped characters count as sent (%C3%A9 is six).
+    assert_refused(kb.client.get("/api/v1/requests?q=" + "%C3%A9" * 1400, headers=world.director.headers), 414)
+    page = kb.client.get("/requests?q=" + "a" * MAX_URL_LENGTH, headers={"Accept-Language": "es"})
+    assert page.status_code == 414 and page.mimetype == "text/html"
+    assert "La dirección es demasiado larga" in page.get_data(as_text=True)
