@@ -114,15 +114,44 @@ class ContractPlugin(BasePlugin):
                     responses[str(code)] = _response_name(code)
 
 
+# Text in request bodies and query strings: no NUL (and no unpaired surrogate, which JSON Schema cannot say);
+# required text holds at least one character that is not whitespace.
+ANY_TEXT = "^[^\\x00]*$"
+SOME_TEXT = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
+
+def input_text_rules(self, field, ret, **kwargs):  # type: ignore[no-untyped-def]
+    """apispec attribute function: the rules StrictSchema applies to input text, and its code lists."""
+    from marshmallow import fields
+
+    from kb.schemas.common import (
+        COUNTRY_CODES, LANG_CODES, StrictSchema, _is_text, _needs_text, country_code, language_code,
+    )
+
+    if language_code in field.validators:
+        return {"enum": sorted(LANG_CODES)}
+    if country_code in field.validators:
+        return {"enum": sorted(COUNTRY_CODES)}
+    if not isinstance(field.root, StrictSchema) or not isinstance(field, fields.String) or \
+            "enum" in ret or "pattern" in ret or ret.get("format") in ("email", "url"):
+        return {}
+    return {"pattern": SOME_TEXT if _is_text(field) and _needs_text(field) else ANY_TEXT}
+
+
 class Api(flask_smorest.Api):
     """flask-smorest's Api documenting the one error body, with no catch-all "default" response."""
 
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app=None, **kwargs):  # type: ignore[no-untyped-def]
-        from kb.schemas.common import ErrorSchema
+        from kb.schemas.common import ErrorSchema, Money
 
         self.ERROR_SCHEMA = ErrorSchema
         spec_kwargs = kwargs.pop("spec_kwargs", None) or {}
         spec_kwargs.setdefault("extra_plugins", [ContractPlugin()])
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
+        self.register_field(Money, "string", "decimal")
+
+    def _init_spec(self, **kwargs):  # type: ignore[no-untyped-def]
+        super()._init_spec(**kwargs)
+        self.ma_plugin.converter.add_attribute_function(input_text_rules)

@@ -6,11 +6,11 @@ from flask.views import MethodView
 from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.models import Exchange, ExchangeParty, Match
-from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
     ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema,
-    ExchangeOutSchema, ExchangeQuerySchema, JoinInSchema, MatchInSchema, MatchOutSchema,
-    MatchQuerySchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
+    ExchangeOutSchema, ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema,
+    MatchOutSchema, MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
 )
 from kb.services import access
 from kb.services import exchanges as svc
@@ -52,7 +52,7 @@ class MatchItem(MethodView):
 @matches_blp.route("/<int:match_id>/transitions")
 class MatchTransitions(MethodView):
     @matches_blp.refuses(403, 409)
-    @matches_blp.arguments(TransitionSchema)
+    @matches_blp.arguments(MatchTransitionSchema)
     @matches_blp.response(200, MatchOutSchema)
     def post(self, data, match_id):
         """accept / decline (requester or provider), approve / reject (secretariat)."""
@@ -85,7 +85,7 @@ class ExchangeItem(MethodView):
 @exchanges_blp.route("/<int:exchange_id>/transitions")
 class ExchangeTransitions(MethodView):
     @exchanges_blp.refuses(403, 409)
-    @exchanges_blp.arguments(TransitionSchema)
+    @exchanges_blp.arguments(ExchangeTransitionSchema)
     @exchanges_blp.response(200, ExchangeOutSchema)
     def post(self, data, exchange_id):
         """agree (agreement_ref), start, complete (completion_report), evaluate, close, cancel (reason)."""

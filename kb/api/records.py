@@ -7,11 +7,11 @@ from sqlalchemy import String, cast
 from kb.api.blueprint import Blueprint
 from kb.api.common import current_user, page_of, require_user
 from kb.models import Expert, Offer, Request
-from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.common import page_schema
 from kb.schemas.records import (
     ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema,
-    OfferOutSchema, OfferPatchSchema, OfferQuerySchema, RequestInSchema, RequestOutSchema,
-    RequestPatchSchema, RequestQuerySchema,
+    OfferOutSchema, OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema,
+    RequestOutSchema, RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
 )
 from kb.services import access
 from kb.services import records as svc
@@ -21,7 +21,8 @@ offers_blp = Blueprint("offers", __name__, url_prefix="/offers", description="Of
 experts_blp = Blueprint("experts", __name__, url_prefix="/experts", description="Expert rosters (personal data)")
 BLUEPRINTS = [requests_blp, offers_blp, experts_blp]
 
-def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, query_schema, page_name):
+def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, query_schema, page_name,
+                  transition_schema):
     noun = model.__name__.lower()
 
     @blp.route("")
@@ -60,7 +61,7 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
     @blp.route("/<int:record_id>/transitions")
     class Transitions(MethodView):
         @blp.refuses(403, 409)
-        @blp.arguments(TransitionSchema)
+        @blp.arguments(transition_schema)
         @blp.response(200, out_schema)
         def post(self, data, record_id):
             """Apply a workflow action: submit, publish, return, reject, withdraw, archive, renew, close."""
@@ -74,8 +75,9 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
 
 
 _record_views(requests_blp, Request, RequestInSchema, RequestPatchSchema, RequestOutSchema,
-              RequestQuerySchema, "RequestPage")
-_record_views(offers_blp, Offer, OfferInSchema, OfferPatchSchema, OfferOutSchema, OfferQuerySchema, "OfferPage")
+              RequestQuerySchema, "RequestPage", RequestTransitionSchema)
+_record_views(offers_blp, Offer, OfferInSchema, OfferPatchSchema, OfferOutSchema, OfferQuerySchema, "OfferPage",
+              OfferTransitionSchema)
 
 
 @experts_blp.route("")

@@ -17,6 +17,7 @@ LONG_TEXT = validate.Length(min=1, max=10000)
 REASON = validate.Length(max=2000)
 ID = validate.Range(min=1, max=2**31 - 1)  # ids and versions are database integers
 LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 UI_LANGS = ("en", "es", "pt", "fr")
 
 NUL_MESSAGE = "Text may not contain NUL characters."
@@ -30,6 +31,38 @@ def language_code(value: str) -> None:
     if value not in LANG_CODES:
         # A list of messages, as marshmallow expects: a lone lazy string would be split into characters.
         raise ValidationError([lazy_gettext("Not an ISO 639-1 language code: %(value)s.", value=repr(value))])
+
+
+def country_code(value: str) -> None:
+    """An ISO 3166-1 alpha-2 country code, in capitals."""
+    if value not in COUNTRY_CODES:
+        raise ValidationError([lazy_gettext("Not an ISO 3166-1 country code: %(value)s.", value=repr(value))])
+
+
+def codes(values) -> dict:  # type: ignore[no-untyped-def]
+    """Field metadata documenting a code list (what the services accept) in the OpenAPI document."""
+    return {"enum": sorted(str(v) for v in values)}
+
+
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
+
+
+class Money(fields.Decimal):
+    """An amount of money as a decimal string with at most two decimals, below 100 billion ("1500.00").
+
+    Exact, unlike a JSON number; sent and returned as a string (documented as type string, format decimal)."""
+
+    default_error_messages = {"invalid_amount": "Give the amount as digits with at most two decimals, "
+                                                "in a string: \"1500.00\"."}
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        metadata = {"pattern": MONEY_PATTERN, "example": "1500.00", **kwargs.pop("metadata", {})}
+        super().__init__(places=2, as_string=True, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+            raise self.make_error("invalid_amount")
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def viewer():
@@ -203,6 +236,14 @@ class TransitionSchema(StrictSchema):
     start_date = fields.Date(load_default=None, allow_none=True)
     end_date = fields.Date(load_default=None, allow_none=True)
     completion_report = fields.Str(load_default=None, allow_none=True, validate=LONG_TEXT)
+
+
+def transition_schema(machine, name: str) -> type[TransitionSchema]:  # type: ignore[no-untyped-def]
+    """TransitionSchema with the actions a caller may ask of machine's records as its code list."""
+    return type(name, (TransitionSchema,), {
+        "action": fields.Str(required=True, validate=validate.OneOf(machine.requestable)),
+        "__doc__": f"An action on a {machine.name}, with its reason and the data some actions need.",
+    })
 
 
 class ErrorSchema(Schema):

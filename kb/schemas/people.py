@@ -4,7 +4,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from kb.models import OrgKind, Role
-from kb.schemas.common import ID, UI_LANGS, PageQuerySchema, StrictSchema, viewer
+from kb.schemas.common import (
+    COUNTRY_CODES, ID, UI_LANGS, PageQuerySchema, StrictSchema, codes, country_code, viewer,
+)
 
 
 class TokenRequestSchema(StrictSchema):
@@ -30,7 +32,7 @@ class OrganisationInSchema(StrictSchema):
     name = fields.Str(required=True, validate=validate.Length(min=2, max=300))
     acronym = fields.Str(allow_none=True, validate=validate.Length(max=40))
     kind = fields.Enum(OrgKind, by_value=True, required=True)
-    country_code = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    country_code = fields.Str(required=True, validate=country_code, metadata=codes(COUNTRY_CODES))
     verified = fields.Bool(load_default=False)
     website = fields.Url(allow_none=True, validate=validate.Length(max=300))
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
@@ -48,7 +50,7 @@ class OrganisationOutSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     acronym = fields.Str(allow_none=True)
-    kind = fields.Str()
+    kind = fields.Str(metadata=codes(OrgKind))
     country_code = fields.Str()
     verified = fields.Bool()
     website = fields.Str(allow_none=True)
@@ -94,9 +96,9 @@ class UserOutSchema(Schema):
     id = fields.Int()
     email = fields.Str()
     name = fields.Str()
-    role = fields.Str()
+    role = fields.Str(metadata=codes(Role))
     organisation_id = fields.Int()
-    language = fields.Str()
+    language = fields.Str(metadata=codes(UI_LANGS))
     active = fields.Bool()
     created_at = fields.DateTime()
     version = fields.Int()

@@ -81,6 +81,7 @@ DOMAIN = (
     _("Text may not contain NUL characters."),
     _("Text may not contain unpaired surrogate characters (invalid Unicode)."),
     _("May not be blank."),
+    _("Give the amount as digits with at most two decimals, in a string: \"1500.00\"."),
     _("Invalid input."),
 )
 

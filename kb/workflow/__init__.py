@@ -51,6 +51,8 @@ class Machine:
                 table.append(Transition(str(source), action, actor, str(target)))
         self.transitions: tuple[Transition, ...] = tuple(table)
         self.actions = sorted({t.action for t in table})
+        # What a caller may ask for (the others are the service's own consequential moves).
+        self.requestable = sorted({t.action for t in table if t.actor != SYSTEM})
         self.states = sorted({t.source for t in table} | {t.target for t in table})
 
     def find(self, state: str, action: str, capacities: Iterable[str]) -> Transition | None:

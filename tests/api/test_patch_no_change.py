@@ -31,7 +31,7 @@ def _routes(r):
     """(path, caller, record_type, the record as GET shows it, an edit with the same values)."""
     return [
         (f"/organisations/{r.org['id']}", r.admin, "organisation", r.org,
-         {"name": r.org["name"], "kind": r.org["kind"], "country_code": r.org["country_code"].lower(),
+         {"name": r.org["name"], "kind": r.org["kind"], "country_code": r.org["country_code"],
           "verified": r.org["verified"]}),
         (f"/users/{r.user['id']}", r.admin, "user", r.user,
          {"name": r.user["name"], "role": r.user["role"], "language": r.user["language"], "active": True,

@@ -144,7 +144,7 @@ class Scene:
         mid = self.match("accepted")
         xid = self.go("matches", mid, self.sec, "approve")["exchange_id"]
         self.kb.ok("POST", f"/exchanges/{xid}/parties", self.actor(PAR, "own"),
-                   {"contribution": {"kind": "money", "amount": 1000, "currency": "EUR"}})
+                   {"contribution": {"kind": "money", "amount": "1000", "currency": "EUR"}})
         steps = ["agreed", "in_progress", "completed", "evaluated"]
         for step in steps[:steps.index(state) + 1] if state in steps else []:
             if step == "agreed":
