@@ -11,7 +11,8 @@
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import flask_smorest
 from apispec import BasePlugin
@@ -88,6 +89,40 @@ def is_public(view_function: Callable | None, method: str) -> bool:
     return bool(getattr(func, PUBLIC_ATTR, False))
 
 
+def _openapi_path(rule: Any) -> str:
+    """A werkzeug rule as an OpenAPI path: /requests/<int:record_id> -> /requests/{record_id}."""
+    import re
+
+    return re.sub(r"<(?:[^>:]+:)?([^>]+)>", r"{\1}", rule.rule)
+
+
+def _links_to_created(collection: Any) -> dict:
+    """OpenAPI links from a collection's POST (201) to what can be done with the record it created: the
+    operations under the collection's item path, given the new record's id (stateful testing follows them)."""
+    base = collection.rule.rstrip("/")
+    links = {}
+    for rule in collection.map.iter_rules():
+        if not rule.rule.startswith(base + "/<") or len(rule.arguments) != 1:
+            continue
+        path = _openapi_path(rule)
+        pointer = path.replace("~", "~0").replace("/", "~1")
+        (param,) = rule.arguments
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            name = (method.lower() + path[len(base):]).replace("/", "_").replace("{", "").replace("}", "")
+            links[name] = {"operationRef": f"#/paths/{pointer}/{method.lower()}",
+                           "parameters": {param: "$response.body#/id"}}
+    return links
+
+
+def _refers_to_records(operation: dict, components: Any) -> bool:
+    """Whether the operation's body names records by id (organisation_id, expert_ids, ...)."""
+    content = (operation.get("requestBody") or {}).get("content") or {}
+    schema = (content.get("application/json") or {}).get("schema") or {}
+    if "$ref" in schema:
+        schema = components.schemas.get(schema["$ref"].split("/")[-1], {})
+    return any(name.endswith(("_id", "_ids")) for name in schema.get("properties") or {})
+
+
 def _response_name(code: int) -> str:
     from http import HTTPStatus
 
@@ -95,7 +130,31 @@ def _response_name(code: int) -> str:
 
 
 class ContractPlugin(BasePlugin):
-    """Completes every operation of the document with its security and the refusals any route can give."""
+    """Completes every operation of the document with its security and the refusals any route can give,
+    and input schemas with the rules that span fields: an edit (EDIT) changes at least one field, and a
+    transition sends what its action needs (NEEDS: a reason to return, an agreement reference to agree...)."""
+
+    def init_spec(self, spec: Any) -> None:
+        self.spec = spec
+
+    def schema_helper(self, name: str, definition: dict, schema: Any = None, **kwargs: Any) -> dict | None:
+        cls = schema if isinstance(schema, type) else type(schema)
+        if getattr(cls, "EDIT", False):
+            fields_ = [f for f in (definition.get("properties") or {}) if f != "version"]
+            return {"anyOf": [{"required": [f]} for f in fields_]}
+        needs = getattr(cls, "NEEDS", None)
+        if needs:
+            branches = []
+            for action, wanted in sorted(needs.items()):
+                branch: dict[str, Any] = {"properties": {"action": {"enum": [action]}}}
+                if wanted:
+                    branch["required"] = list(wanted)
+                    for field in wanted:
+                        branch["properties"][field] = ({"type": "string", "format": "date"} if field == "valid_until"
+                                                       else {"type": "string", "pattern": SOME_TEXT})
+                branches.append(branch)
+            return {"anyOf": branches}
+        return None
 
     def operation_helper(self, path: str | None = None, operations: dict | None = None,  # type: ignore[override]
                          **kwargs: Any) -> None:
@@ -105,13 +164,19 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             operation.setdefault("security", SIGNED_IN)
             codes = [401, 414]  # a bad token anywhere; a URL longer than the server reads
-            if ids_in_path:
-                codes.append(404)
+            if ids_in_path or _refers_to_records(operation, self.spec.components):
+                codes.append(404)  # an id, in the path or the body, of no record the caller may see
             if "requestBody" in operation:
                 codes += [400, 413, 415]
             for code in codes:
                 if code not in responses and str(code) not in responses:
                     responses[str(code)] = _response_name(code)
+        if rule is not None and not rule.arguments and "post" in (operations or {}):
+            created = (operations["post"].get("responses") or {}).get(201)
+            if isinstance(created, dict):
+                links = _links_to_created(rule)
+                if links:
+                    created["links"] = links
 
 
 # Text in request bodies and query strings: no NUL (and no unpaired surrogate, which JSON Schema cannot say);
@@ -125,7 +190,13 @@ def input_text_rules(self, field, ret, **kwargs):  # type: ignore[no-untyped-def
     from marshmallow import fields
 
     from kb.schemas.common import (
-        COUNTRY_CODES, LANG_CODES, StrictSchema, _is_text, _needs_text, country_code, language_code,
+        COUNTRY_CODES,
+        LANG_CODES,
+        StrictSchema,
+        _is_text,
+        _needs_text,
+        country_code,
+        language_code,
     )
 
     if language_code in field.validators:

@@ -8,9 +8,9 @@ from kb.api.common import page_of, require_user
 from kb.models import Exchange, ExchangeParty, Match
 from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
-    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema,
-    ExchangeOutSchema, ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema,
-    MatchOutSchema, MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
+    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema, ExchangeOutSchema,
+    ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema, MatchOutSchema,
+    MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
 )
 from kb.services import access
 from kb.services import exchanges as svc

@@ -9,9 +9,9 @@ from kb.api.common import current_user, page_of, require_user
 from kb.models import Expert, Offer, Request
 from kb.schemas.common import page_schema
 from kb.schemas.records import (
-    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema,
-    OfferOutSchema, OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema,
-    RequestOutSchema, RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
+    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema, OfferOutSchema,
+    OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema, RequestOutSchema,
+    RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
 )
 from kb.services import access
 from kb.services import records as svc
@@ -35,7 +35,7 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
             filters = svc.RecordFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
             return page_of(svc.filtered_records(model, current_user(), filters), args)
 
-        @blp.refuses(403)
+        @blp.refuses(403, 409)
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         def post(self, data):

@@ -2,10 +2,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any
 
 import pycountry
 from flask import g, has_request_context
@@ -44,6 +44,8 @@ def codes(values) -> dict:  # type: ignore[no-untyped-def]
     return {"enum": sorted(str(v) for v in values)}
 
 
+# A web address: http(s), a host name with a top-level domain, an optional port, path and query.
+WEB_ADDRESS = r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:[0-9]{1,5})?(/[^\s\x00]*)?$"
 MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
 
 
@@ -239,9 +241,13 @@ class TransitionSchema(StrictSchema):
 
 
 def transition_schema(machine, name: str) -> type[TransitionSchema]:  # type: ignore[no-untyped-def]
-    """TransitionSchema with the actions a caller may ask of machine's records as its code list."""
+    """TransitionSchema with the actions a caller may ask of machine's records as its code list, and
+    (in the document) the data each action needs (kb.workflow.NEEDS)."""
+    from kb.workflow import NEEDS
+
     return type(name, (TransitionSchema,), {
         "action": fields.Str(required=True, validate=validate.OneOf(machine.requestable)),
+        "NEEDS": {action: NEEDS.get(action, ()) for action in machine.requestable},
         "__doc__": f"An action on a {machine.name}, with its reason and the data some actions need.",
     })
 

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, PartyRole
 from kb import workflow as wf
-from kb.schemas.common import ID, REASON, Money, PageQuerySchema, StrictSchema, codes, transition_schema, viewer
-from kb.services import access
+from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, PartyRole
+from kb.schemas.common import (
+    ID, REASON, Money, PageQuerySchema, StrictSchema, codes, transition_schema, viewer,
+)
 from kb.schemas.records import OrgRefSchema
+from kb.services import access
 
 
 class MatchInSchema(StrictSchema):

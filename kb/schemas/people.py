@@ -5,7 +5,7 @@ from marshmallow import Schema, fields, validate
 
 from kb.models import OrgKind, Role
 from kb.schemas.common import (
-    COUNTRY_CODES, ID, UI_LANGS, PageQuerySchema, StrictSchema, codes, country_code, viewer,
+    COUNTRY_CODES, ID, UI_LANGS, WEB_ADDRESS, PageQuerySchema, StrictSchema, codes, country_code, viewer,
 )
 
 
@@ -34,12 +34,15 @@ class OrganisationInSchema(StrictSchema):
     kind = fields.Enum(OrgKind, by_value=True, required=True)
     country_code = fields.Str(required=True, validate=country_code, metadata=codes(COUNTRY_CODES))
     verified = fields.Bool(load_default=False)
-    website = fields.Url(allow_none=True, validate=validate.Length(max=300))
+    website = fields.Str(allow_none=True, validate=[validate.Length(max=300), validate.Regexp(WEB_ADDRESS)],
+                         metadata={"description": "An http(s) address, e.g. https://www.example.org/path"})
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
 class OrganisationPatchSchema(OrganisationInSchema):
     """Partial edit of an organisation."""
+
+    EDIT = True
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
@@ -80,6 +83,8 @@ class UserInSchema(StrictSchema):
 
 class UserPatchSchema(StrictSchema):
     """Partial edit of a user."""
+
+    EDIT = True
 
     name = fields.Str(validate=validate.Length(max=200))
     password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200), metadata={"trim": False})

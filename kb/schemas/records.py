@@ -55,13 +55,23 @@ class OfferInSchema(RecordInSchema):
 
 
 class RequestPatchSchema(RequestInSchema):
-    """Partial edit of a request; version guards against lost updates."""
+    """Partial edit of a request; version guards against lost updates (a record keeps its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class OfferPatchSchema(OfferInSchema):
-    """Partial edit of an offer."""
+    """Partial edit of an offer (a record keeps its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
@@ -71,7 +81,7 @@ class OrgRefSchema(Schema):
 
     id = fields.Int()
     name = fields.Str()
-    acronym = fields.Str()
+    acronym = fields.Str(allow_none=True)
     kind = fields.Str()
     country_code = fields.Str()
 
@@ -187,7 +197,12 @@ class ExpertInSchema(StrictSchema):
 
 
 class ExpertPatchSchema(ExpertInSchema):
-    """Partial edit of a roster entry."""
+    """Partial edit of a roster entry (an expert stays on the roster of its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext, lazy_ngettext
 from sqlalchemy import func, select
 
 from kb import i18n
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import Country, Organisation, Role, User, utcnow
 from kb.services import access, changed_fields, unit_of_work
@@ -89,8 +89,8 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
         if db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
-                                                                       id=data["organisation_id"])]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
+                                                                    id=data["organisation_id"]))
         _check_password(data["password"])
         user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
                     organisation_id=data["organisation_id"], language=data.get("language") or "en")
@@ -108,8 +108,8 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
         user = get_user(actor, user_id)
         access.require_version(user, version)
         if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
-                                                                       id=data["organisation_id"])]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
+                                                                    id=data["organisation_id"]))
         if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
             raise Conflict("You cannot deactivate or demote yourself.")
         # A password is never compared: sending one always sets it (and is always a change).

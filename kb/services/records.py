@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, or_, select
 
 from kb import i18n
 from kb import workflow as wf
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import (
     SDG, Country, Expert, IndexChange, Modality, Offer, OfferLanguage, OfferState, Organisation,
@@ -60,6 +60,8 @@ def _lookup(model, codes: list, label: str, key) -> list:
         return []
     found = {getattr(o, key): o for o in db.session.scalars(select(model).where(getattr(model, key).in_(codes)))}
     missing = [c for c in codes if c not in found]
+    if missing and label == "expert_ids":
+        raise unknown_reference(label, _unknown(label, missing))
     if missing:
         raise ValidationFailed({label: [_unknown(label, missing)]})
     return [found[c] for c in codes]
@@ -83,8 +85,9 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
         experts = _lookup(Expert, data["expert_ids"], "expert_ids", "id")
         foreign = [e.id for e in experts if e.organisation_id != record.organisation_id]
         if foreign:
-            raise ValidationFailed({"expert_ids": [lazy_gettext("Experts %(ids)s are not on this organisation's roster.",
-                                                                  ids=", ".join(map(str, foreign)))]})
+            message = lazy_gettext("Experts %(ids)s are not on this organisation's roster.",
+                                   ids=", ".join(map(str, foreign)))
+            raise Conflict(message, {"expert_ids": [message]})
         record.experts = experts
     if model is Request:
         start, end = record.wished_start, record.wished_end
@@ -105,11 +108,12 @@ def _current(model, record) -> dict[str, Any]:
 def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
     if actor.role == Role.SECRETARIAT:
         org_id = data.get("organisation_id")
-        if org_id is None:
-            raise ValidationFailed({"organisation_id": ["Required when the secretariat creates a record."]})
+        if org_id is None:  # the secretariat has no records of its own: it acts for an organisation
+            raise Forbidden("Required when the secretariat creates a record.",
+                            {"organisation_id": ["Required when the secretariat creates a record."]})
         org = db.session.get(Organisation, org_id)
         if org is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.", id=org_id)]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
         return org
     if actor.role != OWNER_ROLE[model]:
         raise Forbidden(lazy_gettext("Your role may not create requests.") if model is Request
@@ -205,8 +209,8 @@ def _check_publishable(record: Request | Offer) -> None:
         errors["languages"] = ["At least one working language is needed before publishing."]
     if isinstance(record, Offer) and record.is_expired():
         errors["valid_until"] = ["The offer's validity has passed; set a later date first."]
-    if errors:
-        raise ValidationFailed(errors, "The record is not complete enough to publish.")
+    if errors:  # the record, not the call, is at fault: a conflict with its content (409)
+        raise Conflict("The record is not complete enough to publish.", errors)
 
 
 def system_transition(record: Request, action: str, actor: User | None, reason: str | None = None) -> None:
@@ -290,8 +294,11 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
     with unit_of_work() as session:
         if actor.role == Role.SECRETARIAT:
             org_id = data.get("organisation_id")
-            if org_id is None or db.session.get(Organisation, org_id) is None:
-                raise ValidationFailed({"organisation_id": ["A known organisation is required."]})
+            if org_id is None:  # the secretariat keeps no roster of its own: it acts for a centre
+                raise Forbidden("A known organisation is required.",
+                                {"organisation_id": ["A known organisation is required."]})
+            if db.session.get(Organisation, org_id) is None:
+                raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
         elif actor.role == Role.CENTRE:
             if data.get("organisation_id") not in (None, actor.organisation_id):
                 raise Forbidden("You may only add experts to your own organisation's roster.")

@@ -170,6 +170,14 @@ def messages(errors: Any) -> dict[str, list[str]]:
     return {str(k): flat(v) for k, v in (errors or {}).items()}
 
 
+def form_status(exc: Any) -> int:
+    """The status of a page showing a service's refusal on its form: a field naming a record that does not
+    exist (the API's 404 with the field named) is the form's error, 422; otherwise the refusal's own status."""
+    from kb.errors import NotFound
+
+    return 422 if isinstance(exc, NotFound) and exc.errors else exc.status
+
+
 def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
     """Validate a form or query string (text) with the API schema: (loaded data, {}) or (None, field errors
     in the current language)."""

@@ -24,6 +24,11 @@ OWNER, SECRETARIAT, REQUESTER, PROVIDER, PARTNER, SYSTEM = (
     "owner", "secretariat", "requester", "provider", "partner", "system",
 )
 REASON_REQUIRED = frozenset({"return", "reject", "decline", "cancel"})
+# What an action needs besides itself (the services check it; the OpenAPI document says it).
+NEEDS: dict[str, tuple[str, ...]] = {
+    **{action: ("reason",) for action in REASON_REQUIRED},
+    "agree": ("agreement_ref",), "complete": ("completion_report",), "renew": ("valid_until",),
+}
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_bad_input import assert_refused, unchanged, world  # noqa: F401  (fixtures)
+from test_bad_input import assert_refused
 
 SURROGATE = "\ud800"
 

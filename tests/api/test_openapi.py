@@ -113,3 +113,24 @@ def test_every_operation_declares_the_refusals_it_can_give_with_the_one_error_bo
             response = _resolve(spec, op["responses"][code])
             assert response["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}, \
                 (method, path, code)
+
+
+def test_rules_that_span_fields_are_in_the_document_or_gone(kb, spec):
+    """What the document cannot say is not a rule: record_type and record_id filter the trail each on its own;
+    an edit must change some field, and a transition carry what its action needs, as the document says."""
+    sec = kb.user("secretariat", country="AT")
+    director = kb.user("director", country="EC")
+    req = kb.ok("POST", "/requests", director, kb.request_payload())
+    assert kb.ok("GET", "/events?record_type=request", sec)["total"] == 1
+    assert kb.ok("GET", f"/events?record_id={req['id']}", sec)["total"] >= 1
+    assert kb.ok("GET", "/events?record_type=request", director)["total"] == 1  # its own actions
+    schemas = spec["components"]["schemas"]
+    assert {"required": ["title"]} in schemas["RequestPatch"]["anyOf"]
+    assert "organisation_id" not in schemas["RequestPatch"]["properties"]
+    branches = {b["properties"]["action"]["enum"][0]: b.get("required", []) for b in schemas["ExchangeTransition"]["anyOf"]}
+    assert branches["cancel"] == ["reason"] and branches["agree"] == ["agreement_ref"] and branches["start"] == []
+    website = schemas["OrganisationIn"]["properties"]["website"]["pattern"]
+    admin = kb.user("admin", country="AT")
+    kb.ok("POST", "/organisations", admin, {"name": "With a site", "kind": "ngo", "country_code": "JM",
+                                            "website": "https://www.example.org/about?lang=en"})
+    assert website.startswith("^https?://")

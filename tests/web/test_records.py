@@ -257,7 +257,7 @@ def test_a_centre_cannot_link_another_centres_expert(browser, kb):
     centre = kb.user("centre", country="CO")
     foreign = kb.ok("POST", "/experts", kb.user("centre", country="BR"), {"name": "Someone", "expertise": "x"})
     resp = browser(centre).post("/my/offers/new", data=_offer_form(expert_ids=[str(foreign["id"])]))
-    assert resp.status_code == 422 and 'roster' in _page(resp)
+    assert resp.status_code == 409 and 'roster' in _page(resp)
 
 
 def test_a_centre_renews_an_expiring_offer_and_archives_it(browser, kb, app):
