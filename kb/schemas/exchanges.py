@@ -246,7 +246,7 @@ class EventQuerySchema(PageQuerySchema):
     record_type = fields.Str(validate=validate.OneOf(
         ["request", "offer", "match", "exchange", "expert", "organisation", "user"]))
     record_id = fields.Int(validate=ID)
-    action = fields.Str(validate=validate.Length(max=32))
+    action = fields.Str(validate=validate.Length(min=1, max=32))
 
 
 class LabelsSchema(Schema):
@@ -284,7 +284,7 @@ class CountryOutSchema(Schema):
 class CountryQuerySchema(StrictSchema):
     """Filter countries by regional group."""
 
-    region = fields.Str(validate=validate.Length(max=32))
+    region = fields.Str(validate=validate.Length(min=1, max=32))
 
 
 class ReasonSchema(StrictSchema):

@@ -156,12 +156,13 @@ class RecordQuerySchema(PageQuerySchema):
     """Filters shared by the request and offer lists."""
 
     q = fields.Str(validate=validate.Length(min=1, max=200))
-    sector = fields.Str(validate=validate.Length(max=64), metadata={"description": "A sector code (/sectors)."})
-    modality = fields.Str(validate=validate.Length(max=64),
+    sector = fields.Str(validate=validate.Length(min=1, max=64),
+                        metadata={"description": "A sector code (/sectors)."})
+    modality = fields.Str(validate=validate.Length(min=1, max=64),
                           metadata={"description": "A modality code (/modalities)."})
     language = fields.Str(validate=language_code)
     country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
-    region = fields.Str(validate=validate.Length(max=32))
+    region = fields.Str(validate=validate.Length(min=1, max=32))
     organisation_id = fields.Int(validate=ID)
     text_lang = fields.Str(validate=validate.OneOf(["en", "es", "pt", "fr"]))
 

@@ -306,6 +306,8 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
         else:
             raise Forbidden("Your role may not keep an expert roster.")
         expert = Expert(organisation_id=org_id, languages=[])
+        if "languages" in data:
+            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
         for name in EXPERT_FIELDS:
             if name in data:
                 setattr(expert, name, data[name])
@@ -320,6 +322,8 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
     with unit_of_work():
         expert = _expert_for_edit(actor, expert_id)
         access.require_version(expert, version)
+        if "languages" in data:
+            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
         changed = changed_fields({name: getattr(expert, name) for name in EXPERT_FIELDS},
                                  {k: v for k, v in data.items() if k != "organisation_id"})
         if not changed:
