@@ -11,8 +11,12 @@ from kb.config import ROOT, load_config
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application."""
+    from kb.jsonbody import JSONProvider
+
     app = Flask(__name__, instance_path=str(ROOT / "instance"), template_folder=str(ROOT / "templates"),
                 static_folder=str(ROOT / "kb" / "static"))
+    app.json = JSONProvider(app)  # request.get_json() and the API refuse deep nesting and NaN (400)
+    _limit_url_length(app)
     app.config.update(load_config(config))
     app.url_map.converters["int"] = IdConverter
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
@@ -56,6 +60,31 @@ class IdConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):  # type: ignore[no-untyped-def]
         kwargs.setdefault("max", 2**31 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+# The longest URL (path and query, as sent) the app answers; longer ones get 414 from the app itself (the JSON
+# error body under /api, an HTML page elsewhere). gunicorn.conf.py lets gunicorn read request lines up to its
+# own maximum (8190 bytes, method and protocol included), so gunicorn never answers first below this.
+MAX_URL_LENGTH = 8000
+
+
+def _limit_url_length(app: Flask) -> None:
+    from urllib.parse import quote
+
+    from flask import request
+    from flask_babel import lazy_gettext
+    from werkzeug.exceptions import RequestURITooLarge
+
+    @app.before_request
+    def _refuse_long_urls():  # type: ignore[no-untyped-def]
+        env = request.environ
+        raw = env.get("RAW_URI") or env.get("REQUEST_URI")
+        if raw is None:  # a WSGI server that keeps no raw URI (the test client): rebuild it as sent
+            raw = quote((env.get("SCRIPT_NAME", "") + env.get("PATH_INFO", "")).encode("latin-1"), safe="/;=,@:+$!*'()~") + \
+                (f"?{env['QUERY_STRING']}" if env.get("QUERY_STRING") else "")
+        if len(raw) > MAX_URL_LENGTH:
+            raise RequestURITooLarge(lazy_gettext("The address is longer than %(max)s characters.",
+                                                  max=MAX_URL_LENGTH))
 
 
 def _preload(app: Flask) -> None:

@@ -41,6 +41,28 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
 }
 
 
+API_DESCRIPTION = """\
+Knowledge Bank for South-South and triangular cooperation.
+
+Rules every operation keeps:
+
+- Sign in with `POST /auth/tokens` and send `Authorization: Bearer <token>`. Operations whose security lists
+  only `bearer` answer 401 to anonymous callers before reading their input; a bad token is a 401 everywhere.
+- Errors have one body, `{"code", "status", "message", "errors"}`; `errors` maps the fields at fault (under
+  `json` or `query`) to lists of messages. Messages are in the caller's language (`Accept-Language`, or the
+  signed-in user's). A refused call changes nothing.
+- Bodies are JSON (`Content-Type: application/json`, else 415), at most 1 MiB (413), nested at most 32
+  levels, without NaN or Infinity (400). Values are taken at their JSON type: `7.9` and `"7"` are not
+  integers, `0` and `"true"` are not booleans. Query strings are text (`true`/`false`, digits).
+- No text may contain a NUL character or an unpaired surrogate (`\\ud800`); required text may not be
+  whitespace alone; text is stored without surrounding whitespace (passwords as typed).
+- Amounts of money are decimal strings with at most two decimals (`"1500.00"`).
+- Code lists: states, actions, kinds and roles are the enums below; sectors and modalities are those of
+  `GET /sectors` and `GET /modalities`, languages ISO 639-1, countries ISO 3166-1 alpha-2 in capitals.
+- A URL longer than 8000 bytes is refused with 414. Unknown fields and query parameters are refused (422).
+"""
+
+
 def _coerce(value: str, kind: type) -> Any:
     if kind is bool:
         return value.lower() in {"1", "true", "yes", "on"}
@@ -100,6 +122,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/api/v1",
         OPENAPI_JSON_PATH="openapi.json",
+        API_SPEC_OPTIONS={"info": {"description": API_DESCRIPTION}},
         JSON_SORT_KEYS=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

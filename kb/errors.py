@@ -39,6 +39,12 @@ class NotFound(DomainError):
     status = 404
 
 
+def unknown_reference(field: str, message: Any) -> NotFound:
+    """A body that refers (field) to a record that does not exist or that the caller may not see: 404, as for
+    an unknown id in the path, with the field named. (What the schema can check, a code list say, is a 422.)"""
+    return NotFound(message, {field: [message]})
+
+
 class Conflict(DomainError):
     """The record changed meanwhile, or the change clashes with existing data."""
 

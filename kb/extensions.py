@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 from flask_migrate import Migrate
-from flask_smorest import Api
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
+
+from kb.api.blueprint import Api
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -15,26 +15,28 @@ def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
 
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
-    from flask_smorest.arguments import ArgumentsMixin
-
     from kb.api import auth, exchanges, matching, organisations, records, reference
+    from kb.api.blueprint import is_public
 
-    # Unknown query parameters (a misspelt filter) are refused with 422, like unknown body fields.
-    parser = ArgumentsMixin.ARGUMENTS_PARSER
-    parser.DEFAULT_UNKNOWN_BY_LOCATION = {**parser.DEFAULT_UNKNOWN_BY_LOCATION, "query": None, "querystring": None}
+    modules = (auth, organisations, records, exchanges, matching, reference)
+    ours = {blp.name for module in modules for blp in module.BLUEPRINTS}
 
     @app.before_request
     def _authenticate():  # type: ignore[no-untyped-def]
-        """Resolve the bearer token once per API call (a bad token is a 401 everywhere)."""
+        """Resolve the bearer token once per API call (a bad token is a 401 everywhere), then refuse an
+        anonymous caller on a route that needs a user, before its body or query string is read."""
         from flask import request
 
-        from kb.api.common import current_user
+        from kb.api.common import current_user, require_user
 
         if request.path.startswith("/api/"):
-            current_user()
+            user = current_user()
+            if user is None and request.blueprint in ours and request.endpoint and \
+                    not is_public(app.view_functions.get(request.endpoint), request.method):
+                require_user()
             _require_json_body(request)
 
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for module in (auth, organisations, records, exchanges, matching, reference):
+    for module in modules:
         for blp in module.BLUEPRINTS:
             api.register_blueprint(blp, url_prefix=f"/api/v1{blp.url_prefix or ''}")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import require_user
 from kb.schemas.people import TokenRequestSchema, TokenSchema, UserOutSchema
 from kb.services import auth
@@ -15,6 +15,8 @@ BLUEPRINTS = [blp]
 
 @blp.route("/tokens")
 class Tokens(MethodView):
+    @blp.public
+    @blp.refuses(429)
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     def post(self, creds):

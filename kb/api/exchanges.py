@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.models import Exchange, ExchangeParty, Match
-from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
-    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema,
-    ExchangeOutSchema, ExchangeQuerySchema, JoinInSchema, MatchInSchema, MatchOutSchema,
-    MatchQuerySchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
+    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema, ExchangeOutSchema,
+    ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema, MatchOutSchema,
+    MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
 )
 from kb.services import access
 from kb.services import exchanges as svc
@@ -32,6 +32,7 @@ class Matches(MethodView):
                 stmt = stmt.where(col == args[key])
         return page_of(stmt, args)
 
+    @matches_blp.refuses(403, 409)
     @matches_blp.arguments(MatchInSchema)
     @matches_blp.response(201, MatchOutSchema)
     def post(self, data):
@@ -50,7 +51,8 @@ class MatchItem(MethodView):
 
 @matches_blp.route("/<int:match_id>/transitions")
 class MatchTransitions(MethodView):
-    @matches_blp.arguments(TransitionSchema)
+    @matches_blp.refuses(403, 409)
+    @matches_blp.arguments(MatchTransitionSchema)
     @matches_blp.response(200, MatchOutSchema)
     def post(self, data, match_id):
         """accept / decline (requester or provider), approve / reject (secretariat)."""
@@ -82,7 +84,8 @@ class ExchangeItem(MethodView):
 
 @exchanges_blp.route("/<int:exchange_id>/transitions")
 class ExchangeTransitions(MethodView):
-    @exchanges_blp.arguments(TransitionSchema)
+    @exchanges_blp.refuses(403, 409)
+    @exchanges_blp.arguments(ExchangeTransitionSchema)
     @exchanges_blp.response(200, ExchangeOutSchema)
     def post(self, data, exchange_id):
         """agree (agreement_ref), start, complete (completion_report), evaluate, close, cancel (reason)."""
@@ -97,6 +100,7 @@ class ExchangeParties(MethodView):
         """Parties and their contributions."""
         return svc.get_exchange(require_user(), exchange_id).parties
 
+    @exchanges_blp.refuses(403, 409)
     @exchanges_blp.arguments(JoinInSchema)
     @exchanges_blp.response(201, PartyOutSchema)
     def post(self, data, exchange_id):
@@ -106,6 +110,7 @@ class ExchangeParties(MethodView):
 
 @exchanges_blp.route("/<int:exchange_id>/contributions")
 class ExchangeContributions(MethodView):
+    @exchanges_blp.refuses(403, 409)
     @exchanges_blp.arguments(ContributionInSchema)
     @exchanges_blp.response(201, ContributionOutSchema)
     def post(self, data, exchange_id):
@@ -120,6 +125,7 @@ class ExchangeActivities(MethodView):
         """Activities of the exchange."""
         return svc.get_exchange(require_user(), exchange_id).activities
 
+    @exchanges_blp.refuses(403, 409)
     @exchanges_blp.arguments(ActivityInSchema)
     @exchanges_blp.response(201, ActivityOutSchema)
     def post(self, data, exchange_id):
@@ -134,6 +140,7 @@ class ExchangeResults(MethodView):
         """Results and feedback of the exchange."""
         return svc.get_exchange(require_user(), exchange_id).results
 
+    @exchanges_blp.refuses(403, 409)
     @exchanges_blp.arguments(ResultInSchema)
     @exchanges_blp.response(201, ResultOutSchema)
     def post(self, data, exchange_id):

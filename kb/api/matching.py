@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import current_user
 from kb.schemas.matching import SearchQuerySchema, SuggestionListSchema, SuggestionQuerySchema
 from kb.services import matching
@@ -22,6 +22,7 @@ def _page(items: list, args: dict) -> dict:
 
 @blp.route("/requests/<int:record_id>/suggestions")
 class RequestSuggestions(MethodView):
+    @blp.public
     @blp.arguments(SuggestionQuerySchema, location="query")
     @blp.response(200, SuggestionListSchema)
     def get(self, args, record_id):
@@ -31,6 +32,7 @@ class RequestSuggestions(MethodView):
 
 @blp.route("/offers/<int:record_id>/suggestions")
 class OfferSuggestions(MethodView):
+    @blp.public
     @blp.arguments(SuggestionQuerySchema, location="query")
     @blp.response(200, SuggestionListSchema)
     def get(self, args, record_id):
@@ -40,6 +42,7 @@ class OfferSuggestions(MethodView):
 
 @blp.route("/search")
 class Search(MethodView):
+    @blp.public
     @blp.arguments(SearchQuerySchema, location="query")
     @blp.response(200, SuggestionListSchema)
     def get(self, args):

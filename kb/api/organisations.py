@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import func, or_, select
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.models import Organisation, User
 from kb.schemas.common import page_schema
@@ -21,6 +21,7 @@ BLUEPRINTS = [orgs, users]
 
 @orgs.route("")
 class Organisations(MethodView):
+    @orgs.public
     @orgs.arguments(OrganisationQuerySchema, location="query")
     @orgs.response(200, page_schema(OrganisationOutSchema, "OrganisationPage"))
     def get(self, args):
@@ -36,6 +37,7 @@ class Organisations(MethodView):
                                   func.lower(Organisation.acronym).like(like)))
         return page_of(stmt, args)
 
+    @orgs.refuses(403)
     @orgs.arguments(OrganisationInSchema)
     @orgs.response(201, OrganisationOutSchema)
     def post(self, data):
@@ -45,11 +47,13 @@ class Organisations(MethodView):
 
 @orgs.route("/<int:org_id>")
 class OrganisationItem(MethodView):
+    @orgs.public
     @orgs.response(200, OrganisationOutSchema)
     def get(self, org_id):
         """One organisation."""
         return admin.get_organisation(org_id)
 
+    @orgs.refuses(403, 409)
     @orgs.arguments(OrganisationPatchSchema(partial=True))
     @orgs.response(200, OrganisationOutSchema)
     def patch(self, data, org_id):
@@ -60,6 +64,7 @@ class OrganisationItem(MethodView):
 
 @users.route("")
 class Users(MethodView):
+    @users.refuses(403)
     @users.arguments(UserQuerySchema, location="query")
     @users.response(200, page_schema(UserOutSchema, "UserPage"))
     def get(self, args):
@@ -71,6 +76,7 @@ class Users(MethodView):
             stmt = stmt.where(User.organisation_id == args["organisation_id"])
         return page_of(stmt, args)
 
+    @users.refuses(403, 409)
     @users.arguments(UserInSchema)
     @users.response(201, UserOutSchema)
     def post(self, data):
@@ -80,11 +86,13 @@ class Users(MethodView):
 
 @users.route("/<int:user_id>")
 class UserItem(MethodView):
+    @users.refuses(403)
     @users.response(200, UserOutSchema)
     def get(self, user_id):
         """One user (admin, or oneself)."""
         return admin.get_user(require_user(), user_id)
 
+    @users.refuses(403, 409)
     @users.arguments(UserPatchSchema)
     @users.response(200, UserOutSchema)
     def patch(self, data, user_id):

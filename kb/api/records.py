@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from sqlalchemy import String, cast
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import current_user, page_of, require_user
 from kb.models import Expert, Offer, Request
-from kb.schemas.common import TransitionSchema, page_schema
+from kb.schemas.common import page_schema
 from kb.schemas.records import (
-    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema,
-    OfferOutSchema, OfferPatchSchema, OfferQuerySchema, RequestInSchema, RequestOutSchema,
-    RequestPatchSchema, RequestQuerySchema,
+    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema, OfferOutSchema,
+    OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema, RequestOutSchema,
+    RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
 )
 from kb.services import access
 from kb.services import records as svc
@@ -21,11 +21,13 @@ offers_blp = Blueprint("offers", __name__, url_prefix="/offers", description="Of
 experts_blp = Blueprint("experts", __name__, url_prefix="/experts", description="Expert rosters (personal data)")
 BLUEPRINTS = [requests_blp, offers_blp, experts_blp]
 
-def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, query_schema, page_name):
+def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, query_schema, page_name,
+                  transition_schema):
     noun = model.__name__.lower()
 
     @blp.route("")
     class Collection(MethodView):
+        @blp.public
         @blp.arguments(query_schema, location="query")
         @blp.response(200, page_schema(out_schema, page_name))
         def get(self, args):
@@ -33,6 +35,7 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
             filters = svc.RecordFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
             return page_of(svc.filtered_records(model, current_user(), filters), args)
 
+        @blp.refuses(403, 409)
         @blp.arguments(in_schema)
         @blp.response(201, out_schema)
         def post(self, data):
@@ -41,11 +44,13 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
 
     @blp.route("/<int:record_id>")
     class Item(MethodView):
+        @blp.public
         @blp.response(200, out_schema)
         def get(self, record_id):
             """One record the caller may see."""
             return access.get_visible_record(model, record_id, current_user())
 
+        @blp.refuses(403, 409)
         @blp.arguments(patch_schema(partial=True))
         @blp.response(200, out_schema)
         def patch(self, data, record_id):
@@ -55,7 +60,8 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
 
     @blp.route("/<int:record_id>/transitions")
     class Transitions(MethodView):
-        @blp.arguments(TransitionSchema)
+        @blp.refuses(403, 409)
+        @blp.arguments(transition_schema)
         @blp.response(200, out_schema)
         def post(self, data, record_id):
             """Apply a workflow action: submit, publish, return, reject, withdraw, archive, renew, close."""
@@ -69,8 +75,9 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
 
 
 _record_views(requests_blp, Request, RequestInSchema, RequestPatchSchema, RequestOutSchema,
-              RequestQuerySchema, "RequestPage")
-_record_views(offers_blp, Offer, OfferInSchema, OfferPatchSchema, OfferOutSchema, OfferQuerySchema, "OfferPage")
+              RequestQuerySchema, "RequestPage", RequestTransitionSchema)
+_record_views(offers_blp, Offer, OfferInSchema, OfferPatchSchema, OfferOutSchema, OfferQuerySchema, "OfferPage",
+              OfferTransitionSchema)
 
 
 @experts_blp.route("")
@@ -88,6 +95,7 @@ class Experts(MethodView):
             stmt = stmt.where(cast(Expert.languages, String).like(f'%"{args["language"]}"%'))
         return page_of(stmt, args)
 
+    @experts_blp.refuses(403)
     @experts_blp.arguments(ExpertInSchema)
     @experts_blp.response(201, ExpertOutSchema)
     def post(self, data):
@@ -102,6 +110,7 @@ class ExpertItem(MethodView):
         """One expert."""
         return svc.get_expert(require_user(), expert_id)
 
+    @experts_blp.refuses(403, 409)
     @experts_blp.arguments(ExpertPatchSchema(partial=True))
     @experts_blp.response(200, ExpertOutSchema)
     def patch(self, data, expert_id):

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
+from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.models import SDG, Modality, RegionalGroup, Sector
 from kb.schemas.common import page_schema
@@ -20,6 +20,7 @@ BLUEPRINTS = [ref, audit]
 
 @ref.route("/countries")
 class Countries(MethodView):
+    @ref.public
     @ref.arguments(CountryQuerySchema, location="query")
     @ref.response(200, CountryOutSchema(many=True))
     def get(self, args):
@@ -29,6 +30,7 @@ class Countries(MethodView):
 
 def _vocabulary(path: str, model, schema, doc: str) -> None:
     class Vocabulary(MethodView):
+        @ref.public
         @ref.response(200, schema(many=True))
         def get(self):
             return reference.list_vocabulary(model)
@@ -46,6 +48,7 @@ _vocabulary("/regions", RegionalGroup, VocabularyOutSchema, "Regional groups of 
 
 @audit.route("")
 class Events(MethodView):
+    @audit.refuses(403)
     @audit.arguments(EventQuerySchema, location="query")
     @audit.response(200, page_schema(EventOutSchema, "EventPage"))
     def get(self, args):

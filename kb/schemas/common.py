@@ -1,10 +1,16 @@
-"""Shared schema pieces: pagination, transitions, validators."""
+"""Shared schema pieces: pagination, transitions, validators, and the input rules every schema keeps."""
 from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
 
 import pycountry
 from flask import g, has_request_context
 from flask_babel import lazy_gettext
-from marshmallow import Schema, ValidationError, fields, pre_load, validate
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
 TITLE = validate.Length(min=3, max=300)
 LONG_TEXT = validate.Length(min=1, max=10000)
@@ -13,6 +19,12 @@ ID = validate.Range(min=1, max=2**31 - 1)  # ids and versions are database integ
 LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2"))
 # Languages with no two-letter code go by their ISO 639-3 code (as in BCP 47): Filipino fil, Tetum tet, Krio kri.
 LANG3_ONLY_CODES = frozenset(lang.alpha_3 for lang in pycountry.languages if not hasattr(lang, "alpha_2"))
+COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
+
+NUL_MESSAGE = "Text may not contain NUL characters."
+SURROGATE_MESSAGE = "Text may not contain unpaired surrogate characters (invalid Unicode)."
+BLANK_MESSAGE = "May not be blank."
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def language_code(value: str) -> None:
@@ -24,35 +36,179 @@ def language_code(value: str) -> None:
             value=repr(value))])
 
 
+def country_code(value: str) -> None:
+    """An ISO 3166-1 alpha-2 country code, in capitals."""
+    if value not in COUNTRY_CODES:
+        raise ValidationError([lazy_gettext("Not an ISO 3166-1 country code: %(value)s.", value=repr(value))])
+
+
+def codes(values) -> dict:  # type: ignore[no-untyped-def]
+    """Field metadata documenting a code list (what the services accept) in the OpenAPI document."""
+    return {"enum": sorted(str(v) for v in values)}
+
+
+# A web address: http(s), a host name with a top-level domain, an optional port, path and query.
+WEB_ADDRESS = r"^https?://([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}(:[0-9]{1,5})?(/[^\s\x00]*)?$"
+MONEY_PATTERN = r"^(0|[1-9][0-9]{0,10})(\.[0-9]{1,2})?$"
+
+
+class Money(fields.Decimal):
+    """An amount of money as a decimal string with at most two decimals, below 100 billion ("1500.00").
+
+    Exact, unlike a JSON number; sent and returned as a string (documented as type string, format decimal)."""
+
+    default_error_messages = {"invalid_amount": "Give the amount as digits with at most two decimals, "
+                                                "in a string: \"1500.00\"."}
+
+    def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
+        metadata = {"pattern": MONEY_PATTERN, "example": "1500.00", **kwargs.pop("metadata", {})}
+        super().__init__(places=2, as_string=True, metadata=metadata, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(value, str) or not re.fullmatch(MONEY_PATTERN, value):
+            raise self.make_error("invalid_amount")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 def viewer():
     """The user the response is for (set by the API's authentication), or None."""
     return g.get("kb_user") if has_request_context() else None
 
 
+# --- typed and text input -----------------------------------------------------------------------
+
+_TEXT_INPUT: ContextVar[bool] = ContextVar("kb_text_input", default=False)
+
+
+@contextmanager
+def text_input() -> Iterator[None]:
+    """Load values that arrive as text (HTML forms, query strings): "7" reads as 7 and "true" as true.
+
+    Everywhere else (JSON bodies, JSON lines) input is typed: 7.9 and "7" are not integers, 0 and "true"
+    are not booleans, "12" is not a number."""
+    token = _TEXT_INPUT.set(True)
+    try:
+        yield
+    finally:
+        _TEXT_INPUT.reset(token)
+
+
+def typed_input() -> bool:
+    """True unless the values being loaded arrived as text (see text_input)."""
+    return not _TEXT_INPUT.get()
+
+
+def _wrong_type(field: fields.Field, value: Any) -> bool:
+    """A typed (JSON) value of the wrong JSON type for field: no coercion of floats, strings or 0/1."""
+    if value is None:
+        return False  # allow_none decides
+    if isinstance(field, fields.Boolean):
+        return not isinstance(value, bool)
+    if isinstance(field, fields.Integer):
+        return isinstance(value, bool) or not isinstance(value, int)
+    if isinstance(field, (fields.Float, fields.Number)) and not getattr(field, "as_string", False):
+        return isinstance(value, bool) or not isinstance(value, (int, float))
+    return False
+
+
+def _is_text(field: fields.Field) -> bool:
+    return isinstance(field, fields.String) and field.metadata.get("trim", True)
+
+
+def _needs_text(field: fields.Field) -> bool:
+    """Required text, or text with a minimum length: whitespace alone does not count."""
+    return field.required or any(isinstance(v, validate.Length) and (v.min or 0) > 0 for v in field.validators)
+
+
+def _bad_characters(value: Any) -> str | None:
+    """The message for text (anywhere in value, keys included) that no database can store, else None."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            return NUL_MESSAGE
+        if _SURROGATE.search(value):
+            return SURROGATE_MESSAGE
+        return None
+    if isinstance(value, dict):
+        items: Any = (x for kv in value.items() for x in kv)
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        return None
+    for item in items:
+        found = _bad_characters(item)
+        if found:
+            return found
+    return None
+
+
+def _printable_key(key: Any) -> str:
+    return str(key).encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class StrictSchema(Schema):
-    """Unknown fields are refused (the marshmallow default, stated for readers)."""
+    """The input rules of every schema that reads a body, a query string or a form.
+
+    - Unknown fields are refused (the marshmallow default, stated for readers).
+    - No text may hold a NUL character (PostgreSQL cannot store one) or an unpaired surrogate
+      ("\\ud800": no encoding can store one): 422 on that field, wherever the text is.
+    - Typed input (JSON) is taken at its type: no float is truncated into an integer, 0/1 are not booleans,
+      strings are not numbers (text input from forms and query strings is converted as usual).
+    - Required text (and text with a minimum length) may not be whitespace alone; text is stored without
+      the whitespace around it (passwords, marked ``metadata={"trim": False}``, are kept as typed).
+    """
 
     class Meta:
         unknown = "raise"
 
     @pre_load
-    def _refuse_nul_characters(self, data, **_kwargs):  # type: ignore[no-untyped-def]
-        """No text may hold a NUL character (PostgreSQL cannot store one): 422 on that field."""
-        if hasattr(data, "keys"):
-            bad = [key for key in data.keys() if _has_nul(data.get(key))]
-            if bad:
-                raise ValidationError({key: ["Text may not contain NUL characters."] for key in bad})
+    def _check_input(self, data, *, partial=None, **_kwargs):  # type: ignore[no-untyped-def]
+        if not isinstance(data, Mapping):
+            return data  # marshmallow answers "Invalid input type."
+        errors: dict[str, Any] = {}
+        faulty: set[str] = set()
+        by_key = {field.data_key or name: (name, field) for name, field in self.load_fields.items()}
+        typed = typed_input()
+        for key, value in data.items():
+            name, field = by_key.get(key, (None, None))
+            message = _bad_characters(key) or (None if isinstance(field, fields.Nested) else _bad_characters(value))
+            if message:
+                errors[_printable_key(key)] = [message]
+            elif field is None:
+                continue
+            elif typed and _wrong_type(field, value):
+                errors[key] = [field.error_messages["invalid"]]
+            elif typed and isinstance(field, fields.List) and isinstance(value, list) and \
+                    any(_wrong_type(field.inner, item) for item in value):
+                errors[key] = {i: [field.inner.error_messages["invalid"]] for i, item in enumerate(value)
+                               if _wrong_type(field.inner, item)}
+            elif _is_text(field) and isinstance(value, str) and not value.strip() and _needs_text(field):
+                errors[key] = [BLANK_MESSAGE]
+            else:
+                continue
+            if name:
+                faulty.add(name)
+        if errors:
+            # Report the other fields' errors too, as marshmallow would have: load the rest on its own.
+            rest = {k: v for k, v in data.items() if _printable_key(k) not in errors}
+            raise ValidationError({**self._errors_of(rest, partial, faulty), **errors})
         return data
 
+    def _errors_of(self, data: dict, partial: Any, skip: set[str]) -> dict:
+        partial = True if partial is True else tuple(set(partial or ()) | skip)
+        try:
+            type(self)(only=self.only, exclude=self.exclude).load(data, partial=partial)
+        except ValidationError as err:
+            return err.messages if isinstance(err.messages, dict) else {}
+        return {}
 
-def _has_nul(value) -> bool:  # type: ignore[no-untyped-def]
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(_has_nul(v) for v in value)
-    return False
+    @post_load
+    def _trim(self, data, **_kwargs):  # type: ignore[no-untyped-def]
+        for name, field in self.load_fields.items():
+            value = data.get(name) if isinstance(data, dict) else None
+            if _is_text(field) and isinstance(value, str):
+                value = value.strip()
+                data[name] = None if not value and field.allow_none else value
+        return data
 
 
 class PageQuerySchema(StrictSchema):
@@ -87,10 +243,23 @@ class TransitionSchema(StrictSchema):
     completion_report = fields.Str(load_default=None, allow_none=True, validate=LONG_TEXT)
 
 
-class ErrorSchema(Schema):
-    """The error body of every 4xx/5xx."""
+def transition_schema(machine, name: str) -> type[TransitionSchema]:  # type: ignore[no-untyped-def]
+    """TransitionSchema with the actions a caller may ask of machine's records as its code list, and
+    (in the document) the data each action needs (kb.workflow.NEEDS)."""
+    from kb.workflow import NEEDS
 
-    code = fields.Int()
-    status = fields.Str()
-    message = fields.Str()
-    errors = fields.Dict()
+    return type(name, (TransitionSchema,), {
+        "action": fields.Str(required=True, validate=validate.OneOf(machine.requestable)),
+        "NEEDS": {action: NEEDS.get(action, ()) for action in machine.requestable},
+        "__doc__": f"An action on a {machine.name}, with its reason and the data some actions need.",
+    })
+
+
+class ErrorSchema(Schema):
+    """The error body of every 4xx/5xx: errors maps field names (under "json" or "query" for the API's
+    input) to lists of messages."""
+
+    code = fields.Int(required=True, metadata={"description": "The HTTP status code."})
+    status = fields.Str(required=True, metadata={"description": "The HTTP status phrase."})
+    message = fields.Str(required=True, metadata={"description": "What went wrong, in the caller's language."})
+    errors = fields.Dict(metadata={"description": "Messages by field (422), when fields are at fault."})

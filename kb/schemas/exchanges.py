@@ -3,11 +3,13 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchState
 from kb import workflow as wf
-from kb.schemas.common import ID, REASON, PageQuerySchema, StrictSchema, viewer
-from kb.services import access
+from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, PartyRole
+from kb.schemas.common import (
+    ID, REASON, Money, PageQuerySchema, StrictSchema, codes, transition_schema, viewer,
+)
 from kb.schemas.records import OrgRefSchema
+from kb.services import access
 
 
 class MatchInSchema(StrictSchema):
@@ -19,12 +21,16 @@ class MatchInSchema(StrictSchema):
     from_suggestion = fields.Bool(load_default=False)
 
 
+MatchTransitionSchema = transition_schema(wf.MATCH, "MatchTransitionSchema")
+ExchangeTransitionSchema = transition_schema(wf.EXCHANGE, "ExchangeTransitionSchema")
+
+
 class RecordRefSchema(Schema):
     """A request or offer as referenced from a match."""
 
     id = fields.Int()
     title = fields.Str()
-    status = fields.Str()
+    status = fields.Str(metadata=codes(set(wf.REQUEST.states) | set(wf.OFFER.states)))
     country_code = fields.Str()
     organisation = fields.Nested(OrgRefSchema)
 
@@ -35,22 +41,23 @@ class MatchOutSchema(Schema):
     id = fields.Int()
     request = fields.Nested(RecordRefSchema)
     offer = fields.Nested(RecordRefSchema)
-    status = fields.Str()
-    origin = fields.Str()
+    status = fields.Str(metadata=codes(MatchState))
+    origin = fields.Str(metadata=codes(MatchOrigin))
     proposed_by_id = fields.Int(allow_none=True)
     note = fields.Str(allow_none=True)
     score = fields.Float(allow_none=True)
     explanation = fields.Dict(allow_none=True)
-    requester_answer = fields.Str(allow_none=True)
+    requester_answer = fields.Str(allow_none=True, metadata={"enum": ["accepted", "declined", None]})
     requester_reason = fields.Str(allow_none=True)
-    provider_answer = fields.Str(allow_none=True)
+    provider_answer = fields.Str(allow_none=True, metadata={"enum": ["accepted", "declined", None]})
     provider_reason = fields.Str(allow_none=True)
     decision_reason = fields.Str(allow_none=True)
     exchange_id = fields.Method("_exchange_id")
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Int()
-    actions = fields.Method("_actions")
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"type": "string",
+                                                                            **codes(wf.MATCH.actions)}})
 
     def _exchange_id(self, obj):  # type: ignore[no-untyped-def]
         return obj.exchange.id if obj.exchange else None
@@ -71,8 +78,7 @@ class ContributionInSchema(StrictSchema):
     """What a party brings."""
 
     kind = fields.Str(required=True, validate=validate.OneOf([k.value for k in ContributionKind]))
-    amount = fields.Decimal(allow_none=True, places=2, as_string=False,
-                            validate=validate.Range(min=0, max=10**11))
+    amount = Money(allow_none=True)
     currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}$"))
     expert_days = fields.Float(allow_none=True, validate=validate.Range(min=0, max=100000))
     description = fields.Str(allow_none=True, validate=validate.Length(max=2000))
@@ -84,8 +90,8 @@ class ContributionOutSchema(Schema):
 
     id = fields.Int()
     party_id = fields.Int()
-    kind = fields.Str()
-    amount = fields.Decimal(as_string=True, allow_none=True)
+    kind = fields.Str(metadata=codes(ContributionKind))
+    amount = Money(allow_none=True)
     currency = fields.Str(allow_none=True)
     expert_days = fields.Float(allow_none=True)
     description = fields.Str(allow_none=True)
@@ -109,7 +115,7 @@ class PartyOutSchema(Schema):
     """An organisation's part in an exchange."""
 
     id = fields.Int()
-    role = fields.Str()
+    role = fields.Str(metadata=codes(PartyRole))
     organisation = fields.Nested(OrgRefSchema)
     joined_at = fields.DateTime()
     contributions = fields.List(fields.Nested(ContributionOutSchema))
@@ -136,7 +142,7 @@ class ActivityOutSchema(Schema):
     """An activity with its participants by sex."""
 
     id = fields.Int()
-    kind = fields.Str()
+    kind = fields.Str(metadata=codes(ActivityKind))
     title = fields.Str()
     start_date = fields.Date()
     end_date = fields.Date()
@@ -186,7 +192,7 @@ class ExchangeOutSchema(Schema):
     request_id = fields.Int()
     offer_id = fields.Int()
     title = fields.Str()
-    status = fields.Str()
+    status = fields.Str(metadata=codes(ExchangeState))
     agreement_ref = fields.Str(allow_none=True)
     agreement_date = fields.Date(allow_none=True)
     start_date = fields.Date(allow_none=True)
@@ -198,7 +204,8 @@ class ExchangeOutSchema(Schema):
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Int()
-    actions = fields.Method("_actions")
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"type": "string",
+                                                                            **codes(wf.EXCHANGE.actions)}})
 
     def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
         return wf.EXCHANGE.available(obj.status, access.exchange_capacities(viewer(), obj))
@@ -217,7 +224,9 @@ class EventOutSchema(Schema):
     id = fields.Int()
     at = fields.DateTime()
     actor_id = fields.Int(allow_none=True)
-    actor_email = fields.Function(lambda e: e.actor.email if e.actor else None)
+    actor_email = fields.Method("_actor_email", allow_none=True, metadata={
+        "description": "The actor's e-mail: shown to the secretariat and admins, and to the actor's own "
+                       "organisation; null for anyone else."})
     record_type = fields.Str()
     record_id = fields.Int()
     action = fields.Str()
@@ -227,13 +236,17 @@ class EventOutSchema(Schema):
     details = fields.Dict(allow_none=True)
 
 
+    def _actor_email(self, event):  # type: ignore[no-untyped-def]
+        return event.actor.email if event.actor and access.can_see_email_of(viewer(), event.actor) else None
+
+
 class EventQuerySchema(PageQuerySchema):
     """Filters of the audit trail."""
 
     record_type = fields.Str(validate=validate.OneOf(
         ["request", "offer", "match", "exchange", "expert", "organisation", "user"]))
     record_id = fields.Int(validate=ID)
-    action = fields.Str(validate=validate.Length(max=32))
+    action = fields.Str(validate=validate.Length(min=1, max=32))
 
 
 class LabelsSchema(Schema):
@@ -271,7 +284,7 @@ class CountryOutSchema(Schema):
 class CountryQuerySchema(StrictSchema):
     """Filter countries by regional group."""
 
-    region = fields.Str(validate=validate.Length(max=32))
+    region = fields.Str(validate=validate.Length(min=1, max=32))
 
 
 class ReasonSchema(StrictSchema):

@@ -21,7 +21,8 @@ class SuggestionQuerySchema(StrictSchema):
 class SearchQuerySchema(SuggestionQuerySchema):
     """Free text in any of the four languages, over published offers or requests."""
 
-    q = fields.Str(required=True, validate=validate.Length(min=1, max=2000))
+    q = fields.Str(required=True, validate=validate.Length(min=1, max=500), metadata={
+        "pattern": "^[^\\x00]*\\w[^\\x00]*$", "description": "Free text with at least one letter or digit."})
     kind = fields.Str(load_default="offers", validate=validate.OneOf(["offers", "requests"]))
 
 

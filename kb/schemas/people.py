@@ -5,14 +5,23 @@ from marshmallow import Schema, fields, validate
 
 from kb.models import OrgKind, Role
 from kb.i18n import LANGUAGES
-from kb.schemas.common import ID, PageQuerySchema, StrictSchema, viewer
+from kb.schemas.common import (
+    COUNTRY_CODES, ID, WEB_ADDRESS, PageQuerySchema, StrictSchema, codes, country_code, viewer,
+)
+
+
+# The part of the password policy a JSON Schema cannot state (kb/services/admin.py `_check_password`).
+PASSWORD_RULE = ("10 to 200 characters, and hard to guess: zxcvbn must rate it at least 3 of 4. Common passwords, "
+                 "repeated characters, sequences, keyboard walks, dates and the person's own name or e-mail are "
+                 "refused with 422.")
 
 
 class TokenRequestSchema(StrictSchema):
     """Credentials exchanged for a bearer token."""
 
     email = fields.Str(required=True, validate=validate.Length(min=3, max=254))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=200))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=1, max=200),
+                          metadata={"trim": False})
 
 
 class TokenSchema(Schema):
@@ -30,14 +39,17 @@ class OrganisationInSchema(StrictSchema):
     name = fields.Str(required=True, validate=validate.Length(min=2, max=300))
     acronym = fields.Str(allow_none=True, validate=validate.Length(max=40))
     kind = fields.Enum(OrgKind, by_value=True, required=True)
-    country_code = fields.Str(required=True, validate=validate.Regexp(r"^[A-Za-z]{2}$"))
+    country_code = fields.Str(required=True, validate=country_code, metadata=codes(COUNTRY_CODES))
     verified = fields.Bool(load_default=False)
-    website = fields.Url(allow_none=True, validate=validate.Length(max=300))
+    website = fields.Str(allow_none=True, validate=[validate.Length(max=300), validate.Regexp(WEB_ADDRESS)],
+                         metadata={"description": "An http(s) address, e.g. https://www.example.org/path"})
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=254))
 
 
 class OrganisationPatchSchema(OrganisationInSchema):
     """Partial edit of an organisation."""
+
+    EDIT = True
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
@@ -48,7 +60,7 @@ class OrganisationOutSchema(Schema):
     id = fields.Int()
     name = fields.Str()
     acronym = fields.Str(allow_none=True)
-    kind = fields.Str()
+    kind = fields.Str(metadata=codes(OrgKind))
     country_code = fields.Str()
     verified = fields.Bool()
     website = fields.Str(allow_none=True)
@@ -69,7 +81,8 @@ class UserInSchema(StrictSchema):
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = fields.Str(load_default="", validate=validate.Length(max=200))
-    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.Str(required=True, load_only=True, validate=validate.Length(min=10, max=200),
+                          metadata={"trim": False, "description": PASSWORD_RULE})
     role = fields.Enum(Role, by_value=True, required=True)
     organisation_id = fields.Int(required=True, validate=ID)
     language = fields.Str(load_default="en", validate=validate.OneOf(LANGUAGES))
@@ -78,8 +91,11 @@ class UserInSchema(StrictSchema):
 class UserPatchSchema(StrictSchema):
     """Partial edit of a user."""
 
+    EDIT = True
+
     name = fields.Str(validate=validate.Length(max=200))
-    password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200))
+    password = fields.Str(load_only=True, validate=validate.Length(min=10, max=200),
+                          metadata={"trim": False, "description": PASSWORD_RULE})
     role = fields.Enum(Role, by_value=True)
     organisation_id = fields.Int(validate=ID)
     language = fields.Str(validate=validate.OneOf(LANGUAGES))
@@ -93,9 +109,9 @@ class UserOutSchema(Schema):
     id = fields.Int()
     email = fields.Str()
     name = fields.Str()
-    role = fields.Str()
+    role = fields.Str(metadata=codes(Role))
     organisation_id = fields.Int()
-    language = fields.Str()
+    language = fields.Str(metadata=codes(LANGUAGES))
     active = fields.Bool()
     created_at = fields.DateTime()
     version = fields.Int()

@@ -3,13 +3,19 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, pre_load, validate
 
-from kb.models import OfferState, RequestState, Terms
+from kb import data as vocabularies
 from kb import workflow as wf
 from kb.i18n import LANGUAGES
-from kb.schemas.common import ID, LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, language_code, viewer
+from kb.models import OfferState, RequestState, Terms
+from kb.schemas.common import (
+    ID, LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, codes, language_code, transition_schema,
+    viewer,
+)
 from kb.services import access
 
 TAGS = validate.Length(max=25)
+SECTOR_CODES = codes(s["code"] for s in vocabularies.load("sectors"))  # GET /api/v1/sectors
+MODALITY_CODES = codes(m["code"] for m in vocabularies.load("modalities"))  # GET /api/v1/modalities
 
 
 class RecordInSchema(StrictSchema):
@@ -18,8 +24,10 @@ class RecordInSchema(StrictSchema):
     title = fields.Str(required=True, validate=TITLE)
     description = fields.Str(required=True, validate=LONG_TEXT)
     text_lang = fields.Str(required=True, validate=validate.OneOf(LANGUAGES))
-    sectors = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
-    modalities = fields.List(fields.Str(validate=validate.Length(max=64)), load_default=list, validate=TAGS)
+    sectors = fields.List(fields.Str(validate=validate.Length(max=64), metadata=SECTOR_CODES), load_default=list,
+                          validate=TAGS)
+    modalities = fields.List(fields.Str(validate=validate.Length(max=64), metadata=MODALITY_CODES),
+                             load_default=list, validate=TAGS)
     sdgs = fields.List(fields.Int(validate=validate.Range(min=1, max=17)), load_default=list, validate=TAGS)
     languages = fields.List(fields.Str(validate=language_code), load_default=list, validate=TAGS)
     contact_name = fields.Str(allow_none=True, validate=validate.Length(max=200))
@@ -48,13 +56,23 @@ class OfferInSchema(RecordInSchema):
 
 
 class RequestPatchSchema(RequestInSchema):
-    """Partial edit of a request; version guards against lost updates."""
+    """Partial edit of a request; version guards against lost updates (a record keeps its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
 class OfferPatchSchema(OfferInSchema):
-    """Partial edit of an offer."""
+    """Partial edit of an offer (a record keeps its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
@@ -64,7 +82,7 @@ class OrgRefSchema(Schema):
 
     id = fields.Int()
     name = fields.Str()
-    acronym = fields.Str()
+    acronym = fields.Str(allow_none=True)
     kind = fields.Str()
     country_code = fields.Str()
 
@@ -75,12 +93,11 @@ class RecordOutSchema(Schema):
     id = fields.Int()
     title = fields.Str()
     description = fields.Str()
-    text_lang = fields.Str()
-    status = fields.Str()
+    text_lang = fields.Str(metadata=codes(LANGUAGES))
     organisation = fields.Nested(OrgRefSchema)
     country_code = fields.Str()
-    sectors = fields.List(fields.Str(), attribute="sector_codes")
-    modalities = fields.List(fields.Str(), attribute="modality_codes")
+    sectors = fields.List(fields.Str(metadata=SECTOR_CODES), attribute="sector_codes")
+    modalities = fields.List(fields.Str(metadata=MODALITY_CODES), attribute="modality_codes")
     sdgs = fields.List(fields.Int(), attribute="sdg_numbers")
     languages = fields.List(fields.Str(), attribute="language_codes")
     contact_name = fields.Method("_contact_name", allow_none=True)
@@ -105,6 +122,10 @@ class RecordOutSchema(Schema):
 class RequestOutSchema(RecordOutSchema):
     """A request as the API shows it."""
 
+    status = fields.Str(metadata=codes(RequestState))
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"type": "string",
+                                                                            **codes(wf.REQUEST.actions)}})
+
     beneficiaries_count = fields.Int(allow_none=True)
     beneficiaries_kind = fields.Str(allow_none=True)
     duration_months = fields.Int(allow_none=True)
@@ -116,10 +137,13 @@ class RequestOutSchema(RecordOutSchema):
 class OfferOutSchema(RecordOutSchema):
     """An offer as the API shows it."""
 
+    status = fields.Str(metadata=codes(OfferState))
+    actions = fields.Method("_actions", metadata={"type": "array", "items": {"type": "string",
+                                                                            **codes(wf.OFFER.actions)}})
     capacity = fields.Str(allow_none=True)
-    terms = fields.Str()
+    terms = fields.Str(metadata=codes(Terms))
     valid_until = fields.Date(allow_none=True)
-    expired = fields.Method("_expired")
+    expired = fields.Method("_expired", metadata={"type": "boolean"})
     expert_ids = fields.Method("_expert_ids")
 
     def _expired(self, obj) -> bool:  # type: ignore[no-untyped-def]
@@ -133,11 +157,13 @@ class RecordQuerySchema(PageQuerySchema):
     """Filters shared by the request and offer lists."""
 
     q = fields.Str(validate=validate.Length(min=1, max=200))
-    sector = fields.Str(validate=validate.Length(max=64))
-    modality = fields.Str(validate=validate.Length(max=64))
+    sector = fields.Str(validate=validate.Length(min=1, max=64),
+                        metadata={"description": "A sector code (/sectors)."})
+    modality = fields.Str(validate=validate.Length(min=1, max=64),
+                          metadata={"description": "A modality code (/modalities)."})
     language = fields.Str(validate=language_code)
     country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
-    region = fields.Str(validate=validate.Length(max=32))
+    region = fields.Str(validate=validate.Length(min=1, max=32))
     organisation_id = fields.Int(validate=ID)
     text_lang = fields.Str(validate=validate.OneOf(LANGUAGES))
 
@@ -155,6 +181,10 @@ class OfferQuerySchema(RecordQuerySchema):
     include_expired = fields.Bool(load_default=True)
 
 
+RequestTransitionSchema = transition_schema(wf.REQUEST, "RequestTransitionSchema")
+OfferTransitionSchema = transition_schema(wf.OFFER, "OfferTransitionSchema")
+
+
 class ExpertInSchema(StrictSchema):
     """A roster entry."""
 
@@ -169,7 +199,12 @@ class ExpertInSchema(StrictSchema):
 
 
 class ExpertPatchSchema(ExpertInSchema):
-    """Partial edit of a roster entry."""
+    """Partial edit of a roster entry (an expert stays on the roster of its organisation)."""
+
+    EDIT = True
+
+    class Meta:
+        exclude = ("organisation_id",)
 
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 

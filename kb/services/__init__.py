@@ -1,15 +1,37 @@
 """Use cases. Services are the only code that commits: one public function, one unit of work."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from kb.errors import Conflict
+from kb.errors import Conflict, ValidationFailed
 from kb.extensions import db
+
+
+def changed_fields(current: Mapping[str, Any], data: Mapping[str, Any]) -> list[str]:
+    """The names in an edit (data) whose value differs from the record's (current), sorted.
+
+    Every edit goes through this: an edit that changes nothing (no field, or only the values the record
+    already has) changes nothing either: no new version, no audit event. Lists are compared as sets
+    (their order carries no meaning here); a name missing from current always counts as a change.
+    An empty edit is refused (422), as a client sending nothing has made a mistake."""
+    if not data:
+        raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
+
+    def same(name: str, value: Any) -> bool:
+        if name not in current:
+            return False
+        old = current[name]
+        if isinstance(value, (list, tuple)) and isinstance(old, (list, tuple)):
+            return set(value) == set(old)
+        return old == value
+
+    return sorted(name for name, value in data.items() if not same(name, value))
 
 
 @contextmanager

@@ -81,6 +81,11 @@ def can_see_contacts(user: User | None, record: Request | Offer) -> bool:
     return is_staff(user) or (user is not None and user.organisation_id == record.organisation_id)
 
 
+def can_see_email_of(viewer: User | None, person: User) -> bool:
+    """A user's e-mail address is personal data: staff see it, and people of the same organisation."""
+    return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
+
+
 def get_visible_record(model: type[Request] | type[Offer], record_id: int, user: User | None) -> Request | Offer:
     """Load a request or offer the user may see, else 404 (never reveal existence)."""
     record = db.session.scalar(visible_records(model, user).where(model.id == record_id))

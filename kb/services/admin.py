@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from zxcvbn import zxcvbn
 
 from kb import i18n
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import Country, Organisation, Role, User, utcnow
-from kb.services import access, unit_of_work
+from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 from kb.services.auth import end_sessions
 
@@ -21,6 +21,7 @@ MIN_PASSWORD_SCORE = 3
 MAX_SCORED = 100  # zxcvbn's time grows with length; a longer password is strong by its first 100 characters
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
+USER_FIELDS = ("name", "role", "organisation_id", "language", "active")
 
 
 def _require_admin(actor: User | None) -> None:
@@ -53,14 +54,17 @@ def update_organisation(actor: User, org_id: int, data: dict[str, Any], version:
     with unit_of_work():
         org = get_organisation(org_id)
         access.require_version(org, version)
-        if "country_code" in data:
+        if data.get("country_code"):
             data = {**data, "country_code": data["country_code"].upper()}
+        changed = changed_fields({k: getattr(org, k) for k in ORG_FIELDS}, data)
+        if not changed:
+            return org
+        if "country_code" in changed:
             _check_country(data["country_code"])
-        for k in ORG_FIELDS:
-            if k in data:
-                setattr(org, k, data[k])
+        for k in changed:
+            setattr(org, k, data[k])
         org.updated_at = utcnow()
-        record_event(actor, org, "update", details={"fields": sorted(data)}, notify=False)
+        record_event(actor, org, "update", details={"fields": changed}, notify=False)
     return org
 
 
@@ -99,8 +103,8 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
             raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
         if db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
-                                                                       id=data["organisation_id"])]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
+                                                                    id=data["organisation_id"]))
         _check_password(data["password"], user_inputs=(email, data.get("name") or ""))
         user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
                     organisation_id=data["organisation_id"], language=data.get("language") or "en")
@@ -118,19 +122,24 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
         user = get_user(actor, user_id)
         access.require_version(user, version)
         if "organisation_id" in data and db.session.get(Organisation, data["organisation_id"]) is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.",
-                                                                       id=data["organisation_id"])]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
+                                                                    id=data["organisation_id"]))
         if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
             raise Conflict("You cannot deactivate or demote yourself.")
-        for k in ("name", "role", "organisation_id", "language", "active"):
-            if k in data:
+        # A password is never compared: sending one always sets it (and is always a change).
+        changed = changed_fields({k: getattr(user, k) for k in USER_FIELDS}, data)
+        if not changed:
+            return user
+        for k in changed:
+            if k in USER_FIELDS:
                 setattr(user, k, data[k])
-        if data.get("password"):
+        if "password" in changed:
             _check_password(data["password"], user_inputs=(user.email, user.name))
             user.set_password(data["password"])
-            end_sessions(user)  # a new password ends the user's sessions and tokens
         user.updated_at = utcnow()
-        record_event(actor, user, "update", details={"fields": sorted(k for k in data if k != "password")},
+        if "password" in changed:
+            end_sessions(user)  # a new password ends the user's sessions and tokens (after the edit: one version)
+        record_event(actor, user, "update", details={"fields": [k for k in changed if k != "password"]},
                      notify=False)
     return user
 

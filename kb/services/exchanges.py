@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kb import i18n
 from kb import workflow as wf
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import (
     Activity, Contribution, Exchange, ExchangeParty, ExchangeState, Match, MatchOrigin, MatchState,
@@ -52,10 +52,10 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
             raise Forbidden("Only the secretariat or a competence centre may propose a match.")
         request = db.session.scalar(access.visible_records(Request, actor).where(Request.id == request_id))
         if request is None:
-            raise ValidationFailed({"request_id": [lazy_gettext("No visible request %(id)s.", id=request_id)]})
+            raise unknown_reference("request_id", lazy_gettext("No visible request %(id)s.", id=request_id))
         offer = db.session.scalar(access.visible_records(Offer, actor).where(Offer.id == offer_id))
         if offer is None:
-            raise ValidationFailed({"offer_id": [lazy_gettext("No visible offer %(id)s.", id=offer_id)]})
+            raise unknown_reference("offer_id", lazy_gettext("No visible offer %(id)s.", id=offer_id))
         if actor.role == Role.CENTRE and offer.organisation_id != actor.organisation_id:
             raise Forbidden("A centre may only propose its own offers.")
         _check_matchable(request, offer)
@@ -196,7 +196,7 @@ def _party_for(actor: User, exchange: Exchange, party_id: int | None) -> Exchang
     if party_id is not None:
         party = next((p for p in exchange.parties if p.id == party_id), None)
         if party is None:
-            raise ValidationFailed({"party_id": [lazy_gettext("No party %(id)s in this exchange.", id=party_id)]})
+            raise unknown_reference("party_id", lazy_gettext("No party %(id)s in this exchange.", id=party_id))
         if actor.role != Role.SECRETARIAT and party.organisation_id != actor.organisation_id:
             raise Forbidden("You may only declare your own organisation's contributions.")
         return party
@@ -232,8 +232,12 @@ def join_exchange(actor: User, exchange_id: int, contribution: dict[str, Any],
                 raise Forbidden("A partner joins for its own organisation.")
             org_id = actor.organisation_id
         elif actor.role == Role.SECRETARIAT:
-            if organisation_id is None or db.session.get(Organisation, organisation_id) is None:
-                raise ValidationFailed({"organisation_id": ["A known organisation is required."]})
+            if organisation_id is None:  # the secretariat is a party already: it joins a partner, named
+                raise Forbidden("A known organisation is required.",
+                                {"organisation_id": ["A known organisation is required."]})
+            if db.session.get(Organisation, organisation_id) is None:
+                raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
+                                                                        id=organisation_id))
             org_id = organisation_id
         else:
             raise Forbidden("Only partners (or the secretariat on their behalf) join exchanges.")

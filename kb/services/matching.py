@@ -20,7 +20,7 @@ from kb.models import Offer, Request, User
 from kb.services import access
 
 MAX_K = 100
-MAX_QUERY = 2000
+MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
 def embedder() -> Embedder:

@@ -10,13 +10,13 @@ from sqlalchemy import Select, func, or_, select
 
 from kb import i18n
 from kb import workflow as wf
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import (
     SDG, Country, Expert, IndexChange, Modality, Offer, OfferLanguage, OfferState, Organisation,
     RegionalGroup, Request, RequestLanguage, RequestState, Role, Sector, User, utcnow,
 )
-from kb.services import access, unit_of_work
+from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records
 
@@ -60,6 +60,8 @@ def _lookup(model, codes: list, label: str, key) -> list:
         return []
     found = {getattr(o, key): o for o in db.session.scalars(select(model).where(getattr(model, key).in_(codes)))}
     missing = [c for c in codes if c not in found]
+    if missing and label == "expert_ids":
+        raise unknown_reference(label, _unknown(label, missing))
     if missing:
         raise ValidationFailed({label: [_unknown(label, missing)]})
     return [found[c] for c in codes]
@@ -83,8 +85,9 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
         experts = _lookup(Expert, data["expert_ids"], "expert_ids", "id")
         foreign = [e.id for e in experts if e.organisation_id != record.organisation_id]
         if foreign:
-            raise ValidationFailed({"expert_ids": [lazy_gettext("Experts %(ids)s are not on this organisation's roster.",
-                                                                  ids=", ".join(map(str, foreign)))]})
+            message = lazy_gettext("Experts %(ids)s are not on this organisation's roster.",
+                                   ids=", ".join(map(str, foreign)))
+            raise Conflict(message, {"expert_ids": [message]})
         record.experts = experts
     if model is Request:
         start, end = record.wished_start, record.wished_end
@@ -92,14 +95,25 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
             raise ValidationFailed({"wished_end": ["Must not be before wished_start."]})
 
 
+def _current(model, record) -> dict[str, Any]:
+    """A record's editable values, as an edit would send them."""
+    current = {name: getattr(record, name) for name in SIMPLE_FIELDS[model]}
+    current.update(sectors=record.sector_codes, modalities=record.modality_codes, sdgs=record.sdg_numbers,
+                   languages=record.language_codes)
+    if model is Offer:
+        current["expert_ids"] = [e.id for e in record.experts]
+    return current
+
+
 def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
     if actor.role == Role.SECRETARIAT:
         org_id = data.get("organisation_id")
-        if org_id is None:
-            raise ValidationFailed({"organisation_id": ["Required when the secretariat creates a record."]})
+        if org_id is None:  # the secretariat has no records of its own: it acts for an organisation
+            raise Forbidden("Required when the secretariat creates a record.",
+                            {"organisation_id": ["Required when the secretariat creates a record."]})
         org = db.session.get(Organisation, org_id)
         if org is None:
-            raise ValidationFailed({"organisation_id": [lazy_gettext("Unknown organisation: %(id)s.", id=org_id)]})
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
         return org
     if actor.role != OWNER_ROLE[model]:
         raise Forbidden(lazy_gettext("Your role may not create requests.") if model is Request
@@ -146,12 +160,13 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
                                          state=i18n.state(record.status)))
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
-        if not data:
-            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
-        _apply(model, record, data, actor)
-        embed_records([record])
-        changed = sorted(data)
-        record.updated_at = utcnow()
+        changed = changed_fields(_current(model, record), data)
+        if not changed:
+            return record
+        with db.session.no_autoflush:  # one UPDATE, one new version (a lookup in between flushed a first one)
+            _apply(model, record, {k: data[k] for k in changed}, actor)
+            embed_records([record])
+            record.updated_at = utcnow()
         record_event(actor, record, "update", record.status, record.status, details={"fields": changed},
                      notify=False)
         note_index_change(record)
@@ -175,9 +190,9 @@ def transition_record(model: type[Request] | type[Offer], actor: User, record_id
             details["valid_until"] = {"from": str(record.valid_until) if record.valid_until else None,
                                       "to": str(until)}
             record.valid_until = until
-        if model is Offer and action == "submit" and record.is_expired():
-            raise ValidationFailed({"valid_until": ["The offer's validity has passed; set a later date first."]},
-                                   "An offer whose validity has passed cannot be submitted.")
+        if model is Offer and action == "submit" and record.is_expired():  # the record is at fault: 409, as publish
+            raise Conflict("An offer whose validity has passed cannot be submitted.",
+                           {"valid_until": ["The offer's validity has passed; set a later date first."]})
         if action == "publish":
             _check_publishable(record)
             record.published_at = utcnow()
@@ -197,8 +212,8 @@ def _check_publishable(record: Request | Offer) -> None:
         errors["languages"] = ["At least one working language is needed before publishing."]
     if isinstance(record, Offer) and record.is_expired():
         errors["valid_until"] = ["The offer's validity has passed; set a later date first."]
-    if errors:
-        raise ValidationFailed(errors, "The record is not complete enough to publish.")
+    if errors:  # the record, not the call, is at fault: a conflict with its content (409)
+        raise Conflict("The record is not complete enough to publish.", errors)
 
 
 def system_transition(record: Request, action: str, actor: User | None, reason: str | None = None) -> None:
@@ -282,8 +297,11 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
     with unit_of_work() as session:
         if actor.role == Role.SECRETARIAT:
             org_id = data.get("organisation_id")
-            if org_id is None or db.session.get(Organisation, org_id) is None:
-                raise ValidationFailed({"organisation_id": ["A known organisation is required."]})
+            if org_id is None:  # the secretariat keeps no roster of its own: it acts for a centre
+                raise Forbidden("A known organisation is required.",
+                                {"organisation_id": ["A known organisation is required."]})
+            if db.session.get(Organisation, org_id) is None:
+                raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
         elif actor.role == Role.CENTRE:
             if data.get("organisation_id") not in (None, actor.organisation_id):
                 raise Forbidden("You may only add experts to your own organisation's roster.")
@@ -291,6 +309,8 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
         else:
             raise Forbidden("Your role may not keep an expert roster.")
         expert = Expert(organisation_id=org_id, languages=[])
+        if "languages" in data:
+            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
         for name in EXPERT_FIELDS:
             if name in data:
                 setattr(expert, name, data[name])
@@ -305,13 +325,16 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
     with unit_of_work():
         expert = _expert_for_edit(actor, expert_id)
         access.require_version(expert, version)
-        if not data:
-            raise ValidationFailed({"json": ["Nothing to change: send at least one field."]})
-        for name in EXPERT_FIELDS:
-            if name in data:
-                setattr(expert, name, data[name])
+        if "languages" in data:
+            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
+        changed = changed_fields({name: getattr(expert, name) for name in EXPERT_FIELDS},
+                                 {k: v for k, v in data.items() if k != "organisation_id"})
+        if not changed:
+            return expert
+        for name in changed:
+            setattr(expert, name, data[name])
         expert.updated_at = utcnow()
-        record_event(actor, expert, "update", details={"fields": sorted(data)}, notify=False)
+        record_event(actor, expert, "update", details={"fields": changed}, notify=False)
     return expert
 
 

@@ -69,10 +69,11 @@ def invalid(form: str, errors: dict[str, list[str]], field_names: tuple[str, ...
 
 
 def refused(form: str, exc: DomainError, field_names: tuple[str, ...] = ()) -> Failure:
-    """A failure from a service; a record the user may not see stays a plain 404 page."""
-    if isinstance(exc, NotFound):
+    """A failure from a service; a record the user may not see stays a plain 404 page, but a form field naming
+    one (an unknown id the user typed) is an error on the form (422)."""
+    if isinstance(exc, NotFound) and not exc.errors:
         abort(404)
-    return Failure(form, exc.status, submitted_values(), h.messages(exc.errors), h.message(exc.message), field_names)
+    return Failure(form, h.form_status(exc), submitted_values(), h.messages(exc.errors), h.message(exc.message), field_names)
 
 
 def require_role(*roles: Role) -> None:

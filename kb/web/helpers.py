@@ -11,6 +11,7 @@ from werkzeug.datastructures import MultiDict
 
 from kb import i18n
 from kb.models import ActivityKind, ContributionKind, PartyRole, Terms
+from kb.schemas.common import text_input
 from kb.services import reference
 
 # Workflow states and actions as people read them (the codes stay in URLs and the API).
@@ -127,6 +128,21 @@ def country(record_or_code: Any) -> str:
     return obj.label(_lang()) if obj else str(record_or_code)
 
 
+def person(user: Any) -> str:
+    """Who did something, for the signed-in viewer: the name, else the e-mail where the viewer may see it
+    (kb.services.access.can_see_email_of: staff, or the same organisation), else nothing."""
+    from flask_login import current_user
+
+    from kb.services.access import can_see_email_of
+
+    if user is None:
+        return ""
+    if user.name:
+        return user.name
+    viewer = current_user if getattr(current_user, "is_authenticated", False) else None
+    return user.email if can_see_email_of(viewer, user) else ""
+
+
 def date(value: Any) -> str:
     """A date in the current locale's medium format."""
     return format_date(value, "medium") if value else ""
@@ -192,9 +208,19 @@ def messages(errors: Any) -> dict[str, list[str]]:
     return {str(k): flat(v) for k, v in (errors or {}).items()}
 
 
+def form_status(exc: Any) -> int:
+    """The status of a page showing a service's refusal on its form: a field naming a record that does not
+    exist (the API's 404 with the field named) is the form's error, 422; otherwise the refusal's own status."""
+    from kb.errors import NotFound
+
+    return 422 if isinstance(exc, NotFound) and exc.errors else exc.status
+
+
 def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[dict[str, Any] | None, dict[str, list[str]]]:
-    """Validate with the API schema: (loaded data, {}) or (None, field errors in the current language)."""
+    """Validate a form or query string (text) with the API schema: (loaded data, {}) or (None, field errors
+    in the current language)."""
     try:
-        return schema.load(data, partial=partial), {}
+        with text_input():
+            return schema.load(data, partial=partial), {}
     except ValidationError as err:
         return None, messages(err.normalized_messages())

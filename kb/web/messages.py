@@ -79,6 +79,9 @@ DOMAIN = (
     _("The offer has expired; it must be renewed before it can be matched."),
     _("The offer comes from the requesting country; matches are between different countries."),
     _("Text may not contain NUL characters."),
+    _("Text may not contain unpaired surrogate characters (invalid Unicode)."),
+    _("May not be blank."),
+    _("Give the amount as digits with at most two decimals, in a string: \"1500.00\"."),
     _("Invalid input."),
 )
 

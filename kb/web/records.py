@@ -157,7 +157,7 @@ def new(kind: str):
         record = svc.create_record(k.model, user, data)
     except DomainError as exc:
         return _render_form(k, user, _values_from_form(), _field_errors(exc), message=h.message(exc.message),
-                            status=exc.status)
+                            status=h.form_status(exc))
     flash(_("Draft saved. Submit it when it is ready for review."), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record.id))
 
@@ -180,7 +180,7 @@ def edit(kind: str, record_id: int):
         svc.update_record(k.model, user, record_id, data, version)
     except DomainError as exc:
         return _render_form(k, user, _values_from_form(), _field_errors(exc), record=record,
-                            message=h.message(exc.message), status=exc.status)
+                            message=h.message(exc.message), status=h.form_status(exc))
     flash(_("Changes saved."), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record_id))
 
@@ -236,7 +236,7 @@ def transition(kind: str, record_id: int):
         svc.transition_record(k.model, user, record_id, action, reason, version, data)
     except DomainError as exc:
         _user, rec = _my_record(k, record_id)
-        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), exc.status)
+        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), h.form_status(exc))
     flash(_("Done: %(action)s.", action=h.action(action)), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record_id))
 
@@ -270,7 +270,7 @@ def _express_interest(offer_id: int):
         match = exchanges.propose_match(user, data["request_id"], offer_id, data["note"])
     except DomainError as exc:
         _user, rec = _my_record(k, offer_id)
-        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), exc.status)
+        return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), h.form_status(exc))
     flash(_("Interest expressed (match %(id)s): the requester and the secretariat will answer.", id=match.id), "ok")
     return redirect(url_for("records.record", kind="offers", record_id=offer_id))
 
@@ -318,7 +318,7 @@ def new_expert():
         svc.create_expert(user, data)
     except DomainError as exc:
         return _render_expert_form(_values_from_form(), _field_errors(exc), message=h.message(exc.message),
-                                   status=exc.status)
+                                   status=h.form_status(exc))
     flash(_("Expert added to the roster."), "ok")
     return redirect(url_for("records.experts"))
 
@@ -342,6 +342,6 @@ def edit_expert(expert_id: int):
     try:
         svc.update_expert(user, expert_id, data, version)
     except DomainError as exc:
-        return _render_expert_form(_values_from_form(), _field_errors(exc), expert, h.message(exc.message), exc.status)
+        return _render_expert_form(_values_from_form(), _field_errors(exc), expert, h.message(exc.message), h.form_status(exc))
     flash(_("Changes saved."), "ok")
     return redirect(url_for("records.experts"))

@@ -24,6 +24,11 @@ OWNER, SECRETARIAT, REQUESTER, PROVIDER, PARTNER, SYSTEM = (
     "owner", "secretariat", "requester", "provider", "partner", "system",
 )
 REASON_REQUIRED = frozenset({"return", "reject", "decline", "cancel"})
+# What an action needs besides itself (the services check it; the OpenAPI document says it).
+NEEDS: dict[str, tuple[str, ...]] = {
+    **{action: ("reason",) for action in REASON_REQUIRED},
+    "agree": ("agreement_ref",), "complete": ("completion_report",), "renew": ("valid_until",),
+}
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,8 @@ class Machine:
                 table.append(Transition(str(source), action, actor, str(target)))
         self.transitions: tuple[Transition, ...] = tuple(table)
         self.actions = sorted({t.action for t in table})
+        # What a caller may ask for (the others are the service's own consequential moves).
+        self.requestable = sorted({t.action for t in table if t.actor != SYSTEM})
         self.states = sorted({t.source for t in table} | {t.target for t in table})
 
     def find(self, state: str, action: str, capacities: Iterable[str]) -> Transition | None:

@@ -7,7 +7,6 @@ import random
 import re
 
 import pytest
-from dbstate import db_snapshot
 
 
 def assert_refused(resp, status: int, *fields: str) -> dict:
@@ -21,33 +20,6 @@ def assert_refused(resp, status: int, *fields: str) -> dict:
     for name in fields:
         assert f'"{name}"' in flat, (name, body)
     return body
-
-
-@pytest.fixture
-def world(kb):
-    """A secretariat, an admin, a director and a centre, with a draft request and a draft offer."""
-    class W:
-        sec = kb.user("secretariat", country="AT")
-        admin = kb.user("admin", country="AT")
-        director = kb.user("director", country="EC")
-        centre = kb.user("centre", country="CO")
-        partner = kb.user("partner", country="ES")
-        request = kb.ok("POST", "/requests", director, kb.request_payload())
-        offer = kb.ok("POST", "/offers", centre, kb.offer_payload())
-    return W
-
-
-@pytest.fixture
-def unchanged(kb):
-    """Use as `with unchanged(): ...` around calls that must not change the database."""
-    class Guard:
-        def __enter__(self):
-            self.before = db_snapshot(kb.app)
-
-        def __exit__(self, *exc):
-            if exc[0] is None:
-                assert db_snapshot(kb.app) == self.before, "a refused call changed the database"
-    return Guard
 
 
 # --- malformed and mistyped bodies ---------------------------------------------------------------
@@ -142,24 +114,28 @@ def test_an_unknown_id_in_the_path_is_a_404(kb, unchanged, method, path, body):
         assert_refused(kb.call(method, path, caller, body), 404)
 
 
-def test_an_unknown_id_in_the_body_is_a_422_naming_the_field(kb, world, unchanged):
+def test_an_unknown_id_in_the_body_is_a_404_naming_the_field(kb, world, unchanged):
+    """A body naming a record that does not exist (or that the caller may not see) is answered like an unknown
+    id in the path, 404, with the field named; an id beyond any database integer is invalid input (422), and so
+    is a code that is not in its list (sectors)."""
     huge = 2**63
     req = kb.published_request(kb.user("director", country="SN"), world.sec)
     with unchanged():
-        for rid, oid in ((999999, world.offer["id"]), (huge, world.offer["id"])):
-            assert_refused(kb.call("POST", "/matches", world.sec, {"request_id": rid, "offer_id": oid}), 422,
-                           "request_id")
-        assert_refused(kb.call("POST", "/matches", world.sec, {"request_id": req["id"], "offer_id": 999999}), 422,
+        assert_refused(kb.call("POST", "/matches", world.sec, {"request_id": 999999, "offer_id": world.offer["id"]}),
+                       404, "request_id")
+        assert_refused(kb.call("POST", "/matches", world.sec, {"request_id": huge, "offer_id": world.offer["id"]}),
+                       422, "request_id")
+        assert_refused(kb.call("POST", "/matches", world.sec, {"request_id": req["id"], "offer_id": 999999}), 404,
                        "offer_id")
-        for org in (999999, huge):
-            assert_refused(kb.call("POST", "/requests", world.sec, kb.request_payload(organisation_id=org)), 422,
+        for org, status in ((999999, 404), (huge, 422)):
+            assert_refused(kb.call("POST", "/requests", world.sec, kb.request_payload(organisation_id=org)), status,
                            "organisation_id")
             assert_refused(kb.call("POST", "/users", world.admin, {
                 "email": "new@x.example", "password": "long-enough-pw", "role": "director",
-                "organisation_id": org}), 422, "organisation_id")
+                "organisation_id": org}), status, "organisation_id")
             assert_refused(kb.call("POST", "/experts", world.sec, {"name": "Ana", "expertise": "Leather",
-                                                                   "organisation_id": org}), 422, "organisation_id")
-        assert_refused(kb.call("POST", "/offers", world.centre, kb.offer_payload(expert_ids=[999999])), 422,
+                                                                   "organisation_id": org}), status, "organisation_id")
+        assert_refused(kb.call("POST", "/offers", world.centre, kb.offer_payload(expert_ids=[999999])), 404,
                        "expert_ids")
         assert_refused(kb.call("PATCH", f"/offers/{world.offer['id']}", world.centre, {"expert_ids": [huge]}), 422,
                        "expert_ids")
@@ -167,6 +143,10 @@ def test_an_unknown_id_in_the_body_is_a_422_naming_the_field(kb, world, unchange
                        422, "sectors")
         assert_refused(kb.call("GET", f"/requests?organisation_id={huge}", world.director), 422, "organisation_id")
         assert_refused(kb.call("GET", f"/events?record_type=request&record_id={huge}", world.sec), 422, "record_id")
+        # The secretariat acts for an organisation: creating without naming one is not its to do (403).
+        assert_refused(kb.call("POST", "/requests", world.sec, kb.request_payload()), 403, "organisation_id")
+        assert_refused(kb.call("POST", "/experts", world.sec, {"name": "Ana", "expertise": "Leather"}), 403,
+                       "organisation_id")
 
 
 # --- enumerations, sizes, ranges ------------------------------------------------------------------

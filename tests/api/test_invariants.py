@@ -50,10 +50,10 @@ def scene(kb) -> Scene:
     return Scene(kb)
 
 
-def refused(kb, resp, field: str, *, lang_message: str | None = None) -> str:
-    """A 422 naming field; returns its message."""
+def refused(kb, resp, field: str, *, lang_message: str | None = None, status: int = 422) -> str:
+    """A refusal (422 unless said) naming field; returns its message."""
     body = resp.get_json()
-    assert resp.status_code == 422, body
+    assert resp.status_code == status, body
     assert list(body["errors"]) == [field], body
     message = body["errors"][field][0]
     if lang_message:
@@ -111,7 +111,7 @@ def test_an_offer_whose_validity_has_passed_can_be_neither_submitted_nor_publish
     oid = kb.ok("POST", "/offers", scene.centre, kb.offer_payload(valid_until=yesterday))["id"]  # a draft may
     before = db_snapshot(app)
     resp = kb.call("POST", f"/offers/{oid}/transitions", scene.centre, {"action": "submit"})
-    assert refused(kb, resp, "valid_until") == "The offer's validity has passed; set a later date first."
+    assert refused(kb, resp, "valid_until", status=409) == "The offer's validity has passed; set a later date first."
     assert resp.get_json()["message"] == "An offer whose validity has passed cannot be submitted."
     assert db_snapshot(app) == before
 
@@ -122,7 +122,8 @@ def test_an_offer_whose_validity_has_passed_can_be_neither_submitted_nor_publish
         db.session.get(Offer, oid).valid_until = date.today() - timedelta(days=1)
         db.session.commit()
     before = db_snapshot(app)
-    refused(kb, kb.call("POST", f"/offers/{oid}/transitions", scene.sec, {"action": "publish"}), "valid_until")
+    refused(kb, kb.call("POST", f"/offers/{oid}/transitions", scene.sec, {"action": "publish"}), "valid_until",
+            status=409)
     assert db_snapshot(app) == before
 
 

@@ -39,7 +39,7 @@ def test_triangular_life_cycle_through_the_api_leaves_a_complete_audit_trail(kb)
 
     # A partner joins with a contribution; the exchange runs from planned to closed.
     party = kb.ok("POST", f"/exchanges/{xid}/parties", partner,
-                  {"contribution": {"kind": "money", "amount": 15000, "currency": "EUR"}})
+                  {"contribution": {"kind": "money", "amount": "15000", "currency": "EUR"}})
     assert party["role"] == "partner" and party["contributions"][0]["amount"] == "15000.00"
     kb.ok("POST", f"/exchanges/{xid}/transitions", sec,
           {"action": "agree", "agreement_ref": "KB-1", "agreement_date": "2026-02-01"}, 200)

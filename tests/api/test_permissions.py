@@ -144,7 +144,7 @@ class Scene:
         mid = self.match("accepted")
         xid = self.go("matches", mid, self.sec, "approve")["exchange_id"]
         self.kb.ok("POST", f"/exchanges/{xid}/parties", self.actor(PAR, "own"),
-                   {"contribution": {"kind": "money", "amount": 1000, "currency": "EUR"}})
+                   {"contribution": {"kind": "money", "amount": "1000", "currency": "EUR"}})
         steps = ["agreed", "in_progress", "completed", "evaluated"]
         for step in steps[:steps.index(state) + 1] if state in steps else []:
             if step == "agreed":
@@ -457,3 +457,28 @@ def test_the_audit_trail_of_a_record_the_caller_cannot_see_is_not_shown(kb):
     # Without naming a record, non-staff see only their own actions.
     mine = kb.ok("GET", "/events", s.director)["items"]
     assert mine and {e["actor_id"] for e in mine} == {s.director.id}
+
+
+def test_the_audit_trail_shows_e_mail_addresses_only_to_staff_and_the_actors_own_organisation(kb):
+    sec = kb.user("secretariat", country="AT")
+    director = kb.user("director", country="EC")
+    colleague = kb.user("director", org_id=director.org_id)
+    centre = kb.user("centre", country="CO")
+    req = kb.published_request(director, sec)
+    off = kb.published_offer(centre, sec)
+    match = kb.ok("POST", "/matches", sec, {"request_id": req["id"], "offer_id": off["id"]})
+    kb.ok("POST", f"/matches/{match['id']}/transitions", centre, {"action": "accept"}, 200)
+    kb.ok("POST", f"/matches/{match['id']}/transitions", director, {"action": "accept"}, 200)
+
+    def emails(viewer, record_type, record_id):
+        items = kb.ok("GET", f"/events?record_type={record_type}&record_id={record_id}", viewer)["items"]
+        assert items
+        return {e["actor_id"]: e["actor_email"] for e in items}
+
+    everyone = {sec.id: sec.email, director.id: director.email, centre.id: centre.email}
+    assert emails(sec, "match", match["id"]) == everyone
+    # A director sees its own organisation's addresses, not the secretariat's nor the centre's.
+    assert emails(director, "match", match["id"]) == {sec.id: None, director.id: director.email, centre.id: None}
+    assert emails(colleague, "request", req["id"]) == {director.id: director.email, sec.id: None}
+    assert emails(centre, "match", match["id"]) == {sec.id: None, director.id: None, centre.id: centre.email}
+    assert emails(centre, "offer", off["id"]) == {centre.id: centre.email, sec.id: None}

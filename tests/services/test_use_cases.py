@@ -111,7 +111,7 @@ def test_returning_needs_a_reason(cast):
 def test_publishing_needs_a_sector(cast):
     req = records.create_record(Request, cast.director, {**REQUEST, "sectors": []})
     records.transition_record(Request, cast.director, req.id, "submit")
-    with pytest.raises(ValidationFailed) as err:
+    with pytest.raises(Conflict) as err:  # the record, not the call, is at fault
         records.transition_record(Request, cast.secretariat, req.id, "publish")
     assert "sectors" in err.value.errors
 

@@ -444,3 +444,14 @@ def test_the_secretariat_waits_only_for_accepted_matches_but_may_reject_open_one
     resp = client.post(f"/matches/{match['id']}", data={"action": "reject", "reason": "Duplicate of another"})
     assert resp.status_code == 302
     assert kb.ok("GET", f"/matches/{match['id']}", people["sec"])["decision_reason"] == "Duplicate of another"
+
+
+def test_the_exchange_history_shows_e_mail_addresses_only_to_staff_and_the_same_organisation(kb, browser, people,
+                                                                                            exchange_id):
+    sec, director, centre = people["sec"], people["director"], people["centre"]
+    page = text(browser(director).get(f"/exchanges/{exchange_id}"))
+    assert director.email in page and sec.email not in page and centre.email not in page
+    page = text(browser(centre).get(f"/exchanges/{exchange_id}"))
+    assert centre.email in page and sec.email not in page and director.email not in page
+    page = text(browser(sec).get(f"/exchanges/{exchange_id}"))
+    assert sec.email in page and director.email in page and centre.email in page

@@ -258,7 +258,7 @@ def test_a_centre_cannot_link_another_centres_expert(browser, kb):
     centre = kb.user("centre", country="CO")
     foreign = kb.ok("POST", "/experts", kb.user("centre", country="BR"), {"name": "Someone", "expertise": "x"})
     resp = browser(centre).post("/my/offers/new", data=_offer_form(expert_ids=[str(foreign["id"])]))
-    assert resp.status_code == 422 and 'roster' in _page(resp)
+    assert resp.status_code == 409 and 'roster' in _page(resp)
 
 
 def test_a_centre_renews_an_expiring_offer_and_archives_it(browser, kb, app):
@@ -370,13 +370,13 @@ def test_the_offer_form_warns_when_the_validity_has_passed_and_submitting_is_ref
     page = html.unescape(_page(client.get(f"/my/offers/{oid}")))
     assert "The offer's validity has passed: edit it and set a later date before submitting it." in page
     resp = client.post(f"/my/offers/{oid}/transition", data={"action": "submit"})
-    assert resp.status_code == 422
+    assert resp.status_code == 409  # the record, not the form, is at fault
     assert "The offer's validity has passed; set a later date first." in html.unescape(_page(resp))
     assert _record(kb, centre, "offers", oid)["status"] == "draft"
     # In the user's language, too.
     client.post("/language", data={"lang": "fr", "next": "/"})
     resp = client.post(f"/my/offers/{oid}/transition", data={"action": "submit"})
-    assert resp.status_code == 422
+    assert resp.status_code == 409
     assert "La validité de l’offre est dépassée ; indiquez d’abord une date ultérieure." in _page(resp)
     # A later date: no warning, and the offer goes to review.
     assert client.post(f"/my/offers/{oid}/edit", data=_offer_form(valid_until="2099-12-31")).status_code == 302

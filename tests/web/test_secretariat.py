@@ -89,7 +89,7 @@ def test_a_too_long_reason_is_refused_with_the_input_kept(kb, browser, people):
 def test_publishing_an_incomplete_request_says_what_is_missing(kb, browser, people):
     req = submitted(kb, "requests", people["director"], sectors=[])
     resp = browser(people["sec"]).post(f"/secretariat/review/request/{req['id']}", data={"action": "publish"})
-    assert resp.status_code == 422 and "At least one sector is needed before publishing." in text(resp)
+    assert resp.status_code == 409 and "At least one sector is needed before publishing." in text(resp)
     assert status_of(kb, "requests", req["id"], people["sec"]) == "submitted"
 
 
