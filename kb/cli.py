@@ -66,18 +66,14 @@ def orgs_create(name: str, kind: str, country_code: str, acronym: str | None, ve
 @click.option("--email", required=True)
 @click.option("--password", required=True, help="At least 10 characters")
 @click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
-@click.option("--org-id", "org_id", type=int, help="Organisation id (default: the first secretariat org)")
+@click.option("--org-id", "org_id", type=int, help="Organisation id (default: the oldest organisation)")
 @click.option("--name", default="")
 def users_create(email: str, password: str, role: str, org_id: int | None, name: str) -> None:
     """Create a user."""
-    from sqlalchemy import select
-
-    from kb.extensions import db
-    from kb.models import Organisation
-    from kb.services.admin import create_user
+    from kb.services.admin import create_user, first_organisation_id
 
     if org_id is None:
-        org_id = db.session.scalar(select(Organisation.id).order_by(Organisation.id))
+        org_id = first_organisation_id()
         if org_id is None:
             raise click.ClickException("No organisation exists yet: run `kb orgs create` first or pass --org-id.")
     try:

@@ -1,15 +1,14 @@
 """Helpers for the thin API views: the caller, pages, and dumping with visibility rules."""
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from flask import g, request
+from flask_sqlalchemy.pagination import Pagination
 
 from kb.errors import Unauthorized
 from kb.models import User
 from kb.services import auth
-from kb.services.records import paginate
 
 
 def current_user() -> User | None:
@@ -34,9 +33,7 @@ def require_user() -> User:
     return user
 
 
-def page_of(stmt, args: dict[str, Any]) -> dict[str, Any]:
-    """Run a select for one page and build the list envelope (items dumped by the response schema)."""
-    page, per_page = args.get("page", 1), args.get("per_page", 20)
-    items, total = paginate(stmt, page, per_page)
-    return {"items": items, "total": total, "page": page, "per_page": per_page,
-            "pages": math.ceil(total / per_page) if total else 0}
+def page_of(pagination: Pagination) -> dict[str, Any]:
+    """The list envelope of one page (items dumped by the response schema)."""
+    return {"items": pagination.items, "total": pagination.total, "page": pagination.page,
+            "per_page": pagination.per_page, "pages": pagination.pages}

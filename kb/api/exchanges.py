@@ -5,14 +5,13 @@ from flask.views import MethodView
 
 from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
-from kb.models import Exchange, ExchangeParty, Match
 from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
     ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema, ExchangeOutSchema,
     ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema, MatchOutSchema,
     MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
 )
-from kb.services import access
+from kb.services.pages import filters_from
 from kb.services import exchanges as svc
 
 matches_blp = Blueprint("matches", __name__, url_prefix="/matches", description="Matches")
@@ -26,11 +25,8 @@ class Matches(MethodView):
     @matches_blp.response(200, page_schema(MatchOutSchema, "MatchPage"))
     def get(self, args):
         """Matches the caller may see (filters: status, request_id, offer_id)."""
-        stmt = access.visible_matches(require_user()).order_by(Match.id.desc())
-        for key, col in (("status", Match.status), ("request_id", Match.request_id), ("offer_id", Match.offer_id)):
-            if args.get(key):
-                stmt = stmt.where(col == args[key])
-        return page_of(stmt, args)
+        return page_of(svc.list_matches(require_user(), filters_from(svc.MatchFilters, args), args["page"],
+                                        args["per_page"]))
 
     @matches_blp.refuses(403, 409)
     @matches_blp.arguments(MatchInSchema)
@@ -66,12 +62,8 @@ class Exchanges(MethodView):
     @exchanges_blp.response(200, page_schema(ExchangeOutSchema, "ExchangePage"))
     def get(self, args):
         """Exchanges the caller may see (filters: status, organisation_id)."""
-        stmt = access.visible_exchanges(require_user()).order_by(Exchange.id.desc())
-        if args.get("status"):
-            stmt = stmt.where(Exchange.status == args["status"])
-        if args.get("organisation_id"):
-            stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == args["organisation_id"]))
-        return page_of(stmt, args)
+        return page_of(svc.list_exchanges(require_user(), filters_from(svc.ExchangeFilters, args), args["page"],
+                                          args["per_page"]))
 
 
 @exchanges_blp.route("/<int:exchange_id>")

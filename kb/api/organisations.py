@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import func, or_, select
 
 from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
-from kb.models import Organisation, User
 from kb.schemas.common import page_schema
 from kb.schemas.people import (
     OrganisationInSchema, OrganisationOutSchema, OrganisationPatchSchema, OrganisationQuerySchema,
     UserInSchema, UserOutSchema, UserPatchSchema, UserQuerySchema,
 )
 from kb.services import admin
+from kb.services.pages import filters_from
 
 orgs = Blueprint("organisations", __name__, url_prefix="/organisations", description="Organisations")
 users = Blueprint("users", __name__, url_prefix="/users", description="Users (administrators)")
@@ -26,16 +25,8 @@ class Organisations(MethodView):
     @orgs.response(200, page_schema(OrganisationOutSchema, "OrganisationPage"))
     def get(self, args):
         """List organisations (filters: kind, country, q)."""
-        stmt = select(Organisation).order_by(Organisation.name)
-        if args.get("kind"):
-            stmt = stmt.where(Organisation.kind == args["kind"])
-        if args.get("country"):
-            stmt = stmt.where(Organisation.country_code == args["country"].upper())
-        if args.get("q"):
-            like = f"%{args['q'].lower()}%"
-            stmt = stmt.where(or_(func.lower(Organisation.name).like(like),
-                                  func.lower(Organisation.acronym).like(like)))
-        return page_of(stmt, args)
+        return page_of(admin.list_organisations(filters_from(admin.OrganisationFilters, args), args["page"],
+                                                args["per_page"]))
 
     @orgs.refuses(403)
     @orgs.arguments(OrganisationInSchema)
@@ -69,12 +60,8 @@ class Users(MethodView):
     @users.response(200, page_schema(UserOutSchema, "UserPage"))
     def get(self, args):
         """List users (admin)."""
-        stmt = admin.list_users(require_user())
-        if args.get("role"):
-            stmt = stmt.where(User.role == args["role"])
-        if args.get("organisation_id"):
-            stmt = stmt.where(User.organisation_id == args["organisation_id"])
-        return page_of(stmt, args)
+        return page_of(admin.list_users(require_user(), filters_from(admin.UserFilters, args), args["page"],
+                                        args["per_page"]))
 
     @users.refuses(403, 409)
     @users.arguments(UserInSchema)

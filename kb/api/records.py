@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from sqlalchemy import String, cast
 
 from kb.api.blueprint import Blueprint
 from kb.api.common import current_user, page_of, require_user
-from kb.models import Expert, Offer, Request
+from kb.models import Offer, Request
 from kb.schemas.common import page_schema
 from kb.schemas.records import (
     ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema, OfferOutSchema,
     OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema, RequestOutSchema,
     RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
 )
-from kb.services import access
+from kb.services.pages import filters_from
 from kb.services import records as svc
 
 requests_blp = Blueprint("requests", __name__, url_prefix="/requests", description="Requests for cooperation")
@@ -32,8 +31,8 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
         @blp.response(200, page_schema(out_schema, page_name))
         def get(self, args):
             """List the records the caller may see (anonymous: published only), with filters."""
-            filters = svc.RecordFilters(**{k: v for k, v in args.items() if k not in ("page", "per_page")})
-            return page_of(svc.filtered_records(model, current_user(), filters), args)
+            return page_of(svc.list_records(model, current_user(), filters_from(svc.RecordFilters, args),
+                                            args["page"], args["per_page"]))
 
         @blp.refuses(403, 409)
         @blp.arguments(in_schema)
@@ -48,7 +47,7 @@ def _record_views(blp: Blueprint, model, in_schema, patch_schema, out_schema, qu
         @blp.response(200, out_schema)
         def get(self, record_id):
             """One record the caller may see."""
-            return access.get_visible_record(model, record_id, current_user())
+            return svc.get_record(model, current_user(), record_id)
 
         @blp.refuses(403, 409)
         @blp.arguments(patch_schema(partial=True))
@@ -86,14 +85,8 @@ class Experts(MethodView):
     @experts_blp.response(200, page_schema(ExpertOutSchema, "ExpertPage"))
     def get(self, args):
         """Experts the caller may see: staff all, a centre its roster, exchange parties those engaged."""
-        stmt = access.visible_experts(require_user()).order_by(Expert.name)
-        if args.get("organisation_id"):
-            stmt = stmt.where(Expert.organisation_id == args["organisation_id"])
-        if "active" in args:
-            stmt = stmt.where(Expert.active.is_(args["active"]))
-        if args.get("language"):
-            stmt = stmt.where(cast(Expert.languages, String).like(f'%"{args["language"]}"%'))
-        return page_of(stmt, args)
+        return page_of(svc.list_experts(require_user(), filters_from(svc.ExpertFilters, args), args["page"],
+                                        args["per_page"]))
 
     @experts_blp.refuses(403)
     @experts_blp.arguments(ExpertInSchema)

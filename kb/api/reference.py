@@ -53,6 +53,5 @@ class Events(MethodView):
     @audit.response(200, page_schema(EventOutSchema, "EventPage"))
     def get(self, args):
         """Audit events, oldest first; filter by record_type + record_id and action."""
-        stmt = events.visible_events(require_user(), args.get("record_type"), args.get("record_id"),
-                                     args.get("action"))
-        return page_of(stmt, args)
+        return page_of(events.list_events(require_user(), args.get("record_type"), args.get("record_id"),
+                                          args.get("action"), args["page"], args["per_page"]))

@@ -51,3 +51,8 @@ def unit_of_work() -> Iterator[Session]:
     except BaseException:
         session.rollback()
         raise
+
+
+def discard_changes() -> None:
+    """Throw away what the current unit of work left unflushed or uncommitted (an error page is about to show)."""
+    db.session.rollback()

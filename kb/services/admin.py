@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext, lazy_ngettext
-from sqlalchemy import func, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import func, or_, select
 from zxcvbn import zxcvbn
 
 from kb import i18n
@@ -15,6 +17,7 @@ from kb.models import Country, Organisation, Role, User, utcnow
 from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 from kb.services.auth import end_sessions
+from kb.services.pages import paginate
 
 MIN_PASSWORD = 10
 MIN_PASSWORD_SCORE = 3
@@ -154,10 +157,50 @@ def get_user(actor: User, user_id: int) -> User:
     return user
 
 
-def list_users(actor: User):
-    """The select of all users (admin only)."""
+@dataclass
+class UserFilters:
+    """Filters of the user list."""
+
+    role: str | None = None
+    organisation_id: int | None = None
+
+
+def list_users(actor: User, f: UserFilters, page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of the users (admin only), oldest account first."""
     _require_admin(actor)
-    return select(User).order_by(User.id)
+    stmt = select(User).order_by(User.id)
+    if f.role:
+        stmt = stmt.where(User.role == f.role)
+    if f.organisation_id:
+        stmt = stmt.where(User.organisation_id == f.organisation_id)
+    return paginate(stmt, page, per_page)
+
+
+@dataclass
+class OrganisationFilters:
+    """Filters of the organisation list."""
+
+    kind: str | None = None
+    country: str | None = None
+    q: str | None = None
+
+
+def list_organisations(f: OrganisationFilters, page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of the organisations (public: names and kinds), by name; q matches the name or acronym."""
+    stmt = select(Organisation).order_by(Organisation.name, Organisation.id)
+    if f.kind:
+        stmt = stmt.where(Organisation.kind == f.kind)
+    if f.country:
+        stmt = stmt.where(Organisation.country_code == f.country.upper())
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(Organisation.name).like(like), func.lower(Organisation.acronym).like(like)))
+    return paginate(stmt, page, per_page)
+
+
+def first_organisation_id() -> int | None:
+    """The oldest organisation's id (the command line's default for a new user), or None."""
+    return db.session.scalar(select(Organisation.id).order_by(Organisation.id).limit(1))
 
 
 def change_own_password(actor: User, current: str, new: str) -> User:

@@ -142,6 +142,15 @@ def revoke_token(plain: str) -> None:
         token.revoked_at = utcnow()
 
 
+def user_for_session(session_id: str) -> User | None:
+    """The active user a web session names, if the session is still theirs (see User.get_id), else None."""
+    user_id, _, key = session_id.partition(":")
+    if not (user_id.isdigit() and len(user_id) < 11 and key):
+        return None
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.active and user.holds_session(key) else None
+
+
 def end_sessions(user: User) -> int:
     """Flush-only: end every web session of user (a new session key) and revoke every API token they hold.
 

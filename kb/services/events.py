@@ -7,12 +7,14 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 
-from kb.errors import Forbidden
+from kb.errors import DomainError, Forbidden
 from kb.extensions import db
 from kb.models import Event, Notification, NotificationStatus, Offer, Request, User, utcnow
 from kb.services import access, mail, unit_of_work
+from kb.services.pages import first, paginate
 
 VISIBLE_TYPES = {"request": Request, "offer": Offer}
 
@@ -38,6 +40,25 @@ def visible_events(actor: User | None, record_type: str | None, record_id: int |
         return stmt.where(Event.actor_id == actor.id)
     _check_record_visible(actor, record_type, record_id)
     return stmt
+
+
+def list_events(actor: User | None, record_type: str | None, record_id: int | None, action: str | None = None,
+                page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of the audit events the caller may read (see visible_events), oldest first."""
+    return paginate(visible_events(actor, record_type, record_id, action), page, per_page)
+
+
+def timeline(actor: User, record_types_ids: list[tuple[str, int]], limit: int) -> list[Event]:
+    """The audit trails of several records merged in time order, each where the actor may read it (others are
+    left out: a centre may not read a matched request's trail, say, and its exchange's own trail is enough)."""
+    entries: list[Event] = []
+    for record_type, record_id in record_types_ids:
+        try:
+            stmt = visible_events(actor, record_type, record_id)
+        except DomainError:
+            continue
+        entries += first(stmt, limit)
+    return sorted(entries, key=lambda e: (e.at, e.id))
 
 
 def _check_record_visible(actor: User, record_type: str, record_id: int) -> None:

@@ -1,15 +1,17 @@
 """Matches and exchanges: proposing, answering, approving, and running an exchange to its results."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
 from kb import i18n
 from kb import workflow as wf
-from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
+from kb.errors import Conflict, Forbidden, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.models import (
     Activity, Contribution, Exchange, ExchangeParty, ExchangeState, Match, MatchOrigin, MatchState,
@@ -18,6 +20,7 @@ from kb.models import (
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import explain_pair
+from kb.services.pages import paginate
 from kb.services.records import system_transition
 
 OPEN_MATCH_STATES = (MatchState.PROPOSED, MatchState.ACCEPTED_BY_REQUESTER,
@@ -80,6 +83,43 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
         record_event(actor, match, "propose", None, match.status, note,
                      {"request_id": request.id, "offer_id": offer.id, "origin": str(match.origin)})
     return match
+
+
+@dataclass
+class MatchFilters:
+    """Filters of the match list."""
+
+    status: str | None = None
+    request_id: int | None = None
+    offer_id: int | None = None
+
+
+def list_matches(actor: User | None, f: MatchFilters, page: int = 1, per_page: int = 20,
+                 oldest_first: bool = False) -> Pagination:
+    """One page of the matches the actor may see (newest first unless said), with the filters applied."""
+    stmt = access.visible_matches(actor)
+    for value, column in ((f.status, Match.status), (f.request_id, Match.request_id), (f.offer_id, Match.offer_id)):
+        if value:
+            stmt = stmt.where(column == value)
+    return paginate(stmt.order_by(Match.id if oldest_first else Match.id.desc()), page, per_page)
+
+
+@dataclass
+class ExchangeFilters:
+    """Filters of the exchange list."""
+
+    status: str | None = None
+    organisation_id: int | None = None
+
+
+def list_exchanges(actor: User | None, f: ExchangeFilters, page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of the exchanges the actor may see, newest first, with the filters applied."""
+    stmt = access.visible_exchanges(actor).order_by(Exchange.id.desc())
+    if f.status:
+        stmt = stmt.where(Exchange.status == f.status)
+    if f.organisation_id:
+        stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == f.organisation_id))
+    return paginate(stmt, page, per_page)
 
 
 def get_match(actor: User | None, match_id: int) -> Match:

@@ -8,9 +8,10 @@ from typing import Any, Callable, Iterable
 import numpy as np
 from flask import current_app
 from flask_babel import lazy_ngettext
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from kb.errors import NotFound, ValidationFailed
+from kb.errors import ValidationFailed
 from kb.extensions import db
 from kb.matching import ranking
 from kb.matching.embedder import Embedder, load_embedder
@@ -18,6 +19,7 @@ from kb.matching.sync import IndexManager, get_manager
 from kb.matching.text import record_text, text_hash, tokenize
 from kb.models import Offer, Request, User
 from kb.services import access
+from kb.services.pages import ListPagination
 
 MAX_K = 100
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
@@ -99,6 +101,17 @@ def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> li
     vector = embedder().encode([text], query=True)[0]
     q = ranking.Query(vector=vector, text=text)
     return _run(kind.rstrip("s"), q, args)
+
+
+def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any], page: int,
+                per_page: int) -> Pagination:
+    """One page of a free-text search (the catalogue's search box); text_lang filters the ranked list."""
+    filters = dict(filters)
+    text_lang = filters.pop("text_lang", None)
+    hits = search(actor, text, kind, SuggestionArgs(k=MAX_K, **filters))
+    if text_lang:
+        hits = [hit for hit in hits if hit["text_lang"] == text_lang]
+    return ListPagination(hits, page, per_page)
 
 
 def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[str, Any]]:

@@ -6,7 +6,9 @@ from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext
-from sqlalchemy import Select, func, or_, select
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select, cast, exists, func, or_, select
+from sqlalchemy.dialects.postgresql import JSONB
 
 from kb import i18n
 from kb import workflow as wf
@@ -19,6 +21,7 @@ from kb.models import (
 from kb.services import access, changed_fields, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records
+from kb.services.pages import first, paginate
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
@@ -270,11 +273,62 @@ def filtered_records(model: type[Request] | type[Offer], actor: User | None, f: 
     return stmt.order_by(model.id.desc())
 
 
-def paginate(stmt: Select, page: int, per_page: int) -> tuple[list, int]:
-    """One page of a select and the total count."""
-    total = db.session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    items = db.session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).unique().all()
-    return list(items), int(total or 0)
+def get_record(model: type[Request] | type[Offer], actor: User | None, record_id: int) -> Request | Offer:
+    """One request or offer the actor may see, else 404 (never revealing that it exists)."""
+    return access.get_visible_record(model, record_id, actor)
+
+
+def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
+                 per_page: int = 20) -> Pagination:
+    """One page of the requests or offers the actor may see, newest first, with the filters applied."""
+    return paginate(filtered_records(model, actor, f), page, per_page)
+
+
+def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
+    """The records among ids the actor may see, by id (e.g. to show ranked suggestions)."""
+    if not ids:
+        return {}
+    stmt = access.visible_records(model, actor).where(model.id.in_(ids))
+    return {r.id: r for r in first(stmt, len(ids))}
+
+
+@dataclass
+class ExpertFilters:
+    """Filters of the expert list."""
+
+    organisation_id: int | None = None
+    language: str | None = None
+    active: bool | None = None
+
+
+def _speaks(language: str):  # type: ignore[no-untyped-def]
+    """Experts whose languages (a JSON list) hold language: JSON containment, in each database's own terms."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return cast(Expert.languages, JSONB).contains([language])
+    spoken = func.json_each(Expert.languages).table_valued("value")
+    return exists(select(1).select_from(spoken).where(spoken.c.value == language))
+
+
+def list_experts(actor: User | None, f: ExpertFilters, page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of the experts the actor may see (staff all, a centre its roster, parties those engaged), by name."""
+    stmt = access.visible_experts(actor).order_by(Expert.name, Expert.id)
+    if f.organisation_id:
+        stmt = stmt.where(Expert.organisation_id == f.organisation_id)
+    if f.active is not None:
+        stmt = stmt.where(Expert.active.is_(f.active))
+    if f.language:
+        stmt = stmt.where(_speaks(f.language))
+    return paginate(stmt, page, per_page)
+
+
+ROSTER_LIMIT = 500
+
+
+def roster(actor: User) -> list[Expert]:
+    """A centre's own experts by name (to link them to an offer); empty for other roles."""
+    if actor.role != Role.CENTRE:
+        return []
+    return list(list_experts(actor, ExpertFilters(organisation_id=actor.organisation_id), 1, ROSTER_LIMIT).items)
 
 
 # --- experts ---------------------------------------------------------------------------------

@@ -87,6 +87,11 @@ def list_countries(region: str | None = None) -> list[Country]:
     return list(db.session.scalars(stmt).unique())
 
 
+def get_country(code: str) -> Country | None:
+    """One country by its ISO 3166-1 alpha-2 code, or None."""
+    return db.session.get(Country, code)
+
+
 def list_vocabulary(model) -> list:
     """Every entry of a vocabulary (sectors, modalities, SDGs, regional groups) in display order."""
     order = {Sector: Sector.position, Modality: Modality.position, SDG: SDG.number,

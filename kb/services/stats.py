@@ -5,7 +5,7 @@ from sqlalchemy import distinct, func, select
 
 from kb.extensions import db
 from kb.models import (
-    Exchange, ExchangeParty, ExchangeState, Expert, Offer, OfferState, Organisation, Request, RequestState, Result,
+    Exchange, ExchangeParty, ExchangeState, Offer, OfferState, Organisation, Request, RequestState, Result,
     Activity,
 )
 from kb.models.records import offer_experts

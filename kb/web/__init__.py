@@ -6,7 +6,7 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from kb.extensions import db
+from kb.services import discard_changes
 from kb.i18n import LANGUAGES
 babel = Babel()
 login_manager = LoginManager()
@@ -26,12 +26,10 @@ def select_locale() -> str:
 
 @login_manager.user_loader
 def _load_user(session_id: str):  # type: ignore[no-untyped-def]
-    """The user a session cookie names, if the session is still theirs (see User.get_id) and they are active."""
-    from kb.models import User
+    """The user a session cookie names, if the session is still theirs and they are active."""
+    from kb.services.auth import user_for_session
 
-    user_id, _, key = session_id.partition(":")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 11 else None
-    return user if user is not None and user.active and key and user.holds_session(key) else None
+    return user_for_session(session_id)
 
 
 def register_web(app: Flask) -> None:
@@ -71,7 +69,7 @@ def register_web(app: Flask) -> None:
         from kb import i18n
         from kb.web import helpers
 
-        db.session.rollback()
+        discard_changes()
         # A detail the catalogues cannot translate (an English text from a library, say) stays off a page in
         # another language: the heading already says what happened, in the user's language. Lazy messages
         # (the services' messages with values) and marshmallow's are translated with their values.

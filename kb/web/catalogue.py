@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
@@ -63,29 +62,23 @@ def _catalogue(kind: str):
     per_page = loaded["per_page"] if loaded else display.PER_PAGE
     items: list[Any] = []
     hits: list[dict[str, Any]] = []
-    total = 0
+    total = pages = 0
     if not errors:
         filters = {k: loaded[k] for k in FILTERS if loaded.get(k)}
-        if q:
-            try:
-                hits, total = _search(kind, q, filters, page, per_page)
-            except ValidationFailed as exc:
-                errors = h.messages(exc.errors)
-        else:
-            f = records.RecordFilters(status="published", include_expired=False, **filters)
-            items, total = records.paginate(records.filtered_records(model, viewer(), f), page, per_page)
+        try:
+            if q:
+                found = matching.search_page(viewer(), q, kind, filters, page, per_page)
+                hits = found.items
+            else:
+                f = records.RecordFilters(status="published", include_expired=False, **filters)
+                found = records.list_records(model, viewer(), f, page, per_page)
+                items = found.items
+            total, pages = found.total, found.pages
+        except ValidationFailed as exc:
+            errors = h.messages(exc.errors)
     return render_template("public/list.html", kind=kind, q=q, values=values, items=items, hits=hits,
-                           total=total, page=page, per_page=per_page,
-                           pages=display.pages(total, per_page), errors=errors), (422 if errors else 200)
-
-
-def _search(kind: str, q: str, filters: dict[str, Any], page: int, per_page: int):
-    """One page of semantic search results; the text-language filter is applied to the ranked list."""
-    text_lang = filters.pop("text_lang", None)
-    hits = matching.search(viewer(), q, kind, matching.SuggestionArgs(k=matching.MAX_K, **filters))
-    if text_lang:
-        hits = [hit for hit in hits if hit["text_lang"] == text_lang]
-    return hits[(page - 1) * per_page:page * per_page], len(hits)
+                           total=total, page=page, per_page=per_page, pages=pages, errors=errors), \
+        (422 if errors else 200)
 
 
 def _record(kind: str, record_id: int):
@@ -103,4 +96,4 @@ def _offers_to_propose(user, record) -> list:
     if user is None or user.role != Role.CENTRE or not isinstance(record, Request) or record.status != "published":
         return []
     f = records.RecordFilters(organisation_id=user.organisation_id, status="published", include_expired=False)
-    return records.paginate(records.filtered_records(Offer, user, f), 1, 100)[0]
+    return records.list_records(Offer, user, f, 1, 100).items

@@ -89,11 +89,6 @@ def region_options() -> list[tuple[str, str]]:
     return [(g.code, f"{g.code} · {g.label(lang)}") for g in groups]
 
 
-def pages(total: int, per_page: int) -> int:
-    """How many pages a list of total items fills (at least one)."""
-    return max(1, -(-total // per_page))
-
-
 def context() -> dict[str, Any]:
     """What the catalogue and record templates use besides the app-wide `h`."""
     import kb.web.display as module

@@ -9,14 +9,15 @@ from flask_login import current_user, login_required
 
 from kb import workflow as wf
 from kb.errors import DomainError
-from kb.models import Exchange, ExchangeParty, ExchangeState, Match, PartyRole, Role
+from kb.models import Exchange, ExchangeState, PartyRole, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import (
     ActivityInSchema, ContributionInSchema, ExchangeQuerySchema, MatchQuerySchema, PartnerContributionSchema,
     ResultInSchema,
 )
-from kb.services import access, events, records
+from kb.services import access, events
 from kb.services import exchanges as svc
+from kb.services.pages import filters_from
 from kb.web import forms
 from kb.web import helpers as h
 
@@ -57,17 +58,12 @@ def _awaits(actions: list[str]) -> bool:
 def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
     forms.require_role(*MATCH_ROLES)
     args, arg_errors = _query(MatchQuerySchema(), {"per_page": "50"})
-    stmt = access.visible_matches(current_user).order_by(Match.id.desc())
-    for key, col in (("status", Match.status), ("request_id", Match.request_id), ("offer_id", Match.offer_id)):
-        if args.get(key):
-            stmt = stmt.where(col == args[key])
-    items, total = records.paginate(stmt, args["page"], args["per_page"])
-    rows = [(m, wf.MATCH.available(m.status, access.match_capacities(current_user, m))) for m in items]
+    page = svc.list_matches(current_user, filters_from(svc.MatchFilters, args), args["page"], args["per_page"])
+    rows = [(m, wf.MATCH.available(m.status, access.match_capacities(current_user, m))) for m in page.items]
     return render_template(
         "exchanges/matches.html", waiting=[r for r in rows if _awaits(r[1])], others=[r for r in rows if not _awaits(r[1])],
-        total=total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
-        states=[(s, h.state(s)) for s in wf.MATCH.states],
-        pages=max(1, -(-total // args["per_page"])),
+        total=page.total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
+        states=[(s, h.state(s)) for s in wf.MATCH.states], pages=page.pages,
     ), (failure.status if failure else 200)
 
 
@@ -103,17 +99,12 @@ def match_action(match_id: int):
 def board():
     """Exchanges by state: all for the secretariat, a party's own, and for partners those open to co-financing."""
     args, arg_errors = _query(ExchangeQuerySchema(), {"per_page": "100"})
-    stmt = access.visible_exchanges(current_user).order_by(Exchange.id.desc())
-    if args.get("status"):
-        stmt = stmt.where(Exchange.status == args["status"])
-    if args.get("organisation_id"):
-        stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == args["organisation_id"]))
-    items, total = records.paginate(stmt, args["page"], args["per_page"])
+    page = svc.list_exchanges(current_user, filters_from(svc.ExchangeFilters, args), args["page"], args["per_page"])
     columns: dict[str, list[Exchange]] = {s: [] for s in BOARD_ORDER}
-    for x in items:
+    for x in page.items:
         columns[str(x.status)].append(x)
-    return render_template("exchanges/board.html", columns=columns, total=total, args=args, arg_errors=arg_errors,
-                           pages=max(1, -(-total // args["per_page"])), L=forms.labels(),
+    return render_template("exchanges/board.html", columns=columns, total=page.total, args=args,
+                           arg_errors=arg_errors, pages=page.pages, L=forms.labels(),
                            own_org=current_user.organisation_id), (422 if arg_errors else 200)
 
 
@@ -121,15 +112,8 @@ def board():
 
 def _timeline(exchange: Exchange) -> list[Any]:
     """The exchange's audit trail with its match's and request's, where the user may read them."""
-    entries = []
-    for record_type, record_id in (("request", exchange.request_id), ("match", exchange.match_id),
-                                   ("exchange", exchange.id)):
-        try:
-            stmt = events.visible_events(current_user, record_type, record_id)
-        except DomainError:
-            continue  # e.g. a centre may not read a matched request's trail; the exchange's own is enough
-        entries += records.paginate(stmt, 1, TIMELINE_LIMIT)[0]
-    return sorted(entries, key=lambda e: (e.at, e.id))
+    return events.timeline(current_user, [("request", exchange.request_id), ("match", exchange.match_id),
+                                          ("exchange", exchange.id)], TIMELINE_LIMIT)
 
 
 def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]

@@ -121,10 +121,7 @@ def country(record_or_code: Any) -> str:
     c = getattr(record_or_code, "country", None)
     if c is not None:
         return c.label(_lang())
-    from kb.extensions import db
-    from kb.models import Country
-
-    obj = db.session.get(Country, str(record_or_code))
+    obj = reference.get_country(str(record_or_code))
     return obj.label(_lang()) if obj else str(record_or_code)
 
 

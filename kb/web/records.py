@@ -12,7 +12,7 @@ from marshmallow import Schema
 from kb import i18n
 from kb import workflow as wf
 from kb.errors import Conflict, DomainError, Forbidden, NotFound
-from kb.models import Expert, Offer, Request, Role
+from kb.models import Offer, Request, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import MatchInSchema
 from kb.schemas.matching import SuggestionQuerySchema
@@ -89,9 +89,9 @@ def mine(kind: str):
         status = None
     page = max(request.args.get("page", type=int) or 1, 1)
     f = svc.RecordFilters(organisation_id=user.organisation_id, status=status)
-    items, total = svc.paginate(svc.filtered_records(k.model, user, f), page, 50)
-    return render_template("records/mine.html", kind=kind, items=items, total=total, page=page,
-                           pages=display.pages(total, 50), status=status,
+    found = svc.list_records(k.model, user, f, page, 50)
+    return render_template("records/mine.html", kind=kind, items=found.items, total=found.total, page=page,
+                           pages=found.pages, status=status,
                            states=k.machine.states, editable=svc.EDITABLE_BY_OWNER[k.model])
 
 
@@ -119,11 +119,7 @@ def _values_from_form() -> dict[str, Any]:
 
 def _roster(user) -> list[tuple[str, str]]:
     """(id, name) of the experts on a centre's roster, for linking them to an offer."""
-    if user.role != Role.CENTRE:
-        return []
-    stmt = access.visible_experts(user).where(Expert.organisation_id == user.organisation_id).order_by(Expert.name)
-    return [(str(e.id), e.name + ("" if e.active else f" ({_('inactive')})"))
-            for e in svc.paginate(stmt, 1, 200)[0]]
+    return [(str(e.id), e.name + ("" if e.active else f" ({_('inactive')})")) for e in svc.roster(user)]
 
 
 def _date_passed(value: Any) -> bool:
@@ -298,10 +294,9 @@ def experts():
     """The centre's expert roster."""
     user = _centre()
     page = max(request.args.get("page", type=int) or 1, 1)
-    stmt = access.visible_experts(user).where(Expert.organisation_id == user.organisation_id).order_by(Expert.name)
-    items, total = svc.paginate(stmt, page, 50)
-    return render_template("records/experts.html", items=items, total=total, page=page,
-                           pages=display.pages(total, 50))
+    found = svc.list_experts(user, svc.ExpertFilters(organisation_id=user.organisation_id), page, 50)
+    return render_template("records/experts.html", items=found.items, total=found.total, page=page,
+                           pages=found.pages)
 
 
 @bp.route("/my/experts/new", methods=["GET", "POST"])

@@ -33,8 +33,8 @@ def _secretariat_only():  # type: ignore[no-untyped-def]
 def _render_review(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
     queue = {}
     for kind, model in MODELS.items():
-        stmt = records.filtered_records(model, current_user, records.RecordFilters(status="submitted"))
-        queue[kind], _total = records.paginate(stmt, 1, QUEUE_LIMIT)
+        queue[kind] = records.list_records(model, current_user, records.RecordFilters(status="submitted"), 1,
+                                           QUEUE_LIMIT).items
     return render_template("secretariat/review.html", queue=queue, failure=failure,
                            terms=forms.vocab("terms")), (failure.status if failure else 200)
 
@@ -78,21 +78,19 @@ def _desk_args() -> tuple[dict, dict[str, list[str]]]:
 
 
 def _render_desk(request_id: int | None, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
-    published = records.paginate(records.filtered_records(
-        Request, current_user, records.RecordFilters(status=RequestState.PUBLISHED)), 1, QUEUE_LIMIT)[0]
+    published = records.list_records(Request, current_user, records.RecordFilters(status=RequestState.PUBLISHED), 1,
+                                     QUEUE_LIMIT).items
     args, arg_errors = _desk_args()
     selected, suggestions, open_matches = None, [], {}
     if request_id is not None:
         selected = access.get_visible_record(Request, request_id, current_user)
         if not arg_errors:
             suggestions = matching.suggest(current_user, "request", request_id, matching.SuggestionArgs(**args))
-        for m in _matches(Match.request_id == request_id):
+        for m in _matches(svc.MatchFilters(request_id=request_id)):
             if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
                 open_matches[m.offer_id] = m
-    ids = [s["id"] for s in suggestions]
-    offers = {o.id: o for o in records.paginate(
-        access.visible_records(Offer, current_user).where(Offer.id.in_(ids)), 1, len(ids))[0]} if ids else {}
-    accepted = _matches(Match.status == MatchState.ACCEPTED)
+    offers = records.visible_by_id(Offer, current_user, [s["id"] for s in suggestions])
+    accepted = _matches(svc.MatchFilters(status=MatchState.ACCEPTED))
     return render_template(
         "secretariat/desk.html", published=published, selected=selected, suggestions=suggestions, offers=offers,
         open_matches=open_matches, accepted=accepted, failure=failure, args=request.args, arg_errors=arg_errors,
@@ -101,10 +99,9 @@ def _render_desk(request_id: int | None, failure: forms.Failure | None = None): 
     ), (failure.status if failure else (422 if arg_errors else 200))
 
 
-def _matches(*conditions) -> list[Match]:  # type: ignore[no-untyped-def]
-    """Matches the signed-in user may see, narrowed by conditions, oldest first."""
-    stmt = access.visible_matches(current_user).where(*conditions).order_by(Match.id)
-    return records.paginate(stmt, 1, QUEUE_LIMIT)[0]
+def _matches(filters: svc.MatchFilters) -> list[Match]:
+    """Matches the signed-in user may see, narrowed by filters, oldest first."""
+    return svc.list_matches(current_user, filters, 1, QUEUE_LIMIT, oldest_first=True).items
 
 
 @bp.route("/desk")

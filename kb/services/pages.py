@@ -1,0 +1,47 @@
+"""Lists a page at a time: Flask-SQLAlchemy's pagination for selects, and the same object for ranked lists.
+
+Every list service returns a `Pagination` (items, total, page, per_page, pages, has_next, ...), which the API
+turns into its envelope and the web pages into their pager: one page arithmetic for the whole product.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Sequence, TypeVar
+
+from flask_sqlalchemy.pagination import Pagination
+from sqlalchemy import Select
+
+from kb.extensions import db
+
+F = TypeVar("F")
+
+
+def paginate(stmt: Select, page: int = 1, per_page: int = 20) -> Pagination:
+    """One page of a select (its rows made unique) with the total count; a page past the end is empty."""
+    return db.paginate(stmt, page=page, per_page=per_page, max_per_page=None, error_out=False, count=True)
+
+
+def first(stmt: Select, limit: int) -> list[Any]:
+    """The first `limit` rows of a select (a queue or a short list that is not paged)."""
+    return list(db.session.scalars(stmt.limit(limit)).unique().all())
+
+
+class ListPagination(Pagination):
+    """A page of a list already in memory (e.g. ranked search hits), with the pagination of a select."""
+
+    def __init__(self, items: Sequence[Any], page: int = 1, per_page: int = 20) -> None:
+        super().__init__(page=page, per_page=per_page, max_per_page=None, error_out=False, count=True,
+                         rows=list(items))
+
+    def _query_items(self) -> list[Any]:
+        rows = self._query_args["rows"]
+        return rows[self._query_offset:self._query_offset + self.per_page]
+
+    def _query_count(self) -> int:
+        return len(self._query_args["rows"])
+
+
+def filters_from(cls: type[F], args: Mapping[str, Any]) -> F:
+    """A filters dataclass from parsed query arguments (page, per_page and unknown keys left out)."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    return cls(**{k: v for k, v in args.items() if k in names})
