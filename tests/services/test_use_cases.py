@@ -224,3 +224,14 @@ def test_an_admin_creates_users_but_no_one_else_does(cast):
     made = admin.create_user(boss, {"email": "new@svc.example", "password": PASSWORD, "role": "centre",
                                     "organisation_id": cast.centre.organisation_id})
     assert made.role == Role.CENTRE
+
+
+def test_experts_are_listed_by_the_languages_they_speak(cast):
+    made = [records.create_expert(cast.centre, {"name": name, "expertise": "Tanning", "languages": langs})
+            for name, langs in (("Ana", ["es", "pt"]), ("Bruno", ["pt"]), ("Chloé", ["fr", "en"]), ("Dara", []))]
+    speaks = {lang: [e.name for e in records.list_experts(cast.centre, records.ExpertFilters(language=lang)).items]
+              for lang in ("es", "pt", "en", "e", "tet")}
+    assert speaks == {"es": ["Ana"], "pt": ["Ana", "Bruno"], "en": ["Chloé"], "e": [], "tet": []}
+    page = records.list_experts(cast.centre, records.ExpertFilters(), 2, 3)
+    assert (page.total, page.pages, [e.name for e in page.items]) == (4, 2, ["Dara"])
+    assert len(made) == 4
