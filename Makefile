@@ -38,7 +38,7 @@ LOCALES := es pt fr
 TRANSLATIONS := kb/translations
 CATALOGUES := $(foreach l,$(LOCALES),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
-BABEL_KEYWORDS := -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2
+BABEL_KEYWORDS := -k _ -k N_ -k gettext -k ngettext:1,2 -k lazy_gettext -k lazy_ngettext:1,2 -k pgettext:1c,2 -k lazy_pgettext:1c,2
 
 install: $(STAMP) $(COMPILED)
 

@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from kb import i18n
 from kb.errors import DomainError, Throttled
+from kb.i18n import N_
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def register_error_handlers(app: Flask) -> None:
         if message is None:
             message = exc.description or HTTPStatus(code).phrase
             if code == 422:
-                message = "Invalid input."
+                message = N_("Invalid input.")
             if code == 400 and errors and isinstance(errors, dict) and "json" in errors:
                 message = "Malformed request body."
         headers = dict(getattr(exc, "headers", None) or {}) if code in (405, 401) else {}

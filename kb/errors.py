@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from kb.i18n import N_
+
 
 class DomainError(Exception):
     """Base class: an HTTP status, a message and optional field errors."""
@@ -66,7 +68,7 @@ class ValidationFailed(DomainError):
 
     status = 422
 
-    def __init__(self, errors: dict[str, Any], message: str = "Invalid input.") -> None:
+    def __init__(self, errors: dict[str, Any], message: str = N_("Invalid input.")) -> None:
         super().__init__(message, errors)
 
 

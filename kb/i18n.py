@@ -11,11 +11,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import LazyString, format_date, format_decimal, lazy_gettext, lazy_pgettext
+from flask_babel import (
+    LazyString,
+    format_date,
+    format_decimal,
+    lazy_gettext,
+    lazy_pgettext,
+)
 
 # The four languages of the interface, of the reference labels (label_xx columns) and of the texts that matching
 # supports (a record's text_lang). The first is the default and the fallback of every label.
 LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
+
+
+def N_(message: str) -> str:
+    """Mark a constant message for extraction where it is raised; it stays English (the API's language) and
+    pages translate it with gettext when they show it (kb.web.helpers.message)."""
+    return message
 
 A_RECORD = {
     "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),

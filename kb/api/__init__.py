@@ -4,13 +4,15 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from kb.i18n import N_
+
 
 def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
     """A body sent to the API must be JSON: a form or text body is refused (415), never read as empty."""
     from kb.errors import UnsupportedMediaType
 
     if request.method in ("POST", "PUT", "PATCH") and request.content_length and not request.is_json:
-        raise UnsupportedMediaType("Send the body as JSON, with 'Content-Type: application/json'.")
+        raise UnsupportedMediaType(N_("Send the body as JSON, with 'Content-Type: application/json'."))
 
 
 def register_api(app: Flask, api: Api) -> None:

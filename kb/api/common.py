@@ -7,6 +7,7 @@ from flask import g, request
 from flask_sqlalchemy.pagination import Pagination
 
 from kb.errors import Unauthorized
+from kb.i18n import N_
 from kb.models import User
 from kb.services import auth
 
@@ -20,7 +21,7 @@ def current_user() -> User | None:
         else:
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
-                raise Unauthorized("Use 'Authorization: Bearer <token>'.")
+                raise Unauthorized(N_("Use 'Authorization: Bearer <token>'."))
             g.kb_user = auth.user_for_token(token.strip())
     return g.kb_user
 
@@ -29,7 +30,7 @@ def require_user() -> User:
     """The signed-in user, else 401."""
     user = current_user()
     if user is None:
-        raise Unauthorized("Sign in first: POST /api/v1/auth/tokens.")
+        raise Unauthorized(N_("Sign in first: POST /api/v1/auth/tokens."))
     return user
 
 

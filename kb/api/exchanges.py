@@ -7,12 +7,24 @@ from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
-    ActivityInSchema, ActivityOutSchema, ContributionInSchema, ContributionOutSchema, ExchangeOutSchema,
-    ExchangeQuerySchema, ExchangeTransitionSchema, JoinInSchema, MatchInSchema, MatchOutSchema,
-    MatchQuerySchema, MatchTransitionSchema, PartyOutSchema, ResultInSchema, ResultOutSchema,
+    ActivityInSchema,
+    ActivityOutSchema,
+    ContributionInSchema,
+    ContributionOutSchema,
+    ExchangeOutSchema,
+    ExchangeQuerySchema,
+    ExchangeTransitionSchema,
+    JoinInSchema,
+    MatchInSchema,
+    MatchOutSchema,
+    MatchQuerySchema,
+    MatchTransitionSchema,
+    PartyOutSchema,
+    ResultInSchema,
+    ResultOutSchema,
 )
-from kb.services.pages import filters_from
 from kb.services import exchanges as svc
+from kb.services.pages import filters_from
 
 matches_blp = Blueprint("matches", __name__, url_prefix="/matches", description="Matches")
 exchanges_blp = Blueprint("exchanges", __name__, url_prefix="/exchanges", description="Exchanges")

@@ -5,7 +5,11 @@ from flask.views import MethodView
 
 from kb.api.blueprint import Blueprint
 from kb.api.common import current_user
-from kb.schemas.matching import SearchQuerySchema, SuggestionListSchema, SuggestionQuerySchema
+from kb.schemas.matching import (
+    SearchQuerySchema,
+    SuggestionListSchema,
+    SuggestionQuerySchema,
+)
 from kb.services import matching
 
 blp = Blueprint("matching", __name__, url_prefix="", description="Suggestions and search")

@@ -7,8 +7,14 @@ from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.schemas.common import page_schema
 from kb.schemas.people import (
-    OrganisationInSchema, OrganisationOutSchema, OrganisationPatchSchema, OrganisationQuerySchema,
-    UserInSchema, UserOutSchema, UserPatchSchema, UserQuerySchema,
+    OrganisationInSchema,
+    OrganisationOutSchema,
+    OrganisationPatchSchema,
+    OrganisationQuerySchema,
+    UserInSchema,
+    UserOutSchema,
+    UserPatchSchema,
+    UserQuerySchema,
 )
 from kb.services import admin
 from kb.services.pages import filters_from

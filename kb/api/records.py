@@ -8,12 +8,23 @@ from kb.api.common import current_user, page_of, require_user
 from kb.models import Offer, Request
 from kb.schemas.common import page_schema
 from kb.schemas.records import (
-    ExpertInSchema, ExpertOutSchema, ExpertPatchSchema, ExpertQuerySchema, OfferInSchema, OfferOutSchema,
-    OfferPatchSchema, OfferQuerySchema, OfferTransitionSchema, RequestInSchema, RequestOutSchema,
-    RequestPatchSchema, RequestQuerySchema, RequestTransitionSchema,
+    ExpertInSchema,
+    ExpertOutSchema,
+    ExpertPatchSchema,
+    ExpertQuerySchema,
+    OfferInSchema,
+    OfferOutSchema,
+    OfferPatchSchema,
+    OfferQuerySchema,
+    OfferTransitionSchema,
+    RequestInSchema,
+    RequestOutSchema,
+    RequestPatchSchema,
+    RequestQuerySchema,
+    RequestTransitionSchema,
 )
-from kb.services.pages import filters_from
 from kb.services import records as svc
+from kb.services.pages import filters_from
 
 requests_blp = Blueprint("requests", __name__, url_prefix="/requests", description="Requests for cooperation")
 offers_blp = Blueprint("offers", __name__, url_prefix="/offers", description="Offers of expertise")

@@ -8,7 +8,11 @@ from kb.api.common import page_of, require_user
 from kb.models import SDG, Modality, RegionalGroup, Sector
 from kb.schemas.common import page_schema
 from kb.schemas.exchanges import (
-    CountryOutSchema, CountryQuerySchema, EventOutSchema, EventQuerySchema, SdgOutSchema,
+    CountryOutSchema,
+    CountryQuerySchema,
+    EventOutSchema,
+    EventQuerySchema,
+    SdgOutSchema,
     VocabularyOutSchema,
 )
 from kb.services import events, reference

@@ -11,9 +11,9 @@ import json
 import os
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
-from collections.abc import Iterable, Iterator
 
 import numpy as np
 from sqlalchemy import func, select

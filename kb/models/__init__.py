@@ -2,11 +2,28 @@
 from kb.models.audit import Event, Notification
 from kb.models.base import utcnow
 from kb.models.enums import (
-    ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, NotificationStatus,
-    OfferState, OrgKind, PartyRole, RequestState, Role, Terms,
+    ActivityKind,
+    ContributionKind,
+    ExchangeState,
+    MatchOrigin,
+    MatchState,
+    NotificationStatus,
+    OfferState,
+    OrgKind,
+    PartyRole,
+    RequestState,
+    Role,
+    Terms,
+)
+from kb.models.exchange import (
+    Activity,
+    Contribution,
+    Exchange,
+    ExchangeParty,
+    Match,
+    Result,
 )
 from kb.models.matching import IndexChange
-from kb.models.exchange import Activity, Contribution, Exchange, ExchangeParty, Match, Result
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
 from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector

@@ -5,7 +5,16 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import (
-    Boolean, CheckConstraint, Date, Float, ForeignKey, Integer, JSON, Numeric, String, Text,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -13,7 +22,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from kb.extensions import db
 from kb.models.base import TimestampMixin, UTCDateTime, VersionedMixin, str_enum
 from kb.models.enums import (
-    ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, PartyRole,
+    ActivityKind,
+    ContributionKind,
+    ExchangeState,
+    MatchOrigin,
+    MatchState,
+    PartyRole,
 )
 from kb.models.people import Organisation, User
 from kb.models.records import Offer, Request

@@ -12,6 +12,8 @@ from flask import g, has_request_context
 from flask_babel import lazy_gettext
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate
 
+from kb.i18n import N_
+
 TITLE = validate.Length(min=3, max=300)
 LONG_TEXT = validate.Length(min=1, max=10000)
 REASON = validate.Length(max=2000)
@@ -21,9 +23,9 @@ LANG_CODES = frozenset(lang.alpha_2 for lang in pycountry.languages if hasattr(l
 LANG3_ONLY_CODES = frozenset(lang.alpha_3 for lang in pycountry.languages if not hasattr(lang, "alpha_2"))
 COUNTRY_CODES = frozenset(c.alpha_2 for c in pycountry.countries)
 
-NUL_MESSAGE = "Text may not contain NUL characters."
-SURROGATE_MESSAGE = "Text may not contain unpaired surrogate characters (invalid Unicode)."
-BLANK_MESSAGE = "May not be blank."
+NUL_MESSAGE = N_("Text may not contain NUL characters.")
+SURROGATE_MESSAGE = N_("Text may not contain unpaired surrogate characters (invalid Unicode).")
+BLANK_MESSAGE = N_("May not be blank.")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -57,8 +59,8 @@ class Money(fields.Decimal):
 
     Exact, unlike a JSON number; sent and returned as a string (documented as type string, format decimal)."""
 
-    default_error_messages = {"invalid_amount": "Give the amount as digits with at most two decimals, "
-                                                "in a string: \"1500.00\"."}
+    default_error_messages = {"invalid_amount": N_("Give the amount as digits with at most two decimals, "
+                                                   "in a string: \"1500.00\".")}
 
     def __init__(self, **kwargs):  # type: ignore[no-untyped-def]
         metadata = {"pattern": MONEY_PATTERN, "example": "1500.00", **kwargs.pop("metadata", {})}

@@ -3,13 +3,27 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from kb import permissions
 from kb import workflow as wf
-from kb.models import ActivityKind, ContributionKind, ExchangeState, MatchOrigin, MatchState, PartyRole
+from kb.models import (
+    ActivityKind,
+    ContributionKind,
+    ExchangeState,
+    MatchOrigin,
+    MatchState,
+    PartyRole,
+)
 from kb.schemas.common import (
-    ID, REASON, Money, PageQuerySchema, StrictSchema, codes, transition_schema, viewer,
+    ID,
+    REASON,
+    Money,
+    PageQuerySchema,
+    StrictSchema,
+    codes,
+    transition_schema,
+    viewer,
 )
 from kb.schemas.records import OrgRefSchema
-from kb.services import access
 
 
 class MatchInSchema(StrictSchema):
@@ -63,7 +77,7 @@ class MatchOutSchema(Schema):
         return obj.exchange.id if obj.exchange else None
 
     def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
-        return wf.MATCH.available(obj.status, access.match_capacities(viewer(), obj))
+        return permissions.transitions(viewer(), obj)
 
 
 class MatchQuerySchema(PageQuerySchema):
@@ -208,7 +222,7 @@ class ExchangeOutSchema(Schema):
                                                                             **codes(wf.EXCHANGE.actions)}})
 
     def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
-        return wf.EXCHANGE.available(obj.status, access.exchange_capacities(viewer(), obj))
+        return permissions.transitions(viewer(), obj)
 
 
 class ExchangeQuerySchema(PageQuerySchema):
@@ -237,7 +251,7 @@ class EventOutSchema(Schema):
 
 
     def _actor_email(self, event):  # type: ignore[no-untyped-def]
-        return event.actor.email if event.actor and access.can_see_email_of(viewer(), event.actor) else None
+        return event.actor.email if event.actor and permissions.can_see_email_of(viewer(), event.actor) else None
 
 
 class EventQuerySchema(PageQuerySchema):

@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.models import OrgKind, Role
 from kb.i18n import LANGUAGES
+from kb.models import OrgKind, Role
 from kb.schemas.common import (
-    COUNTRY_CODES, ID, WEB_ADDRESS, PageQuerySchema, StrictSchema, codes, country_code, viewer,
+    COUNTRY_CODES,
+    ID,
+    WEB_ADDRESS,
+    PageQuerySchema,
+    StrictSchema,
+    codes,
+    country_code,
+    viewer,
 )
-
 
 # The part of the password policy a JSON Schema cannot state (kb/services/admin.py `_check_password`).
 PASSWORD_RULE = ("10 to 200 characters, and hard to guess: zxcvbn must rate it at least 3 of 4. Common passwords, "

@@ -4,14 +4,21 @@ from __future__ import annotations
 from marshmallow import Schema, fields, pre_load, validate
 
 from kb import data as vocabularies
+from kb import permissions
 from kb import workflow as wf
 from kb.i18n import LANGUAGES
 from kb.models import OfferState, RequestState, Terms
 from kb.schemas.common import (
-    ID, LONG_TEXT, TITLE, PageQuerySchema, StrictSchema, codes, language_code, transition_schema,
+    ID,
+    LONG_TEXT,
+    TITLE,
+    PageQuerySchema,
+    StrictSchema,
+    codes,
+    language_code,
+    transition_schema,
     viewer,
 )
-from kb.services import access
 
 TAGS = validate.Length(max=25)
 SECTOR_CODES = codes(s["code"] for s in vocabularies.load("sectors"))  # GET /api/v1/sectors
@@ -109,14 +116,13 @@ class RecordOutSchema(Schema):
     actions = fields.Method("_actions")
 
     def _contact_name(self, obj):  # type: ignore[no-untyped-def]
-        return obj.contact_name if access.can_see_contacts(viewer(), obj) else None
+        return obj.contact_name if permissions.can_see_contacts(viewer(), obj) else None
 
     def _contact_email(self, obj):  # type: ignore[no-untyped-def]
-        return obj.contact_email if access.can_see_contacts(viewer(), obj) else None
+        return obj.contact_email if permissions.can_see_contacts(viewer(), obj) else None
 
     def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
-        machine = wf.REQUEST if obj.__tablename__ == "requests" else wf.OFFER
-        return machine.available(obj.status, access.record_capacities(viewer(), obj))
+        return permissions.transitions(viewer(), obj)
 
 
 class RequestOutSchema(RecordOutSchema):

@@ -1,89 +1,39 @@
-"""Who may see and do what: capacities of a user towards a record, and visibility filters."""
+"""Who may see what: the visibility filters (queries) of each collection, and loading one visible record.
+
+What a user may *do* (capacities, operations, personal data rules) is kb/permissions.py, pure rules this
+module uses too."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext
 from sqlalchemy import Select, or_, select
 
-from kb import i18n
-from kb import workflow as wf
+from kb import i18n, permissions
 from kb.errors import Conflict, Forbidden, NotFound
 from kb.extensions import db
+from kb.i18n import N_
 from kb.models import (
-    Exchange, ExchangeParty, ExchangeState, Expert, Match, Offer, OfferState, PartyRole, Request,
-    RequestState, Role, User,
+    Exchange,
+    ExchangeParty,
+    Expert,
+    Match,
+    Offer,
+    OfferState,
+    Request,
+    RequestState,
+    Role,
+    User,
 )
-
-STAFF = (Role.SECRETARIAT, Role.ADMIN)
-
-
-def is_staff(user: User | None) -> bool:
-    """Secretariat and admin see everything."""
-    return user is not None and user.role in STAFF
-
-
-def record_capacities(user: User | None, record: Request | Offer) -> set[str]:
-    """Capacities towards a request or offer: owner (its organisation's director/centre) or secretariat."""
-    caps: set[str] = set()
-    if user is None or not user.active:
-        return caps
-    if user.role == Role.SECRETARIAT:
-        caps.add(wf.SECRETARIAT)
-    owner_role = Role.DIRECTOR if isinstance(record, Request) else Role.CENTRE
-    if user.role == owner_role and user.organisation_id == record.organisation_id:
-        caps.add(wf.OWNER)
-    return caps
-
-
-def match_capacities(user: User | None, match: Match) -> set[str]:
-    """Capacities towards a match: requester, provider, secretariat."""
-    caps: set[str] = set()
-    if user is None or not user.active:
-        return caps
-    if user.role == Role.SECRETARIAT:
-        caps.add(wf.SECRETARIAT)
-    if user.role == Role.DIRECTOR and user.organisation_id == match.request.organisation_id:
-        caps.add(wf.REQUESTER)
-    if user.role == Role.CENTRE and user.organisation_id == match.offer.organisation_id:
-        caps.add(wf.PROVIDER)
-    return caps
-
-
-def exchange_capacities(user: User | None, exchange: Exchange) -> set[str]:
-    """Capacities towards an exchange from the user's organisation's party roles."""
-    caps: set[str] = set()
-    if user is None or not user.active:
-        return caps
-    if user.role == Role.SECRETARIAT:
-        caps.add(wf.SECRETARIAT)
-    roles = exchange.party_roles(user.organisation_id)
-    if PartyRole.REQUESTER in roles and user.role == Role.DIRECTOR:
-        caps.add(wf.REQUESTER)
-    if PartyRole.PROVIDER in roles and user.role == Role.CENTRE:
-        caps.add(wf.PROVIDER)
-    if PartyRole.PARTNER in roles and user.role == Role.PARTNER:
-        caps.add(wf.PARTNER)
-    return caps
 
 
 def visible_records(model: type[Request] | type[Offer], user: User | None) -> Select:
     """Requests or offers the user may see: all for staff, else published plus their own."""
     stmt = select(model)
-    if is_staff(user):
+    if permissions.is_staff(user):
         return stmt
     published = RequestState.PUBLISHED if model is Request else OfferState.PUBLISHED
     if user is None:
         return stmt.where(model.status == published)
     return stmt.where(or_(model.status == published, model.organisation_id == user.organisation_id))
-
-
-def can_see_contacts(user: User | None, record: Request | Offer) -> bool:
-    """Contact details are personal data: staff and the record's own organisation only."""
-    return is_staff(user) or (user is not None and user.organisation_id == record.organisation_id)
-
-
-def can_see_email_of(viewer: User | None, person: User) -> bool:
-    """A user's e-mail address is personal data: staff see it, and people of the same organisation."""
-    return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
 
 
 def get_visible_record(model: type[Request] | type[Offer], record_id: int, user: User | None) -> Request | Offer:
@@ -97,9 +47,9 @@ def get_visible_record(model: type[Request] | type[Offer], record_id: int, user:
 def visible_experts(user: User | None) -> Select:
     """Experts: staff, the centre's own organisation, and parties of exchanges using them."""
     if user is None:
-        raise Forbidden("Expert rosters are visible to signed-in users with access only.")
+        raise Forbidden(N_("Expert rosters are visible to signed-in users with access only."))
     stmt = select(Expert)
-    if is_staff(user):
+    if permissions.is_staff(user):
         return stmt
     party_offer_ids = (
         select(Exchange.offer_id)
@@ -116,9 +66,9 @@ def visible_experts(user: User | None) -> Select:
 def visible_matches(user: User | None) -> Select:
     """Matches: staff all; a director those on its requests; a centre those on its offers."""
     if user is None:
-        raise Forbidden("Sign in to see matches.")
+        raise Forbidden(N_("Sign in to see matches."))
     stmt = select(Match)
-    if is_staff(user):
+    if permissions.is_staff(user):
         return stmt
     if user.role == Role.DIRECTOR:
         return stmt.where(Match.request_id.in_(select(Request.id).where(Request.organisation_id == user.organisation_id)))
@@ -127,15 +77,15 @@ def visible_matches(user: User | None) -> Select:
     return stmt.where(False)
 
 
-OPEN_FOR_PARTNERS = (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS)
+OPEN_FOR_PARTNERS = permissions.OPEN_EXCHANGE
 
 
 def visible_exchanges(user: User | None) -> Select:
     """Exchanges: staff all; parties theirs; partners also those still open to co-financing."""
     if user is None:
-        raise Forbidden("Sign in to see exchanges.")
+        raise Forbidden(N_("Sign in to see exchanges."))
     stmt = select(Exchange)
-    if is_staff(user):
+    if permissions.is_staff(user):
         return stmt
     mine = select(ExchangeParty.exchange_id).where(ExchangeParty.organisation_id == user.organisation_id)
     if user.role == Role.PARTNER:

@@ -13,8 +13,9 @@ from zxcvbn import zxcvbn
 from kb import i18n
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
+from kb.i18n import N_
 from kb.models import Country, Organisation, Role, User, utcnow
-from kb.services import access, changed_fields, unit_of_work
+from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
 from kb.services.auth import end_sessions
 from kb.services.pages import paginate
@@ -29,7 +30,7 @@ USER_FIELDS = ("name", "role", "organisation_id", "language", "active")
 
 def _require_admin(actor: User | None) -> None:
     if actor is None or actor.role != Role.ADMIN:
-        raise Forbidden("Only an administrator may do this.")
+        raise Forbidden(N_("Only an administrator may do this."))
 
 
 def _check_country(code: str | None) -> None:
@@ -59,15 +60,15 @@ def update_organisation(actor: User, org_id: int, data: dict[str, Any], version:
         access.require_version(org, version)
         if data.get("country_code"):
             data = {**data, "country_code": data["country_code"].upper()}
-        changed = changed_fields({k: getattr(org, k) for k in ORG_FIELDS}, data)
+        current = {k: getattr(org, k) for k in ORG_FIELDS}
+        changed = changed_fields(current, data)
         if not changed:
             return org
         if "country_code" in changed:
             _check_country(data["country_code"])
-        for k in changed:
-            setattr(org, k, data[k])
+        populate(org, data, changed)
         org.updated_at = utcnow()
-        record_event(actor, org, "update", details={"fields": changed}, notify=False)
+        record_event(actor, org, "update", details=change_log(current, data, changed), notify=False)
     return org
 
 
@@ -104,7 +105,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
         if not EMAIL.match(email) or len(email) > 254:
             raise ValidationFailed({"email": [lazy_gettext("Not a valid e-mail address: %(value)s.", value=repr(data["email"]))]})
         if db.session.scalar(select(User.id).where(func.lower(User.email) == email)):
-            raise Conflict("A user with this e-mail exists.", {"email": ["Already registered."]})
+            raise Conflict(N_("A user with this e-mail exists."), {"email": [N_("Already registered.")]})
         if db.session.get(Organisation, data["organisation_id"]) is None:
             raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
                                                                     id=data["organisation_id"]))
@@ -128,29 +129,27 @@ def update_user(actor: User, user_id: int, data: dict[str, Any], version: int | 
             raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
                                                                     id=data["organisation_id"]))
         if user.id == actor.id and (data.get("active") is False or data.get("role") not in (None, Role.ADMIN)):
-            raise Conflict("You cannot deactivate or demote yourself.")
+            raise Conflict(N_("You cannot deactivate or demote yourself."))
         # A password is never compared: sending one always sets it (and is always a change).
-        changed = changed_fields({k: getattr(user, k) for k in USER_FIELDS}, data)
+        current = {k: getattr(user, k) for k in USER_FIELDS}
+        changed = changed_fields(current, data)
         if not changed:
             return user
-        for k in changed:
-            if k in USER_FIELDS:
-                setattr(user, k, data[k])
+        populate(user, data, [k for k in changed if k in USER_FIELDS])
         if "password" in changed:
             _check_password(data["password"], user_inputs=(user.email, user.name))
             user.set_password(data["password"])
         user.updated_at = utcnow()
         if "password" in changed:
             end_sessions(user)  # a new password ends the user's sessions and tokens (after the edit: one version)
-        record_event(actor, user, "update", details={"fields": [k for k in changed if k != "password"]},
-                     notify=False)
+        record_event(actor, user, "update", details=change_log(current, data, changed), notify=False)
     return user
 
 
 def get_user(actor: User, user_id: int) -> User:
     """A user (admin, or oneself), else 404."""
     if actor.role != Role.ADMIN and actor.id != user_id:
-        raise Forbidden("Only an administrator may see other users.")
+        raise Forbidden(N_("Only an administrator may see other users."))
     user = db.session.get(User, user_id)
     if user is None:
         raise NotFound(i18n.not_found("user", user_id))

@@ -7,7 +7,16 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import (
-    Event, Exchange, Match, Notification, Offer, Organisation, Request, Role, User, utcnow,
+    Event,
+    Exchange,
+    Match,
+    Notification,
+    Offer,
+    Organisation,
+    Request,
+    Role,
+    User,
+    utcnow,
 )
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
 

@@ -7,7 +7,7 @@ from typing import Callable
 from sqlalchemy import select
 
 from kb.extensions import db
-from kb.models import ActivityKind, Offer, OrgKind, Organisation, Request, Role, User
+from kb.models import ActivityKind, Offer, Organisation, OrgKind, Request, Role, User
 from kb.services import admin, exchanges, records
 from kb.services.reference import seed_reference_data
 

@@ -10,9 +10,19 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, func, or_, select
 
+from kb import permissions
 from kb.errors import DomainError, Forbidden
 from kb.extensions import db
-from kb.models import Event, Notification, NotificationStatus, Offer, Request, User, utcnow
+from kb.i18n import N_
+from kb.models import (
+    Event,
+    Notification,
+    NotificationStatus,
+    Offer,
+    Request,
+    User,
+    utcnow,
+)
 from kb.services import access, mail, unit_of_work
 from kb.services.pages import first, paginate
 
@@ -26,7 +36,7 @@ def visible_events(actor: User | None, record_type: str | None, record_id: int |
     Staff read every event; others read the whole trail of one record they can see (record_type and
     record_id both given), else only their own actions."""
     if actor is None:
-        raise Forbidden("Sign in to read the audit trail.")
+        raise Forbidden(N_("Sign in to read the audit trail."))
     stmt = select(Event).order_by(Event.at, Event.id)
     if record_type:
         stmt = stmt.where(Event.record_type == record_type)
@@ -34,7 +44,7 @@ def visible_events(actor: User | None, record_type: str | None, record_id: int |
         stmt = stmt.where(Event.record_id == record_id)
     if action:
         stmt = stmt.where(Event.action == action)
-    if access.is_staff(actor):
+    if permissions.is_staff(actor):
         return stmt
     if record_type is None or record_id is None:
         return stmt.where(Event.actor_id == actor.id)

@@ -1,6 +1,7 @@
 """Matches and exchanges: proposing, answering, approving, and running an exchange to its results."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,13 +10,30 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 
-from kb import i18n
+from kb import i18n, permissions
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, ValidationFailed, unknown_reference
 from kb.extensions import db
+from kb.i18n import N_
 from kb.models import (
-    Activity, Contribution, Exchange, ExchangeParty, ExchangeState, Match, MatchOrigin, MatchState,
-    Offer, OfferState, Organisation, PartyRole, Request, RequestState, Result, Role, User, utcnow,
+    Activity,
+    Contribution,
+    Exchange,
+    ExchangeParty,
+    ExchangeState,
+    Match,
+    MatchOrigin,
+    MatchState,
+    Offer,
+    OfferState,
+    Organisation,
+    PartyRole,
+    Request,
+    RequestState,
+    Result,
+    Role,
+    User,
+    utcnow,
 )
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
@@ -36,12 +54,12 @@ def _check_matchable(request: Request, offer: Offer) -> None:
         errors["offer_id"] = [lazy_gettext("Only published offers can be matched (this one is %(state)s).",
                                            state=i18n.state(offer.status))]
     elif offer.is_expired():
-        errors["offer_id"] = ["The offer has expired; it must be renewed before it can be matched."]
+        errors["offer_id"] = [N_("The offer has expired; it must be renewed before it can be matched.")]
     if request.country_code == offer.country_code:
         errors.setdefault("offer_id", []).append(
-            "The offer comes from the requesting country; matches are between different countries.")
+            N_("The offer comes from the requesting country; matches are between different countries."))
     if errors:
-        raise Conflict("These records cannot be matched.", errors)
+        raise Conflict(N_("These records cannot be matched."), errors)
 
 
 def propose_match(actor: User, request_id: int, offer_id: int, note: str | None = None,
@@ -52,7 +70,7 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
     """
     with unit_of_work() as session:
         if actor.role not in (Role.SECRETARIAT, Role.CENTRE):
-            raise Forbidden("Only the secretariat or a competence centre may propose a match.")
+            raise Forbidden(N_("Only the secretariat or a competence centre may propose a match."))
         request = db.session.scalar(access.visible_records(Request, actor).where(Request.id == request_id))
         if request is None:
             raise unknown_reference("request_id", lazy_gettext("No visible request %(id)s.", id=request_id))
@@ -60,7 +78,7 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
         if offer is None:
             raise unknown_reference("offer_id", lazy_gettext("No visible offer %(id)s.", id=offer_id))
         if actor.role == Role.CENTRE and offer.organisation_id != actor.organisation_id:
-            raise Forbidden("A centre may only propose its own offers.")
+            raise Forbidden(N_("A centre may only propose its own offers."))
         _check_matchable(request, offer)
         existing = db.session.scalar(select(Match.id).where(
             Match.request_id == request.id, Match.offer_id == offer.id, Match.status.in_(OPEN_MATCH_STATES)))
@@ -132,7 +150,7 @@ def transition_match(actor: User, match_id: int, action: str, reason: str | None
     """accept / decline (each side), approve / reject (secretariat); approval creates the exchange."""
     with unit_of_work():
         match = get_match(actor, match_id)
-        t = wf.MATCH.check(match.status, action, access.match_capacities(actor, match), reason)
+        t = wf.MATCH.check(match.status, action, permissions.match_capacities(actor, match), reason)
         access.require_version(match, version)
         now = utcnow()
         if t.actor == wf.REQUESTER:
@@ -178,46 +196,70 @@ def get_exchange(actor: User | None, exchange_id: int) -> Exchange:
 def transition_exchange(actor: User, exchange_id: int, action: str, reason: str | None = None,
                         version: int | None = None, extra: dict[str, Any] | None = None) -> Exchange:
     """agree, start, complete, evaluate, close, cancel — with the data each step needs."""
-    extra = extra or {}
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
-        t = wf.EXCHANGE.check(exchange.status, action, access.exchange_capacities(actor, exchange), reason)
+        t = wf.EXCHANGE.check(exchange.status, action, permissions.exchange_capacities(actor, exchange), reason)
         access.require_version(exchange, version)
-        details: dict[str, Any] = {}
-        if action == "agree":
-            if not extra.get("agreement_ref"):
-                raise ValidationFailed({"agreement_ref": ["The agreement reference is required to agree."]})
-            exchange.agreement_ref = extra["agreement_ref"]
-            exchange.agreement_date = extra.get("agreement_date") or date.today()
-            details = {"agreement_ref": exchange.agreement_ref, "agreement_date": str(exchange.agreement_date)}
-        elif action == "start":
-            start = extra.get("start_date") or date.today()
-            if exchange.agreement_date and start < exchange.agreement_date:
-                raise ValidationFailed({"start_date": [lazy_gettext(
-                    "The exchange cannot start before its agreement was signed (%(date)s).",
-                    date=i18n.date(exchange.agreement_date))]})
-            exchange.start_date = start
-        elif action == "complete":
-            if not (extra.get("completion_report") or "").strip():
-                raise ValidationFailed({"completion_report": ["A completion report is required to complete."]})
-            if not exchange.activities:
-                raise Conflict("Record at least one activity before completing the exchange.")
-            end = extra.get("end_date") or date.today()
-            _check_end_date(exchange, end)
-            exchange.completion_report = extra["completion_report"]
-            exchange.end_date = end
-        elif action == "evaluate":
-            if not exchange.results:
-                raise Conflict("Record the results and each party's feedback before evaluating.")
+        step = _STEPS.get(action)
+        details = step(exchange, extra or {}) if step else None
         from_state = exchange.status
         exchange.status = t.target
         exchange.updated_at = utcnow()
         record_event(actor, exchange, action, from_state, t.target, reason, details or None)
-        if action == "close" and exchange.request.status == RequestState.MATCHED:
-            system_transition(exchange.request, "close", actor)
-        if action == "cancel" and exchange.request.status == RequestState.MATCHED:
-            system_transition(exchange.request, "reopen", actor, reason)
+        _follow_on_request(actor, exchange, action, reason)
     return exchange
+
+
+def _agree(exchange: Exchange, extra: dict[str, Any]) -> dict[str, Any]:
+    """The signed agreement: its reference (required) and date (today unless given)."""
+    if not extra.get("agreement_ref"):
+        raise ValidationFailed({"agreement_ref": [N_("The agreement reference is required to agree.")]})
+    exchange.agreement_ref = extra["agreement_ref"]
+    exchange.agreement_date = extra.get("agreement_date") or date.today()
+    return {"agreement_ref": exchange.agreement_ref, "agreement_date": str(exchange.agreement_date)}
+
+
+def _start(exchange: Exchange, extra: dict[str, Any]) -> None:
+    """The start date (today unless given), never before the agreement."""
+    start = extra.get("start_date") or date.today()
+    if exchange.agreement_date and start < exchange.agreement_date:
+        raise ValidationFailed({"start_date": [lazy_gettext(
+            "The exchange cannot start before its agreement was signed (%(date)s).",
+            date=i18n.date(exchange.agreement_date))]})
+    exchange.start_date = start
+
+
+def _complete(exchange: Exchange, extra: dict[str, Any]) -> None:
+    """A completion report, at least one activity, and an end date that fits the activities."""
+    if not (extra.get("completion_report") or "").strip():
+        raise ValidationFailed({"completion_report": [N_("A completion report is required to complete.")]})
+    if not exchange.activities:
+        raise Conflict(N_("Record at least one activity before completing the exchange."))
+    end = extra.get("end_date") or date.today()
+    _check_end_date(exchange, end)
+    exchange.completion_report = extra["completion_report"]
+    exchange.end_date = end
+
+
+def _evaluate(exchange: Exchange, extra: dict[str, Any]) -> None:
+    """Evaluating needs the results and feedback to evaluate."""
+    if not exchange.results:
+        raise Conflict(N_("Record the results and each party's feedback before evaluating."))
+
+
+# The data each step of an exchange needs and checks (the other steps need none); returns audit details.
+_STEPS: dict[str, Callable[[Exchange, dict[str, Any]], dict[str, Any] | None]] = {
+    "agree": _agree, "start": _start, "complete": _complete, "evaluate": _evaluate}
+
+
+def _follow_on_request(actor: User, exchange: Exchange, action: str, reason: str | None) -> None:
+    """Closing an exchange closes its matched request; cancelling it reopens the request for other offers."""
+    if exchange.request.status != RequestState.MATCHED:
+        return
+    if action == "close":
+        system_transition(exchange.request, "close", actor)
+    elif action == "cancel":
+        system_transition(exchange.request, "reopen", actor, reason)
 
 
 def _check_end_date(exchange: Exchange, end: date) -> None:
@@ -237,24 +279,24 @@ def _party_for(actor: User, exchange: Exchange, party_id: int | None) -> Exchang
         party = next((p for p in exchange.parties if p.id == party_id), None)
         if party is None:
             raise unknown_reference("party_id", lazy_gettext("No party %(id)s in this exchange.", id=party_id))
-        if actor.role != Role.SECRETARIAT and party.organisation_id != actor.organisation_id:
-            raise Forbidden("You may only declare your own organisation's contributions.")
+        if permissions.refusal(actor, exchange, permissions.ACT_FOR_ANY_PARTY) and \
+                party.organisation_id != actor.organisation_id:
+            raise Forbidden(N_("You may only declare your own organisation's contributions."))
         return party
     own = [p for p in exchange.parties if p.organisation_id == actor.organisation_id]
     if not own:
-        raise Forbidden("Your organisation is not a party to this exchange.")
+        raise Forbidden(N_("Your organisation is not a party to this exchange."))
     return own[0]
 
 
-OPEN_EXCHANGE = (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS)
 
 
 def _contribution(party: ExchangeParty, data: dict[str, Any]) -> Contribution:
     kind = data["kind"]
     if kind == "money" and (data.get("amount") is None or not data.get("currency")):
-        raise ValidationFailed({"amount": ["A money contribution needs an amount and a currency."]})
+        raise ValidationFailed({"amount": [N_("A money contribution needs an amount and a currency.")]})
     if kind == "expert-days" and not data.get("expert_days"):
-        raise ValidationFailed({"expert_days": ["Give the number of expert-days."]})
+        raise ValidationFailed({"expert_days": [N_("Give the number of expert-days.")]})
     contribution = Contribution(kind=kind, amount=data.get("amount"), currency=data.get("currency"),
                                 expert_days=data.get("expert_days"), description=data.get("description"),
                                 created_at=utcnow())
@@ -267,25 +309,11 @@ def join_exchange(actor: User, exchange_id: int, contribution: dict[str, Any],
     """A partner joins an open exchange as co-financing party with a declared contribution."""
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
-        if actor.role == Role.PARTNER:
-            if organisation_id not in (None, actor.organisation_id):
-                raise Forbidden("A partner joins for its own organisation.")
-            org_id = actor.organisation_id
-        elif actor.role == Role.SECRETARIAT:
-            if organisation_id is None:  # the secretariat is a party already: it joins a partner, named
-                raise Forbidden("A known organisation is required.",
-                                {"organisation_id": ["A known organisation is required."]})
-            if db.session.get(Organisation, organisation_id) is None:
-                raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.",
-                                                                        id=organisation_id))
-            org_id = organisation_id
-        else:
-            raise Forbidden("Only partners (or the secretariat on their behalf) join exchanges.")
-        if exchange.status not in OPEN_EXCHANGE:
-            raise Conflict(lazy_gettext("An exchange that is %(state)s cannot take new partners.",
-                                         state=i18n.state(exchange.status)))
-        if PartyRole.PARTNER in exchange.party_roles(org_id):
-            raise Conflict("This organisation is already a partner of the exchange.")
+        if actor.role == Role.SECRETARIAT and organisation_id is not None and \
+                db.session.get(Organisation, organisation_id) is None:
+            raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=organisation_id))
+        permissions.require(actor, exchange, permissions.JOIN, organisation_id=organisation_id)
+        org_id = actor.organisation_id if actor.role == Role.PARTNER else organisation_id
         party = ExchangeParty(organisation_id=org_id, role=PartyRole.PARTNER, joined_at=utcnow())
         exchange.parties.append(party)
         _contribution(party, contribution)
@@ -299,11 +327,7 @@ def add_contribution(actor: User, exchange_id: int, data: dict[str, Any]) -> Con
     """Declare what a party brings (its own party, or any party for the secretariat)."""
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
-        if not access.exchange_capacities(actor, exchange):
-            raise Forbidden("Only parties to the exchange and the secretariat declare contributions.")
-        if exchange.status in (ExchangeState.CLOSED, ExchangeState.CANCELLED):
-            raise Conflict(lazy_gettext("An exchange that is %(state)s cannot take contributions.",
-                                         state=i18n.state(exchange.status)))
+        permissions.require(actor, exchange, permissions.CONTRIBUTE)
         party = _party_for(actor, exchange, data.get("party_id"))
         contribution = _contribution(party, data)
         db.session.flush()
@@ -312,8 +336,6 @@ def add_contribution(actor: User, exchange_id: int, data: dict[str, Any]) -> Con
     return contribution
 
 
-ACTIVITY_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED)
-RESULT_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED, ExchangeState.EVALUATED)
 ACTIVITY_FIELDS = ("kind", "title", "start_date", "end_date", "place", "virtual", "participants_female",
                    "participants_male", "participants_other", "participant_kinds", "expert_days", "description")
 
@@ -322,14 +344,9 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
     """Report an activity (secretariat or provider), while the exchange is in progress or completed."""
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
-        caps = access.exchange_capacities(actor, exchange)
-        if not caps & {wf.SECRETARIAT, wf.PROVIDER}:
-            raise Forbidden("Only the secretariat or the providing centre report activities.")
-        if exchange.status not in ACTIVITY_STATES:
-            raise Conflict(lazy_gettext("Activities are reported once the exchange has started (it is %(state)s).",
-                                         state=i18n.state(exchange.status)))
+        permissions.require(actor, exchange, permissions.REPORT_ACTIVITY)
         if data["end_date"] < data["start_date"]:
-            raise ValidationFailed({"end_date": ["Must not be before start_date."]})
+            raise ValidationFailed({"end_date": [N_("Must not be before start_date.")]})
         if exchange.agreement_date and data["start_date"] < exchange.agreement_date:
             raise ValidationFailed({"start_date": [lazy_gettext(
                 "An activity cannot be dated before the exchange was agreed (%(date)s).",
@@ -339,7 +356,7 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
                 "An activity cannot be dated after the exchange was completed (%(date)s).",
                 date=i18n.date(exchange.end_date))]})
         if not data.get("virtual") and not (data.get("place") or "").strip():
-            raise ValidationFailed({"place": ["Give the place, or mark the activity as virtual."]})
+            raise ValidationFailed({"place": [N_("Give the place, or mark the activity as virtual.")]})
         activity = Activity(exchange_id=exchange.id, reported_by_id=actor.id, created_at=utcnow(),
                             **{k: data[k] for k in ACTIVITY_FIELDS if k in data})
         exchange.activities.append(activity)
@@ -356,15 +373,11 @@ def add_result(actor: User, exchange_id: int, data: dict[str, Any]) -> Result:
     """Record results and a party's feedback (any party or the secretariat)."""
     with unit_of_work():
         exchange = get_exchange(actor, exchange_id)
-        caps = access.exchange_capacities(actor, exchange)
-        if not caps:
-            raise Forbidden("Only parties to the exchange and the secretariat report results.")
-        if exchange.status not in RESULT_STATES:
-            raise Conflict(lazy_gettext("Results are reported once the exchange has started (it is %(state)s).",
-                                         state=i18n.state(exchange.status)))
+        permissions.require(actor, exchange, permissions.REPORT_RESULT)
         if not any(data.get(k) not in (None, "") for k in RESULT_FIELDS):
-            raise ValidationFailed({"feedback": ["Report at least one result or some feedback."]})
-        party = _party_for(actor, exchange, data.get("party_id")) if actor.role != Role.SECRETARIAT or data.get("party_id") else None
+            raise ValidationFailed({"feedback": [N_("Report at least one result or some feedback.")]})
+        acts_for_any = permissions.refusal(actor, exchange, permissions.ACT_FOR_ANY_PARTY) is None
+        party = _party_for(actor, exchange, data.get("party_id")) if not acts_for_any or data.get("party_id") else None
         _check_result_figures(exchange, party, data)
         result = Result(exchange_id=exchange.id, party=party, reported_by_id=actor.id, created_at=utcnow(),
                         **{k: data[k] for k in RESULT_FIELDS if k in data})

@@ -23,11 +23,23 @@ from kb import i18n
 from kb.errors import ValidationFailed
 from kb.extensions import db
 from kb.models import (
-    SDG, Country, Modality, Offer, OfferLanguage, OfferState, Organisation, OrgKind, Request, RequestLanguage,
-    RequestState, Sector, User, utcnow,
+    SDG,
+    Country,
+    Modality,
+    Offer,
+    OfferLanguage,
+    OfferState,
+    Organisation,
+    OrgKind,
+    Request,
+    RequestLanguage,
+    RequestState,
+    Sector,
+    User,
+    utcnow,
 )
 from kb.schemas.records import OfferImportSchema, RequestImportSchema
-from kb.services import unit_of_work
+from kb.services import populate, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records
 from kb.services.records import note_index_change
@@ -266,11 +278,10 @@ def _differences(record: Request | Offer, values: dict[str, Any]) -> list[str]:
 
 def _set(kind: str, record: Request | Offer, values: dict[str, Any], names: Iterable[str]) -> None:
     lang_model = OfferLanguage if kind == "offer" else RequestLanguage
-    for name in names:
-        if name == "languages":
-            record.languages = [lang_model(code=c) for c in values["languages"]]
-        else:
-            setattr(record, name, values[name])
+    names = list(names)
+    if "languages" in names:
+        record.languages = [lang_model(code=c) for c in values["languages"]]
+    populate(record, values, [n for n in names if n != "languages"])
 
 
 def _import_batch(kind: str, batch: list[tuple[int, dict[str, Any], set[str]]], vocab: _Vocabulary,

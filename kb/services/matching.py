@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from kb.errors import ValidationFailed
 from kb.extensions import db
+from kb.i18n import N_
 from kb.matching import ranking
 from kb.matching.embedder import Embedder, load_embedder
 from kb.matching.sync import IndexManager, get_manager
@@ -93,11 +94,11 @@ def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> li
     """Free-text search of published offers or requests, in any of the four languages."""
     text = (text or "").strip()
     if not text:
-        raise ValidationFailed({"q": ["Give some words to search for."]})
+        raise ValidationFailed({"q": [N_("Give some words to search for.")]})
     if len(text) > MAX_QUERY:
         raise ValidationFailed({"q": [lazy_ngettext("At most %(num)s character.", "At most %(num)s characters.", MAX_QUERY)]})
     if not tokenize(text) and not re.search(r"\w", text):
-        raise ValidationFailed({"q": ["The query has no words."]})
+        raise ValidationFailed({"q": [N_("The query has no words.")]})
     vector = embedder().encode([text], query=True)[0]
     q = ranking.Query(vector=vector, text=text)
     return _run(kind.rstrip("s"), q, args)

@@ -10,29 +10,37 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
-from kb import i18n
+from kb import permissions
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
+from kb.i18n import N_
 from kb.models import (
-    SDG, Country, Expert, IndexChange, Modality, Offer, OfferLanguage, OfferState, Organisation,
-    RegionalGroup, Request, RequestLanguage, RequestState, Role, Sector, User, utcnow,
+    SDG,
+    Country,
+    Expert,
+    IndexChange,
+    Modality,
+    Offer,
+    OfferLanguage,
+    OfferState,
+    Organisation,
+    RegionalGroup,
+    Request,
+    RequestLanguage,
+    RequestState,
+    Role,
+    Sector,
+    User,
+    utcnow,
 )
-from kb.services import access, changed_fields, unit_of_work
+from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records
 from kb.services.pages import first, paginate
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
-EDITABLE_BY_OWNER = {
-    Request: {RequestState.DRAFT, RequestState.RETURNED},
-    Offer: {OfferState.DRAFT, OfferState.RETURNED},
-}
-EDITABLE_BY_SECRETARIAT = {
-    Request: {RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED, RequestState.PUBLISHED},
-    Offer: {OfferState.DRAFT, OfferState.SUBMITTED, OfferState.RETURNED, OfferState.PUBLISHED},
-}
 SIMPLE_FIELDS = {
     Request: ("title", "description", "text_lang", "contact_name", "contact_email", "beneficiaries_count",
               "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing"),
@@ -71,9 +79,7 @@ def _lookup(model, codes: list, label: str, key) -> list:
 
 
 def _apply(model, record, data: dict[str, Any], actor: User) -> None:
-    for name in SIMPLE_FIELDS[model]:
-        if name in data:
-            setattr(record, name, data[name])
+    populate(record, data, SIMPLE_FIELDS[model])
     if "sectors" in data:
         record.sectors = _lookup(Sector, data["sectors"], "sectors", "code")
     if "modalities" in data:
@@ -95,7 +101,7 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
     if model is Request:
         start, end = record.wished_start, record.wished_end
         if start and end and end < start:
-            raise ValidationFailed({"wished_end": ["Must not be before wished_start."]})
+            raise ValidationFailed({"wished_end": [N_("Must not be before wished_start.")]})
 
 
 def _current(model, record) -> dict[str, Any]:
@@ -112,8 +118,8 @@ def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
     if actor.role == Role.SECRETARIAT:
         org_id = data.get("organisation_id")
         if org_id is None:  # the secretariat has no records of its own: it acts for an organisation
-            raise Forbidden("Required when the secretariat creates a record.",
-                            {"organisation_id": ["Required when the secretariat creates a record."]})
+            raise Forbidden(N_("Required when the secretariat creates a record."),
+                            {"organisation_id": [N_("Required when the secretariat creates a record.")]})
         org = db.session.get(Organisation, org_id)
         if org is None:
             raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
@@ -122,7 +128,7 @@ def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
         raise Forbidden(lazy_gettext("Your role may not create requests.") if model is Request
                         else lazy_gettext("Your role may not create offers."))
     if data.get("organisation_id") not in (None, actor.organisation_id):
-        raise Forbidden("You may only create records for your own organisation.")
+        raise Forbidden(N_("You may only create records for your own organisation."))
     return actor.organisation
 
 
@@ -150,28 +156,19 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
     """Edit a record: its owner while draft or returned, the secretariat until it is published."""
     with unit_of_work():
         record = access.get_visible_record(model, record_id, actor)
-        caps = access.record_capacities(actor, record)
-        if not caps:
-            raise Forbidden(lazy_gettext("You may not edit %(record)s.", record=i18n.this_record(model.__name__)))
-        editable = set()
-        if wf.OWNER in caps:
-            editable |= EDITABLE_BY_OWNER[model]
-        if wf.SECRETARIAT in caps:
-            editable |= EDITABLE_BY_SECRETARIAT[model]
-        if record.status not in editable:
-            raise Conflict(lazy_gettext("Cannot edit %(record)s that is %(state)s.", record=i18n.a_record(model.__name__),
-                                         state=i18n.state(record.status)))
+        permissions.require(actor, record, permissions.EDIT)
         access.require_version(record, version)
         data = {k: v for k, v in data.items() if k != "organisation_id"}
-        changed = changed_fields(_current(model, record), data)
+        current = _current(model, record)
+        changed = changed_fields(current, data)
         if not changed:
             return record
         with db.session.no_autoflush:  # one UPDATE, one new version (a lookup in between flushed a first one)
             _apply(model, record, {k: data[k] for k in changed}, actor)
             embed_records([record])
             record.updated_at = utcnow()
-        record_event(actor, record, "update", record.status, record.status, details={"fields": changed},
-                     notify=False)
+        record_event(actor, record, "update", record.status, record.status,
+                     details=change_log(current, data, changed), notify=False)
         note_index_change(record)
     return record
 
@@ -183,19 +180,19 @@ def transition_record(model: type[Request] | type[Offer], actor: User, record_id
     extra = extra or {}
     with unit_of_work():
         record = access.get_visible_record(model, record_id, actor)
-        t = MACHINE[model].check(record.status, action, access.record_capacities(actor, record), reason)
+        t = MACHINE[model].check(record.status, action, permissions.record_capacities(actor, record), reason)
         access.require_version(record, version)
         details: dict[str, Any] = {}
         if model is Offer and action == "renew":
             until = extra.get("valid_until")
             if until is None or until <= date.today():
-                raise ValidationFailed({"valid_until": ["Renewing needs a valid_until date in the future."]})
+                raise ValidationFailed({"valid_until": [N_("Renewing needs a valid_until date in the future.")]})
             details["valid_until"] = {"from": str(record.valid_until) if record.valid_until else None,
                                       "to": str(until)}
             record.valid_until = until
         if model is Offer and action == "submit" and record.is_expired():  # the record is at fault: 409, as publish
-            raise Conflict("An offer whose validity has passed cannot be submitted.",
-                           {"valid_until": ["The offer's validity has passed; set a later date first."]})
+            raise Conflict(N_("An offer whose validity has passed cannot be submitted."),
+                           {"valid_until": [N_("The offer's validity has passed; set a later date first.")]})
         if action == "publish":
             _check_publishable(record)
             record.published_at = utcnow()
@@ -210,13 +207,13 @@ def transition_record(model: type[Request] | type[Offer], actor: User, record_id
 def _check_publishable(record: Request | Offer) -> None:
     errors: dict[str, list[str]] = {}
     if not record.sectors:
-        errors["sectors"] = ["At least one sector is needed before publishing."]
+        errors["sectors"] = [N_("At least one sector is needed before publishing.")]
     if not record.languages:
-        errors["languages"] = ["At least one working language is needed before publishing."]
+        errors["languages"] = [N_("At least one working language is needed before publishing.")]
     if isinstance(record, Offer) and record.is_expired():
-        errors["valid_until"] = ["The offer's validity has passed; set a later date first."]
+        errors["valid_until"] = [N_("The offer's validity has passed; set a later date first.")]
     if errors:  # the record, not the call, is at fault: a conflict with its content (409)
-        raise Conflict("The record is not complete enough to publish.", errors)
+        raise Conflict(N_("The record is not complete enough to publish."), errors)
 
 
 def system_transition(record: Request, action: str, actor: User | None, reason: str | None = None) -> None:
@@ -342,7 +339,7 @@ def _expert_for_edit(actor: User, expert_id: int) -> Expert:
         raise NotFound(lazy_gettext("Expert %(id)s not found.", id=expert_id))
     if not (actor.role == Role.SECRETARIAT or
             (actor.role == Role.CENTRE and actor.organisation_id == expert.organisation_id)):
-        raise Forbidden("Only the centre's own staff or the secretariat may edit its roster.")
+        raise Forbidden(N_("Only the centre's own staff or the secretariat may edit its roster."))
     return expert
 
 
@@ -352,22 +349,20 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
         if actor.role == Role.SECRETARIAT:
             org_id = data.get("organisation_id")
             if org_id is None:  # the secretariat keeps no roster of its own: it acts for a centre
-                raise Forbidden("A known organisation is required.",
-                                {"organisation_id": ["A known organisation is required."]})
+                raise Forbidden(N_("A known organisation is required."),
+                                {"organisation_id": [N_("A known organisation is required.")]})
             if db.session.get(Organisation, org_id) is None:
                 raise unknown_reference("organisation_id", lazy_gettext("Unknown organisation: %(id)s.", id=org_id))
         elif actor.role == Role.CENTRE:
             if data.get("organisation_id") not in (None, actor.organisation_id):
-                raise Forbidden("You may only add experts to your own organisation's roster.")
+                raise Forbidden(N_("You may only add experts to your own organisation's roster."))
             org_id = actor.organisation_id
         else:
-            raise Forbidden("Your role may not keep an expert roster.")
+            raise Forbidden(N_("Your role may not keep an expert roster."))
         expert = Expert(organisation_id=org_id, languages=[])
         if "languages" in data:
             data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
-        for name in EXPERT_FIELDS:
-            if name in data:
-                setattr(expert, name, data[name])
+        populate(expert, data, EXPERT_FIELDS)
         session.add(expert)
         session.flush()
         record_event(actor, expert, "create", notify=False)
@@ -381,14 +376,13 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
         access.require_version(expert, version)
         if "languages" in data:
             data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
-        changed = changed_fields({name: getattr(expert, name) for name in EXPERT_FIELDS},
-                                 {k: v for k, v in data.items() if k != "organisation_id"})
+        current = {name: getattr(expert, name) for name in EXPERT_FIELDS}
+        changed = changed_fields(current, {k: v for k, v in data.items() if k != "organisation_id"})
         if not changed:
             return expert
-        for name in changed:
-            setattr(expert, name, data[name])
+        populate(expert, data, changed)
         expert.updated_at = utcnow()
-        record_event(actor, expert, "update", details={"fields": changed}, notify=False)
+        record_event(actor, expert, "update", details=change_log(current, data, changed), notify=False)
     return expert
 
 

@@ -5,8 +5,16 @@ from sqlalchemy import distinct, func, select
 
 from kb.extensions import db
 from kb.models import (
-    Exchange, ExchangeParty, ExchangeState, Offer, OfferState, Organisation, Request, RequestState, Result,
     Activity,
+    Exchange,
+    ExchangeParty,
+    ExchangeState,
+    Offer,
+    OfferState,
+    Organisation,
+    Request,
+    RequestState,
+    Result,
 )
 from kb.models.records import offer_experts
 

@@ -6,8 +6,9 @@ from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
-from kb.services import discard_changes
 from kb.i18n import LANGUAGES
+from kb.services import discard_changes
+
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from kb.errors import DomainError, Throttled, Unauthorized
-from kb.services import admin, auth
 from kb.i18n import LANGUAGES
+from kb.services import admin, auth
 from kb.web import helpers as h
 
 bp = Blueprint("account", __name__)

@@ -5,6 +5,7 @@ from typing import Any
 
 from flask import Blueprint, render_template, request
 
+from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
@@ -85,9 +86,9 @@ def _record(kind: str, record_id: int):
     model = KINDS[kind][0]
     user = viewer()
     record = access.get_visible_record(model, record_id, user)
-    caps = access.record_capacities(user, record)
+    caps = permissions.record_capacities(user, record)
     return render_template("public/record.html", kind=kind, record=record,
-                           show_contacts=access.can_see_contacts(user, record),
+                           show_contacts=permissions.can_see_contacts(user, record),
                            is_owner="owner" in caps, my_offers=_offers_to_propose(user, record))
 
 

@@ -7,15 +7,20 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kb import permissions
 from kb import workflow as wf
 from kb.errors import DomainError
 from kb.models import Exchange, ExchangeState, PartyRole, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import (
-    ActivityInSchema, ContributionInSchema, ExchangeQuerySchema, MatchQuerySchema, PartnerContributionSchema,
+    ActivityInSchema,
+    ContributionInSchema,
+    ExchangeQuerySchema,
+    MatchQuerySchema,
+    PartnerContributionSchema,
     ResultInSchema,
 )
-from kb.services import access, events
+from kb.services import events
 from kb.services import exchanges as svc
 from kb.services.pages import filters_from
 from kb.web import forms
@@ -59,7 +64,7 @@ def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-un
     forms.require_role(*MATCH_ROLES)
     args, arg_errors = _query(MatchQuerySchema(), {"per_page": "50"})
     page = svc.list_matches(current_user, filters_from(svc.MatchFilters, args), args["page"], args["per_page"])
-    rows = [(m, wf.MATCH.available(m.status, access.match_capacities(current_user, m))) for m in page.items]
+    rows = [(m, wf.MATCH.available(m.status, permissions.match_capacities(current_user, m))) for m in page.items]
     return render_template(
         "exchanges/matches.html", waiting=[r for r in rows if _awaits(r[1])], others=[r for r in rows if not _awaits(r[1])],
         total=page.total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
@@ -118,17 +123,8 @@ def _timeline(exchange: Exchange) -> list[Any]:
 
 def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
     exchange = svc.get_exchange(current_user, exchange_id)
-    caps = access.exchange_capacities(current_user, exchange)
+    can = permissions.capabilities(current_user, exchange)
     status = str(exchange.status)
-    own_roles = exchange.party_roles(current_user.organisation_id)
-    can = {
-        "activity": bool(caps & {wf.SECRETARIAT, wf.PROVIDER}) and exchange.status in svc.ACTIVITY_STATES,
-        "result": bool(caps) and exchange.status in svc.RESULT_STATES,
-        "contribute": bool(caps) and exchange.status not in (ExchangeState.CLOSED, ExchangeState.CANCELLED),
-        "join": current_user.role == Role.PARTNER and PartyRole.PARTNER not in own_roles
-        and exchange.status in svc.OPEN_EXCHANGE,
-        "pick_party": current_user.role == Role.SECRETARIAT,
-    }
     L = forms.labels()
     party_options = [(p.id, f"{p.organisation.name} · {L['party_roles'].get(str(p.role), p.role)}")
                      for p in exchange.parties]
@@ -141,8 +137,8 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
         "people_trained": sum(r.people_trained or 0 for r in exchange.results),
     }
     return render_template(
-        "exchanges/exchange.html", x=exchange, status=status, caps=caps, can=can,
-        actions=sorted(wf.EXCHANGE.available(status, caps), key=lambda a: a == "cancel"),  # cancel last
+        "exchanges/exchange.html", x=exchange, status=status, can=can, P=permissions,
+        actions=sorted(permissions.transitions(current_user, exchange), key=lambda a: a == "cancel"),  # cancel last
         transition_fields=TRANSITION_FIELDS,
         reason_required=wf.REASON_REQUIRED, party_options=party_options, facilitator=facilitator,
         timeline=_timeline(exchange), totals=totals, failure=failure, L=L, event_label=forms.event_label,

@@ -127,10 +127,10 @@ def country(record_or_code: Any) -> str:
 
 def person(user: Any) -> str:
     """Who did something, for the signed-in viewer: the name, else the e-mail where the viewer may see it
-    (kb.services.access.can_see_email_of: staff, or the same organisation), else nothing."""
+    (kb.permissions.can_see_email_of: staff, or the same organisation), else nothing."""
     from flask_login import current_user
 
-    from kb.services.access import can_see_email_of
+    from kb.permissions import can_see_email_of
 
     if user is None:
         return ""

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from marshmallow import Schema
 
-from kb import i18n
+from kb import i18n, permissions
 from kb import workflow as wf
 from kb.errors import Conflict, DomainError, Forbidden, NotFound
 from kb.models import Offer, Request, Role
@@ -17,7 +17,12 @@ from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import MatchInSchema
 from kb.schemas.matching import SuggestionQuerySchema
 from kb.schemas.records import (
-    ExpertInSchema, ExpertPatchSchema, OfferInSchema, OfferPatchSchema, RequestInSchema, RequestPatchSchema,
+    ExpertInSchema,
+    ExpertPatchSchema,
+    OfferInSchema,
+    OfferPatchSchema,
+    RequestInSchema,
+    RequestPatchSchema,
 )
 from kb.services import access, exchanges, matching
 from kb.services import records as svc
@@ -92,7 +97,7 @@ def mine(kind: str):
     found = svc.list_records(k.model, user, f, page, 50)
     return render_template("records/mine.html", kind=kind, items=found.items, total=found.total, page=page,
                            pages=found.pages, status=status,
-                           states=k.machine.states, editable=svc.EDITABLE_BY_OWNER[k.model])
+                           states=k.machine.states)
 
 
 # --- create and edit ---------------------------------------------------------------------------
@@ -164,7 +169,7 @@ def edit(kind: str, record_id: int):
     """Edit one of my drafts (or a returned record); a stale form is refused with 409."""
     k = KINDS[kind]
     user, record = _my_record(k, record_id)
-    if record.status not in svc.EDITABLE_BY_OWNER[k.model]:
+    if permissions.EDIT not in permissions.capabilities(user, record):
         raise Conflict(_("A record can be edited only while it is a draft or returned."))
     if request.method == "GET":
         return _render_form(k, user, _values_from(record), {}, record=record)
@@ -197,11 +202,10 @@ def _suggestions(k: Kind, user, record) -> tuple[list[dict[str, Any]] | None, di
 
 def _render_record(k: Kind, user, record, message: str | None = None, errors=None, status: int = 200):
     suggestions, filters, filter_errors = _suggestions(k, user, record)
-    caps = access.record_capacities(user, record)
-    actions = k.machine.available(record.status, caps)
+    can = permissions.capabilities(user, record)
     return render_template(
-        "records/record.html", kind=k.name, record=record, actions=actions,
-        reason_required=wf.REASON_REQUIRED, editable=record.status in svc.EDITABLE_BY_OWNER[k.model],
+        "records/record.html", kind=k.name, record=record, actions=permissions.transitions(user, record),
+        reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
         message=message, errors=errors or {},

@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "kb" / "translations"
 TEMPLATES = ROOT / "templates"
 LOCALES = ("es", "pt", "fr")
-KEYWORDS = ("_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "pgettext:1c,2",
+KEYWORDS = ("_", "N_", "gettext", "ngettext:1,2", "lazy_gettext", "lazy_ngettext:1,2", "pgettext:1c,2",
             "lazy_pgettext:1c,2")  # the Makefile's BABEL_KEYWORDS
 
 # The plural forms of each catalogue, declared in its own Plural-Forms header and compiled into its .mo, which
@@ -342,7 +342,7 @@ API_ONLY = {"Invalid or expired token.", "Use 'Authorization: Bearer <token>'.",
             "Send the body as JSON, with 'Content-Type: application/json'.", "record_type and record_id go together."}
 
 
-def _raised() -> tuple[set[str], list[str]]:
+def _raised() -> tuple[set[str], list[str], list[str]]:
     """String constants given to DomainError subclasses (and marshmallow's ValidationError) outside kb/web, or
     put in an errors[...] list, and where a message is built in English with values (f-string, % or format)."""
     import ast
@@ -351,6 +351,19 @@ def _raised() -> tuple[set[str], list[str]]:
 
     names = {n for n, o in vars(errors).items() if isinstance(o, type) and issubclass(o, errors.DomainError)}
     names.add("ValidationError")
+
+    def constants(node):  # type: ignore[no-untyped-def]
+        """The bare string constants of a message argument (markers' own arguments are looked at too)."""
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            yield node
+        elif isinstance(node, (ast.List, ast.Tuple)):
+            for e in node.elts:
+                yield from constants(e)
+        elif isinstance(node, ast.Dict):
+            for v in node.values:
+                yield from constants(v)
+        elif isinstance(node, ast.Call) and node.args and _call_name(node) in MARKERS:
+            yield from constants(node.args[0])
 
     def strings(node):  # type: ignore[no-untyped-def]
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
@@ -361,6 +374,8 @@ def _raised() -> tuple[set[str], list[str]]:
         elif isinstance(node, ast.Dict):
             for v in node.values:
                 yield from strings(v)
+        elif isinstance(node, ast.Call) and node.args and _call_name(node) in MARKERS:  # N_("..."), lazy_gettext
+            yield from strings(node.args[0])
 
     def english_with_values(node):  # type: ignore[no-untyped-def]
         for sub in ast.walk(node):
@@ -372,11 +387,13 @@ def _raised() -> tuple[set[str], list[str]]:
 
     found: set[str] = set()
     built: list[str] = []
+    unmarked: list[str] = []
     for path in (ROOT / "kb").rglob("*.py"):
         parts = path.relative_to(ROOT / "kb").parts
         if "web" in parts or path.name in CLI_ONLY:
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
             args = []
             if isinstance(node, ast.Call):
                 f = node.func
@@ -389,9 +406,31 @@ def _raised() -> tuple[set[str], list[str]]:
                 args = [node.value]
             for arg in args:
                 found.update(strings(arg))
+                unmarked += [f"{path.relative_to(ROOT)}:{c.lineno}: {c.value}" for c in constants(arg)
+                             if not _is_marked(c, tree)]
                 if english_with_values(arg):
                     built.append(f"{path.relative_to(ROOT)}:{node.lineno}")
-    return found, built
+    return found, built, unmarked
+
+
+MARKERS = {"N_", "lazy_gettext", "lazy_ngettext", "gettext", "ngettext", "_"}
+
+
+def _call_name(call) -> str | None:  # type: ignore[no-untyped-def]
+    import ast
+
+    f = call.func
+    return f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else None
+
+
+def _is_marked(constant, tree) -> bool:  # type: ignore[no-untyped-def]
+    """True when a string constant is the first argument of a translation marker (N_, lazy_gettext, ...)."""
+    import ast
+
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and node.args and node.args[0] is constant:
+            return _call_name(node) in MARKERS
+    return False
 
 
 # Modules whose messages only the command line shows (in English).
@@ -399,19 +438,26 @@ CLI_ONLY = {"ingest.py", "cli.py", "demo.py"}
 
 
 def test_service_messages_are_marked_for_translation():
-    """A constant message a service raises reaches pages through gettext: kb/web/messages.py must list it."""
-    from kb.web import messages
-
-    listed = set(messages.DOMAIN)
-    raised, _built = _raised()
+    """A constant message a service raises reaches pages through gettext: it must be marked where it is raised
+    (kb.i18n.N_, or a lazy_gettext template), so that `make translations` extracts it."""
+    raised, _built, unmarked = _raised()
     assert len(raised) > 20
-    missing = sorted(raised - listed - API_ONLY)
-    assert not missing, "add these to kb/web/messages.py, then `make translations`:\n" + "\n".join(missing)
+    assert not unmarked, "mark these with kb.i18n.N_(...) where they are raised:\n" + "\n".join(unmarked)
+
+
+def test_the_marking_check_sees_an_unmarked_message(tmp_path):
+    """The check above would catch a service raising a bare English constant."""
+    import ast
+
+    tree = ast.parse('raise Conflict("Bare.")\nraise Conflict(N_("Marked."), ["Bare too."])')
+    found = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+             and not _is_marked(n, tree)]
+    assert found == ["Bare.", "Bare too."]
 
 
 def test_service_messages_with_values_are_translatable_templates():
     """A message with values is a lazy_gettext template with named values, never an English f-string."""
-    _raised_constants, built = _raised()
+    _raised_constants, built, _unmarked = _raised()
     assert not built, ("use lazy_gettext(\"... %(name)s ...\", name=value) (and kb.i18n's words) here:\n"
                        + "\n".join(built))
 

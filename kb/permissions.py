@@ -1,0 +1,235 @@
+"""Who may do what: one source for the services (which refuse), the schemas (`actions`) and the pages (buttons).
+
+Pure rules over loaded records — no queries (visibility filters, which are queries, live in
+kb/services/access.py). A user's *capacities* towards a record are their relations to it (owner, secretariat,
+requester, provider, partner); the workflow tables (kb/workflow) say which transitions each capacity may take
+in each state, and this module adds the operations that are not transitions (editing a record, reporting an
+activity, a result or a contribution, joining an exchange as partner).
+
+`capabilities(actor, record)` is the set of everything the actor may do to the record now; `refusal(actor,
+record, operation)` says why one operation is not allowed (the error the service raises), and `require` raises
+it. The set and the refusals come from the same rules, so a button is shown exactly when the service accepts.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext
+
+from kb import i18n
+from kb import workflow as wf
+from kb.errors import Conflict, DomainError, Forbidden
+from kb.i18n import N_
+from kb.models import (
+    Exchange,
+    ExchangeState,
+    Match,
+    Offer,
+    OfferState,
+    PartyRole,
+    Request,
+    RequestState,
+    Role,
+    User,
+)
+
+STAFF = (Role.SECRETARIAT, Role.ADMIN)
+
+# Operations that are not workflow transitions.
+EDIT = "edit"
+REPORT_ACTIVITY, REPORT_RESULT, CONTRIBUTE, JOIN = "report_activity", "report_result", "contribute", "join"
+ACT_FOR_ANY_PARTY = "act_for_any_party"  # declare contributions and results on behalf of any party
+
+EDITABLE_BY_OWNER = {
+    Request: {RequestState.DRAFT, RequestState.RETURNED},
+    Offer: {OfferState.DRAFT, OfferState.RETURNED},
+}
+EDITABLE_BY_SECRETARIAT = {
+    Request: {RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED, RequestState.PUBLISHED},
+    Offer: {OfferState.DRAFT, OfferState.SUBMITTED, OfferState.RETURNED, OfferState.PUBLISHED},
+}
+OPEN_EXCHANGE = (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS)
+ACTIVITY_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED)
+RESULT_STATES = (ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED, ExchangeState.EVALUATED)
+ENDED_EXCHANGE = (ExchangeState.CLOSED, ExchangeState.CANCELLED)
+
+
+# --- capacities ------------------------------------------------------------------------------
+
+def is_staff(user: User | None) -> bool:
+    """Secretariat and admin see everything."""
+    return user is not None and user.role in STAFF
+
+
+def record_capacities(user: User | None, record: Request | Offer) -> set[str]:
+    """Capacities towards a request or offer: owner (its organisation's director/centre) or secretariat."""
+    caps: set[str] = set()
+    if user is None or not user.active:
+        return caps
+    if user.role == Role.SECRETARIAT:
+        caps.add(wf.SECRETARIAT)
+    owner_role = Role.DIRECTOR if isinstance(record, Request) else Role.CENTRE
+    if user.role == owner_role and user.organisation_id == record.organisation_id:
+        caps.add(wf.OWNER)
+    return caps
+
+
+def match_capacities(user: User | None, match: Match) -> set[str]:
+    """Capacities towards a match: requester, provider, secretariat."""
+    caps: set[str] = set()
+    if user is None or not user.active:
+        return caps
+    if user.role == Role.SECRETARIAT:
+        caps.add(wf.SECRETARIAT)
+    if user.role == Role.DIRECTOR and user.organisation_id == match.request.organisation_id:
+        caps.add(wf.REQUESTER)
+    if user.role == Role.CENTRE and user.organisation_id == match.offer.organisation_id:
+        caps.add(wf.PROVIDER)
+    return caps
+
+
+def exchange_capacities(user: User | None, exchange: Exchange) -> set[str]:
+    """Capacities towards an exchange from the user's organisation's party roles."""
+    caps: set[str] = set()
+    if user is None or not user.active:
+        return caps
+    if user.role == Role.SECRETARIAT:
+        caps.add(wf.SECRETARIAT)
+    roles = exchange.party_roles(user.organisation_id)
+    if PartyRole.REQUESTER in roles and user.role == Role.DIRECTOR:
+        caps.add(wf.REQUESTER)
+    if PartyRole.PROVIDER in roles and user.role == Role.CENTRE:
+        caps.add(wf.PROVIDER)
+    if PartyRole.PARTNER in roles and user.role == Role.PARTNER:
+        caps.add(wf.PARTNER)
+    return caps
+
+
+# --- personal data ---------------------------------------------------------------------------
+
+def can_see_contacts(user: User | None, record: Request | Offer) -> bool:
+    """Contact details are personal data: staff and the record's own organisation only."""
+    return is_staff(user) or (user is not None and user.organisation_id == record.organisation_id)
+
+
+def can_see_email_of(viewer: User | None, person: User) -> bool:
+    """A user's e-mail address is personal data: staff see it, and people of the same organisation."""
+    return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
+
+
+# --- what may be done ------------------------------------------------------------------------
+
+def _record_refusal(actor: User | None, record: Request | Offer, operation: str) -> DomainError | None:
+    if operation != EDIT:
+        raise ValueError(f"not an operation on a record: {operation}")
+    model = type(record)
+    caps = record_capacities(actor, record)
+    if not caps:
+        return Forbidden(lazy_gettext("You may not edit %(record)s.", record=i18n.this_record(model.__name__)))
+    editable: set = set()
+    if wf.OWNER in caps:
+        editable |= EDITABLE_BY_OWNER[model]
+    if wf.SECRETARIAT in caps:
+        editable |= EDITABLE_BY_SECRETARIAT[model]
+    if record.status not in editable:
+        return Conflict(lazy_gettext("Cannot edit %(record)s that is %(state)s.", record=i18n.a_record(model.__name__),
+                                     state=i18n.state(record.status)))
+    return None
+
+
+def _join_refusal(actor: User | None, exchange: Exchange, organisation_id: int | None) -> DomainError | None:
+    """A partner joins for its own organisation; the secretariat joins a named one on its behalf."""
+    if actor is None or actor.role not in (Role.PARTNER, Role.SECRETARIAT):
+        return Forbidden(N_("Only partners (or the secretariat on their behalf) join exchanges."))
+    if actor.role == Role.PARTNER:
+        if organisation_id not in (None, actor.organisation_id):
+            return Forbidden(N_("A partner joins for its own organisation."))
+        organisation_id = actor.organisation_id
+    elif organisation_id is None:  # the secretariat is a party already: it joins a partner, named
+        return Forbidden(N_("A known organisation is required."), {"organisation_id": [N_("A known organisation is required.")]})
+    if exchange.status not in OPEN_EXCHANGE:
+        return Conflict(lazy_gettext("An exchange that is %(state)s cannot take new partners.",
+                                     state=i18n.state(exchange.status)))
+    if PartyRole.PARTNER in exchange.party_roles(organisation_id):
+        return Conflict(N_("This organisation is already a partner of the exchange."))
+    return None
+
+
+def _exchange_refusal(actor: User | None, exchange: Exchange, operation: str,
+                      organisation_id: int | None = None) -> DomainError | None:
+    caps = exchange_capacities(actor, exchange)
+    if operation == REPORT_ACTIVITY:
+        if not caps & {wf.SECRETARIAT, wf.PROVIDER}:
+            return Forbidden(N_("Only the secretariat or the providing centre report activities."))
+        if exchange.status not in ACTIVITY_STATES:
+            return Conflict(lazy_gettext("Activities are reported once the exchange has started (it is %(state)s).",
+                                         state=i18n.state(exchange.status)))
+    elif operation == REPORT_RESULT:
+        if not caps:
+            return Forbidden(N_("Only parties to the exchange and the secretariat report results."))
+        if exchange.status not in RESULT_STATES:
+            return Conflict(lazy_gettext("Results are reported once the exchange has started (it is %(state)s).",
+                                         state=i18n.state(exchange.status)))
+    elif operation == CONTRIBUTE:
+        if not caps:
+            return Forbidden(N_("Only parties to the exchange and the secretariat declare contributions."))
+        if exchange.status in ENDED_EXCHANGE:
+            return Conflict(lazy_gettext("An exchange that is %(state)s cannot take contributions.",
+                                         state=i18n.state(exchange.status)))
+    elif operation == JOIN:
+        return _join_refusal(actor, exchange, organisation_id)
+    elif operation == ACT_FOR_ANY_PARTY:
+        if wf.SECRETARIAT not in caps:
+            return Forbidden(N_("Only the secretariat acts on behalf of any party."))
+    else:
+        raise ValueError(f"not an operation on an exchange: {operation}")
+    return None
+
+
+def refusal(actor: User | None, record: object, operation: str, **context: Any) -> DomainError | None:
+    """Why actor may not perform operation (not a workflow transition) on record now; None when allowed.
+
+    context: what the operation names (JOIN: organisation_id, the organisation joining; default the actor's)."""
+    if isinstance(record, (Request, Offer)):
+        return _record_refusal(actor, record, operation)
+    if isinstance(record, Exchange):
+        return _exchange_refusal(actor, record, operation, **context)
+    raise ValueError(f"no operations on {type(record).__name__}")
+
+
+def require(actor: User | None, record: object, operation: str, **context: Any) -> None:
+    """Raise the refusal of operation, if any (the services' check)."""
+    error = refusal(actor, record, operation, **context)
+    if error is not None:
+        raise error
+
+
+OPERATIONS: dict[type, tuple[str, ...]] = {
+    Request: (EDIT,), Offer: (EDIT,),
+    Exchange: (REPORT_ACTIVITY, REPORT_RESULT, CONTRIBUTE, JOIN, ACT_FOR_ANY_PARTY),
+    Match: (),
+}
+MACHINES = {Request: wf.REQUEST, Offer: wf.OFFER, Match: wf.MATCH, Exchange: wf.EXCHANGE}
+
+
+def capacities(actor: User | None, record: object) -> set[str]:
+    """The actor's capacities towards a request, offer, match or exchange."""
+    if isinstance(record, (Request, Offer)):
+        return record_capacities(actor, record)
+    if isinstance(record, Match):
+        return match_capacities(actor, record)
+    if isinstance(record, Exchange):
+        return exchange_capacities(actor, record)
+    raise ValueError(f"no capacities towards {type(record).__name__}")
+
+
+def transitions(actor: User | None, record: object) -> list[str]:
+    """The workflow actions actor may take on record in its current state (the API's `actions`)."""
+    return MACHINES[type(record)].available(record.status, capacities(actor, record))  # type: ignore[attr-defined]
+
+
+def capabilities(actor: User | None, record: object) -> set[str]:
+    """Everything actor may do to record now: its workflow actions and its other operations."""
+    allowed = set(transitions(actor, record))
+    allowed |= {op for op in OPERATIONS[type(record)] if refusal(actor, record, op) is None}
+    return allowed
