@@ -7,7 +7,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
 
-.PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade secret
+.PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade secret lint
 
 # Every package of the venv comes from requirements/lock.txt: exact versions with their hashes, resolved
 # by uv from pyproject.toml (runtime and dev) and requirements/torch.txt (CPU PyTorch, which pip takes
@@ -83,6 +83,10 @@ run: demo
 WORKERS ?= 1
 serve: install $(SECRET)
 	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:8000 wsgi:app
+
+# ruff: pyflakes, pycodestyle, bugbear, pyupgrade, simplify and isort rules (pyproject.toml); CI runs it.
+lint: $(STAMP)
+	$(BIN)/ruff check kb tests bench migrations wsgi.py
 
 # The whole suite, browser tests (tests/e2e: screenshots and page weights under test-output/) included.
 test: install e2e-deps

@@ -14,7 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -50,7 +50,7 @@ def machine() -> dict[str, str]:
 
     return {"nproc": str(os.cpu_count()), "cpu": cpu,
             "mem": mem[1].split()[1] if len(mem) > 1 else "?",
-            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "loadavg": loadavg(), "python": platform.python_version(), "numpy": np.__version__, "faiss": faiss.__version__}
 
 

@@ -16,7 +16,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _common import base_embeddings, log, machine, percentile_ms, realistic_vectors, rss_mib, write_json
 
 
@@ -31,7 +30,7 @@ def timed_search(index, queries: np.ndarray, k: int = 10, **kw) -> tuple[list[fl
 
 
 def recall(found: np.ndarray, truth: np.ndarray) -> float:
-    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth)]))
+    return float(np.mean([len(set(f) & set(t)) / len(t) for f, t in zip(found, truth, strict=True)]))
 
 
 def main() -> None:
@@ -45,11 +44,11 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("20000,100000" if args.quick else "100000,1000000")).split(",")]
 
     import faiss
+    from _common import read_jsonl
 
     from kb.matching.embedder import load_embedder
     from kb.matching.faiss_index import IVF_TRAIN_ITER, IVF_TRAIN_PER_LIST, all_threads, make_faiss_index, trained_ivf
     from kb.matching.text import record_text
-    from _common import read_jsonl
 
     faiss.omp_set_num_threads(1)
     info = machine()

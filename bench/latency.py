@@ -27,9 +27,18 @@ import time
 from datetime import date
 
 import numpy as np
-
-from _common import _SENTENCE, base_embeddings, loadavg, log, machine, percentile_ms, read_jsonl, realistic_vectors, rss_mib, \
-    write_json
+from _common import (
+    _SENTENCE,
+    base_embeddings,
+    loadavg,
+    log,
+    machine,
+    percentile_ms,
+    read_jsonl,
+    realistic_vectors,
+    rss_mib,
+    write_json,
+)
 
 CHUNK = 100_000
 LOAD_BATCH = 2_000
@@ -105,7 +114,7 @@ def main() -> None:
     qvecs = emb.encode(qtexts, batch_size=64)
     queries = [ranking.Query(vector=v, text=t, country=r["country"], organisation_id=-1,
                              sectors=tuple(r.get("sectors") or ()), modalities=tuple(r.get("modality") or ()),
-                             languages=tuple(r.get("languages") or ())) for r, v, t in zip(reqs, qvecs, qtexts)]
+                             languages=tuple(r.get("languages") or ())) for r, v, t in zip(reqs, qvecs, qtexts, strict=True)]
     titles = [r["title"] for r in reqs]
     voc = vocabularies()
     rng = random.Random(7)
@@ -140,9 +149,9 @@ def main() -> None:
         log(f"  built in {build_s:.0f} s (upsert_many {t_kw:.0f} s); RSS +{res['rss_mib']:.0f} MiB "
             f"(FAISS {res['faiss_mib']:.0f} MiB, keyword matrix {res['keyword_matrix_mib']:.0f} MiB, {res['index_kind']})")
         today = date.today()
-        for name, make_filters in (("suggest", lambda q: ranking.Filters(today=today)),
-                                   ("suggest_sector", lambda q: ranking.Filters(today=today,
-                                                                                sector=(q.sectors or (None,))[0]))):
+        for name, make_filters in (("suggest", lambda q, today=today: ranking.Filters(today=today)),
+                                   ("suggest_sector", lambda q, today=today: ranking.Filters(
+                                       today=today, sector=(q.sectors or (None,))[0]))):
             for q in queries[:3]:
                 ranking.rank(cat, q, make_filters(q), 10)  # warm-up
             times, cpu, empty = [], [], 0

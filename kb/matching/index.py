@@ -104,7 +104,7 @@ class Catalogue:
             self.moments.add(vectors)
             for e in entries:
                 self.entries[e.id] = e
-            self.keywords.upsert_many(zip(ids.tolist(), texts))
+            self.keywords.upsert_many(zip(ids.tolist(), texts, strict=True))
 
     def remove_many(self, ids: list[int]) -> None:
         """Drop records (unknown ids are ignored)."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from typing import Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from scipy import sparse
@@ -41,7 +41,7 @@ class _Segment:
         else:
             m = sparse.csc_matrix(shape, dtype=np.float32)
         self.matrix = m
-        self.row_of = dict(zip(ids, range(len(ids))))
+        self.row_of = dict(zip(ids, range(len(ids)), strict=True))
         self.lengths = np.fromiter((d[2] for d in rows_docs), dtype=np.float32, count=len(rows_docs))
 
     def rows_scores(self, q: dict[int, float], rows: np.ndarray, avg: float) -> np.ndarray:
@@ -223,7 +223,7 @@ class KeywordIndex:
                 else:
                     by_seg[0][0].append(i)
                     by_seg[0][1].append(self._main.row_of[d])
-            for seg, (pos, rows) in zip((self._main, self._delta), (by_seg[0], by_seg[1])):
+            for seg, (pos, rows) in zip((self._main, self._delta), (by_seg[0], by_seg[1]), strict=True):
                 if rows:
                     out[np.array(pos, dtype=np.int64)] = seg.rows_scores(q, np.array(rows, dtype=np.int64), avg)
             return out
@@ -245,7 +245,7 @@ class KeywordIndex:
                 best.update(self._delta.top(q, k, avg, fresh_delta))
             if self._fresh:
                 live = [d for d in self._fresh if d in self.docs]
-                for d, sc in zip(live, self.scores(q, live).tolist()):
+                for d, sc in zip(live, self.scores(q, live).tolist(), strict=True):
                     if sc > 0:
                         best[d] = sc
             return sorted(best.items(), key=lambda kv: -kv[1])[:k]

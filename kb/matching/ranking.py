@@ -66,9 +66,7 @@ class Filters:
             return False
         if self.country and e.country != self.country:
             return False
-        if self.region and self.region not in e.groups:
-            return False
-        return True
+        return not (self.region and self.region not in e.groups)
 
     @property
     def selective(self) -> bool:
@@ -105,11 +103,11 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
     if n == 0 or k <= 0:
         return []
     ids, cos = cat.dense(q.vector, min(n, max(POOL, 4 * k)))
-    pool = {int(i): float(c) for i, c in zip(ids, cos) if filters.admits(cat.entries[int(i)], q)}
+    pool = {int(i): float(c) for i, c in zip(ids, cos, strict=True) if filters.admits(cat.entries[int(i)], q)}
     if filters.selective and len(pool) < k:
         allowed = [e.id for e in cat.entries.values() if filters.admits(e, q)]
         ids, cos = cat.dense(q.vector, max(POOL, 4 * k), allowed_ids=allowed)
-        pool.update({int(i): float(c) for i, c in zip(ids, cos)})
+        pool.update({int(i): float(c) for i, c in zip(ids, cos, strict=True)})
 
     kw = cat.keywords
     terms = kw.query_terms(q.text)
@@ -119,7 +117,7 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
                  and filters.admits(cat.entries[d], q)]
         if extra:
             vectors = cat.vectors_for(extra)
-            pool.update({d: float(v @ q.vector) for d, v in zip(extra, vectors)})
+            pool.update({d: float(v @ q.vector) for d, v in zip(extra, vectors, strict=True)})
     if not pool:
         return []
     return score_candidates(cat, q, pool, k, terms, rare)
@@ -137,7 +135,7 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     kw_raw = kw.scores(rare, cand) if rare else np.zeros(len(cand), dtype=np.float32)
     kw_max = sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
     results: list[Scored] = []
-    for d, kscore in zip(cand, kw_raw.tolist()):
+    for d, kscore in zip(cand, kw_raw.tolist(), strict=True):
         e = cat.entries[d]
         c = pool[d]
         z = (c - mean) / std

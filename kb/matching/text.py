@@ -6,17 +6,7 @@ import re
 import unicodedata
 
 # Function words of the four working languages; they carry no topical signal for BM25.
-STOP_WORDS = frozenset("""
-a an the and or of to in on for with by from at as is are be was were been being that this these those it its we
-our you your their they them can could will would should may might must not no into about over under than then
-also more most such which who whom whose what when where how all any each both other some very well through
-de la el los las y o en con por para del al un una unos unas que se su sus es son como mas lo le les nuestro
-nuestra nuestros nuestras este esta estos estas ese esa entre sobre sin tambien muy ya hay ha han
-do da dos das e em no na nos nas com um uma uns umas seu sua seus suas sao ao aos pelo pela pelos pelas
-nosso nossa nossos nossas isso entre sobre sem tambem muito ja ha
-du des le et ou dans avec pour une qui sa son ses est sont comme plus au aux ce cette ces notre nos leur leurs
-il elle ils elles sur pas ne par entre sans aussi tres deja
-""".split())
+STOP_WORDS = frozenset(["a", "an", "the", "and", "or", "of", "to", "in", "on", "for", "with", "by", "from", "at", "as", "is", "are", "be", "was", "were", "been", "being", "that", "this", "these", "those", "it", "its", "we", "our", "you", "your", "their", "they", "them", "can", "could", "will", "would", "should", "may", "might", "must", "not", "no", "into", "about", "over", "under", "than", "then", "also", "more", "most", "such", "which", "who", "whom", "whose", "what", "when", "where", "how", "all", "any", "each", "both", "other", "some", "very", "well", "through", "de", "la", "el", "los", "las", "y", "o", "en", "con", "por", "para", "del", "al", "un", "una", "unos", "unas", "que", "se", "su", "sus", "es", "son", "como", "mas", "lo", "le", "les", "nuestro", "nuestra", "nuestros", "nuestras", "este", "esta", "estos", "estas", "ese", "esa", "entre", "sobre", "sin", "tambien", "muy", "ya", "hay", "ha", "han", "do", "da", "dos", "das", "e", "em", "no", "na", "nos", "nas", "com", "um", "uma", "uns", "umas", "seu", "sua", "seus", "suas", "sao", "ao", "aos", "pelo", "pela", "pelos", "pelas", "nosso", "nossa", "nossos", "nossas", "isso", "entre", "sobre", "sem", "tambem", "muito", "ja", "ha", "du", "des", "le", "et", "ou", "dans", "avec", "pour", "une", "qui", "sa", "son", "ses", "est", "sont", "comme", "plus", "au", "aux", "ce", "cette", "ces", "notre", "nos", "leur", "leurs", "il", "elle", "ils", "elles", "sur", "pas", "ne", "par", "entre", "sans", "aussi", "tres", "deja"])
 
 _TOKEN = re.compile(r"[a-z0-9]+")
 

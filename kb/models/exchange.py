@@ -61,7 +61,7 @@ class Match(TimestampMixin, VersionedMixin, db.Model):
     request: Mapped[Request] = relationship(lazy="joined")
     offer: Mapped[Offer] = relationship(lazy="joined")
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
-    exchange: Mapped["Exchange | None"] = relationship(back_populates="match", uselist=False)
+    exchange: Mapped[Exchange | None] = relationship(back_populates="match", uselist=False)
 
 
 class Exchange(TimestampMixin, VersionedMixin, db.Model):
@@ -85,13 +85,13 @@ class Exchange(TimestampMixin, VersionedMixin, db.Model):
     match: Mapped[Match] = relationship(back_populates="exchange")
     request: Mapped[Request] = relationship(lazy="joined")
     offer: Mapped[Offer] = relationship(lazy="joined")
-    parties: Mapped[list["ExchangeParty"]] = relationship(
+    parties: Mapped[list[ExchangeParty]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="ExchangeParty.id"
     )
-    activities: Mapped[list["Activity"]] = relationship(
+    activities: Mapped[list[Activity]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="Activity.id"
     )
-    results: Mapped[list["Result"]] = relationship(
+    results: Mapped[list[Result]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="Result.id"
     )
 
@@ -113,7 +113,7 @@ class ExchangeParty(db.Model):
 
     exchange: Mapped[Exchange] = relationship(back_populates="parties")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
-    contributions: Mapped[list["Contribution"]] = relationship(
+    contributions: Mapped[list[Contribution]] = relationship(
         back_populates="party", cascade="all, delete-orphan", order_by="Contribution.id"
     )
 

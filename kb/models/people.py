@@ -29,7 +29,7 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
 
     country: Mapped[Country] = relationship(lazy="joined")
-    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
 
 
 class User(TimestampMixin, VersionedMixin, db.Model):

@@ -24,8 +24,10 @@ from kb.models.enums import OfferState, RequestState, Terms
 from kb.models.people import Organisation, User
 from kb.models.reference import SDG, Country, Modality, Sector
 
+TAG_CODE = String(64)
 
-def _tag_table(name: str, owner: str, target_col: str, target: str, kind=String(64)) -> Table:
+
+def _tag_table(name: str, owner: str, target_col: str, target: str, kind=TAG_CODE) -> Table:
     return Table(
         name,
         db.metadata,

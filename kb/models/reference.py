@@ -39,7 +39,7 @@ class Country(LabelledMixin, db.Model):
     __tablename__ = "countries"
     code: Mapped[str] = mapped_column(String(2), primary_key=True)
     alpha3: Mapped[str] = mapped_column(String(3), nullable=False, unique=True)
-    groups: Mapped[list["RegionalGroup"]] = relationship(
+    groups: Mapped[list[RegionalGroup]] = relationship(
         secondary=country_groups, back_populates="countries", order_by="RegionalGroup.code"
     )
 

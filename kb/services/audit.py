@@ -1,7 +1,8 @@
 """Audit events and the notification outbox (operations that only flush, never commit)."""
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlalchemy import select
 

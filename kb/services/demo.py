@@ -1,8 +1,8 @@
 """A small, realistic demo knowledge bank, loaded through the same services as real use."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Callable
 
 from sqlalchemy import select
 

@@ -11,12 +11,13 @@ import re
 import smtplib
 import ssl
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
-from typing import Any, Mapping
+from typing import Any
 
 SECURITY = ("none", "starttls", "tls")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "tls": 465}

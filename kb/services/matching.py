@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import numpy as np
 from flask import current_app
@@ -50,7 +51,7 @@ def embed_records(records: Iterable[Request | Offer], batch_size: int = 64) -> i
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
         vectors = emb.encode([t for _r, t, _h in chunk], batch_size=batch_size)
-        for (r, _t, h), v in zip(chunk, vectors):
+        for (r, _t, h), v in zip(chunk, vectors, strict=True):
             r.embedding, r.embedding_model, r.embedding_hash = v.astype(np.float32).tobytes(), emb.name, h
     return len(todo)
 

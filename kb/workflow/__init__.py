@@ -8,8 +8,8 @@ service makes as a consequence of another, never requested through the API).
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from flask_babel import lazy_gettext
 

@@ -59,7 +59,7 @@ def test_an_edit_with_the_same_values_keeps_the_version_and_logs_nothing(kb, rec
 
 
 def test_an_empty_edit_is_refused_on_every_patch_route(kb, records):
-    for path, caller, record_type, before, _same in _routes(records):
+    for path, caller, _record_type, before, _same in _routes(records):
         snapshot = db_snapshot(kb.app)
         for body in ({}, {"version": before["version"]}):
             resp = kb.call("PATCH", path, caller, body)

@@ -11,8 +11,9 @@ A refused call must change nothing: no row anywhere, no new audit event, same ve
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from dbstate import db_snapshot
@@ -78,7 +79,7 @@ ORG_OF = {(ADMIN, "-"): "secretariat", (SEC, "-"): "secretariat",
 class Scene:
     """Lazily creates the organisations and users a test needs, and records in a given state."""
 
-    def __init__(self, kb, cast: "Scene | None" = None) -> None:
+    def __init__(self, kb, cast: Scene | None = None) -> None:
         """cast: another scene whose organisations and people this one reuses (its records are its own)."""
         self.kb = kb
         self._orgs: dict[str, int] = cast._orgs if cast else {}
@@ -298,7 +299,7 @@ def test_permission_matrix(kb, action, expected):
     problems: list[str] = []
     shared: tuple[Scene, Call] | None = None
     cast = Scene(kb)  # the same organisations and people throughout; records are new for each scene
-    for (role, relation), status in zip(COLUMNS, expected):
+    for (role, relation), status in zip(COLUMNS, expected, strict=True):
         if shared is not None and action in ADDITIVE:
             scene, call = shared
         elif status < 400 or shared is None:

@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from e2e_support import OUTPUT, SCREENSHOTS, WEIGHTS, Session, weight_table
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ DIRECTOR_SN = ("directeur@medd.sn.example", "director-demo-2026")
 CENTRE = ("centre@sena.co.example", "centre-demo-2026")
 PARTNER = ("partner@aecid.es.example", "partner-demo-2026")
 
-WEIGHTS: list["Weight"] = []
+WEIGHTS: list[Weight] = []
 
 
 class Session:

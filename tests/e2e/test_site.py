@@ -119,7 +119,7 @@ def test_page_weight_on_first_load(browser, server, session_factory):
         pages.append((name, path, state, "en-GB", lang, 200))
     problems = [f"{w.name}: {w.total} bytes" for w in weights if w.total >= PAGE_BUDGET]
     assert not problems, problems
-    for w, (name, path, _state, _locale, lang, _status) in zip(weights, pages):
+    for w, (name, _path, _state, _locale, lang, _status) in zip(weights, pages, strict=True):
         assert w.lang == lang, f"{name}: <html lang={w.lang!r}>, expected {lang!r}"
         assert w.html > 1000, f"{name} is almost empty"
 

@@ -70,9 +70,8 @@ def test_a_lost_update_between_two_sessions_is_a_conflict_not_an_overwrite(kb, m
 
         # A's write is based on the old version: the UPDATE matches no row and the unit of work
         # turns SQLAlchemy's StaleDataError into a 409 Conflict, rolling back.
-        with pytest.raises(Conflict) as caught:
-            with unit_of_work():
-                mine.title = "Saved second from a stale copy"
+        with pytest.raises(Conflict) as caught, unit_of_work():
+            mine.title = "Saved second from a stale copy"
         assert caught.value.status == 409
         db.session.expire_all()
         fresh = db.session.get(model, record_id)

@@ -41,19 +41,17 @@ def test_a_rolled_back_record_is_never_found(kb, app, second_app):
 
     org_id = kb.org("competence-centre", "CO")
     _search(app, "warm up")
-    with app.app_context():
-        with pytest.raises(RuntimeError):
-            with unit_of_work() as session:
-                org = db.session.get(Organisation, org_id)
-                offer = Offer(organisation_id=org.id, country_code="CO", title="Phantom volcano monitoring",
-                              description="Never committed.", text_lang="en", status=OfferState.PUBLISHED)
-                embed_records([offer])
-                session.add(offer)
-                session.flush()
-                note_index_change(offer)
-                # A search in the middle of the transaction must not pick up the uncommitted record.
-                assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
-                raise RuntimeError("abort")
+    with app.app_context(), pytest.raises(RuntimeError), unit_of_work() as session:
+        org = db.session.get(Organisation, org_id)
+        offer = Offer(organisation_id=org.id, country_code="CO", title="Phantom volcano monitoring",
+                      description="Never committed.", text_lang="en", status=OfferState.PUBLISHED)
+        embed_records([offer])
+        session.add(offer)
+        session.flush()
+        note_index_change(offer)
+        # A search in the middle of the transaction must not pick up the uncommitted record.
+        assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
+        raise RuntimeError("abort")
     assert "Phantom volcano monitoring" not in _search(app, "phantom volcano monitoring")
     assert "Phantom volcano monitoring" not in _search(second_app, "phantom volcano monitoring")
 
@@ -74,7 +72,7 @@ def test_a_thread_that_read_an_older_revision_does_not_take_it_for_a_reset(kb, a
         m.ensure_fresh()
     reloads = []
     for name in ("_full_load", "_load_snapshot"):
-        def counted(*args, _real=getattr(m, name), _name=name):
+        def counted(*args, _real=getattr(m, name), _name=name):  # noqa: B008 (bind this loop's method)
             reloads.append(_name)
             return _real(*args)
         setattr(m, name, counted)

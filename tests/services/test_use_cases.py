@@ -14,8 +14,19 @@ from sqlalchemy import func, select
 from kb.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from kb.extensions import db
 from kb.models import (
-    Event, Exchange, ExchangeState, Match, MatchState, Notification, Offer, OrgKind, PartyRole, Request,
-    RequestState, Role, User,
+    Event,
+    Exchange,
+    ExchangeState,
+    Match,
+    MatchState,
+    Notification,
+    Offer,
+    OrgKind,
+    PartyRole,
+    Request,
+    RequestState,
+    Role,
+    User,
 )
 from kb.services import admin, exchanges, records
 

@@ -39,7 +39,7 @@ def _filled(n: int = 600, seed: int = 0) -> tuple[Catalogue, dict[int, np.ndarra
     ids = list(range(1000, 1000 + n))
     for s in range(0, n, 200):
         cat.upsert_many([_entry(i) for i in ids[s:s + 200]], vecs[s:s + 200], [f"doc {i}" for i in ids[s:s + 200]])
-    return cat, dict(zip(ids, vecs))
+    return cat, dict(zip(ids, vecs, strict=True))
 
 
 def _check_stats(cat: Catalogue, stored: dict[int, np.ndarray]) -> None:
@@ -144,7 +144,7 @@ def test_keyword_tiers_agree_with_brute_force(monkeypatch):
             ids = list(range(-1, 125))
             expected = np.array([kw._doc_score(i, q, avg) if i in kw.docs else 0.0 for i in ids], dtype=np.float32)
             np.testing.assert_allclose(kw.scores(q, ids), expected, rtol=1e-5, atol=1e-6)
-            want = sorted(((i, s) for i, s in zip(ids, expected.tolist()) if s > 0), key=lambda x: -x[1])[:10]
+            want = sorted(((i, s) for i, s in zip(ids, expected.tolist(), strict=True) if s > 0), key=lambda x: -x[1])[:10]
             got = kw.top(q, 10)
             np.testing.assert_allclose([s for _i, s in got], [s for _i, s in want], rtol=1e-5)
-            assert {i for i, _s in got} <= {i for i, s in zip(ids, expected.tolist()) if s > 0}
+            assert {i for i, _s in got} <= {i for i, s in zip(ids, expected.tolist(), strict=True) if s > 0}

@@ -28,7 +28,7 @@ class NumpyIndex:
 
     def add(self, ids, vectors, replacing=None) -> None:
         assert not (set(ids.tolist()) - set(() if replacing is None else replacing.tolist())) & set(self.stored)
-        self.stored.update(zip(ids.tolist(), np.asarray(vectors, dtype=np.float32)))
+        self.stored.update(zip(ids.tolist(), np.asarray(vectors, dtype=np.float32), strict=True))
 
     def remove(self, ids) -> None:
         for i in ids.tolist():
@@ -53,7 +53,7 @@ class NumpyIndex:
         with np.load(path) as data:
             if data["vectors"].shape[1:] != (self.dim,):
                 raise ValueError("other dimension")
-            self.stored = dict(zip(data["ids"].tolist(), data["vectors"]))
+            self.stored = dict(zip(data["ids"].tolist(), data["vectors"], strict=True))
 
 
 def _unit(n: int, seed: int) -> np.ndarray:
@@ -78,13 +78,13 @@ def _brute(stored: dict[int, np.ndarray], q: np.ndarray, k: int, among=None) -> 
 
 def test_the_backends_keep_the_contract(backend, tmp_path):
     vecs = _unit(300, 1)
-    stored = dict(zip(range(10, 310), vecs))
+    stored = dict(zip(range(10, 310), vecs, strict=True))
     for start in range(0, 300, 100):
         chunk = np.arange(10 + start, 110 + start, dtype=np.int64)
         backend.add(chunk, vecs[start:start + 100])
     new = _unit(5, 2)  # replace five, drop five
     backend.add(np.arange(10, 15, dtype=np.int64), new, replacing=np.arange(10, 15, dtype=np.int64))
-    stored.update(zip(range(10, 15), new))
+    stored.update(zip(range(10, 15), new, strict=True))
     backend.remove(np.arange(300, 305, dtype=np.int64))
     for i in range(300, 305):
         del stored[i]
