@@ -15,6 +15,7 @@ import hashlib
 import ipaddress
 import math
 import secrets
+import time
 from datetime import timedelta
 from functools import lru_cache
 
@@ -87,6 +88,20 @@ def check_throttle(email: str, address: str | None) -> None:
                         retry_after=_retry_after(recent, per_pair, window))
 
 
+PRUNE_EVERY = 60.0  # seconds: each process prunes old attempts at most this often
+_last_prune = [float("-inf")]
+
+
+def _prune_attempts(session) -> None:  # type: ignore[no-untyped-def]
+    """Delete attempts older than a day (or the window, if longer), at most once a minute per process."""
+    now = time.monotonic()
+    if now - _last_prune[0] < PRUNE_EVERY:
+        return
+    _last_prune[0] = now
+    cutoff = utcnow() - max(ATTEMPTS_KEPT, timedelta(seconds=current_app.config["KB_LOGIN_WINDOW_SECONDS"]))
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+
+
 @lru_cache(maxsize=4)
 def _dummy_hash(method: str) -> str:
     """A hash of a random password, made like the real ones, for e-mails that match no account."""
@@ -106,8 +121,7 @@ def authenticate(email: str, password: str, remote_addr: str | None = None) -> U
         ok = user.check_password(password) and user.active
     with unit_of_work() as session:
         session.add(LoginAttempt(email=email[:254], remote_addr=address, success=ok))
-        cutoff = utcnow() - max(ATTEMPTS_KEPT, timedelta(seconds=current_app.config["KB_LOGIN_WINDOW_SECONDS"]))
-        session.execute(delete(LoginAttempt).where(LoginAttempt.at < cutoff))
+        _prune_attempts(session)
     if not ok:
         raise Unauthorized(lazy_gettext("Wrong e-mail or password."))
     return user  # type: ignore[return-value]
