@@ -15,11 +15,11 @@ from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.i18n import N_
+from kb.matching.sync import PENDING_INDEX_CHANGES
 from kb.models import (
     SDG,
     Country,
     Expert,
-    IndexChange,
     Modality,
     Offer,
     OfferLanguage,
@@ -50,8 +50,12 @@ SIMPLE_FIELDS = {
 
 
 def note_index_change(record: Request | Offer) -> None:
-    """Log that a record's searchable state changed (other processes refresh their index from it)."""
-    db.session.add(IndexChange(kind="request" if isinstance(record, Request) else "offer", record_id=record.id))
+    """Log that a record's searchable state changed (other processes refresh their index from it).
+
+    The `index_changes` row is written when the transaction commits (kb.matching.sync.write_index_changes),
+    so that its id is taken in commit order."""
+    pending = db.session.info.setdefault(PENDING_INDEX_CHANGES, set())
+    pending.add(("request" if isinstance(record, Request) else "offer", record.id))
 
 
 def _unknown(label: str, missing: list):  # type: ignore[no-untyped-def]
