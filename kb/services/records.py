@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import selectinload
 
 from kb import permissions
 from kb import workflow as wf
@@ -282,14 +283,24 @@ def get_record(model: type[Request] | type[Offer], actor: User | None, record_id
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    return paginate(filtered_records(model, actor, f), page, per_page)
+    return paginate(filtered_records(model, actor, f).options(*shown_with(model)), page, per_page)
+
+
+def shown_with(model: type[Request] | type[Offer]) -> list:
+    """Loader options for what a list shows of each record (tags, languages, an offer's experts): one query per
+    collection for the whole page, instead of one per record and collection."""
+    options = [selectinload(model.sectors), selectinload(model.modalities), selectinload(model.sdgs),
+               selectinload(model.languages)]
+    if model is Offer:
+        options.append(selectinload(Offer.experts))
+    return options
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
     """The records among ids the actor may see, by id (e.g. to show ranked suggestions)."""
     if not ids:
         return {}
-    stmt = access.visible_records(model, actor).where(model.id.in_(ids))
+    stmt = access.visible_records(model, actor).where(model.id.in_(ids)).options(*shown_with(model))
     return {r.id: r for r in first(stmt, len(ids))}
 
 

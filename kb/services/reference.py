@@ -9,6 +9,7 @@ import gettext
 import pycountry
 from flask import g
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kb import data
 from kb.extensions import db
@@ -81,7 +82,7 @@ def seed_reference_data() -> dict[str, int]:
 
 def list_countries(region: str | None = None) -> list[Country]:
     """All countries, optionally those of one regional group."""
-    stmt = select(Country).order_by(Country.code)
+    stmt = select(Country).options(selectinload(Country.groups)).order_by(Country.code)
     if region:
         stmt = stmt.join(Country.groups).where(RegionalGroup.code == region.upper())
     return list(db.session.scalars(stmt).unique())
