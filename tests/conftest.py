@@ -16,7 +16,7 @@ from kb import create_app
 from kb.extensions import db
 
 REFERENCE_TABLES = {"countries", "regional_groups", "country_groups", "sectors", "modalities", "sdgs",
-                    "alembic_version"}
+                    "alembic_version", "reference_revision"}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -75,6 +75,9 @@ def clean_db(request):
 
     forget_managers()
     with app.app_context():
+        from kb.services import cache
+
+        cache.clear()
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:

@@ -26,12 +26,12 @@ from kb.models.exchange import (
 from kb.models.matching import IndexChange
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
-from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
+from kb.models.reference import SDG, Country, Modality, ReferenceRevision, RegionalGroup, Sector
 
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
-    "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
+    "OfferState", "OrgKind", "Organisation", "PartyRole", "ReferenceRevision", "RegionalGroup", "Request",
     "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
 ]

@@ -1,6 +1,7 @@
 """Requests, offers and experts: create, edit, move through their workflows, list."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -283,7 +284,12 @@ def get_record(model: type[Request] | type[Offer], actor: User | None, record_id
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    return paginate(filtered_records(model, actor, f).options(*shown_with(model)), page, per_page)
+    stmt = filtered_records(model, actor, f).options(*shown_with(model))
+    # The count only changes with the records (every change to one notes an index change) and with the day
+    # (expiry); who sees what: staff everything, others the published records plus their organisation's.
+    viewer = "staff" if permissions.is_staff(actor) else (actor.organisation_id if actor else None)
+    count_key = (model.__name__, viewer, dataclasses.astuple(f), date.today())
+    return paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
 
 
 def shown_with(model: type[Request] | type[Offer]) -> list:
