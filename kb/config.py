@@ -35,6 +35,13 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "SMTP_PASSWORD": ("", str, "SMTP password"),
     "SMTP_TIMEOUT": (30.0, float, "Seconds to wait for the SMTP server"),
     "MAIL_FROM": ("kb@localhost", str, "Sender of notification e-mails (address, or Name <address>)"),
+    "BASE_URL": ("", str, "Public address of kb (https://kb.example.org) for the links in e-mails; empty: the "
+                          "address of the request that sends them (set it in production)"),
+    "PASSWORD_RESET_MINUTES": (60, int, "Lifetime of a password-reset link, in minutes"),
+    "INVITATION_DAYS": (14, int, "Lifetime of an invitation link, in days"),
+    "APPLICATION_CONFIRM_HOURS": (48, int, "Lifetime of the link confirming an application's e-mail, in hours"),
+    "MAIL_REQUESTS_PER_EMAIL": (3, int, "Password-reset (or application) requests for one e-mail address per hour"),
+    "MAIL_REQUESTS_PER_CLIENT": (10, int, "Password-reset (or application) requests from one client address per hour"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),

@@ -233,3 +233,47 @@ def capabilities(actor: User | None, record: object) -> set[str]:
     allowed = set(transitions(actor, record))
     allowed |= {op for op in OPERATIONS[type(record)] if refusal(actor, record, op) is None}
     return allowed
+
+
+# --- joining: invitations and applications ---------------------------------------------------
+
+ORGANISATION_ROLES = (Role.DIRECTOR, Role.CENTRE, Role.PARTNER)
+
+
+def invitation_refusal(actor: User | None, organisation_id: int, role: Role) -> DomainError | None:
+    """Who may invite whom: the admin anyone anywhere; the secretariat anyone anywhere but an admin; a director,
+    centre or partner a colleague into their own organisation with their own role."""
+    if actor is None or not actor.active:
+        return Forbidden(N_("Sign in to invite someone."))
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.SECRETARIAT:
+        if role == Role.ADMIN:
+            return Forbidden(N_("Only an administrator may invite an administrator."),
+                             {"role": [N_("Only an administrator may invite an administrator.")]})
+        return None
+    if organisation_id != actor.organisation_id:
+        return Forbidden(N_("You may invite colleagues into your own organisation only."),
+                         {"organisation_id": [N_("You may invite colleagues into your own organisation only.")]})
+    if role != actor.role:
+        return Forbidden(N_("You may invite colleagues with your own role only."),
+                         {"role": [N_("You may invite colleagues with your own role only.")]})
+    return None
+
+
+def invitable_roles(actor: User | None) -> list[Role]:
+    """The roles actor may invite someone with (the invitation form's choices)."""
+    if actor is None:
+        return []
+    return [r for r in Role if invitation_refusal(actor, actor.organisation_id, r) is None]
+
+
+def application_capacities(actor: User | None) -> set[str]:
+    """The secretariat and the admin review applications to join."""
+    return {wf.SECRETARIAT} if is_staff(actor) and actor.active else set()  # type: ignore[union-attr]
+
+
+def require_application_reviewer(actor: User | None) -> None:
+    """Raise unless actor reviews applications (secretariat or admin)."""
+    if not application_capacities(actor):
+        raise Forbidden(N_("Only the secretariat or an administrator review applications."))

@@ -1,10 +1,13 @@
 """SQLAlchemy models; importing this package registers every table."""
+from kb.models.accounts import Application, Invitation, MailRequest
 from kb.models.audit import Event, Notification
 from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
+    ApplicationState,
     ContributionKind,
     ExchangeState,
+    InvitationState,
     MatchOrigin,
     MatchState,
     NotificationStatus,
@@ -29,7 +32,8 @@ from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLang
 from kb.models.reference import SDG, Country, Modality, ReferenceRevision, RegionalGroup, Sector
 
 __all__ = [
-    "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
+    "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Invitation", "InvitationState",
+    "MailRequest", "Contribution", "ContributionKind", "Country", "Event",
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
     "OfferState", "OrgKind", "Organisation", "PartyRole", "ReferenceRevision", "RegionalGroup", "Request",

@@ -159,7 +159,7 @@ def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, r
         db.session.rollback()
         return  # sent or dropped meanwhile
     try:
-        msg = mail.build(cfg, n.id, n.created_at, n.user.email, n.subject, n.body)
+        msg = mail.build(cfg, n.id, n.created_at, n.recipient, n.subject, n.body)
     except mail.BUILD_ERRORS as exc:
         return _mark(nid, report, permanent=f"The message cannot be made: {_describe(exc)}")
     db.session.rollback()  # the row is read; no transaction stays open during the delivery
@@ -206,7 +206,7 @@ def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transien
         if permanent is not None or n.attempts >= MAX_ATTEMPTS:
             n.status, n.next_attempt_at = NotificationStatus.FAILED, None
             report.failed += 1
-            report.failures.append(f"notification {n.id} to {n.user.email}: {n.error}")
+            report.failures.append(f"notification {n.id} to {n.recipient}: {n.error}")
         else:
             n.next_attempt_at = (now or utcnow()) + RETRY_AFTER * 2 ** (n.attempts - 1)
             report.retrying += 1
