@@ -79,6 +79,7 @@ ACTIONS = {
     "cancel": lazy_pgettext("workflow action", "cancel"),
     "match": lazy_pgettext("workflow action", "match"),
     "reopen": lazy_pgettext("workflow action", "reopen"),
+    "recall": lazy_pgettext("workflow action", "recall to draft"),
 }
 
 
