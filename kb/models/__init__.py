@@ -13,12 +13,14 @@ from kb.models.enums import (
     PartyRole,
     RequestState,
     Role,
+    Sex,
     Terms,
 )
 from kb.models.exchange import (
     Activity,
     Contribution,
     Exchange,
+    ExchangeExpert,
     ExchangeParty,
     Match,
     Result,
@@ -30,8 +32,8 @@ from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
 
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
-    "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
+    "Exchange", "ExchangeExpert", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
     "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
-    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
+    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sex", "Sector", "Terms", "User", "new_session_key", "utcnow",
 ]
