@@ -44,6 +44,9 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "MAIL_REQUESTS_PER_CLIENT": (10, int, "Password-reset (or application) requests from one client address per hour"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
+    "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "
+                                      "(an estimate: docs/INDICATORS.md)"),
+    "EXPERT_DAY_CURRENCY": ("USD", str, "Currency of KB_EXPERT_DAY_RATE (ISO 4217)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
 }
 

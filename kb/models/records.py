@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
 from kb.models.base import TimestampMixin, UTCDateTime, VersionedMixin, str_enum
-from kb.models.enums import OfferState, RequestState, Terms
+from kb.models.enums import OfferState, RequestState, Sex, Terms
 from kb.models.people import Organisation, User
 from kb.models.reference import SDG, Country, Modality, Sector
 
@@ -142,6 +142,8 @@ class Expert(TimestampMixin, VersionedMixin, db.Model):
     """A person on a competence centre's roster (personal data)."""
 
     __tablename__ = "experts"
+    __table_args__ = (CheckConstraint("years_experience IS NULL OR (years_experience >= 0 AND years_experience <= 80)",
+                                      name="years_experience"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     name: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -151,6 +153,12 @@ class Expert(TimestampMixin, VersionedMixin, db.Model):
     languages: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     availability: Mapped[str | None] = mapped_column(String(300))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
+    # What the reporting needs (docs/INDICATORS.md): personal data, the same visibility as the rest.
+    sex: Mapped[Sex | None] = mapped_column(str_enum(Sex, "expert_sex"))
+    nationality_code: Mapped[str | None] = mapped_column(ForeignKey("countries.code"))
+    sectors: Mapped[list[str] | None] = mapped_column(JSON)
+    years_experience: Mapped[int | None] = mapped_column(Integer)
+    cv: Mapped[str | None] = mapped_column(Text)
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")
 

@@ -20,8 +20,10 @@ from kb.models import (
     Activity,
     Contribution,
     Exchange,
+    ExchangeExpert,
     ExchangeParty,
     ExchangeState,
+    Expert,
     Match,
     MatchOrigin,
     MatchState,
@@ -371,6 +373,29 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
     return activity
 
 
+def add_expert(actor: User, exchange_id: int, data: dict[str, Any]) -> ExchangeExpert:
+    """Record that an expert of the provider's roster took part, with the expert-days given (secretariat or
+    provider, while the exchange is in progress or completed): what "experts mobilised" counts."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        permissions.require(actor, exchange, permissions.REPORT_ACTIVITY)
+        expert = db.session.get(Expert, data["expert_id"])
+        providers = {p.organisation_id for p in exchange.parties if p.role == PartyRole.PROVIDER}
+        if expert is None or expert.organisation_id not in providers:
+            raise unknown_reference("expert_id", lazy_gettext(
+                "No expert %(id)s on the provider's roster.", id=data["expert_id"]))
+        if any(e.expert_id == expert.id for e in exchange.experts):
+            raise Conflict(N_("This expert is already recorded on the exchange."),
+                           {"expert_id": [N_("This expert is already recorded on the exchange.")]})
+        link = ExchangeExpert(expert_id=expert.id, expert_days=data["expert_days"], added_at=utcnow())
+        exchange.experts.append(link)
+        exchange.updated_at = utcnow()
+        db.session.flush()
+        record_event(actor, exchange, "expert", exchange.status, exchange.status,
+                     details={"expert_id": expert.id, "expert_days": data["expert_days"]})
+    return link
+
+
 RESULT_FIELDS = ("people_trained", "women_trained", "policy_changes", "practice_changes", "feedback", "rating")
 
 
@@ -415,6 +440,19 @@ def _check_result_figures(exchange: Exchange, party: ExchangeParty | None, data:
             "“%(people_field)s” (%(people)s).", women_field=i18n.field("women_trained"),
             women=i18n.number(total_women), people_field=i18n.field("people_trained"),
             people=i18n.number(total_people))]})
+
+
+def exchange_totals(exchange: Exchange) -> dict[str, Any]:
+    """One exchange's figures, by the definitions of kb/services/indicators.py (docs/INDICATORS.md): participants
+    in its activities (women among them), people trained as its results report them, the roster experts
+    recorded on it and their expert-days."""
+    return {
+        "participants": sum(a.participants_total for a in exchange.activities),
+        "women": sum(a.participants_female for a in exchange.activities),
+        "people_trained": sum(r.people_trained or 0 for r in exchange.results),
+        "experts": len(exchange.experts),
+        "expert_days": sum(e.expert_days for e in exchange.experts),
+    }
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

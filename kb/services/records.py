@@ -351,7 +351,21 @@ def roster(actor: User) -> list[Expert]:
 
 # --- experts ---------------------------------------------------------------------------------
 
-EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active")
+EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active", "sex",
+                 "nationality_code", "sectors", "years_experience", "cv")
+
+
+def _expert_data(data: dict[str, Any]) -> dict[str, Any]:
+    """Languages and sectors each once, sectors and nationality checked against the vocabularies."""
+    data = dict(data)
+    if "languages" in data:
+        data["languages"] = list(dict.fromkeys(data["languages"]))
+    if "sectors" in data:
+        data["sectors"] = [s.code for s in _lookup(Sector, data["sectors"] or [], "sectors", "code")]
+    if data.get("nationality_code") and db.session.get(Country, data["nationality_code"]) is None:
+        raise ValidationFailed({"nationality_code": [lazy_gettext("Unknown country: %(code)s.",
+                                                                  code=data["nationality_code"])]})
+    return data
 
 
 def _expert_for_edit(actor: User, expert_id: int) -> Expert:
@@ -381,8 +395,7 @@ def create_expert(actor: User, data: dict[str, Any]) -> Expert:
         else:
             raise Forbidden(N_("Your role may not keep an expert roster."))
         expert = Expert(organisation_id=org_id, languages=[])
-        if "languages" in data:
-            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
+        data = _expert_data(data)
         populate(expert, data, EXPERT_FIELDS)
         session.add(expert)
         session.flush()
@@ -395,8 +408,7 @@ def update_expert(actor: User, expert_id: int, data: dict[str, Any], version: in
     with unit_of_work():
         expert = _expert_for_edit(actor, expert_id)
         access.require_version(expert, version)
-        if "languages" in data:
-            data = {**data, "languages": list(dict.fromkeys(data["languages"]))}  # each language once
+        data = _expert_data(data)
         current = {name: getattr(expert, name) for name in EXPERT_FIELDS}
         changed = changed_fields(current, {k: v for k, v in data.items() if k != "organisation_id"})
         if not changed:

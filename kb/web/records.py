@@ -282,7 +282,9 @@ def _express_interest(offer_id: int):
 
 # --- expert roster -----------------------------------------------------------------------------
 
-EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active")
+EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active", "sex",
+                 "nationality_code", "sectors", "years_experience", "cv")
+EXPERT_LISTS = ("languages", "sectors")
 
 
 def _centre():
@@ -314,8 +316,8 @@ def new_expert():
     """Add a person to the roster."""
     user = _centre()
     if request.method == "GET":
-        return _render_expert_form({"active": "true", "languages": []}, {})
-    data, errors = _parse(ExpertInSchema(), ("languages",))
+        return _render_expert_form({"active": "true", "languages": [], "sectors": []}, {})
+    data, errors = _parse(ExpertInSchema(), EXPERT_LISTS)
     if errors:
         return _render_expert_form(_values_from_form(), errors, status=422)
     try:
@@ -337,9 +339,10 @@ def edit_expert(expert_id: int):
         raise NotFound(i18n.not_found("expert", expert_id))
     if request.method == "GET":
         values = {n: getattr(expert, n) for n in EXPERT_FIELDS}
-        values.update(active="true" if expert.active else "false", version=expert.version)
+        values.update(active="true" if expert.active else "false", version=expert.version,
+                      sex=expert.sex.value if expert.sex else "", sectors=list(expert.sectors or []))
         return _render_expert_form(values, {}, expert)
-    data, errors = _parse(ExpertPatchSchema(), ("languages",))
+    data, errors = _parse(ExpertPatchSchema(), EXPERT_LISTS)
     if errors:
         return _render_expert_form(_values_from_form(), errors, expert, status=422)
     version = data.pop("version", None)
