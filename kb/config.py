@@ -35,6 +35,13 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "SMTP_PASSWORD": ("", str, "SMTP password"),
     "SMTP_TIMEOUT": (30.0, float, "Seconds to wait for the SMTP server"),
     "MAIL_FROM": ("kb@localhost", str, "Sender of notification e-mails (address, or Name <address>)"),
+    "REDIS_URL": ("", str, "Redis URL of the job queue (redis://host:6379/0) for any number of workers; "
+                           "empty = a SQLite queue file (KB_JOBS_FILE) for one machine"),
+    "JOBS_FILE": (str(ROOT / "instance" / "jobs.sqlite3"), str, "SQLite file of the job queue when KB_REDIS_URL is unset"),
+    "WORKER_THREADS": (2, int, "Worker threads of one `kb worker` process"),
+    "OUTBOX_BATCH": (50, int, "Messages one outbox job claims at a time"),
+    "OUTBOX_LEASE_SECONDS": (300, int, "How long a worker holds the messages it claimed; a killed worker's "
+                                       "messages go to another worker after this"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
