@@ -61,6 +61,11 @@ def is_staff(user: User | None) -> bool:
     return user is not None and user.role in STAFF
 
 
+def can_manage_outbox(user: User | None) -> bool:
+    """Reading the outbox's failures (with the addresses they went to) and sending failed messages again."""
+    return user is not None and user.role == Role.ADMIN
+
+
 def record_capacities(user: User | None, record: Request | Offer) -> set[str]:
     """Capacities towards a request or offer: owner (its organisation's director/centre) or secretariat."""
     caps: set[str] = set()
