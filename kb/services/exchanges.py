@@ -143,7 +143,8 @@ def list_exchanges(actor: User | None, f: ExchangeFilters, page: int = 1, per_pa
         stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == f.organisation_id))
     # What each row shows (parties with their contributions, activities, results): one query per collection.
     stmt = stmt.options(selectinload(Exchange.parties).selectinload(ExchangeParty.contributions),
-                        selectinload(Exchange.activities), selectinload(Exchange.results))
+                        selectinload(Exchange.activities), selectinload(Exchange.results),
+                        selectinload(Exchange.experts))
     return paginate(stmt, page, per_page)
 
 
