@@ -65,8 +65,12 @@ def test_a_reset_answers_the_same_for_any_address_and_mails_a_single_use_link(ap
     known = client.post("/password/forgot", data={"email": director.email.upper()})
     unknown = client.post("/password/forgot", data={"email": "nobody@test.example"})
     assert known.status_code == unknown.status_code == 200
-    assert known.data.replace(director.email.upper().encode(), b"X").replace(director.email.encode(), b"X") == \
-        unknown.data.replace(b"nobody@test.example", b"X")
+    # The CSRF token carries a timestamp (it differs when the two answers straddle a second): left out.
+    def same(data: bytes, *emails: str) -> bytes:
+        for email in emails:
+            data = data.replace(email.encode(), b"X")
+        return re.sub(rb'name="csrf_token" value="[^"]*"', b"", data)
+    assert same(known.data, director.email.upper(), director.email) == same(unknown.data, "nobody@test.example")
     (message,) = mailbox.read()
     assert message["To"] == director.email
     path = link_in(message, "/password/reset/")
