@@ -105,8 +105,17 @@ def _user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email))
 
 
-def _language(value: str | None, default: str = "en") -> str:
-    return value if value in LANGUAGES else default
+def _language(value: str | None, default: str | None = None) -> str:
+    """value when it is one of the interface's languages, else default, else the request's (Accept-Language)."""
+    if value in LANGUAGES:
+        return value  # type: ignore[return-value]
+    if default in LANGUAGES:
+        return default  # type: ignore[return-value]
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")[:2]
+    return "en"
 
 
 def _queue_mail(event: Event, language: str, compose: Callable[[], tuple[str, str]], user: User | None = None,
