@@ -6,11 +6,15 @@ import pytest
 from e2e_support import CENTRE, SCREENSHOTS, SECRETARIAT
 
 
-def _sign_in(page, account) -> None:  # type: ignore[no-untyped-def]
+def _sign_in(page, account, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in and choose lang in the header (other tests may have saved another choice for the demo account)."""
     page.goto("/login")
     page.fill("main input[name=email]", account[0])
     page.fill("main input[name=password]", account[1])
     page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("#lang-select").select_option(lang)
+    page.locator("header form:has(#lang-select) button").click()
     page.wait_for_load_state()
 
 
@@ -27,7 +31,7 @@ def test_the_header_at_1366_px_and_on_a_phone(browser, server, account, name, la
         context = browser.new_context(base_url=server, locale=lang, viewport={"width": width, "height": height})
         try:
             page = context.new_page()
-            _sign_in(page, account)
+            _sign_in(page, account, lang)
             page.goto("/exchanges")
             assert page.locator("html").get_attribute("lang") == lang
             page.screenshot(path=str(SCREENSHOTS / f"header-{name}-{lang}-{width}.png"),
@@ -51,7 +55,7 @@ def test_the_exchange_page_fits_a_phone(browser, server, account, name, lang):
                                   is_mobile=True, has_touch=True)
     try:
         page = context.new_page()
-        _sign_in(page, account)
+        _sign_in(page, account, lang)
         page.goto("/exchanges")
         page.goto(page.locator("main a[href^='/exchanges/']").first.get_attribute("href"))
         page.screenshot(path=str(SCREENSHOTS / f"exchange-phone-{name}-{lang}.png"), full_page=True)
