@@ -18,6 +18,8 @@ Messages go through the notification outbox (`flask kb outbox send`) in the reci
 For the administration pages (also used by /admin/applications here):
 - ``list_applications(actor, status, page, per_page)``: one page of applications (secretariat and admin), the
   oldest first; ``status`` one of unconfirmed, waiting (the queue), approved, refused, or None for all.
+- ``application_queue(actor, status, page, per_page)``: that page with each application's actions and the
+  organisations of its country (closest names first) it could be attached to (the /admin/applications page).
 - ``get_application(actor, application_id)``: one application.
 - ``decide_application(actor, application_id, action, reason=None, organisation_id=None, version=None)``:
   ``approve`` (with ``organisation_id``: attach the person to that existing organisation; without: create the
@@ -28,7 +30,9 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -365,6 +369,42 @@ def list_applications(actor: User, status: str | None = ApplicationState.WAITING
     if status:
         stmt = stmt.where(Application.status == status)
     return paginate(stmt, page, per_page)
+
+
+CANDIDATES = 50  # organisations offered to attach an applicant to, per application
+
+
+@dataclass
+class ApplicationQueue:
+    """A page of applications with, for each, what the reviewer may do and the organisations of its country
+    (those whose name shares a word with the applicant's first) it could be attached to."""
+
+    page: Pagination
+    actions: dict[int, list[str]]
+    candidates: dict[int, list[Organisation]]
+
+
+def application_queue(actor: User, status: str | None = ApplicationState.WAITING, page: int = 1,
+                      per_page: int = 20) -> ApplicationQueue:
+    """The review page's data: list_applications, each application's actions and candidate organisations."""
+    listing = list_applications(actor, status, page, per_page)
+    actions, candidates = {}, {}
+    for application in listing.items:
+        actions[application.id] = application_actions(actor, application)
+        if actions[application.id]:
+            candidates[application.id] = _candidates(application)
+    return ApplicationQueue(listing, actions, candidates)
+
+
+def _candidates(application: Application) -> list[Organisation]:
+    words = {w for w in re.findall(r"\w{4,}", application.organisation_name.lower())}
+    orgs = db.session.scalars(select(Organisation).where(Organisation.country_code == application.country_code)
+                              .order_by(Organisation.name, Organisation.id).limit(500)).all()
+
+    def shared(org: Organisation) -> int:
+        return len(words & set(re.findall(r"\w{4,}", f"{org.name} {org.acronym or ''}".lower())))
+
+    return sorted(orgs, key=lambda o: (-shared(o), o.name))[:CANDIDATES]
 
 
 def get_application(actor: User, application_id: int) -> Application:

@@ -25,10 +25,10 @@ def _status_labels() -> dict[str, str]:
 
 
 def _render(status: str, page: int, failure: tuple[int, dict, str] | None = None, code: int = 200):  # type: ignore[no-untyped-def]
-    listing = accounts.list_applications(current_user, None if status == "all" else status, page, 20)
-    return render_template("account/applications.html", page=listing, status=status, statuses=_status_labels(),
+    queue = accounts.application_queue(current_user, None if status == "all" else status, page, 20)
+    return render_template("account/applications.html", page=queue.page, status=status, statuses=_status_labels(),
                            kinds={k: str(v) for k, v in ORG_KIND_LABELS.items()}, failure=failure,
-                           actions={a.id: accounts.application_actions(current_user, a) for a in listing.items}), code
+                           actions=queue.actions, candidates=queue.candidates), code
 
 
 @bp.route("/applications")

@@ -316,3 +316,20 @@ def test_the_secretariat_decides_on_the_applications_page(app, kb, browser, mail
     assert browser(director).get("/admin/applications").status_code == 403
     assert browser(director).post(f"/admin/applications/{app_id}", data={"action": "approve"}).status_code == 403
     assert browser().get("/admin/applications").status_code == 302
+
+
+def test_the_applications_page_offers_the_organisations_of_the_country_to_attach_to(app, kb, browser, mailbox):
+    sec = kb.user("secretariat")
+    same = kb.org("competence-centre", "CL", name="INN Chile, Instituto Nacional de Normalización")
+    elsewhere = kb.org("competence-centre", "PE", name="Instituto Nacional de Calidad")
+    browser().get(link_in(_apply(browser, mailbox), "/join/confirm/"))
+    client = browser(sec)
+    page = client.get("/admin/applications").get_data(as_text=True)
+    assert f'<option value="{same}">' in page and f'<option value="{elsewhere}">' not in page
+    with app.app_context():
+        app_id = db.session.query(Application.id).scalar()
+    assert client.post(f"/admin/applications/{app_id}", data={"action": "approve",
+                                                             "organisation_id": str(same)}).status_code == 302
+    with app.app_context():
+        assert db.session.query(User).filter_by(email=APPLICATION["email"]).one().organisation_id == same
+        assert db.session.query(Organisation).count() == 3  # none created
