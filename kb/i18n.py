@@ -86,6 +86,7 @@ ACTIONS = {
     "reopen": lazy_pgettext("workflow action", "reopen"),
     "confirm": lazy_pgettext("workflow action", "confirm"),
     "refuse": lazy_pgettext("workflow action", "refuse"),
+    "recall": lazy_pgettext("workflow action", "recall to draft"),
 }
 
 

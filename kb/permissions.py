@@ -61,6 +61,11 @@ def is_staff(user: User | None) -> bool:
     return user is not None and user.role in STAFF
 
 
+def can_manage_outbox(user: User | None) -> bool:
+    """Reading the outbox's failures (with the addresses they went to) and sending failed messages again."""
+    return user is not None and user.role == Role.ADMIN
+
+
 def record_capacities(user: User | None, record: Request | Offer) -> set[str]:
     """Capacities towards a request or offer: owner (its organisation's director/centre) or secretariat."""
     caps: set[str] = set()
@@ -277,3 +282,33 @@ def require_application_reviewer(actor: User | None) -> None:
     """Raise unless actor reviews applications (secretariat or admin)."""
     if not application_capacities(actor):
         raise Forbidden(N_("Only the secretariat or an administrator review applications."))
+# --- administration (the /admin pages and the matching API calls) ---------------------------
+
+SEE_ORGANISATIONS = "see_organisations"  # the administration's organisation list (the secretariat too)
+MANAGE_ORGANISATIONS = "manage_organisations"  # create, edit, verify, deactivate
+MANAGE_USERS = "manage_users"  # see, change role or organisation, deactivate
+ADMINISTRATION: dict[str, tuple[Role, ...]] = {
+    SEE_ORGANISATIONS: STAFF, MANAGE_ORGANISATIONS: (Role.ADMIN,), MANAGE_USERS: (Role.ADMIN,),
+}
+
+
+def administration_refusal(actor: User | None, operation: str) -> DomainError | None:
+    """Why actor may not perform an administration operation; None when allowed."""
+    allowed = ADMINISTRATION[operation]
+    if actor is None or not actor.active or actor.role not in allowed:
+        if allowed == (Role.ADMIN,):
+            return Forbidden(N_("Only an administrator may do this."))
+        return Forbidden(N_("Only the secretariat or an administrator may do this."))
+    return None
+
+
+def may_administer(actor: User | None, operation: str) -> bool:
+    """True when actor may perform the administration operation (the pages' links and buttons)."""
+    return administration_refusal(actor, operation) is None
+
+
+def require_administration(actor: User | None, operation: str) -> None:
+    """Raise the refusal of an administration operation, if any."""
+    error = administration_refusal(actor, operation)
+    if error is not None:
+        raise error

@@ -11,6 +11,8 @@ from kb.schemas.exchanges import (
     ActivityOutSchema,
     ContributionInSchema,
     ContributionOutSchema,
+    ExchangeExpertInSchema,
+    ExchangeExpertOutSchema,
     ExchangeOutSchema,
     ExchangeQuerySchema,
     ExchangeTransitionSchema,
@@ -135,6 +137,21 @@ class ExchangeActivities(MethodView):
     def post(self, data, exchange_id):
         """Report an activity (secretariat or provider; exchange in progress or completed)."""
         return svc.add_activity(require_user(), exchange_id, data)
+
+
+@exchanges_blp.route("/<int:exchange_id>/experts")
+class ExchangeExperts(MethodView):
+    @exchanges_blp.response(200, ExchangeExpertOutSchema(many=True))
+    def get(self, exchange_id):
+        """Roster experts who took part, with their expert-days."""
+        return svc.get_exchange(require_user(), exchange_id).experts
+
+    @exchanges_blp.refuses(403, 409)
+    @exchanges_blp.arguments(ExchangeExpertInSchema)
+    @exchanges_blp.response(201, ExchangeExpertOutSchema)
+    def post(self, data, exchange_id):
+        """Record an expert of the provider's roster on the exchange (secretariat or provider)."""
+        return svc.add_expert(require_user(), exchange_id, data)
 
 
 @exchanges_blp.route("/<int:exchange_id>/results")

@@ -16,12 +16,14 @@ from kb.models.enums import (
     PartyRole,
     RequestState,
     Role,
+    Sex,
     Terms,
 )
 from kb.models.exchange import (
     Activity,
     Contribution,
     Exchange,
+    ExchangeExpert,
     ExchangeParty,
     Match,
     Result,
@@ -29,13 +31,13 @@ from kb.models.exchange import (
 from kb.models.matching import IndexChange
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
-from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
+from kb.models.reference import SDG, Country, Modality, ReferenceRevision, RegionalGroup, Sector
 
 __all__ = [
-    "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Invitation", "InvitationState",
-    "MailRequest", "Contribution", "ContributionKind", "Country", "Event",
-    "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
-    "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
-    "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
-    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
+    "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Contribution", "ContributionKind",
+    "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty", "ExchangeState", "Expert", "IndexChange",
+    "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match", "MatchOrigin", "MatchState", "Modality",
+    "Notification", "NotificationStatus", "Offer", "OfferLanguage", "OfferState", "OrgKind", "Organisation",
+    "PartyRole", "ReferenceRevision", "RegionalGroup", "Request", "RequestLanguage", "RequestState", "Result", "Role",
+    "SDG", "Sector", "Sex", "Terms", "User", "new_session_key", "utcnow",
 ]

@@ -32,7 +32,7 @@ class Event(db.Model):
 
 
 class Notification(db.Model):
-    """A message queued for one user about an event; sent by `flask kb outbox send` (kb/services/events.py)."""
+    """A message queued for one user about an event; sent by the job workers (kb/jobs.py) or `flask kb outbox send` (kb/services/events.py)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -50,6 +50,10 @@ class Notification(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # After a transient SMTP failure: not tried again before this time.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The worker run holding the message (kb/services/events.py claims due messages with a lease): another run
+    # takes it only once lease_until has passed (the holder was killed or hung).
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 

@@ -14,6 +14,14 @@ class Role(enum.StrEnum):
     PARTNER = "partner"
 
 
+class Sex(enum.StrEnum):
+    """Sex of a person on an expert roster (as the person gives it)."""
+
+    FEMALE = "female"
+    MALE = "male"
+    OTHER = "other"
+
+
 class OrgKind(enum.StrEnum):
     """Kinds of organisation."""
 

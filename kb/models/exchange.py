@@ -30,7 +30,7 @@ from kb.models.enums import (
     PartyRole,
 )
 from kb.models.people import Organisation, User
-from kb.models.records import Offer, Request
+from kb.models.records import Expert, Offer, Request
 
 
 class Match(TimestampMixin, VersionedMixin, db.Model):
@@ -93,6 +93,9 @@ class Exchange(TimestampMixin, VersionedMixin, db.Model):
     )
     results: Mapped[list[Result]] = relationship(
         back_populates="exchange", cascade="all, delete-orphan", order_by="Result.id"
+    )
+    experts: Mapped[list[ExchangeExpert]] = relationship(
+        back_populates="exchange", cascade="all, delete-orphan", order_by="ExchangeExpert.expert_id"
     )
 
     def party_roles(self, organisation_id: int) -> set[PartyRole]:
@@ -197,3 +200,17 @@ class Result(db.Model):
 
     exchange: Mapped[Exchange] = relationship(back_populates="results")
     party: Mapped[ExchangeParty | None] = relationship()
+
+
+class ExchangeExpert(db.Model):
+    """A roster expert who took part in an exchange, with the expert-days they gave (experts mobilised)."""
+
+    __tablename__ = "exchange_experts"
+    __table_args__ = (CheckConstraint("expert_days >= 0", name="expert_days"),)
+    exchange_id: Mapped[int] = mapped_column(ForeignKey("exchanges.id", ondelete="CASCADE"), primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), primary_key=True, index=True)
+    expert_days: Mapped[float] = mapped_column(Float, nullable=False)
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    exchange: Mapped[Exchange] = relationship(back_populates="experts")
+    expert: Mapped[Expert] = relationship(lazy="joined")

@@ -172,6 +172,21 @@ class ActivityOutSchema(Schema):
     created_at = fields.DateTime()
 
 
+class ExchangeExpertInSchema(StrictSchema):
+    """A roster expert who took part in the exchange, with the expert-days given."""
+
+    expert_id = fields.Int(required=True, validate=ID)
+    expert_days = fields.Float(required=True, validate=validate.Range(min=0, max=100000))
+
+
+class ExchangeExpertOutSchema(Schema):
+    """An expert mobilised on the exchange (the roster entry itself is personal data: GET /experts/{id})."""
+
+    expert_id = fields.Int()
+    expert_days = fields.Float()
+    added_at = fields.DateTime()
+
+
 class ResultInSchema(StrictSchema):
     """Results and feedback reported by a party."""
 
@@ -215,6 +230,7 @@ class ExchangeOutSchema(Schema):
     parties = fields.List(fields.Nested(PartyOutSchema))
     activities = fields.List(fields.Nested(ActivityOutSchema))
     results = fields.List(fields.Nested(ResultOutSchema))
+    experts = fields.List(fields.Nested(ExchangeExpertOutSchema))
     created_at = fields.DateTime()
     updated_at = fields.DateTime()
     version = fields.Int()

@@ -7,7 +7,7 @@ from kb import data as vocabularies
 from kb import permissions
 from kb import workflow as wf
 from kb.i18n import LANGUAGES
-from kb.models import OfferState, RequestState, Terms
+from kb.models import OfferState, RequestState, Sex, Terms
 from kb.schemas.common import (
     ID,
     LONG_TEXT,
@@ -202,6 +202,12 @@ class ExpertInSchema(StrictSchema):
     availability = fields.Str(allow_none=True, validate=validate.Length(max=300))
     active = fields.Bool(load_default=True)
     organisation_id = fields.Int(allow_none=True, validate=ID)
+    sex = fields.Enum(Sex, by_value=True, allow_none=True)
+    nationality_code = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    sectors = fields.List(fields.Str(validate=validate.Length(max=64), metadata=SECTOR_CODES), load_default=list,
+                          validate=TAGS)
+    years_experience = fields.Int(allow_none=True, validate=validate.Range(min=0, max=80))
+    cv = fields.Str(allow_none=True, validate=validate.Length(max=2000))
 
 
 class ExpertPatchSchema(ExpertInSchema):
@@ -227,7 +233,15 @@ class ExpertOutSchema(Schema):
     languages = fields.List(fields.Str())
     availability = fields.Str(allow_none=True)
     active = fields.Bool()
+    sex = fields.Str(allow_none=True, metadata=codes(Sex))
+    nationality_code = fields.Str(allow_none=True)
+    sectors = fields.Method("_sectors", metadata={"type": "array", "items": {"type": "string"}})
+    years_experience = fields.Int(allow_none=True)
+    cv = fields.Str(allow_none=True)
     version = fields.Int()
+
+    def _sectors(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
+        return list(obj.sectors or [])
 
 
 class ExpertQuerySchema(PageQuerySchema):

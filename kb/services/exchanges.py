@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kb import i18n, permissions
 from kb import workflow as wf
@@ -19,8 +20,10 @@ from kb.models import (
     Activity,
     Contribution,
     Exchange,
+    ExchangeExpert,
     ExchangeParty,
     ExchangeState,
+    Expert,
     Match,
     MatchOrigin,
     MatchState,
@@ -119,6 +122,7 @@ def list_matches(actor: User | None, f: MatchFilters, page: int = 1, per_page: i
     for value, column in ((f.status, Match.status), (f.request_id, Match.request_id), (f.offer_id, Match.offer_id)):
         if value:
             stmt = stmt.where(column == value)
+    stmt = stmt.options(selectinload(Match.exchange))  # each row shows its exchange's id: one query per page
     return paginate(stmt.order_by(Match.id if oldest_first else Match.id.desc()), page, per_page)
 
 
@@ -137,6 +141,10 @@ def list_exchanges(actor: User | None, f: ExchangeFilters, page: int = 1, per_pa
         stmt = stmt.where(Exchange.status == f.status)
     if f.organisation_id:
         stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == f.organisation_id))
+    # What each row shows (parties with their contributions, activities, results): one query per collection.
+    stmt = stmt.options(selectinload(Exchange.parties).selectinload(ExchangeParty.contributions),
+                        selectinload(Exchange.activities), selectinload(Exchange.results),
+                        selectinload(Exchange.experts))
     return paginate(stmt, page, per_page)
 
 
@@ -366,6 +374,29 @@ def add_activity(actor: User, exchange_id: int, data: dict[str, Any]) -> Activit
     return activity
 
 
+def add_expert(actor: User, exchange_id: int, data: dict[str, Any]) -> ExchangeExpert:
+    """Record that an expert of the provider's roster took part, with the expert-days given (secretariat or
+    provider, while the exchange is in progress or completed): what "experts mobilised" counts."""
+    with unit_of_work():
+        exchange = get_exchange(actor, exchange_id)
+        permissions.require(actor, exchange, permissions.REPORT_ACTIVITY)
+        expert = db.session.get(Expert, data["expert_id"])
+        providers = {p.organisation_id for p in exchange.parties if p.role == PartyRole.PROVIDER}
+        if expert is None or expert.organisation_id not in providers:
+            raise unknown_reference("expert_id", lazy_gettext(
+                "No expert %(id)s on the provider's roster.", id=data["expert_id"]))
+        if any(e.expert_id == expert.id for e in exchange.experts):
+            raise Conflict(N_("This expert is already recorded on the exchange."),
+                           {"expert_id": [N_("This expert is already recorded on the exchange.")]})
+        link = ExchangeExpert(expert_id=expert.id, expert_days=data["expert_days"], added_at=utcnow())
+        exchange.experts.append(link)
+        exchange.updated_at = utcnow()
+        db.session.flush()
+        record_event(actor, exchange, "expert", exchange.status, exchange.status,
+                     details={"expert_id": expert.id, "expert_days": data["expert_days"]})
+    return link
+
+
 RESULT_FIELDS = ("people_trained", "women_trained", "policy_changes", "practice_changes", "feedback", "rating")
 
 
@@ -410,6 +441,19 @@ def _check_result_figures(exchange: Exchange, party: ExchangeParty | None, data:
             "“%(people_field)s” (%(people)s).", women_field=i18n.field("women_trained"),
             women=i18n.number(total_women), people_field=i18n.field("people_trained"),
             people=i18n.number(total_people))]})
+
+
+def exchange_totals(exchange: Exchange) -> dict[str, Any]:
+    """One exchange's figures, by the definitions of kb/services/indicators.py (docs/INDICATORS.md): participants
+    in its activities (women among them), people trained as its results report them, the roster experts
+    recorded on it and their expert-days."""
+    return {
+        "participants": sum(a.participants_total for a in exchange.activities),
+        "women": sum(a.participants_female for a in exchange.activities),
+        "people_trained": sum(r.people_trained or 0 for r in exchange.results),
+        "experts": len(exchange.experts),
+        "expert_days": sum(e.expert_days for e in exchange.experts),
+    }
 
 
 def _jsonable(data: dict[str, Any]) -> dict[str, Any]:

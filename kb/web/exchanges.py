@@ -129,13 +129,7 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
     party_options = [(p.id, f"{p.organisation.name} · {L['party_roles'].get(str(p.role), p.role)}")
                      for p in exchange.parties]
     facilitator = next((p.id for p in exchange.parties if p.role == PartyRole.FACILITATOR), None)
-    activities = exchange.activities
-    totals = {
-        "participants": sum(a.participants_total for a in activities),
-        "women": sum(a.participants_female for a in activities),
-        "expert_days": sum(a.expert_days or 0 for a in activities),
-        "people_trained": sum(r.people_trained or 0 for r in exchange.results),
-    }
+    totals = svc.exchange_totals(exchange)
     return render_template(
         "exchanges/exchange.html", x=exchange, status=status, can=can, P=permissions,
         actions=sorted(permissions.transitions(current_user, exchange), key=lambda a: a == "cancel"),  # cancel last

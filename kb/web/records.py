@@ -24,7 +24,7 @@ from kb.schemas.records import (
     RequestInSchema,
     RequestPatchSchema,
 )
-from kb.services import access, exchanges, matching
+from kb.services import access, exchanges, matching, workspace
 from kb.services import records as svc
 from kb.web import display
 from kb.web import helpers as h
@@ -170,6 +170,10 @@ def edit(kind: str, record_id: int):
     k = KINDS[kind]
     user, record = _my_record(k, record_id)
     if permissions.EDIT not in permissions.capabilities(user, record):
+        if "recall" in permissions.transitions(user, record):  # the record page offers to take it back
+            return _render_record(k, user, record, _("A submitted record cannot be edited: recall it to draft "
+                                                     "first (it leaves the review queue until you submit it again)."),
+                                  status=409)
         raise Conflict(_("A record can be edited only while it is a draft or returned."))
     if request.method == "GET":
         return _render_form(k, user, _values_from(record), {}, record=record)
@@ -208,7 +212,8 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
         reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
-        message=message, errors=errors or {},
+        message=message, errors=errors or {}, return_reason=workspace.return_reason(record),
+        exchange=workspace.exchange_of(user, record) if str(record.status) == "matched" else None,
     ), (422 if filter_errors and status == 200 else status)
 
 
@@ -277,7 +282,9 @@ def _express_interest(offer_id: int):
 
 # --- expert roster -----------------------------------------------------------------------------
 
-EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active")
+EXPERT_FIELDS = ("name", "email", "phone", "expertise", "languages", "availability", "active", "sex",
+                 "nationality_code", "sectors", "years_experience", "cv")
+EXPERT_LISTS = ("languages", "sectors")
 
 
 def _centre():
@@ -309,8 +316,8 @@ def new_expert():
     """Add a person to the roster."""
     user = _centre()
     if request.method == "GET":
-        return _render_expert_form({"active": "true", "languages": []}, {})
-    data, errors = _parse(ExpertInSchema(), ("languages",))
+        return _render_expert_form({"active": "true", "languages": [], "sectors": []}, {})
+    data, errors = _parse(ExpertInSchema(), EXPERT_LISTS)
     if errors:
         return _render_expert_form(_values_from_form(), errors, status=422)
     try:
@@ -332,9 +339,10 @@ def edit_expert(expert_id: int):
         raise NotFound(i18n.not_found("expert", expert_id))
     if request.method == "GET":
         values = {n: getattr(expert, n) for n in EXPERT_FIELDS}
-        values.update(active="true" if expert.active else "false", version=expert.version)
+        values.update(active="true" if expert.active else "false", version=expert.version,
+                      sex=expert.sex.value if expert.sex else "", sectors=list(expert.sectors or []))
         return _render_expert_form(values, {}, expert)
-    data, errors = _parse(ExpertPatchSchema(), ("languages",))
+    data, errors = _parse(ExpertPatchSchema(), EXPERT_LISTS)
     if errors:
         return _render_expert_form(_values_from_form(), errors, expert, status=422)
     version = data.pop("version", None)

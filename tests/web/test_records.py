@@ -383,3 +383,25 @@ def test_the_offer_form_warns_when_the_validity_has_passed_and_submitting_is_ref
     assert 'id="w-valid_until"' not in _page(client.get(f"/my/offers/{oid}/edit"))
     assert client.post(f"/my/offers/{oid}/transition", data={"action": "submit"}).status_code == 302
     assert _record(kb, centre, "offers", oid)["status"] == "submitted"
+
+
+def test_the_roster_form_keeps_sex_nationality_sectors_experience_and_cv(browser, kb):
+    centre = kb.user("centre", country="CO")
+    client = browser(centre)
+    form = {"name": "Luz Ortega", "expertise": "Panela furnaces", "sex": "female", "nationality_code": "CO",
+            "sectors": ["", "agro-industry", "energy-efficiency"], "years_experience": "15",
+            "cv": "Twenty furnace audits.", "languages": [""], "active": "true"}
+    resp = client.post("/my/experts/new", data={**form, "years_experience": "-3"})
+    assert resp.status_code == 422 and 'id="e-years_experience"' in _page(resp)
+    assert client.post("/my/experts/new", data=form).status_code == 302
+    expert = kb.ok("GET", "/experts", centre)["items"][0]
+    assert (expert["sex"], expert["nationality_code"], expert["sectors"], expert["years_experience"], expert["cv"]) \
+        == ("female", "CO", ["agro-industry", "energy-efficiency"], 15, "Twenty furnace audits.")
+    page = _page(client.get(f"/my/experts/{expert['id']}/edit"))
+    assert 'value="15"' in page and "Twenty furnace audits." in page
+    assert '<option value="female" selected>' in page and 'value="agro-industry" checked' in page
+    # Clearing the experience and the CV stores nothing for them.
+    assert client.post(f"/my/experts/{expert['id']}/edit",
+                       data={**form, "years_experience": "", "cv": "", "version": "1"}).status_code == 302
+    expert = kb.ok("GET", f"/experts/{expert['id']}", centre)
+    assert expert["years_experience"] is None and expert["cv"] is None

@@ -1,0 +1,470 @@
+"""Every indicator of the knowledge bank, defined once (docs/INDICATORS.md), computed with SQL aggregates.
+
+The front page, /reports, /transparency, the country profiles, GET /api/v1/indicators and the exports all
+call this module with one `Filters` object, applied the same way everywhere:
+
+- exchanges and matches (both pair a request with an offer) pass when their request *or* offer country is the
+  country (or in the region), their request carries the sector / SDG / modality, a partner party is the
+  partner, and they were created (approved, for an exchange; proposed, for a match) within the period;
+- requests and offers pass on their own country, tags and creation date, and for a partner when one of the
+  partner's exchanges is theirs;
+- what belongs to an exchange (parties, contributions, experts, activities, results) passes with its exchange.
+
+No query loads the rows it counts: each figure is one aggregate (COUNT, SUM, GROUP BY), and the quantiles of
+the pipeline's durations are picked by rank with window functions in the database.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, exists, extract, func, literal, or_, select
+from sqlalchemy.orm import aliased
+
+from kb.extensions import db
+from kb.models import (
+    Activity,
+    ActivityKind,
+    Contribution,
+    ContributionKind,
+    Event,
+    Exchange,
+    ExchangeExpert,
+    ExchangeParty,
+    ExchangeState,
+    Expert,
+    Match,
+    MatchState,
+    Offer,
+    OfferState,
+    Organisation,
+    PartyRole,
+    Request,
+    RequestState,
+    Result,
+)
+from kb.models.records import (
+    offer_modalities,
+    offer_sdgs,
+    offer_sectors,
+    request_modalities,
+    request_sdgs,
+    request_sectors,
+)
+from kb.models.reference import country_groups
+
+# Exchanges that happened or are happening: agreed and not cancelled (the headline's "exchanges").
+RUNNING_OR_DONE = (ExchangeState.AGREED, ExchangeState.IN_PROGRESS, ExchangeState.COMPLETED,
+                   ExchangeState.EVALUATED, ExchangeState.CLOSED)
+EVALUATED = (ExchangeState.EVALUATED, ExchangeState.CLOSED)  # closing needs an evaluation first
+DECIDED_MATCHES = (MatchState.APPROVED, MatchState.DECLINED, MatchState.REJECTED)
+TOP_PROVIDERS = 10
+
+
+@dataclass(frozen=True)
+class Filters:
+    """One filter for every indicator: period (inclusive dates), region, country, sector, SDG, modality, partner."""
+
+    start: date | None = None
+    end: date | None = None
+    region: str | None = None
+    country: str | None = None
+    sector: str | None = None
+    sdg: int | None = None
+    modality: str | None = None
+    partner: int | None = None
+
+    def restricted_to_partner(self, organisation_id: int) -> Filters:
+        """The same filter limited to the exchanges one partner supports (what a partner is shown)."""
+        return replace(self, partner=organisation_id)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in asdict(self).items()}
+
+
+def _period(column, f: Filters) -> list[ColumnElement[bool]]:
+    """Conditions keeping a timestamp (or date) column within the filter's period, both ends included."""
+    conds = []
+    is_date = getattr(column.type, "python_type", None) is date
+    if f.start:
+        conds.append(column >= (f.start if is_date else datetime.combine(f.start, time.min, UTC)))
+    if f.end:
+        conds.append(column <= f.end if is_date else
+                     column < datetime.combine(f.end + timedelta(days=1), time.min, UTC))
+    return conds
+
+
+def _in_region(country_col, region: str) -> ColumnElement[bool]:
+    return country_col.in_(select(country_groups.c.country_code).where(country_groups.c.group_code == region))
+
+
+def _partner_exchanges(partner: int) -> Select:
+    return select(ExchangeParty.exchange_id).where(ExchangeParty.role == PartyRole.PARTNER,
+                                                   ExchangeParty.organisation_id == partner).correlate(None)
+
+
+def _pair_conditions(model, f: Filters) -> list[ColumnElement[bool]]:
+    """Conditions on an exchange or a match (model), through its request and offer."""
+    req_country = select(Request.country_code).where(Request.id == model.request_id).correlate(model).scalar_subquery()
+    off_country = select(Offer.country_code).where(Offer.id == model.offer_id).correlate(model).scalar_subquery()
+    conds = _period(model.created_at, f)
+    if f.country:
+        conds.append(or_(req_country == f.country, off_country == f.country))
+    if f.region:
+        conds.append(or_(_in_region(req_country, f.region), _in_region(off_country, f.region)))
+    if f.sector:
+        conds.append(model.request_id.in_(select(request_sectors.c.request_id)
+                                          .where(request_sectors.c.sector_code == f.sector)))
+    if f.sdg:
+        conds.append(model.request_id.in_(select(request_sdgs.c.request_id)
+                                          .where(request_sdgs.c.sdg_number == f.sdg)))
+    if f.modality:
+        conds.append(model.request_id.in_(select(request_modalities.c.request_id)
+                                          .where(request_modalities.c.modality_code == f.modality)))
+    if f.partner:
+        if model is Exchange:
+            conds.append(Exchange.id.in_(_partner_exchanges(f.partner)))
+        else:
+            conds.append(model.id.in_(select(Exchange.match_id).where(Exchange.id.in_(_partner_exchanges(f.partner)))
+                                      .correlate(None)))
+    return conds
+
+
+def exchange_ids(f: Filters) -> Select:
+    """The ids of the exchanges the filter keeps (a subquery every exchange figure uses)."""
+    return select(Exchange.id).where(*_pair_conditions(Exchange, f)).correlate(None)
+
+
+def exchanges_query(f: Filters) -> Select:
+    """The exchanges the filter keeps, by id (the exports page through it)."""
+    return select(Exchange).where(*_pair_conditions(Exchange, f)).order_by(Exchange.id)
+
+
+def _record_conditions(model, f: Filters) -> list[ColumnElement[bool]]:
+    """Conditions on a request or an offer of its own."""
+    sectors, sdgs, modalities = ((request_sectors, request_sdgs, request_modalities) if model is Request
+                                 else (offer_sectors, offer_sdgs, offer_modalities))
+    key = sectors.c.request_id if model is Request else sectors.c.offer_id
+    conds = _period(model.created_at, f)
+    if f.country:
+        conds.append(model.country_code == f.country)
+    if f.region:
+        conds.append(_in_region(model.country_code, f.region))
+    if f.sector:
+        conds.append(model.id.in_(select(key).where(sectors.c.sector_code == f.sector)))
+    if f.sdg:
+        conds.append(model.id.in_(select(list(sdgs.c)[0]).where(sdgs.c.sdg_number == f.sdg)))
+    if f.modality:
+        conds.append(model.id.in_(select(list(modalities.c)[0]).where(modalities.c.modality_code == f.modality)))
+    if f.partner:
+        own = Exchange.request_id if model is Request else Exchange.offer_id
+        conds.append(model.id.in_(select(own).where(Exchange.id.in_(_partner_exchanges(f.partner))).correlate(None)))
+    return conds
+
+
+def records_query(model, f: Filters) -> Select:
+    """The requests or offers the filter keeps, by id (the exports page through it)."""
+    return select(model).where(*_record_conditions(model, f)).order_by(model.id)
+
+
+# --- helpers ---------------------------------------------------------------------------------------------
+
+def _rows(stmt: Select) -> list[tuple]:
+    return [tuple(r) for r in db.session.execute(stmt).all()]
+
+
+def _scalar(stmt: Select) -> Any:
+    return db.session.scalar(stmt)
+
+
+def _int(value: Any) -> int:
+    return int(value or 0)
+
+
+def _num(value: Any) -> float:
+    return round(float(value or 0), 2)
+
+
+def _money(value: Any) -> str:
+    return str(Decimal(str(value or 0)).quantize(Decimal("0.01")))
+
+
+def _days_between(start, end) -> ColumnElement[float]:
+    """end - start in days (fractional), in the database's own terms."""
+    if db.engine.dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return extract("epoch", end - start) / 86400.0
+
+
+def _quantiles(durations: Select) -> dict[str, Any]:
+    """Count, median and 90th percentile (nearest rank) of a one-column select of durations in days.
+
+    The ranks are computed in the database (ROW_NUMBER and COUNT over the ordered durations); only the two
+    rows at the median's and the 90th percentile's rank come back."""
+    sub = durations.subquery()
+    value = list(sub.c)[0]
+    ranked = select(value.label("d"), func.row_number().over(order_by=value).label("rn"),
+                    func.count().over().label("n")).where(value.is_not(None)).subquery()
+    # nearest rank k = ceil(p * n) = (100p * n + 99) / 100 in integer arithmetic (both databases)
+    k50 = (ranked.c.n * 50 + 99) // 100
+    k90 = (ranked.c.n * 90 + 99) // 100
+    rows = _rows(select(ranked.c.rn, ranked.c.n, ranked.c.d, ranked.c.rn == k50, ranked.c.rn == k90)
+                 .where(or_(ranked.c.rn == k50, ranked.c.rn == k90)))
+    out = {"count": 0, "median_days": None, "p90_days": None}
+    for _rn, n, d, is50, is90 in rows:
+        out["count"] = int(n)
+        if is50:
+            out["median_days"] = round(float(d), 1)
+        if is90:
+            out["p90_days"] = round(float(d), 1)
+    return out
+
+
+# --- the indicators --------------------------------------------------------------------------------------
+
+def exchanges_by_state(f: Filters) -> dict[str, int]:
+    rows = _rows(select(Exchange.status, func.count()).where(*_pair_conditions(Exchange, f)).group_by(Exchange.status))
+    return {str(s): int(n) for s, n in rows}
+
+
+def records_by_state(model, f: Filters) -> dict[str, int]:
+    rows = _rows(select(model.status, func.count()).where(*_record_conditions(model, f)).group_by(model.status))
+    return {str(s): int(n) for s, n in rows}
+
+
+def countries(f: Filters) -> list[dict[str, Any]]:
+    """Per country: exchanges as requester and as provider (exchanges running or done)."""
+    ids = exchange_ids(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+    as_req = dict(_rows(select(Request.country_code, func.count(Exchange.id)).join(Request, Request.id == Exchange.request_id)
+                        .where(Exchange.id.in_(ids)).group_by(Request.country_code)))
+    as_prov = dict(_rows(select(Offer.country_code, func.count(Exchange.id)).join(Offer, Offer.id == Exchange.offer_id)
+                         .where(Exchange.id.in_(ids)).group_by(Offer.country_code)))
+    codes = sorted(set(as_req) | set(as_prov), key=lambda c: (-(as_req.get(c, 0) + as_prov.get(c, 0)), c))
+    return [{"country": c, "as_requester": int(as_req.get(c, 0)), "as_provider": int(as_prov.get(c, 0))}
+            for c in codes]
+
+
+def flows(f: Filters) -> list[dict[str, Any]]:
+    """South-South flows: exchanges running or done from the provider's country to the requester's."""
+    rows = _rows(select(Offer.country_code, Request.country_code, func.count(Exchange.id))
+                 .join(Request, Request.id == Exchange.request_id).join(Offer, Offer.id == Exchange.offer_id)
+                 .where(Exchange.id.in_(exchange_ids(f)), Exchange.status.in_(RUNNING_OR_DONE))
+                 .group_by(Offer.country_code, Request.country_code))
+    rows.sort(key=lambda r: (-r[2], r[0], r[1]))
+    return [{"provider_country": p, "requester_country": r, "exchanges": int(n)} for p, r, n in rows]
+
+
+def experts(f: Filters) -> dict[str, Any]:
+    """Experts mobilised (distinct roster experts recorded on an exchange), by sex, and their expert-days."""
+    ids = exchange_ids(f)
+    base = select(ExchangeExpert).where(ExchangeExpert.exchange_id.in_(ids)).subquery()
+    mobilised, days = db.session.execute(
+        select(func.count(distinct(base.c.expert_id)), func.coalesce(func.sum(base.c.expert_days), 0))).one()
+    by_sex = {str(sex) if sex else "unknown": n for sex, n in _rows(
+        select(Expert.sex, func.count(distinct(Expert.id))).join(base, base.c.expert_id == Expert.id)
+        .group_by(Expert.sex))}
+    rate = Decimal(str(current_app.config["KB_EXPERT_DAY_RATE"]))
+    value = (Decimal(str(days or 0)) * rate).quantize(Decimal("0.01"))
+    return {"mobilised": int(mobilised or 0), "expert_days": _num(days),
+            "in_kind_value": str(value), "in_kind_currency": current_app.config["KB_EXPERT_DAY_CURRENCY"],
+            "daily_rate": str(rate), "by_sex": {str(k): int(v) for k, v in by_sex.items()}}
+
+
+def participants(f: Filters) -> dict[str, Any]:
+    """Participants in activities by sex and by activity kind, and training programmes held."""
+    ids = exchange_ids(f)
+    total = Activity.participants_female + Activity.participants_male + Activity.participants_other
+    rows = _rows(select(Activity.kind, func.count(), func.coalesce(func.sum(Activity.participants_female), 0),
+                        func.coalesce(func.sum(Activity.participants_male), 0),
+                        func.coalesce(func.sum(Activity.participants_other), 0), func.coalesce(func.sum(total), 0))
+                 .where(Activity.exchange_id.in_(ids)).group_by(Activity.kind))
+    by_kind = [{"kind": str(k), "activities": int(n), "female": int(fe), "male": int(m), "other": int(o),
+                "total": int(t)} for k, n, fe, m, o, t in sorted(rows, key=lambda r: str(r[0]))]
+    return {
+        "female": sum(r["female"] for r in by_kind), "male": sum(r["male"] for r in by_kind),
+        "other": sum(r["other"] for r in by_kind), "total": sum(r["total"] for r in by_kind),
+        "activities": sum(r["activities"] for r in by_kind),
+        "training_programmes": sum(r["activities"] for r in by_kind if r["kind"] == ActivityKind.TRAINING),
+        "by_kind": by_kind,
+    }
+
+
+def trained(f: Filters) -> dict[str, int]:
+    """People trained as reported in results (a different figure from participants), and women among them."""
+    people, women, reports = db.session.execute(
+        select(func.coalesce(func.sum(Result.people_trained), 0), func.coalesce(func.sum(Result.women_trained), 0),
+               func.count(Result.people_trained)).where(Result.exchange_id.in_(exchange_ids(f)))).one()
+    return {"people_trained": int(people), "women_trained": int(women), "reports": int(reports)}
+
+
+def contributions(f: Filters) -> dict[str, Any]:
+    """Co-financing (money from partners) by partner and currency; every contribution by kind and party role."""
+    ids = exchange_ids(f)
+    cofin = _rows(select(Organisation.id, Organisation.name, Contribution.currency, func.count(Contribution.id),
+                         func.coalesce(func.sum(Contribution.amount), 0))
+                  .join(ExchangeParty, ExchangeParty.id == Contribution.party_id)
+                  .join(Organisation, Organisation.id == ExchangeParty.organisation_id)
+                  .where(ExchangeParty.exchange_id.in_(ids), ExchangeParty.role == PartyRole.PARTNER,
+                         Contribution.kind == ContributionKind.MONEY)
+                  .group_by(Organisation.id, Organisation.name, Contribution.currency))
+    by_kind = _rows(select(Contribution.kind, ExchangeParty.role, Contribution.currency, func.count(Contribution.id),
+                           func.coalesce(func.sum(Contribution.amount), 0),
+                           func.coalesce(func.sum(Contribution.expert_days), 0))
+                    .join(ExchangeParty, ExchangeParty.id == Contribution.party_id)
+                    .where(ExchangeParty.exchange_id.in_(ids))
+                    .group_by(Contribution.kind, ExchangeParty.role, Contribution.currency))
+    return {
+        "cofinancing": [{"partner_id": i, "partner": n, "currency": c, "contributions": int(k),
+                         "amount": _money(a)}
+                        for i, n, c, k, a in sorted(cofin, key=lambda r: (r[1], r[2] or ""))],
+        "by_kind": [{"kind": str(k), "role": str(r), "currency": c, "contributions": int(n),
+                     "amount": _money(a) if c else None, "expert_days": _num(d)}
+                    for k, r, c, n, a, d in sorted(by_kind, key=lambda r: (str(r[0]), str(r[1]), r[2] or ""))],
+    }
+
+
+def _submitted_at() -> ColumnElement:
+    return (select(func.min(Event.at)).where(Event.record_type == "request", Event.record_id == Request.id,
+                                             Event.action == "submit").correlate(Request).scalar_subquery())
+
+
+def pipeline(f: Filters) -> dict[str, Any]:
+    """Requests submitted -> published -> proposed -> approved -> agreed -> closed, and the days each step took."""
+    conds = _record_conditions(Request, f)
+    has_match = exists().where(Match.request_id == Request.id)
+    has_exchange = exists().where(Exchange.request_id == Request.id)
+    agreed = exists().where(Exchange.request_id == Request.id, Exchange.agreement_date.is_not(None))
+    closed = exists().where(Exchange.request_id == Request.id, Exchange.status == ExchangeState.CLOSED)
+    row = db.session.execute(select(
+        func.count(case((Request.status != RequestState.DRAFT, 1))),
+        func.count(Request.published_at),
+        func.count(case((has_match, 1))), func.count(case((has_exchange, 1))),
+        func.count(case((agreed, 1))), func.count(case((closed, 1)))).where(*conds)).one()
+    stages = dict(zip(("submitted", "published", "proposed", "approved", "agreed", "closed"),
+                      (int(v or 0) for v in row), strict=True))
+    first_match = (select(func.min(Match.created_at)).where(Match.request_id == Request.id)
+                   .correlate(Request).scalar_subquery())
+    m = aliased(Match)
+    durations = {
+        "to_publish": _quantiles(select(_days_between(_submitted_at(), Request.published_at))
+                                 .where(*conds, Request.published_at.is_not(None))),
+        "to_first_proposal": _quantiles(select(_days_between(Request.published_at, first_match))
+                                        .where(*conds, Request.published_at.is_not(None))),
+        "to_approval": _quantiles(select(_days_between(m.created_at, Exchange.created_at))
+                                  .join(m, m.id == Exchange.match_id)
+                                  .where(Exchange.request_id.in_(select(Request.id).where(*conds).correlate(None)))),
+    }
+    return {"stages": stages, "durations": durations}
+
+
+def proposals(f: Filters) -> dict[str, Any]:
+    """Matches proposed by state, acceptance and decline rates of those decided, and the decline reasons."""
+    conds = _pair_conditions(Match, f)
+    by_state = {str(s): int(n) for s, n in _rows(select(Match.status, func.count()).where(*conds)
+                                                  .group_by(Match.status))}
+    decided = sum(by_state.get(s, 0) for s in DECIDED_MATCHES)
+    reason = func.coalesce(Match.requester_reason, Match.provider_reason, Match.decision_reason, literal(""))
+    reasons = _rows(select(reason, func.count()).where(*conds, Match.status.in_((MatchState.DECLINED,
+                                                                                 MatchState.REJECTED)))
+                    .group_by(reason).order_by(func.count().desc(), reason).limit(20))
+    return {
+        "proposed": sum(by_state.values()), "by_state": by_state, "decided": decided,
+        "acceptance_rate": round(by_state.get(MatchState.APPROVED, 0) / decided, 3) if decided else None,
+        "decline_rate": round((by_state.get(MatchState.DECLINED, 0) + by_state.get(MatchState.REJECTED, 0)) / decided,
+                              3) if decided else None,
+        "decline_reasons": [{"reason": r, "matches": int(n)} for r, n in reasons],
+    }
+
+
+def results(f: Filters) -> dict[str, Any]:
+    """Results reported: policy and practice changes, ratings, exchanges evaluated."""
+    ids = exchange_ids(f)
+    def _said(col):  # a text that says something
+        return case((and_(col.is_not(None), func.length(func.trim(col)) > 0), 1))
+    policy, practice, reports, rated, avg = db.session.execute(select(
+        func.count(_said(Result.policy_changes)), func.count(_said(Result.practice_changes)), func.count(),
+        func.count(Result.rating), func.avg(Result.rating)).where(Result.exchange_id.in_(ids))).one()
+    ratings = dict(_rows(select(Result.rating, func.count()).where(Result.exchange_id.in_(ids),
+                                                                   Result.rating.is_not(None)).group_by(Result.rating)))
+    evaluated = _scalar(select(func.count()).where(Exchange.id.in_(ids), Exchange.status.in_(EVALUATED)))
+    return {"reports": int(reports), "policy_changes": int(policy), "practice_changes": int(practice),
+            "rated": int(rated), "average_rating": round(float(avg), 2) if avg is not None else None,
+            "ratings": {int(k): int(v) for k, v in sorted(ratings.items())}, "exchanges_evaluated": _int(evaluated)}
+
+
+def actors(f: Filters) -> list[dict[str, Any]]:
+    """Participation of diverse actors: distinct organisations per party role and organisation kind."""
+    rows = _rows(select(ExchangeParty.role, Organisation.kind, func.count(distinct(Organisation.id)))
+                 .join(Organisation, Organisation.id == ExchangeParty.organisation_id)
+                 .where(ExchangeParty.exchange_id.in_(exchange_ids(f)))
+                 .group_by(ExchangeParty.role, Organisation.kind))
+    return [{"role": str(r), "kind": str(k), "organisations": int(n)}
+            for r, k, n in sorted(rows, key=lambda r: (str(r[0]), str(r[1])))]
+
+
+def _concentration(counts: Select) -> dict[str, Any]:
+    """From a select of (provider, n): providers, the total, and the share of the top 10 providers."""
+    sub = counts.subquery()
+    n_col = list(sub.c)[1]
+    providers, total = db.session.execute(select(func.count(), func.coalesce(func.sum(n_col), 0))).one()
+    top10 = select(n_col.label("n")).order_by(n_col.desc()).limit(TOP_PROVIDERS).subquery()
+    top = _scalar(select(func.coalesce(func.sum(top10.c.n), 0))) or 0
+    once = _scalar(select(func.count()).select_from(sub).where(n_col == 1)) or 0
+    return {"providers": int(providers or 0), "total": int(total or 0),
+            "top10_share": round(int(top) / int(total), 3) if total else None,
+            "providers_with_one": int(once)}
+
+
+def exposure(f: Filters) -> dict[str, Any]:
+    """How concentrated proposals and approved matches are across providers (top 10 providers' share)."""
+    proposed = (select(Offer.organisation_id, func.count(Match.id)).join(Offer, Offer.id == Match.offer_id)
+                .where(*_pair_conditions(Match, f)).group_by(Offer.organisation_id))
+    approved = (select(Offer.organisation_id, func.count(Exchange.id)).join(Offer, Offer.id == Exchange.offer_id)
+                .where(Exchange.id.in_(exchange_ids(f))).group_by(Offer.organisation_id))
+    return {"proposals": _concentration(proposed), "approved": _concentration(approved)}
+
+
+def headline(f: Filters | None = None) -> dict[str, int]:
+    """The front page's figures: exchanges running or done, experts mobilised, countries (requesting or
+    providing) in those exchanges, people trained as reported in results, published offers and requests."""
+    f = f or Filters()
+    ids = exchange_ids(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+    n_exchanges = _scalar(select(func.count()).where(Exchange.id.in_(ids)))
+    req = select(Request.country_code).join(Exchange, Exchange.request_id == Request.id).where(Exchange.id.in_(ids))
+    off = select(Offer.country_code).join(Exchange, Exchange.offer_id == Offer.id).where(Exchange.id.in_(ids))
+    n_countries = _scalar(select(func.count()).select_from(req.union(off).subquery()))
+    return {
+        "exchanges": _int(n_exchanges),
+        "experts": experts(f)["mobilised"],
+        "countries": _int(n_countries),
+        "people_trained": trained(f)["people_trained"],
+        "offers": _int(_scalar(select(func.count()).where(*_record_conditions(Offer, f),
+                                                          Offer.status == OfferState.PUBLISHED))),
+        "requests": _int(_scalar(select(func.count()).where(*_record_conditions(Request, f),
+                                                            Request.status == RequestState.PUBLISHED))),
+    }
+
+
+def compute(f: Filters) -> dict[str, Any]:
+    """Every indicator under the filter (the dashboard, the API and the indicator exports)."""
+    return {
+        "filters": f.as_dict(),
+        "headline": headline(f),
+        "exchanges_by_state": exchanges_by_state(f),
+        "requests_by_state": records_by_state(Request, f),
+        "offers_by_state": records_by_state(Offer, f),
+        "countries": countries(f),
+        "flows": flows(f),
+        "experts": experts(f),
+        "participants": participants(f),
+        "trained": trained(f),
+        "contributions": contributions(f),
+        "pipeline": pipeline(f),
+        "proposals": proposals(f),
+        "results": results(f),
+        "actors": actors(f),
+        "exposure": exposure(f),
+    }
