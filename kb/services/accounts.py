@@ -90,8 +90,8 @@ def _load(purpose: str, token: str, max_age: int) -> Any:
 
 
 def _link(endpoint: str, **values: Any) -> str:
-    """An absolute link to a page: KB_BASE_URL when set (never a Host header anyone can forge), else the
-    address of the request that sends it."""
+    """An absolute link to a page: KB_BASE_URL (never a Host header anyone can forge). Only development and tests
+    may run without it (kb.config.base_url); their links follow the request's address."""
     base = (current_app.config.get("KB_BASE_URL") or "").rstrip("/")
     if base or not has_request_context():
         return (base or "http://localhost") + url_for(endpoint, **values)

@@ -206,6 +206,29 @@ def test_the_invitation_form_offers_a_colleague_the_inviters_own_role_and_organi
     assert browser().get("/invite").status_code == 302  # anonymous: to the sign-in page
 
 
+# --- links come from KB_BASE_URL, never from the Host header ------------------------------------------------------
+
+FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+
+
+def test_links_in_mails_come_from_the_public_address_whatever_host_the_request_names(app, kb, browser, mailbox,
+                                                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "KB_BASE_URL", "https://kb.example.org")
+    director, centre = kb.user("director"), kb.user("centre")
+    assert browser().post("/password/forgot", data={"email": director.email}, headers=FORGED).status_code == 200
+    invited = kb.call("POST", "/invitations", centre, {"email": "peer@test.example", "role": "centre",
+                                                       "organisation_id": centre.org_id}, headers=FORGED)
+    assert invited.status_code == 201, invited.get_json()
+    assert browser().post("/join", data=APPLICATION, headers=FORGED).status_code == 200
+    messages = mailbox.read()
+    assert len(messages) == 3, [(m["To"], m["Subject"]) for m in messages]
+    for message, start in zip(messages, ("/password/reset/", "/invitation/", "/join/confirm/"), strict=True):
+        urls = re.findall(r"https?://\S+", message.get_content())
+        assert urls and all(u.startswith("https://kb.example.org/") for u in urls), urls
+        assert link_in(message, start)
+        assert "evil.example" not in message.get_content()
+
+
 # --- /join ---------------------------------------------------------------------------------------
 
 APPLICATION = {"organisation_name": "Instituto Nacional de Normalización", "organisation_kind": "competence-centre",
