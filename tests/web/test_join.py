@@ -229,6 +229,29 @@ def test_links_in_mails_come_from_the_public_address_whatever_host_the_request_n
         assert "evil.example" not in message.get_content()
 
 
+def test_delivered_links_do_not_stay_readable_in_the_outbox(app, kb, browser, mailbox):
+    """The copy of a sent reset, invitation or confirmation kept in notifications.body loses its token; the
+    e-mailed link still works."""
+    director, centre = kb.user("director"), kb.user("centre")
+    browser().post("/password/forgot", data={"email": director.email})
+    kb.ok("POST", "/invitations", centre, {"email": "peer@test.example", "role": "centre",
+                                           "organisation_id": centre.org_id})
+    browser().post("/join", data=APPLICATION)
+    with app.app_context():
+        queued = [n.body for n in db.session.query(Notification).order_by(Notification.id)]
+    messages = mailbox.read()
+    paths = [link_in(m, start) for m, start in zip(messages, ("/password/reset/", "/invitation/", "/join/confirm/"),
+                                                   strict=True)]
+    tokens = [p.rsplit("/", 1)[1] for p in paths]
+    assert all(len(t) > 20 for t in tokens)
+    assert [any(t in body for body in queued) for t in tokens] == [True] * 3  # readable only until sent
+    with app.app_context():
+        kept = [n.body for n in db.session.query(Notification).order_by(Notification.id)]
+    assert not [t for t in tokens if any(t in body for body in kept)]
+    assert sum("[removed once sent]" in body for body in kept) == 3
+    assert browser().get(paths[0]).status_code == 200 and browser().get(paths[1]).status_code == 200
+
+
 # --- /join ---------------------------------------------------------------------------------------
 
 APPLICATION = {"organisation_name": "Instituto Nacional de Normalización", "organisation_kind": "competence-centre",
