@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -63,6 +63,7 @@ from kb.models import (
 )
 from kb.services import unit_of_work
 from kb.services.admin import EMAIL, _check_password
+from kb.services.audit import page_link as _link
 from kb.services.audit import record_event
 from kb.services.auth import client_key, end_sessions
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
@@ -87,15 +88,6 @@ def _load(purpose: str, token: str, max_age: int) -> Any:
         return _serializer(purpose).loads(token, max_age=max_age)
     except (SignatureExpired, BadSignature):
         raise NotFound(INVALID_LINK) from None
-
-
-def _link(endpoint: str, **values: Any) -> str:
-    """An absolute link to a page: KB_BASE_URL (never a Host header anyone can forge). Only development and tests
-    may run without it (kb.config.base_url); their links follow the request's address."""
-    base = (current_app.config.get("KB_BASE_URL") or "").rstrip("/")
-    if base or not has_request_context():
-        return (base or "http://localhost") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
 
 
 def _normalise_email(value: str, field: str = "email") -> str:

@@ -3,10 +3,13 @@ attaching the person to an existing organisation if need be, or refuse with a re
 pages link here; the list and the decision are kb.services.accounts' list_applications and decide_application."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kb import permissions
 from kb.errors import DomainError
 from kb.models import ApplicationState
 from kb.schemas.accounts import ApplicationQuerySchema, ApplicationTransitionSchema
@@ -15,6 +18,12 @@ from kb.web import helpers as h
 from kb.web.join import ORG_KIND_LABELS
 
 bp = Blueprint("application_queue", __name__, url_prefix="/admin")
+
+
+@bp.context_processor
+def _administration_nav() -> dict[str, Any]:
+    """What templates/admin/_nav.html needs: the links this user may follow across the administration pages."""
+    return {"may": lambda operation: permissions.may_administer(current_user, operation), "P": permissions}
 
 
 def _status_labels() -> dict[str, str]:

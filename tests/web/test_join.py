@@ -379,3 +379,31 @@ def test_the_applications_page_offers_the_organisations_of_the_country_to_attach
     with app.app_context():
         assert db.session.query(User).filter_by(email=APPLICATION["email"]).one().organisation_id == same
         assert db.session.query(Organisation).count() == 3  # none created
+
+
+def test_the_staff_are_led_to_a_new_application_by_mail_home_page_and_navigation(app, kb, browser, mailbox,
+                                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "KB_BASE_URL", "https://kb.example.org")
+    sec, admin, centre = kb.user("secretariat"), kb.user("admin"), kb.user("centre")
+    browser().get(link_in(_apply(browser, mailbox), "/join/confirm/"))
+    (told,) = mailbox.read(to=sec.email)
+    with app.app_context():
+        app_id = db.session.query(Application).one().id
+    (url,) = re.findall(r"https?://\S+", told.get_content())
+    assert url == f"https://kb.example.org/admin/applications?status=waiting#application-{app_id}"
+    client = browser(sec)
+    queue = client.get(url.removeprefix("https://kb.example.org"))
+    assert queue.status_code == 200
+    page = queue.get_data(as_text=True)
+    assert f'id="application-{app_id}"' in page
+    assert 'href="/admin/applications" aria-current="page"' in page  # the administration's navigation
+    for who in (sec, admin):
+        home = browser(who).get("/home").get_data(as_text=True)
+        part = home.split('id="h-applications_waiting"')[1].split("<section")[0]
+        assert APPLICATION["organisation_name"] in part and '<span class="badge">1</span>' in part
+        assert f'href="/admin/applications?status=waiting#application-{app_id}"' in part
+        assert 'href="/admin/applications"' in browser(who).get("/admin/organisations").get_data(as_text=True)
+    assert 'h-applications_waiting' not in browser(centre).get("/home").get_data(as_text=True)
+    kb.ok("POST", f"/applications/{app_id}/transitions", sec, {"action": "approve"}, 200)
+    home = client.get("/home").get_data(as_text=True)
+    assert "No application is waiting." in home.split('id="h-applications_waiting"')[1].split("<section")[0]
