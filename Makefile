@@ -6,6 +6,11 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
+# The address of `make run`: the links in e-mails point there, and requests must name its host (127.0.0.1, not
+# localhost). Production sets KB_BASE_URL to its public address; kb refuses to start without one.
+KB_BASE_URL ?= http://127.0.0.1:5000
+export KB_BASE_URL
+SERVE_BASE_URL := $(if $(filter file,$(origin KB_BASE_URL)),http://127.0.0.1:8000,$(KB_BASE_URL))
 
 .PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade secret lint
 
@@ -85,7 +90,7 @@ run: demo
 # process); with KB_DATABASE_URL on PostgreSQL, WORKERS=4 (say) runs several processes.
 WORKERS ?= 1
 serve: install $(SECRET)
-	KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:8000 wsgi:app
+	KB_BASE_URL=$(SERVE_BASE_URL) KB_PRELOAD_MODEL=1 $(BIN)/gunicorn --workers $(WORKERS) --threads 4 --bind 127.0.0.1:8000 wsgi:app
 
 # ruff: pyflakes, pycodestyle, bugbear, pyupgrade, simplify and isort rules (pyproject.toml); CI runs it.
 lint: $(STAMP)

@@ -75,7 +75,7 @@ def main() -> None:
     from kb.services.reference import seed_reference_data
 
     app = create_app({"KB_DATABASE_URL": args.database_url, "KB_SECRET_KEY": "bench-" + "x" * 32,
-                      "KB_EMBEDDING_MODEL": "hashing-512"})
+                      "KB_EMBEDDING_MODEL": "hashing-512", "KB_BASE_URL": "http://localhost"})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_reference_data()

@@ -71,7 +71,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kb-bench-ingest-") as tmp:
         app = create_app({"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
                           "KB_INDEX_DIR": str(Path(tmp) / "idx"), "KB_EMBEDDING_MODEL": args.model,
-                          "KB_SECRET_KEY": secrets.token_hex(32)})
+                          "KB_SECRET_KEY": secrets.token_hex(32), "KB_BASE_URL": "http://localhost"})
         with app.app_context():
             logging.getLogger("alembic").setLevel(logging.WARNING)
             upgrade()

@@ -5,6 +5,9 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from flask.helpers import get_debug_flag
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,8 +38,9 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "SMTP_PASSWORD": ("", str, "SMTP password"),
     "SMTP_TIMEOUT": (30.0, float, "Seconds to wait for the SMTP server"),
     "MAIL_FROM": ("kb@localhost", str, "Sender of notification e-mails (address, or Name <address>)"),
-    "BASE_URL": ("", str, "Public address of kb (https://kb.example.org) for the links in e-mails; empty: the "
-                          "address of the request that sends them (set it in production)"),
+    "BASE_URL": ("", str, "Public address of kb (https://kb.example.org): the links in e-mails, and the only host "
+                          "name requests may carry (Flask TRUSTED_HOSTS); required outside development "
+                          "(FLASK_DEBUG=1) and tests, where links follow the request's address"),
     "PASSWORD_RESET_MINUTES": (60, int, "Lifetime of a password-reset link, in minutes"),
     "INVITATION_DAYS": (14, int, "Lifetime of an invitation link, in days"),
     "APPLICATION_CONFIRM_HOURS": (48, int, "Lifetime of the link confirming an application's e-mail, in hours"),
@@ -117,6 +121,29 @@ def secret_key(cfg: dict[str, Any]) -> str:
     return secret
 
 
+def base_url(cfg: dict[str, Any]) -> str:
+    """KB_BASE_URL without its trailing slash; required to serve anything but development and tests.
+
+    Without it the links e-mailed for password resets, invitations and applications would be built from the
+    request's Host header, which anyone can forge: a reset asked for someone else would mail them a link to the
+    forger's site, and the token with it.
+    """
+    base = (cfg.get("KB_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        parts = urlsplit(base)
+        if parts.scheme not in {"http", "https"} or not parts.hostname or parts.path or parts.query:
+            raise ConfigurationError(f"KB_BASE_URL must be the public address of kb, like https://kb.example.org "
+                                     f"(scheme and host, an optional port, no path); not {base!r}.")
+        return base
+    if cfg.get("TESTING") or cfg.get("DEBUG") or get_debug_flag():
+        return ""
+    raise ConfigurationError(
+        "No public address: set KB_BASE_URL to the address users reach kb at, e.g. "
+        "`export KB_BASE_URL=https://kb.example.org` (`make run` uses http://127.0.0.1:5000). The links e-mailed "
+        "for password resets and invitations are built from it; kb will not build them from a Host header anyone "
+        "can forge. For development only, FLASK_DEBUG=1 builds them from the request.")
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """Build the Flask config from defaults, KB_* environment variables and overrides."""
     cfg: dict[str, Any] = {}
@@ -125,6 +152,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         cfg[f"KB_{name}"] = _coerce(raw, kind) if raw not in (None, "") else default
     cfg.update(overrides or {})
     secret = secret_key(cfg)
+    base = base_url(cfg)
     secure = bool(cfg["KB_SECURE_COOKIES"])
     url = cfg["KB_DATABASE_URL"]
     if url.startswith("postgresql://"):
@@ -147,6 +175,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=secure,
+        KB_BASE_URL=base,
     )
+    if base:  # any other Host header is refused (400) before a view runs
+        cfg["TRUSTED_HOSTS"] = [urlsplit(base).hostname]
     cfg.update({k: v for k, v in (overrides or {}).items() if not k.startswith("KB_")})
     return cfg

@@ -6,6 +6,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from kb import i18n
@@ -24,7 +25,9 @@ def error_body(code: int, message: str, errors: dict[str, Any] | None = None) ->
 
 
 def _respond(code: int, message: str, errors: dict[str, Any] | None = None, headers: dict | None = None):
-    if not request.path.startswith("/api/") and _html_handler is not None:
+    # No URL adapter: the request was refused before routing (a Host outside TRUSTED_HOSTS); a page, which links
+    # to other pages, cannot be built for it, so it gets the JSON body.
+    if not request.path.startswith("/api/") and _html_handler is not None and request_ctx.url_adapter is not None:
         return _html_handler(code, message, errors)
     resp = jsonify(error_body(code, str(message), i18n.plain(errors)))  # lazy messages render in the request's language
     resp.status_code = code

@@ -44,7 +44,8 @@ class User(TimestampMixin, VersionedMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
     role: Mapped[Role] = mapped_column(str_enum(Role, "user_role"), nullable=False)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
-    language: Mapped[str] = mapped_column(String(2), nullable=False, default="en")
+    # The interface language the user chose; None: none chosen, the browser's (Accept-Language) is used.
+    language: Mapped[str | None] = mapped_column(String(2))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)
     # Part of every web session's identity (Flask-Login's alternative id): replacing it ends every session
     # signed with the old value, copied cookies included (sign-out, password change or reset).

@@ -95,7 +95,8 @@ class UserInSchema(StrictSchema):
                           metadata={"trim": False, "description": PASSWORD_RULE})
     role = fields.Enum(Role, by_value=True, required=True)
     organisation_id = fields.Int(required=True, validate=ID)
-    language = fields.Str(load_default="en", validate=validate.OneOf(LANGUAGES))
+    language = fields.Str(load_default=None, allow_none=True, validate=validate.OneOf(LANGUAGES),
+                          metadata={"description": "The interface language; none: the browser's (Accept-Language)."})
 
 
 class UserPatchSchema(StrictSchema):
@@ -108,7 +109,8 @@ class UserPatchSchema(StrictSchema):
                           metadata={"trim": False, "description": PASSWORD_RULE})
     role = fields.Enum(Role, by_value=True)
     organisation_id = fields.Int(validate=ID)
-    language = fields.Str(validate=validate.OneOf(LANGUAGES))
+    language = fields.Str(allow_none=True, validate=validate.OneOf(LANGUAGES),
+                          metadata={"description": "null: no preference, the browser's language is used."})
     active = fields.Bool()
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
@@ -121,7 +123,7 @@ class UserOutSchema(Schema):
     name = fields.Str()
     role = fields.Str(metadata=codes(Role))
     organisation_id = fields.Int()
-    language = fields.Str(metadata=codes(LANGUAGES))
+    language = fields.Str(allow_none=True, metadata=codes(LANGUAGES))
     active = fields.Bool()
     created_at = fields.DateTime()
     version = fields.Int()

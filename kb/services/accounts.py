@@ -18,6 +18,8 @@ Messages go through the notification outbox (`flask kb outbox send`) in the reci
 For the administration pages (also used by /admin/applications here):
 - ``list_applications(actor, status, page, per_page)``: one page of applications (secretariat and admin), the
   oldest first; ``status`` one of unconfirmed, waiting (the queue), approved, refused, or None for all.
+- ``application_queue(actor, status, page, per_page)``: that page with each application's actions and the
+  organisations of its country (closest names first) it could be attached to (the /admin/applications page).
 - ``get_application(actor, application_id)``: one application.
 - ``decide_application(actor, application_id, action, reason=None, organisation_id=None, version=None)``:
   ``approve`` (with ``organisation_id``: attach the person to that existing organisation; without: create the
@@ -28,11 +30,13 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app, has_request_context
 from flask_babel import force_locale, gettext, lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -59,6 +63,7 @@ from kb.models import (
 )
 from kb.services import unit_of_work
 from kb.services.admin import EMAIL, _check_password
+from kb.services.audit import page_link as _link
 from kb.services.audit import record_event
 from kb.services.auth import client_key, end_sessions
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
@@ -85,15 +90,6 @@ def _load(purpose: str, token: str, max_age: int) -> Any:
         raise NotFound(INVALID_LINK) from None
 
 
-def _link(endpoint: str, **values: Any) -> str:
-    """An absolute link to a page: KB_BASE_URL when set (never a Host header anyone can forge), else the
-    address of the request that sends it."""
-    base = (current_app.config.get("KB_BASE_URL") or "").rstrip("/")
-    if base or not has_request_context():
-        return (base or "http://localhost") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
-
-
 def _normalise_email(value: str, field: str = "email") -> str:
     email = (value or "").strip().lower()
     if not EMAIL.match(email) or len(email) > 254:
@@ -105,8 +101,17 @@ def _user_by_email(email: str) -> User | None:
     return db.session.scalar(select(User).where(func.lower(User.email) == email))
 
 
-def _language(value: str | None, default: str = "en") -> str:
-    return value if value in LANGUAGES else default
+def _language(value: str | None, default: str | None = None) -> str:
+    """value when it is one of the interface's languages, else default, else the request's (Accept-Language)."""
+    if value in LANGUAGES:
+        return value  # type: ignore[return-value]
+    if default in LANGUAGES:
+        return default  # type: ignore[return-value]
+    if has_request_context():
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")[:2]
+    return "en"
 
 
 def _queue_mail(event: Event, language: str, compose: Callable[[], tuple[str, str]], user: User | None = None,
@@ -356,6 +361,42 @@ def list_applications(actor: User, status: str | None = ApplicationState.WAITING
     if status:
         stmt = stmt.where(Application.status == status)
     return paginate(stmt, page, per_page)
+
+
+CANDIDATES = 50  # organisations offered to attach an applicant to, per application
+
+
+@dataclass
+class ApplicationQueue:
+    """A page of applications with, for each, what the reviewer may do and the organisations of its country
+    (those whose name shares a word with the applicant's first) it could be attached to."""
+
+    page: Pagination
+    actions: dict[int, list[str]]
+    candidates: dict[int, list[Organisation]]
+
+
+def application_queue(actor: User, status: str | None = ApplicationState.WAITING, page: int = 1,
+                      per_page: int = 20) -> ApplicationQueue:
+    """The review page's data: list_applications, each application's actions and candidate organisations."""
+    listing = list_applications(actor, status, page, per_page)
+    actions, candidates = {}, {}
+    for application in listing.items:
+        actions[application.id] = application_actions(actor, application)
+        if actions[application.id]:
+            candidates[application.id] = _candidates(application)
+    return ApplicationQueue(listing, actions, candidates)
+
+
+def _candidates(application: Application) -> list[Organisation]:
+    words = {w for w in re.findall(r"\w{4,}", application.organisation_name.lower())}
+    orgs = db.session.scalars(select(Organisation).where(Organisation.country_code == application.country_code)
+                              .order_by(Organisation.name, Organisation.id).limit(500)).all()
+
+    def shared(org: Organisation) -> int:
+        return len(words & set(re.findall(r"\w{4,}", f"{org.name} {org.acronym or ''}".lower())))
+
+    return sorted(orgs, key=lambda o: (-shared(o), o.name))[:CANDIDATES]
 
 
 def get_application(actor: User, application_id: int) -> Application:

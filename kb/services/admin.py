@@ -123,7 +123,7 @@ def create_user(actor: User | None, data: dict[str, Any]) -> User:
                                                                     id=data["organisation_id"]))
         _check_password(data["password"], user_inputs=(email, data.get("name") or ""))
         user = User(email=email, name=data.get("name") or "", role=Role(data["role"]),
-                    organisation_id=data["organisation_id"], language=data.get("language") or "en")
+                    organisation_id=data["organisation_id"], language=data.get("language") or None)
         user.set_password(data["password"])
         session.add(user)
         session.flush()

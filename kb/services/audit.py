@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -77,6 +78,24 @@ def _recipients(record: Any, actor: User | None) -> list[User]:
     return [u for u in users if actor is None or u.id != actor.id]
 
 
+def page_link(endpoint: str, **values: Any) -> str:
+    """An absolute link to a page for an e-mail: KB_BASE_URL (never a Host header anyone can forge). Only
+    development and tests may run without it (kb.config.base_url); their links follow the request's address."""
+    base = (current_app.config.get("KB_BASE_URL") or "").rstrip("/")
+    if base or not has_request_context():
+        return (base or "http://localhost") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def _record_page(event: Event, record: Any) -> str | None:
+    """The page a notification about this record opens, when it has one (an application: its card in the list of
+    its state, the queue for a new one)."""
+    if event.record_type == "application":
+        return page_link("application_queue.applications", status=str(record.status),
+                         _anchor=f"application-{record.id}")
+    return None
+
+
 def describe(event: Event, record: Any) -> tuple[str, str]:
     """Subject and body of the notification for an event.
 
@@ -96,6 +115,9 @@ def describe(event: Event, record: Any) -> tuple[str, str]:
     if event.actor:
         who = header_text(event.actor.name or event.actor.email, 300)
         lines.append(f"By: {who} ({header_text(event.actor.organisation.name, 300)})")
+    page = _record_page(event, record)
+    if page:
+        lines.append(f"Open: {page}")
     return header_text(subject, SUBJECT_MAX), body_text("\n".join(lines))
 
 

@@ -32,7 +32,7 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     offer_rows, request_rows = ingest.read_jsonl(offers), ingest.read_jsonl(requests)
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx"),
-               "KB_SECRET_KEY": secrets.token_hex(32)}  # a throw-away app that serves nothing
+               "KB_SECRET_KEY": secrets.token_hex(32), "KB_BASE_URL": "http://localhost"}  # serves nothing
         if model is not None:
             cfg["KB_EMBEDDING_MODEL"] = model
         app = create_app(cfg)

@@ -321,6 +321,7 @@ def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transien
         if permanent is None and transient is None:
             n.status, n.sent_at, n.error, n.next_attempt_at = NotificationStatus.SENT, utcnow(), None, None
             n.claimed_by, n.lease_until = None, None
+            n.body = mail.redact_secrets(n.body)  # a delivered reset or invitation link is not kept readable
             report.sent += 1
             return
         n.error = (permanent or transient or "")[:2000]

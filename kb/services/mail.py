@@ -31,6 +31,18 @@ class MailConfigError(Exception):
     """The e-mail settings cannot work (named setting, what is wrong)."""
 
 
+# Links carrying a secret (kb/web/join.py): a password reset, an invitation, an application's e-mail confirmation.
+# Once a message holding one is delivered, the copy kept in notifications.body loses the token (redact_secrets), so
+# whoever reads the outbox table (a backup, an admin's query) cannot use it.
+SECRET_LINK = re.compile(r"(/(?:password/reset|invitation|join/confirm)/)[A-Za-z0-9_.~-]+")
+REDACTED = "[removed once sent]"
+
+
+def redact_secrets(body: str) -> str:
+    """body with the token of every secret link replaced by REDACTED (the page's address stays readable)."""
+    return SECRET_LINK.sub(lambda m: m.group(1) + REDACTED, body)
+
+
 def header_text(value: Any, limit: int = SUBJECT_MAX) -> str:
     """value as one line fit for a header: control characters and line breaks become spaces, runs of
     white space one space, at most limit characters (an ellipsis marks a cut)."""

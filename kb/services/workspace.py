@@ -15,6 +15,8 @@ from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from kb.extensions import db
 from kb.models import (
     Activity,
+    Application,
+    ApplicationState,
     Event,
     Exchange,
     ExchangeParty,
@@ -181,9 +183,15 @@ def centre(actor: User) -> Workspace:
     ])
 
 
+def _applications_waiting() -> Section:
+    """Institutions that confirmed their application to join, waiting for a decision, oldest first."""
+    return _section("applications_waiting", select(Application).where(Application.status == ApplicationState.WAITING)
+                    .order_by(Application.confirmed_at, Application.id))
+
+
 def secretariat(actor: User) -> Workspace:
     """Counts and first items of the review queue, matches accepted by both parties, requests published for
-    30+ days without a proposed match, exchanges overdue for a report."""
+    30+ days without a proposed match, exchanges overdue for a report, applications to join waiting."""
     now, today = utcnow(), date.today()
     review_requests = select(Request).where(Request.status == RequestState.SUBMITTED).order_by(Request.updated_at)
     review_offers = select(Offer).where(Offer.status == OfferState.SUBMITTED).order_by(Offer.updated_at)
@@ -203,6 +211,7 @@ def secretariat(actor: User) -> Workspace:
         _section("matches_accepted", accepted),
         _section("stale_requests", stale),
         _section("exchanges_overdue", overdue),
+        _applications_waiting(),
     ])
 
 
@@ -219,8 +228,9 @@ def partner(actor: User) -> Workspace:
 
 
 def admin(actor: User) -> Workspace:
-    """Organisations waiting for verification, failed outbox messages, and the size of the installation."""
+    """Applications to join and organisations waiting, failed outbox messages, and the size of the installation."""
     return Workspace("admin", [
+        _applications_waiting(),
         _section("unverified_organisations",
                  select(Organisation).where(Organisation.verified.is_(False)).order_by(Organisation.id.desc())),
         _count("failed_messages", select(Notification).where(Notification.status == NotificationStatus.FAILED)),

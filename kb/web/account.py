@@ -35,7 +35,10 @@ def login():
         except Unauthorized:
             error = _("Wrong e-mail or password.")
         else:
-            session.clear()  # a new session on sign-in (no state carried over from before)
+            lang = session.get("lang")
+            session.clear()  # a new session on sign-in (no state carried over from before but the language chosen)
+            if lang in LANGUAGES:
+                session["lang"] = lang
             login_user(user)
             return redirect(_safe_next(request.args.get("next"), "home.home"))  # the workspace, unless `next`
     return render_template("auth/login.html", error=error, email=email), (401 if error else 200)

@@ -3,10 +3,13 @@ attaching the person to an existing organisation if need be, or refuse with a re
 pages link here; the list and the decision are kb.services.accounts' list_applications and decide_application."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from kb import permissions
 from kb.errors import DomainError
 from kb.models import ApplicationState
 from kb.schemas.accounts import ApplicationQuerySchema, ApplicationTransitionSchema
@@ -17,6 +20,12 @@ from kb.web.join import ORG_KIND_LABELS
 bp = Blueprint("application_queue", __name__, url_prefix="/admin")
 
 
+@bp.context_processor
+def _administration_nav() -> dict[str, Any]:
+    """What templates/admin/_nav.html needs: the links this user may follow across the administration pages."""
+    return {"may": lambda operation: permissions.may_administer(current_user, operation), "P": permissions}
+
+
 def _status_labels() -> dict[str, str]:
     return {ApplicationState.WAITING.value: _("Waiting for review"),
             ApplicationState.UNCONFIRMED.value: _("E-mail not confirmed yet"),
@@ -25,10 +34,10 @@ def _status_labels() -> dict[str, str]:
 
 
 def _render(status: str, page: int, failure: tuple[int, dict, str] | None = None, code: int = 200):  # type: ignore[no-untyped-def]
-    listing = accounts.list_applications(current_user, None if status == "all" else status, page, 20)
-    return render_template("account/applications.html", page=listing, status=status, statuses=_status_labels(),
+    queue = accounts.application_queue(current_user, None if status == "all" else status, page, 20)
+    return render_template("account/applications.html", page=queue.page, status=status, statuses=_status_labels(),
                            kinds={k: str(v) for k, v in ORG_KIND_LABELS.items()}, failure=failure,
-                           actions={a.id: accounts.application_actions(current_user, a) for a in listing.items}), code
+                           actions=queue.actions, candidates=queue.candidates), code
 
 
 @bp.route("/applications")

@@ -72,7 +72,8 @@ def test_a_real_change_bumps_the_version_once_and_names_only_the_changed_fields(
     org = kb.ok("PATCH", f"/organisations/{records.org['id']}", records.admin,
                 {"name": records.org["name"], "acronym": "MAG"})
     assert org["version"] == records.org["version"] + 1
-    user = kb.ok("PATCH", f"/users/{records.user['id']}", records.admin, {"name": "Renamed", "language": "en"})
+    user = kb.ok("PATCH", f"/users/{records.user['id']}", records.admin,
+                 {"name": "Renamed", "language": records.user["language"]})
     assert user["version"] == records.user["version"] + 1
     req = kb.ok("PATCH", f"/requests/{records.request['id']}", records.director,
                 {"title": records.request["title"], "duration_months": 6})

@@ -1,6 +1,6 @@
 """Joining and recovering access in a real browser (issue #9, tests): an institution applies at /join in
 Portuguese, confirms its address through the e-mail read from a local SMTP server (aiosmtpd), the secretariat
-approves it at /admin/applications, the new centre signs in (in the language it chose) and later resets its
+sees it on /home and approves it at /admin/applications (opened from its e-mail), the new centre signs in on /home (in the language it chose) and later resets its
 password through the e-mailed link. The outbox is run with the real command, `flask kb outbox send`."""
 from __future__ import annotations
 
@@ -76,9 +76,19 @@ def test_an_institution_joins_and_later_resets_its_password(session_factory, out
         applicant.goto(_link(message, "/join/confirm/"))
         assert "Endereço confirmado" in applicant.page.locator("main").inner_text()
 
-    with step("the secretariat approves the application at /admin/applications"):
+    with step("the secretariat hears of it, sees it on /home and opens it from the e-mailed link"):
+        told = _mail_to(outbox(), SECRETARIAT[0])
+        (url,) = [u for u in re.findall(r"https?://\S+", told.get_content()) if "/admin/applications" in u]
+        assert url.startswith(server + "/admin/applications?status=waiting#application-"), url  # KB_BASE_URL
         secretariat.sign_in(SECRETARIAT)
-        secretariat.goto("/admin/applications")
+        assert urlsplit(secretariat.page.url).path == "/home", secretariat.page.url
+        secretariat.choose_language("en")  # whatever other tests saved for the demo account
+        waiting = secretariat.page.locator("section[aria-labelledby=h-applications_waiting]")
+        assert ORGANISATION in waiting.inner_text()
+        secretariat.shot("secretariat-home-applications")
+        secretariat.goto(url.removeprefix(server))
+
+    with step("the secretariat approves the application at /admin/applications"):
         card = secretariat.page.locator("article", has_text=ORGANISATION)
         assert card.count() == 1
         secretariat.shot("admin-applications")
@@ -90,7 +100,7 @@ def test_an_institution_joins_and_later_resets_its_password(session_factory, out
     with step("the new centre signs in, in Portuguese"):
         centre = session_factory(locale="en-GB")
         _sign_in(centre, EMAIL, PASSWORD)
-        assert "/login" not in centre.page.url
+        assert urlsplit(centre.page.url).path == "/home", centre.page.url  # the landing page after sign-in
         assert centre.page.locator("html").get_attribute("lang") == "pt"
         assert centre.page.locator("header").get_by_text("Minhas ofertas").count() == 1
         centre.shot("new-centre-signed-in")

@@ -15,7 +15,8 @@ from kb.config import ROOT, ConfigurationError
 
 def _settings(tmp_path, **over):
     base = {"KB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}", "KB_SECRET_KEY": "",
-            "KB_SECRET_KEY_FILE": str(tmp_path / "no-such-key"), "KB_INDEX_DIR": str(tmp_path / "idx")}
+            "KB_SECRET_KEY_FILE": str(tmp_path / "no-such-key"), "KB_INDEX_DIR": str(tmp_path / "idx"),
+            "KB_BASE_URL": "https://kb.example.org"}
     return base | over
 
 
@@ -69,3 +70,41 @@ def test_a_session_naming_only_a_user_id_opens_nothing(app, kb):
         client.set_cookie("session", serializer.dumps({"_user_id": user_id, "_fresh": True}))
         resp = client.get("/exchanges")
         assert resp.status_code == 302 and "/login" in resp.headers["Location"], user_id
+
+
+# --- the public address (KB_BASE_URL): links in e-mails never come from a Host header ---------------------------
+
+def test_without_a_public_address_the_app_refuses_to_start(tmp_path, monkeypatch):
+    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    with pytest.raises(ConfigurationError, match="KB_BASE_URL"):
+        create_app(_settings(tmp_path, KB_SECRET_KEY="k" * 32, KB_BASE_URL=""))
+    for bad in ("kb.example.org", "ftp://kb.example.org", "https://kb.example.org/kb", "https://"):
+        with pytest.raises(ConfigurationError, match="public address"):
+            create_app(_settings(tmp_path, KB_SECRET_KEY="k" * 32, KB_BASE_URL=bad))
+
+
+def test_development_and_tests_may_run_without_a_public_address(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLASK_DEBUG", "1")
+    app = create_app(_settings(tmp_path, KB_SECRET_KEY="k" * 32, KB_BASE_URL=""))
+    assert app.config["KB_BASE_URL"] == "" and app.config["TRUSTED_HOSTS"] is None
+    monkeypatch.delenv("FLASK_DEBUG")
+    app = create_app(_settings(tmp_path, KB_SECRET_KEY="k" * 32, KB_BASE_URL="", TESTING=True))
+    assert app.config["KB_BASE_URL"] == ""
+
+
+def test_gunicorn_style_start_without_a_public_address_fails_with_a_clear_message(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KB_") and k != "FLASK_DEBUG"}
+    env |= {"KB_SECRET_KEY": "k" * 32, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    proc = subprocess.run([sys.executable, "-c", "import wsgi"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode != 0
+    assert "No public address: set KB_BASE_URL" in proc.stderr
+
+
+def test_with_a_public_address_requests_naming_another_host_are_refused(tmp_path):
+    app = create_app(_settings(tmp_path, KB_SECRET_KEY="k" * 32, KB_BASE_URL="https://kb.example.org:8443/"))
+    assert app.config["KB_BASE_URL"] == "https://kb.example.org:8443"
+    client = app.test_client()
+    assert client.get("/static/kb.css", headers={"Host": "kb.example.org:8443"}).status_code == 200
+    assert client.get("/static/kb.css", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/static/kb.css", base_url="http://evil.example").status_code == 400

@@ -49,7 +49,8 @@ def database(template, tmp_path) -> Path:
 def _env(path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env.update(KB_DATABASE_URL=f"sqlite:///{path}", KB_EMBEDDING_MODEL="hashing-256", KB_SECRET_KEY=secrets.token_hex(32),
-               KB_INDEX_DIR=str(path.parent / "idx"), KB_PASSWORD_METHOD="pbkdf2:sha256:1000", FLASK_APP="wsgi")
+               KB_INDEX_DIR=str(path.parent / "idx"), KB_PASSWORD_METHOD="pbkdf2:sha256:1000", FLASK_APP="wsgi",
+               KB_BASE_URL="http://localhost")
     return env
 
 

@@ -210,6 +210,52 @@ def test_the_invitation_form_offers_a_colleague_the_inviters_own_role_and_organi
     assert browser().get("/invite").status_code == 302  # anonymous: to the sign-in page
 
 
+# --- links come from KB_BASE_URL, never from the Host header ------------------------------------------------------
+
+FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
+
+
+def test_links_in_mails_come_from_the_public_address_whatever_host_the_request_names(app, kb, browser, mailbox,
+                                                                                      monkeypatch):
+    monkeypatch.setitem(app.config, "KB_BASE_URL", "https://kb.example.org")
+    director, centre = kb.user("director"), kb.user("centre")
+    assert browser().post("/password/forgot", data={"email": director.email}, headers=FORGED).status_code == 200
+    invited = kb.call("POST", "/invitations", centre, {"email": "peer@test.example", "role": "centre",
+                                                       "organisation_id": centre.org_id}, headers=FORGED)
+    assert invited.status_code == 201, invited.get_json()
+    assert browser().post("/join", data=APPLICATION, headers=FORGED).status_code == 200
+    messages = mailbox.read()
+    assert len(messages) == 3, [(m["To"], m["Subject"]) for m in messages]
+    for message, start in zip(messages, ("/password/reset/", "/invitation/", "/join/confirm/"), strict=True):
+        urls = re.findall(r"https?://\S+", message.get_content())
+        assert urls and all(u.startswith("https://kb.example.org/") for u in urls), urls
+        assert link_in(message, start)
+        assert "evil.example" not in message.get_content()
+
+
+def test_delivered_links_do_not_stay_readable_in_the_outbox(app, kb, browser, mailbox):
+    """The copy of a sent reset, invitation or confirmation kept in notifications.body loses its token; the
+    e-mailed link still works."""
+    director, centre = kb.user("director"), kb.user("centre")
+    browser().post("/password/forgot", data={"email": director.email})
+    kb.ok("POST", "/invitations", centre, {"email": "peer@test.example", "role": "centre",
+                                           "organisation_id": centre.org_id})
+    browser().post("/join", data=APPLICATION)
+    with app.app_context():
+        queued = [n.body for n in db.session.query(Notification).order_by(Notification.id)]
+    messages = mailbox.read()
+    paths = [link_in(m, start) for m, start in zip(messages, ("/password/reset/", "/invitation/", "/join/confirm/"),
+                                                   strict=True)]
+    tokens = [p.rsplit("/", 1)[1] for p in paths]
+    assert all(len(t) > 20 for t in tokens)
+    assert [any(t in body for body in queued) for t in tokens] == [True] * 3  # readable only until sent
+    with app.app_context():
+        kept = [n.body for n in db.session.query(Notification).order_by(Notification.id)]
+    assert not [t for t in tokens if any(t in body for body in kept)]
+    assert sum("[removed once sent]" in body for body in kept) == 3
+    assert browser().get(paths[0]).status_code == 200 and browser().get(paths[1]).status_code == 200
+
+
 # --- /join ---------------------------------------------------------------------------------------
 
 APPLICATION = {"organisation_name": "Instituto Nacional de Normalización", "organisation_kind": "competence-centre",
@@ -320,3 +366,48 @@ def test_the_secretariat_decides_on_the_applications_page(app, kb, browser, mail
     assert browser(director).get("/admin/applications").status_code == 403
     assert browser(director).post(f"/admin/applications/{app_id}", data={"action": "approve"}).status_code == 403
     assert browser().get("/admin/applications").status_code == 302
+
+
+def test_the_applications_page_offers_the_organisations_of_the_country_to_attach_to(app, kb, browser, mailbox):
+    sec = kb.user("secretariat")
+    same = kb.org("competence-centre", "CL", name="INN Chile, Instituto Nacional de Normalización")
+    elsewhere = kb.org("competence-centre", "PE", name="Instituto Nacional de Calidad")
+    browser().get(link_in(_apply(browser, mailbox), "/join/confirm/"))
+    client = browser(sec)
+    page = client.get("/admin/applications").get_data(as_text=True)
+    assert f'<option value="{same}">' in page and f'<option value="{elsewhere}">' not in page
+    with app.app_context():
+        app_id = db.session.query(Application.id).scalar()
+    assert client.post(f"/admin/applications/{app_id}", data={"action": "approve",
+                                                             "organisation_id": str(same)}).status_code == 302
+    with app.app_context():
+        assert db.session.query(User).filter_by(email=APPLICATION["email"]).one().organisation_id == same
+        assert db.session.query(Organisation).count() == 3  # none created
+
+
+def test_the_staff_are_led_to_a_new_application_by_mail_home_page_and_navigation(app, kb, browser, mailbox,
+                                                                                 monkeypatch):
+    monkeypatch.setitem(app.config, "KB_BASE_URL", "https://kb.example.org")
+    sec, admin, centre = kb.user("secretariat"), kb.user("admin"), kb.user("centre")
+    browser().get(link_in(_apply(browser, mailbox), "/join/confirm/"))
+    (told,) = mailbox.read(to=sec.email)
+    with app.app_context():
+        app_id = db.session.query(Application).one().id
+    (url,) = re.findall(r"https?://\S+", told.get_content())
+    assert url == f"https://kb.example.org/admin/applications?status=waiting#application-{app_id}"
+    client = browser(sec)
+    queue = client.get(url.removeprefix("https://kb.example.org"))
+    assert queue.status_code == 200
+    page = queue.get_data(as_text=True)
+    assert f'id="application-{app_id}"' in page
+    assert 'href="/admin/applications" aria-current="page"' in page  # the administration's navigation
+    for who in (sec, admin):
+        home = browser(who).get("/home").get_data(as_text=True)
+        part = home.split('id="h-applications_waiting"')[1].split("<section")[0]
+        assert APPLICATION["organisation_name"] in part and '<span class="badge">1</span>' in part
+        assert f'href="/admin/applications?status=waiting#application-{app_id}"' in part
+        assert 'href="/admin/applications"' in browser(who).get("/admin/organisations").get_data(as_text=True)
+    assert 'h-applications_waiting' not in browser(centre).get("/home").get_data(as_text=True)
+    kb.ok("POST", f"/applications/{app_id}/transitions", sec, {"action": "approve"}, 200)
+    home = client.get("/home").get_data(as_text=True)
+    assert "No application is waiting." in home.split('id="h-applications_waiting"')[1].split("<section")[0]

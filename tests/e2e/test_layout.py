@@ -1,0 +1,64 @@
+"""The header keeps its rows whole at 1366 px and on a 390 px phone, and the exchange page fits 390 px
+(issue #9 §5), for the roles with the longest navigation, in the languages with the longest words."""
+from __future__ import annotations
+
+import pytest
+from e2e_support import CENTRE, SCREENSHOTS, SECRETARIAT
+
+
+def _sign_in(page, account, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Sign in and choose lang in the header (other tests may have saved another choice for the demo account)."""
+    page.goto("/login")
+    page.fill("main input[name=email]", account[0])
+    page.fill("main input[name=password]", account[1])
+    page.click("main button[type=submit]")
+    page.wait_for_load_state()
+    page.locator("#lang-select").select_option(lang)
+    page.locator("header form:has(#lang-select) button").click()
+    page.wait_for_load_state()
+
+
+def _one_row(page, selector: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the elements share a row: every one overlaps every other vertically."""
+    boxes = page.eval_on_selector_all(selector, "els => els.map(e => [e.getBoundingClientRect().top, "
+                                                "e.getBoundingClientRect().bottom])")
+    return bool(boxes) and max(top for top, _ in boxes) < min(bottom for _, bottom in boxes)
+
+
+@pytest.mark.parametrize(("account", "name", "lang"), [(SECRETARIAT, "secretariat", "fr"), (CENTRE, "centre", "pt")])
+def test_the_header_at_1366_px_and_on_a_phone(browser, server, account, name, lang):
+    for width, height in ((1366, 768), (390, 844)):
+        context = browser.new_context(base_url=server, locale=lang, viewport={"width": width, "height": height})
+        try:
+            page = context.new_page()
+            _sign_in(page, account, lang)
+            page.goto("/exchanges")
+            assert page.locator("html").get_attribute("lang") == lang
+            page.screenshot(path=str(SCREENSHOTS / f"header-{name}-{lang}-{width}.png"),
+                            clip={"x": 0, "y": 0, "width": width, "height": 320})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            # No link or button is broken across two lines.
+            for selector in ("header nav a", "header button", "header .bar > a"):
+                for box in page.eval_on_selector_all(selector, "els => els.map(e => e.getClientRects().length)"):
+                    assert box == 1, selector
+            if width == 1366:
+                assert _one_row(page, "header nav a"), "the navigation takes one row"
+                assert _one_row(page, "header .brand, header #lang-select, header form[action$='/logout']")
+                assert page.evaluate("document.querySelector('header').getBoundingClientRect().height") < 110
+        finally:
+            context.close()
+
+
+@pytest.mark.parametrize(("account", "name", "lang"), [(CENTRE, "centre", "pt"), (SECRETARIAT, "secretariat", "es")])
+def test_the_exchange_page_fits_a_phone(browser, server, account, name, lang):
+    context = browser.new_context(base_url=server, locale=lang, viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        _sign_in(page, account, lang)
+        page.goto("/exchanges")
+        page.goto(page.locator("main a[href^='/exchanges/']").first.get_attribute("href"))
+        page.screenshot(path=str(SCREENSHOTS / f"exchange-phone-{name}-{lang}.png"), full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        context.close()
