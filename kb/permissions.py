@@ -265,3 +265,7 @@ def require_administration(actor: User | None, operation: str) -> None:
     error = administration_refusal(actor, operation)
     if error is not None:
         raise error
+
+
+MANAGE_VOCABULARIES = "manage_vocabularies"  # add sectors and modalities, edit their labels, retire them
+ADMINISTRATION[MANAGE_VOCABULARIES] = (Role.ADMIN,)

@@ -11,18 +11,20 @@ from kb.models import (
     Event,
     Exchange,
     Match,
+    Modality,
     Notification,
     Offer,
     Organisation,
     Request,
     Role,
+    Sector,
     User,
     utcnow,
 )
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
 
 RECORD_TYPES = {Request: "request", Offer: "offer", Match: "match", Exchange: "exchange",
-                Organisation: "organisation", User: "user"}
+                Organisation: "organisation", User: "user", Sector: "sector", Modality: "modality"}
 
 
 def record_type(record: object) -> str:

@@ -78,12 +78,24 @@ def _lookup(model, codes: list, label: str, key) -> list:
     return [found[c] for c in codes]
 
 
+def _not_retired(wanted: list, current: list, label: str) -> list:
+    """Refuse a retired sector or modality the record does not have already (it keeps the ones it has)."""
+    retired = [entry.code for entry in wanted if entry.retired and entry not in current]
+    if retired:
+        codes = ", ".join(retired)
+        message = lazy_gettext("Retired sector: %(codes)s.", codes=codes) if label == "sectors" else \
+            lazy_gettext("Retired modality: %(codes)s.", codes=codes)
+        raise ValidationFailed({label: [message]})
+    return wanted
+
+
 def _apply(model, record, data: dict[str, Any], actor: User) -> None:
     populate(record, data, SIMPLE_FIELDS[model])
     if "sectors" in data:
-        record.sectors = _lookup(Sector, data["sectors"], "sectors", "code")
+        record.sectors = _not_retired(_lookup(Sector, data["sectors"], "sectors", "code"), record.sectors, "sectors")
     if "modalities" in data:
-        record.modalities = _lookup(Modality, data["modalities"], "modalities", "code")
+        record.modalities = _not_retired(_lookup(Modality, data["modalities"], "modalities", "code"),
+                                         record.modalities, "modalities")
     if "sdgs" in data:
         record.sdgs = _lookup(SDG, data["sdgs"], "sdgs", "number")
     if "languages" in data:

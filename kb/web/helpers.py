@@ -111,9 +111,12 @@ def modality(code: str) -> str:
     return label("modalities", code)
 
 
-def vocabulary(name: str) -> list[tuple[str, str]]:
-    """(code, label) pairs of a vocabulary in the current language (see labels)."""
-    return list(labels(name).items())
+def vocabulary(name: str, keep: Any = ()) -> list[tuple[str, str]]:
+    """(code, label) pairs a form offers, in the current language (see labels): without the retired sectors and
+    modalities, except those in keep (what the record has already, so that an edit keeps them)."""
+    keep = {str(k) for k in keep or ()}
+    retired = reference.retired_codes(name) if name in ("sectors", "modalities") else frozenset()
+    return [(code, text) for code, text in labels(name).items() if code not in retired or code in keep]
 
 
 def country(record_or_code: Any) -> str:
