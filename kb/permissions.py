@@ -269,3 +269,5 @@ def require_administration(actor: User | None, operation: str) -> None:
 
 MANAGE_VOCABULARIES = "manage_vocabularies"  # add sectors and modalities, edit their labels, retire them
 ADMINISTRATION[MANAGE_VOCABULARIES] = (Role.ADMIN,)
+SEE_INSTALLATION = "see_installation"  # index status and rebuild, the outbox and its retries, versions
+ADMINISTRATION[SEE_INSTALLATION] = (Role.ADMIN,)

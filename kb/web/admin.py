@@ -24,6 +24,7 @@ from kb.schemas.people import (
     UserQuerySchema,
 )
 from kb.services import admin as svc
+from kb.services import installation as install
 from kb.services import vocabularies as vocab
 from kb.services.pages import filters_from
 from kb.web import display
@@ -315,3 +316,40 @@ def edit_entry(vocabulary: str, code: str):
 VOCABULARY_DONE = {"labels": lazy_gettext("Labels saved; every record carrying it shows them."),
                    "retire": lazy_gettext("Retired: forms no longer offer it; the records that have it keep it."),
                    "restore": lazy_gettext("Brought back: forms offer it again.")}
+
+
+# --- installation ------------------------------------------------------------------------------
+
+OUTBOX_STATES = ("failed", "pending")
+
+
+@bp.route("/installation")
+def installation():
+    """The matching index (status, rebuild), the outbox (pending, failed with errors, retry), versions (admin)."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    shown = request.args.get("outbox", "failed")
+    shown = shown if shown in OUTBOX_STATES else "failed"
+    page = max(request.args.get("page", type=int) or 1, 1)
+    return render_template("admin/installation.html", index=install.index_status(current_user),
+                           figures=install.outbox_figures(current_user), shown=shown,
+                           messages=install.outbox(current_user, shown, page, 20),
+                           versions=install.versions(current_user))
+
+
+@bp.route("/installation/rebuild", methods=["POST"])
+def rebuild_index():
+    """Rebuild the matching index now (what `flask kb index rebuild` does)."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    counts = install.rebuild_index(current_user)
+    flash(_("Index rebuilt; vectors computed again: %(offers)s for offers, %(requests)s for requests.",
+            offers=h.number(counts.get("offer", 0)), requests=h.number(counts.get("request", 0))), "ok")
+    return redirect(url_for("admin.installation"))
+
+
+@bp.route("/installation/outbox/<int:message_id>/retry", methods=["POST"])
+def retry_message(message_id: int):
+    """Put a failed message back in the queue."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    install.retry(current_user, message_id)
+    flash(_("Message %(id)s is queued again; the next outbox run sends it.", id=message_id), "ok")
+    return redirect(url_for("admin.installation", outbox="failed", _anchor="outbox"))
