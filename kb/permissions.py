@@ -271,3 +271,11 @@ MANAGE_VOCABULARIES = "manage_vocabularies"  # add sectors and modalities, edit 
 ADMINISTRATION[MANAGE_VOCABULARIES] = (Role.ADMIN,)
 SEE_INSTALLATION = "see_installation"  # index status and rebuild, the outbox and its retries, versions
 ADMINISTRATION[SEE_INSTALLATION] = (Role.ADMIN,)
+
+
+def priorities_refusal(actor: User | None, organisation_id: int) -> DomainError | None:
+    """A partner declares its own organisation's priorities; the admin may set any organisation's."""
+    if actor is not None and actor.active and (actor.role == Role.ADMIN or (
+            actor.role == Role.PARTNER and actor.organisation_id == organisation_id)):
+        return None
+    return Forbidden(N_("Only the partner's own staff (or an administrator) declare its priorities."))

@@ -12,6 +12,7 @@ from kb.schemas.common import (
     ID,
     LONG_TEXT,
     TITLE,
+    Money,
     PageQuerySchema,
     StrictSchema,
     codes,
@@ -56,6 +57,13 @@ class RequestInSchema(RecordInSchema):
     wished_start = fields.Date(allow_none=True)
     wished_end = fields.Date(allow_none=True)
     cofinancing = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    seeks_cofinancing = fields.Bool(metadata={"description": "true: the request seeks co-financing from partners "
+                                                             "(cofinancing_purpose says for what)."})
+    cofinancing_amount = Money(allow_none=True, metadata={"description": "The co-financing sought, e.g. \"15000.00\"."})
+    cofinancing_currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}$"),
+                                      metadata={"description": "ISO 4217 code of cofinancing_amount (EUR, USD, ...)."})
+    cofinancing_purpose = fields.Str(allow_none=True, validate=validate.Length(max=2000),
+                                     metadata={"description": "What the co-financing would pay for."})
 
 
 class OfferInSchema(RecordInSchema):
@@ -143,6 +151,10 @@ class RequestOutSchema(RecordOutSchema):
     wished_start = fields.Date(allow_none=True)
     wished_end = fields.Date(allow_none=True)
     cofinancing = fields.Str(allow_none=True)
+    seeks_cofinancing = fields.Bool()
+    cofinancing_amount = Money(allow_none=True)
+    cofinancing_currency = fields.Str(allow_none=True)
+    cofinancing_purpose = fields.Str(allow_none=True)
 
 
 class OfferOutSchema(RecordOutSchema):

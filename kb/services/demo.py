@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
@@ -196,4 +197,12 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     # A second proposal waiting for answers, for the matching desk.
     exchanges.propose_match(sec, made_requests[2].id, made_offers[3].id,
                             "Tannery diagnostics and effluent treatment in French.")
-    progress("1 exchange in progress, 1 match proposed.")
+    # A published request seeking co-financing, and AECID's priorities that it fits (the partner's workspace).
+    seeking = made_requests[2]
+    records.update_record(Request, sec, seeking.id, {
+        "seeks_cofinancing": True, "cofinancing_amount": Decimal("24000.00"), "cofinancing_currency": "EUR",
+        "cofinancing_purpose": "Two expert missions and a regional workshop for tannery owners"}, None)
+    admin.update_priorities(users["partner@aecid.es.example"], ids["es_aecid"], {
+        "priority_sectors": sorted({*seeking.sector_codes, "agro-industry"}), "priority_sdgs": seeking.sdg_numbers,
+        "priority_contributions": ["money", "hosting"]})
+    progress("1 exchange in progress, 1 match proposed, 1 request seeking co-financing.")

@@ -43,7 +43,8 @@ OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
 SIMPLE_FIELDS = {
     Request: ("title", "description", "text_lang", "contact_name", "contact_email", "beneficiaries_count",
-              "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing"),
+              "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing",
+              "seeks_cofinancing", "cofinancing_amount", "cofinancing_currency", "cofinancing_purpose"),
     Offer: ("title", "description", "text_lang", "contact_name", "contact_email", "capacity", "terms",
             "valid_until"),
 }
@@ -89,6 +90,17 @@ def _not_retired(wanted: list, current: list, label: str) -> list:
     return wanted
 
 
+def _check_cofinancing(record: Request) -> None:
+    """A request seeking co-financing says what it would pay for; an amount has its currency."""
+    errors: dict[str, list] = {}
+    if record.seeks_cofinancing and not (record.cofinancing_purpose or "").strip():
+        errors["cofinancing_purpose"] = [N_("Say what the co-financing would pay for.")]
+    if record.cofinancing_amount is not None and not record.cofinancing_currency:
+        errors["cofinancing_currency"] = [N_("Give the currency of the amount.")]
+    if errors:
+        raise ValidationFailed(errors)
+
+
 def _apply(model, record, data: dict[str, Any], actor: User) -> None:
     populate(record, data, SIMPLE_FIELDS[model])
     if "sectors" in data:
@@ -114,6 +126,7 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
         start, end = record.wished_start, record.wished_end
         if start and end and end < start:
             raise ValidationFailed({"wished_end": [N_("Must not be before wished_start.")]})
+        _check_cofinancing(record)
 
 
 def _current(model, record) -> dict[str, Any]:

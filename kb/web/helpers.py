@@ -246,3 +246,12 @@ def record_url(record: Any) -> str | None:
             (viewer is not None and viewer.organisation_id == record.organisation_id):
         return url_for("catalogue.request_page" if kind == "requests" else "catalogue.offer", record_id=record.id)
     return None
+
+
+def money(amount: Any, currency: str | None) -> str:
+    """An amount with its currency in the current locale's format (the amount alone without a currency)."""
+    from flask_babel import format_currency
+
+    if amount is None:
+        return ""
+    return format_currency(amount, currency) if currency else number(amount)
