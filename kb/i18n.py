@@ -32,10 +32,12 @@ def N_(message: str) -> str:
 A_RECORD = {
     "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),
     "match": lazy_gettext("a match"), "exchange": lazy_gettext("an exchange"),
+    "contribution_offer": lazy_gettext("a contribution offer"),
 }
 THIS_RECORD = {
     "request": lazy_gettext("this request"), "offer": lazy_gettext("this offer"),
     "match": lazy_gettext("this match"), "exchange": lazy_gettext("this exchange"),
+    "contribution_offer": lazy_gettext("this contribution offer"),
 }
 STATES = {
     "draft": lazy_pgettext("workflow state", "draft"),
@@ -59,6 +61,7 @@ STATES = {
     "completed": lazy_pgettext("workflow state", "completed"),
     "evaluated": lazy_pgettext("workflow state", "evaluated"),
     "cancelled": lazy_pgettext("workflow state", "cancelled"),
+    "offered": lazy_pgettext("workflow state", "offered"),
 }
 ACTIONS = {
     "submit": lazy_pgettext("workflow action", "submit"),

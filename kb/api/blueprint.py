@@ -238,22 +238,29 @@ class Api(flask_smorest.Api):
 def vocabulary_codes(document: dict[str, Any]) -> dict[str, Any]:
     """The document with each code list marked `x-kb-vocabulary` replaced by the database's codes: the codes new
     tags may use ("sectors", "modalities": retired entries left out) or every code ("sectors+retired", ...)."""
-    from kb.services import reference
+    from sqlalchemy.exc import SQLAlchemyError
 
-    found: dict[str, list[str]] = {}
+    from kb.services import discard_changes, reference
 
-    def codes_for(mark: str) -> list[str]:
+    found: dict[str, list[str] | None] = {}
+
+    def codes_for(mark: str) -> list[str] | None:
+        """The database's codes; None (keep the seed files' list) where there is no database to read yet."""
         if mark not in found:
             name, _plus, retired = mark.partition("+")
-            found[mark] = sorted(reference.codes(name, include_retired=bool(retired)))
+            try:
+                found[mark] = sorted(reference.codes(name, include_retired=bool(retired))) or None
+            except SQLAlchemyError:
+                discard_changes()
+                found[mark] = None
         return found[mark]
 
     def walk(node: Any) -> Any:
         if isinstance(node, dict):
             mark = node.get("x-kb-vocabulary")
             out = {k: walk(v) for k, v in node.items() if k != "x-kb-vocabulary"}
-            if mark:
-                out["enum"] = codes_for(mark)
+            if mark and (codes := codes_for(mark)) is not None:
+                out["enum"] = codes
             return out
         if isinstance(node, list):
             return [walk(v) for v in node]

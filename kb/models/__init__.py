@@ -4,6 +4,7 @@ from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
     ContributionKind,
+    ContributionOfferState,
     ExchangeState,
     MatchOrigin,
     MatchState,
@@ -24,12 +25,14 @@ from kb.models.exchange import (
     Result,
 )
 from kb.models.matching import IndexChange
+from kb.models.partners import ContributionOffer
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
 from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
 
 __all__ = [
-    "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
+    "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "ContributionOffer",
+    "ContributionOfferState", "Country", "Event",
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
     "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import ActivityKind, Offer, Organisation, OrgKind, Request, Role, User
-from kb.services import admin, exchanges, records
+from kb.services import admin, exchanges, partners, records
 from kb.services.reference import seed_reference_data
 
 SECRETARIAT_ORG = "Knowledge Bank Secretariat"
@@ -183,9 +183,11 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     ex = exchanges.get_match(sec, match.id).exchange
     exchanges.transition_exchange(sec, ex.id, "agree", extra={"agreement_ref": "KB-2026-014",
                                                               "agreement_date": date.today() - timedelta(days=30)})
-    exchanges.join_exchange(users["partner@aecid.es.example"], ex.id,
-                            {"kind": "money", "amount": 18000, "currency": "EUR",
-                             "description": "Travel and workshop costs"})
+    # AECID offers its co-financing; the secretariat accepts it (AECID joins the exchange with it).
+    aecid_offer = partners.offer_contribution(users["partner@aecid.es.example"], ex.id,
+                                              {"kind": "money", "amount": Decimal("18000"), "currency": "EUR",
+                                               "description": "Travel and workshop costs"})
+    partners.transition_offer(sec, aecid_offer.id, "accept")
     exchanges.add_contribution(_owner(users, ids["co_sena"], Role.CENTRE), ex.id,
                                {"kind": "expert-days", "expert_days": 21, "description": "Three experts, seven days"})
     exchanges.transition_exchange(sec, ex.id, "start", extra={"start_date": date.today() - timedelta(days=20)})

@@ -91,14 +91,16 @@ def _not_retired(wanted: list, current: list, label: str) -> list:
 
 
 def _check_cofinancing(record: Request) -> None:
-    """A request seeking co-financing says what it would pay for; an amount has its currency."""
+    """A request seeking co-financing says what it would pay for; an amount has its currency. A rule across fields
+    (and the stored values) the OpenAPI document cannot state: the record would be at fault, a conflict (409)
+    naming the fields, as for publishing an incomplete record."""
     errors: dict[str, list] = {}
     if record.seeks_cofinancing and not (record.cofinancing_purpose or "").strip():
         errors["cofinancing_purpose"] = [N_("Say what the co-financing would pay for.")]
     if record.cofinancing_amount is not None and not record.cofinancing_currency:
         errors["cofinancing_currency"] = [N_("Give the currency of the amount.")]
     if errors:
-        raise ValidationFailed(errors)
+        raise Conflict(N_("The co-financing sought is incomplete."), errors)
 
 
 def _apply(model, record, data: dict[str, Any], actor: User) -> None:

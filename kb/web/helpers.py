@@ -24,7 +24,7 @@ STATE_LABELS = {
     "approved": lazy_gettext("Approved"), "declined": lazy_gettext("Declined"), "planned": lazy_gettext("Planned"),
     "agreed": lazy_gettext("Agreed"), "in_progress": lazy_gettext("In progress"),
     "completed": lazy_gettext("Completed"), "evaluated": lazy_gettext("Evaluated"),
-    "cancelled": lazy_gettext("Cancelled"),
+    "cancelled": lazy_gettext("Cancelled"), "offered": lazy_gettext("Offered"),
 }
 ACTION_LABELS = {
     "submit": lazy_gettext("Submit"), "publish": lazy_gettext("Publish"), "return": lazy_gettext("Return"),

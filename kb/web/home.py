@@ -11,8 +11,8 @@ from flask_login import current_user, login_required
 from kb import permissions
 from kb.errors import DomainError
 from kb.models import Role
-from kb.schemas.admin import PrioritiesSchema
-from kb.services import admin
+from kb.schemas.admin import ContributionOfferTransitionSchema, PrioritiesSchema
+from kb.services import admin, partners
 from kb.services import workspace as svc
 from kb.web import display
 from kb.web import helpers as h
@@ -77,3 +77,24 @@ def cofinancing():
     page = max(request.args.get("page", type=int) or 1, 1)
     found = svc.cofinancing_requests(current_user, fitting=not everything, page=page)
     return render_template("home/cofinancing.html", found=found, everything=everything)
+
+
+@bp.route("/contribution-offers/<int:offer_id>", methods=["POST"])
+@login_required
+def contribution_offer(offer_id: int):
+    """Accept or decline a partner's contribution offer (secretariat), or withdraw it (the partner)."""
+    from kb.web import forms
+    from kb.web.exchanges import _render_exchange as render_exchange
+
+    form = {k: v for k, v in request.form.items() if k in ("action", "reason", "version") and v.strip()}
+    data, errors = h.load(ContributionOfferTransitionSchema(), form)
+    offer = partners.get_offer(current_user, offer_id)
+    key = f"offer-{offer_id}"
+    if errors:  # the page again with the errors named, nothing changed
+        return render_exchange(offer.exchange_id, forms.invalid(key, errors))
+    try:
+        partners.transition_offer(current_user, offer_id, data["action"], data.get("reason"), data.get("version"))
+    except DomainError as exc:
+        return render_exchange(offer.exchange_id, forms.refused(key, exc))
+    flash(_("Done: %(action)s.", action=h.action(data["action"])), "ok")
+    return redirect(url_for("exch.exchange", exchange_id=offer.exchange_id, _anchor="contribution-offers"))

@@ -198,8 +198,9 @@ def test_partner_sees_exchanges_seeking_cofinancing_then_those_it_supports(kb, b
     seeking = section(page, "cofinancing_exchanges")
     assert f'href="/exchanges/{xid}"' in seeking and f'href="/exchanges/{plain}"' not in seeking
     assert f'href="/exchanges/{xid}"' not in section(page, "supported_exchanges")
-    kb.ok("POST", f"/exchanges/{xid}/parties", people["partner"],
-          {"contribution": {"kind": "money", "amount": "5000.00", "currency": "EUR"}})
+    offer = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", people["partner"],
+                  {"kind": "money", "amount": "5000.00", "currency": "EUR"})
+    kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", people["sec"], {"action": "accept"}, 200)
     page = text(browser(people["partner"]).get("/home"))
     assert f'href="/exchanges/{xid}"' in section(page, "supported_exchanges")
     assert f'href="/exchanges/{xid}"' not in section(page, "cofinancing_exchanges")

@@ -38,7 +38,7 @@ def test_a_request_states_the_cofinancing_it_seeks(kb, browser, people):
     for name in ("seeks_cofinancing", "cofinancing_amount", "cofinancing_currency", "cofinancing_purpose"):
         assert f'id="f-{name}"' in form and f'for="f-{name}"' in form, name
     resp = client.post("/my/requests/new", data=_form(cofinancing_purpose=""))
-    assert resp.status_code == 422 and "Say what the co-financing would pay for." in text(resp)
+    assert resp.status_code == 409 and "Say what the co-financing would pay for." in text(resp)
     resp = client.post("/my/requests/new", data=_form(cofinancing_currency="euro"))
     assert resp.status_code == 422 and 'id="e-cofinancing_currency"' in text(resp)
     assert kb.ok("GET", "/requests", people["sec"])["total"] == 0
@@ -52,7 +52,7 @@ def test_a_request_states_the_cofinancing_it_seeks(kb, browser, people):
     assert "Co-financing sought from partners" in page and "Two study visits" in page and "15,000.00" in page
     # The API refuses an amount without its currency, naming the field.
     resp = kb.call("POST", "/requests", director, kb.request_payload(cofinancing_amount="100.00"))
-    assert resp.status_code == 422 and "cofinancing_currency" in resp.get_json()["errors"]
+    assert resp.status_code == 409 and "cofinancing_currency" in resp.get_json()["errors"]
     # Editing it back to "no" through the form.
     resp = client.post(f"/my/requests/{rid}/edit", data=_form(seeks_cofinancing="false", cofinancing_amount="",
                                                               cofinancing_currency="", cofinancing_purpose=""))
