@@ -16,6 +16,8 @@ from sqlalchemy import Select, and_, exists, func, not_, or_, select
 from kb.extensions import db
 from kb.models import (
     Activity,
+    ContributionOffer,
+    ContributionOfferState,
     Event,
     Exchange,
     ExchangeParty,
@@ -186,8 +188,8 @@ def centre(actor: User) -> Workspace:
 
 
 def secretariat(actor: User) -> Workspace:
-    """Counts and first items of the review queue, matches accepted by both parties, requests published for
-    30+ days without a proposed match, exchanges overdue for a report."""
+    """Counts and first items of the review queue, matches accepted by both parties, partners' contribution
+    offers to decide, requests published for 30+ days without a proposed match, exchanges overdue for a report."""
     now, today = utcnow(), date.today()
     review_requests = select(Request).where(Request.status == RequestState.SUBMITTED).order_by(Request.updated_at)
     review_offers = select(Offer).where(Offer.status == OfferState.SUBMITTED).order_by(Offer.updated_at)
@@ -201,10 +203,13 @@ def secretariat(actor: User) -> Workspace:
                .where(or_(Exchange.end_date < today,
                           and_(no_activity, Exchange.start_date <= today - timedelta(days=REPORT_DAYS))))
                .order_by(Exchange.end_date, Exchange.id))
+    offers = (select(ContributionOffer).where(ContributionOffer.status == ContributionOfferState.OFFERED)
+              .order_by(ContributionOffer.id))
     return Workspace("secretariat", [
         _section("review_requests", review_requests),
         _section("review_offers", review_offers),
         _section("matches_accepted", accepted),
+        _section("contribution_offers", offers),
         _section("stale_requests", stale),
         _section("exchanges_overdue", overdue),
     ])

@@ -82,3 +82,4 @@ def test_bad_offers_are_refused_naming_the_field(kb, people, xid):
     assert kb.call("POST", f"/exchanges/{xid}/contribution-offers", people["director"], MONEY).status_code == 403
     assert kb.call("POST", "/exchanges/999999/contribution-offers", partner, MONEY).status_code == 404
     assert kb.ok("GET", "/contribution-offers", people["sec"])["total"] == 0
+

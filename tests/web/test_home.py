@@ -185,6 +185,17 @@ def test_secretariat_sees_the_queue_accepted_matches_stale_requests_and_overdue_
     assert f'request_id={stale["id"]}"' not in section(text(browser(sec).get("/home")), "stale_requests")
 
 
+def test_secretariat_sees_contribution_offers_to_decide(kb, browser, people):
+    xid = _exchange(kb, people)
+    offer = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", people["partner"],
+                  {"kind": "money", "amount": "8000.00", "currency": "EUR"})
+    page = text(browser(people["sec"]).get("/home"))
+    assert f'href="/exchanges/{xid}#contribution-offers"' in section(page, "contribution_offers")
+    kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", people["sec"], {"action": "accept"}, 200)
+    page = text(browser(people["sec"]).get("/home"))
+    assert f'href="/exchanges/{xid}#contribution-offers"' not in section(page, "contribution_offers")
+
+
 # --- partner and admin --------------------------------------------------------------------------
 
 SEEKING = {"seeks_cofinancing": True, "cofinancing_amount": "20000.00", "cofinancing_currency": "USD",
