@@ -33,11 +33,13 @@ A_RECORD = {
     "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),
     "match": lazy_gettext("a match"), "exchange": lazy_gettext("an exchange"),
     "application": lazy_gettext("an application"),
+    "contribution_offer": lazy_gettext("a contribution offer"),
 }
 THIS_RECORD = {
     "request": lazy_gettext("this request"), "offer": lazy_gettext("this offer"),
     "match": lazy_gettext("this match"), "exchange": lazy_gettext("this exchange"),
     "application": lazy_gettext("this application"),
+    "contribution_offer": lazy_gettext("this contribution offer"),
 }
 STATES = {
     "draft": lazy_pgettext("workflow state", "draft"),
@@ -64,6 +66,7 @@ STATES = {
     "unconfirmed": lazy_pgettext("workflow state", "unconfirmed"),
     "waiting": lazy_pgettext("workflow state", "waiting for review"),
     "refused": lazy_pgettext("workflow state", "refused"),
+    "offered": lazy_pgettext("workflow state", "offered"),
 }
 ACTIONS = {
     "submit": lazy_pgettext("workflow action", "submit"),

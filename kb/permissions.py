@@ -21,6 +21,7 @@ from kb import workflow as wf
 from kb.errors import Conflict, DomainError, Forbidden
 from kb.i18n import N_
 from kb.models import (
+    ContributionOffer,
     Exchange,
     ExchangeState,
     Match,
@@ -38,6 +39,7 @@ STAFF = (Role.SECRETARIAT, Role.ADMIN)
 # Operations that are not workflow transitions.
 EDIT = "edit"
 REPORT_ACTIVITY, REPORT_RESULT, CONTRIBUTE, JOIN = "report_activity", "report_result", "contribute", "join"
+OFFER_CONTRIBUTION = "offer_contribution"  # a partner offers to co-finance an open exchange
 ACT_FOR_ANY_PARTY = "act_for_any_party"  # declare contributions and results on behalf of any party
 
 EDITABLE_BY_OWNER = {
@@ -110,6 +112,18 @@ def exchange_capacities(user: User | None, exchange: Exchange) -> set[str]:
     return caps
 
 
+def contribution_offer_capacities(user: User | None, offer: ContributionOffer) -> set[str]:
+    """Capacities towards a partner's contribution offer: the secretariat decides, the partner may withdraw it."""
+    caps: set[str] = set()
+    if user is None or not user.active:
+        return caps
+    if user.role == Role.SECRETARIAT:
+        caps.add(wf.SECRETARIAT)
+    if user.role == Role.PARTNER and user.organisation_id == offer.organisation_id:
+        caps.add(wf.PARTNER)
+    return caps
+
+
 # --- personal data ---------------------------------------------------------------------------
 
 def can_see_contacts(user: User | None, record: Request | Offer) -> bool:
@@ -144,13 +158,12 @@ def _record_refusal(actor: User | None, record: Request | Offer, operation: str)
 
 def _join_refusal(actor: User | None, exchange: Exchange, organisation_id: int | None) -> DomainError | None:
     """A partner joins for its own organisation; the secretariat joins a named one on its behalf."""
-    if actor is None or actor.role not in (Role.PARTNER, Role.SECRETARIAT):
-        return Forbidden(N_("Only partners (or the secretariat on their behalf) join exchanges."))
-    if actor.role == Role.PARTNER:
-        if organisation_id not in (None, actor.organisation_id):
-            return Forbidden(N_("A partner joins for its own organisation."))
-        organisation_id = actor.organisation_id
-    elif organisation_id is None:  # the secretariat is a party already: it joins a partner, named
+    if actor is not None and actor.role == Role.PARTNER:  # joining is not unilateral: it offers, the secretariat decides
+        return Forbidden(N_("A partner offers a contribution (POST /exchanges/{id}/contribution-offers); the "
+                            "secretariat accepts it."))
+    if actor is None or actor.role != Role.SECRETARIAT:
+        return Forbidden(N_("Only the secretariat joins a partner to an exchange."))
+    if organisation_id is None:  # the secretariat is a party already: it joins a partner, named
         return Forbidden(N_("A known organisation is required."), {"organisation_id": [N_("A known organisation is required.")]})
     if exchange.status not in OPEN_EXCHANGE:
         return Conflict(lazy_gettext("An exchange that is %(state)s cannot take new partners.",
@@ -183,6 +196,12 @@ def _exchange_refusal(actor: User | None, exchange: Exchange, operation: str,
                                          state=i18n.state(exchange.status)))
     elif operation == JOIN:
         return _join_refusal(actor, exchange, organisation_id)
+    elif operation == OFFER_CONTRIBUTION:
+        if actor is None or not actor.active or actor.role != Role.PARTNER:
+            return Forbidden(N_("Only partners offer contributions."))
+        if exchange.status not in OPEN_EXCHANGE:
+            return Conflict(lazy_gettext("An exchange that is %(state)s cannot take new partners.",
+                                         state=i18n.state(exchange.status)))
     elif operation == ACT_FOR_ANY_PARTY:
         if wf.SECRETARIAT not in caps:
             return Forbidden(N_("Only the secretariat acts on behalf of any party."))
@@ -211,10 +230,11 @@ def require(actor: User | None, record: object, operation: str, **context: Any) 
 
 OPERATIONS: dict[type, tuple[str, ...]] = {
     Request: (EDIT,), Offer: (EDIT,),
-    Exchange: (REPORT_ACTIVITY, REPORT_RESULT, CONTRIBUTE, JOIN, ACT_FOR_ANY_PARTY),
-    Match: (),
+    Exchange: (REPORT_ACTIVITY, REPORT_RESULT, CONTRIBUTE, JOIN, ACT_FOR_ANY_PARTY, OFFER_CONTRIBUTION),
+    Match: (), ContributionOffer: (),
 }
-MACHINES = {Request: wf.REQUEST, Offer: wf.OFFER, Match: wf.MATCH, Exchange: wf.EXCHANGE}
+MACHINES = {Request: wf.REQUEST, Offer: wf.OFFER, Match: wf.MATCH, Exchange: wf.EXCHANGE,
+            ContributionOffer: wf.CONTRIBUTION_OFFER}
 
 
 def capacities(actor: User | None, record: object) -> set[str]:
@@ -225,6 +245,8 @@ def capacities(actor: User | None, record: object) -> set[str]:
         return match_capacities(actor, record)
     if isinstance(record, Exchange):
         return exchange_capacities(actor, record)
+    if isinstance(record, ContributionOffer):
+        return contribution_offer_capacities(actor, record)
     raise ValueError(f"no capacities towards {type(record).__name__}")
 
 
@@ -312,3 +334,17 @@ def require_administration(actor: User | None, operation: str) -> None:
     error = administration_refusal(actor, operation)
     if error is not None:
         raise error
+
+
+MANAGE_VOCABULARIES = "manage_vocabularies"  # add sectors and modalities, edit their labels, retire them
+ADMINISTRATION[MANAGE_VOCABULARIES] = (Role.ADMIN,)
+SEE_INSTALLATION = "see_installation"  # index status and rebuild, the outbox and its retries, versions
+ADMINISTRATION[SEE_INSTALLATION] = (Role.ADMIN,)
+
+
+def priorities_refusal(actor: User | None, organisation_id: int) -> DomainError | None:
+    """A partner declares its own organisation's priorities; the admin may set any organisation's."""
+    if actor is not None and actor.active and (actor.role == Role.ADMIN or (
+            actor.role == Role.PARTNER and actor.organisation_id == organisation_id)):
+        return None
+    return Forbidden(N_("Only the partner's own staff (or an administrator) declare its priorities."))

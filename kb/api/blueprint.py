@@ -223,6 +223,47 @@ class Api(flask_smorest.Api):
         super().__init__(app, spec_kwargs=spec_kwargs, **kwargs)
         self.register_field(Money, "string", "decimal")
 
+    def _openapi_json(self):  # type: ignore[no-untyped-def]
+        """The OpenAPI document, its sector and modality code lists read from the database (see vocabulary_codes)."""
+        from flask import current_app, json
+
+        return current_app.response_class(json.dumps(vocabulary_codes(self.spec.to_dict()), indent=2),
+                                          mimetype="application/json")
+
     def _init_spec(self, **kwargs):  # type: ignore[no-untyped-def]
         super()._init_spec(**kwargs)
         self.ma_plugin.converter.add_attribute_function(input_text_rules)
+
+
+def vocabulary_codes(document: dict[str, Any]) -> dict[str, Any]:
+    """The document with each code list marked `x-kb-vocabulary` replaced by the database's codes: the codes new
+    tags may use ("sectors", "modalities": retired entries left out) or every code ("sectors+retired", ...)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from kb.services import discard_changes, reference
+
+    found: dict[str, list[str] | None] = {}
+
+    def codes_for(mark: str) -> list[str] | None:
+        """The database's codes; None (keep the seed files' list) where there is no database to read yet."""
+        if mark not in found:
+            name, _plus, retired = mark.partition("+")
+            try:
+                found[mark] = sorted(reference.codes(name, include_retired=bool(retired))) or None
+            except SQLAlchemyError:
+                discard_changes()
+                found[mark] = None
+        return found[mark]
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            mark = node.get("x-kb-vocabulary")
+            out = {k: walk(v) for k, v in node.items() if k != "x-kb-vocabulary"}
+            if mark and (codes := codes_for(mark)) is not None:
+                out["enum"] = codes
+            return out
+        if isinstance(node, list):
+            return [walk(v) for v in node]
+        return node
+
+    return walk(document)

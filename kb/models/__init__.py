@@ -6,6 +6,7 @@ from kb.models.enums import (
     ActivityKind,
     ApplicationState,
     ContributionKind,
+    ContributionOfferState,
     ExchangeState,
     InvitationState,
     MatchOrigin,
@@ -29,15 +30,17 @@ from kb.models.exchange import (
     Result,
 )
 from kb.models.matching import IndexChange
+from kb.models.partners import ContributionOffer
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
 from kb.models.reference import SDG, Country, Modality, ReferenceRevision, RegionalGroup, Sector
 
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Contribution", "ContributionKind",
-    "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty", "ExchangeState", "Expert", "IndexChange",
-    "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match", "MatchOrigin", "MatchState", "Modality",
-    "Notification", "NotificationStatus", "Offer", "OfferLanguage", "OfferState", "OrgKind", "Organisation",
-    "PartyRole", "ReferenceRevision", "RegionalGroup", "Request", "RequestLanguage", "RequestState", "Result", "Role",
-    "SDG", "Sector", "Sex", "Terms", "User", "new_session_key", "utcnow",
+    "ContributionOffer", "ContributionOfferState", "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty",
+    "ExchangeState", "Expert", "IndexChange", "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match",
+    "MatchOrigin", "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
+    "OfferState", "OrgKind", "Organisation", "PartyRole", "ReferenceRevision", "RegionalGroup", "Request",
+    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Sex", "Terms", "User", "new_session_key",
+    "utcnow",
 ]

@@ -119,6 +119,15 @@ class ContributionKind(enum.StrEnum):
     IN_KIND_OTHER = "in-kind-other"
 
 
+class ContributionOfferState(enum.StrEnum):
+    """Life cycle of a partner's offer of a contribution."""
+
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
 class ActivityKind(enum.StrEnum):
     """Kinds of exchange activity."""
 

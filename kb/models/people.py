@@ -5,7 +5,7 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String, true
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -29,6 +29,13 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     contact_email: Mapped[str | None] = mapped_column(String(254))
     # A deactivated organisation keeps its records and history; its users are deactivated with it.
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
+    # A partner's priorities (issue #9 section 4): codes of sectors, regional groups, countries, SDG numbers
+    # and kinds of contribution; empty or null means no preference on that dimension.
+    priority_sectors: Mapped[list | None] = mapped_column(JSON)
+    priority_regions: Mapped[list | None] = mapped_column(JSON)
+    priority_countries: Mapped[list | None] = mapped_column(JSON)
+    priority_sdgs: Mapped[list | None] = mapped_column(JSON)
+    priority_contributions: Mapped[list | None] = mapped_column(JSON)
 
     country: Mapped[Country] = relationship(lazy="joined")
     users: Mapped[list[User]] = relationship(back_populates="organisation")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -12,10 +13,12 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    Numeric,
     String,
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -114,6 +117,7 @@ class Request(RecordMixin, db.Model):
     __table_args__ = (
         CheckConstraint("beneficiaries_count IS NULL OR beneficiaries_count >= 0", name="beneficiaries"),
         CheckConstraint("duration_months IS NULL OR duration_months > 0", name="duration"),
+        CheckConstraint("cofinancing_amount IS NULL OR cofinancing_amount >= 0", name="cofinancing_amount"),
         UniqueConstraint("organisation_id", "external_id"),
     )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
@@ -127,6 +131,12 @@ class Request(RecordMixin, db.Model):
     wished_start: Mapped[date | None] = mapped_column(Date)
     wished_end: Mapped[date | None] = mapped_column(Date)
     cofinancing: Mapped[str | None] = mapped_column(Text)
+    # Co-financing sought from partners (issue #9 section 4): how much, in which currency, to pay for what.
+    seeks_cofinancing: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false(),
+                                                    index=True)
+    cofinancing_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    cofinancing_currency: Mapped[str | None] = mapped_column(String(3))
+    cofinancing_purpose: Mapped[str | None] = mapped_column(Text)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -1,7 +1,7 @@
 """Reference vocabularies: countries, regional groups, sectors, modalities, SDGs."""
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -59,7 +59,15 @@ class Sector(LabelledMixin, db.Model):
 
     __tablename__ = "sectors"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Display order, and the entry's stable number (unique; its audit events name it).
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, unique=True)
+    # Retired: offered by no form and refused on new tags; kept (with its labels) on the records that have it.
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+
+    @property
+    def id(self) -> int:
+        """The number the audit trail knows the entry by (its position, never reused)."""
+        return self.position
 
 
 class Modality(LabelledMixin, db.Model):
@@ -67,7 +75,15 @@ class Modality(LabelledMixin, db.Model):
 
     __tablename__ = "modalities"
     code: Mapped[str] = mapped_column(String(64), primary_key=True)
-    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Display order, and the entry's stable number (unique; its audit events name it).
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0, unique=True)
+    # Retired: offered by no form and refused on new tags; kept (with its labels) on the records that have it.
+    retired: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default=false())
+
+    @property
+    def id(self) -> int:
+        """The number the audit trail knows the entry by (its position, never reused)."""
+        return self.position
 
 
 class SDG(LabelledMixin, db.Model):

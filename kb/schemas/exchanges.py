@@ -274,7 +274,7 @@ class EventQuerySchema(PageQuerySchema):
     """Filters of the audit trail."""
 
     record_type = fields.Str(validate=validate.OneOf(
-        ["request", "offer", "match", "exchange", "expert", "organisation", "user"]))
+        ["request", "offer", "match", "exchange", "expert", "organisation", "user", "sector", "modality"]))
     record_id = fields.Int(validate=ID)
     action = fields.Str(validate=validate.Length(min=1, max=32))
 
@@ -293,6 +293,9 @@ class VocabularyOutSchema(Schema):
 
     code = fields.Str()
     labels = fields.Function(lambda o: o.labels())
+    retired = fields.Function(lambda o: bool(getattr(o, "retired", False)),
+                              metadata={"description": "A retired sector or modality stays on the records that "
+                                                       "have it and is refused on new tags."})
 
 
 class SdgOutSchema(Schema):

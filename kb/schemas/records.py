@@ -12,6 +12,7 @@ from kb.schemas.common import (
     ID,
     LONG_TEXT,
     TITLE,
+    Money,
     PageQuerySchema,
     StrictSchema,
     codes,
@@ -21,8 +22,13 @@ from kb.schemas.common import (
 )
 
 TAGS = validate.Length(max=25)
-SECTOR_CODES = codes(s["code"] for s in vocabularies.load("sectors"))  # GET /api/v1/sectors
-MODALITY_CODES = codes(m["code"] for m in vocabularies.load("modalities"))  # GET /api/v1/modalities
+# The code lists of the OpenAPI document. The database holds the vocabularies (/admin/vocabularies): the served
+# document replaces these lists, marked x-kb-vocabulary, with the database's codes (kb/api/blueprint.py), what
+# new tags may use (retired entries left out) or, on output, every code a record may carry.
+SECTOR_CODES = {**codes(s["code"] for s in vocabularies.load("sectors")), "x-kb-vocabulary": "sectors"}
+MODALITY_CODES = {**codes(m["code"] for m in vocabularies.load("modalities")), "x-kb-vocabulary": "modalities"}
+ALL_SECTOR_CODES = {**SECTOR_CODES, "x-kb-vocabulary": "sectors+retired"}
+ALL_MODALITY_CODES = {**MODALITY_CODES, "x-kb-vocabulary": "modalities+retired"}
 
 
 class RecordInSchema(StrictSchema):
@@ -51,6 +57,13 @@ class RequestInSchema(RecordInSchema):
     wished_start = fields.Date(allow_none=True)
     wished_end = fields.Date(allow_none=True)
     cofinancing = fields.Str(allow_none=True, validate=validate.Length(max=2000))
+    seeks_cofinancing = fields.Bool(metadata={"description": "true: the request seeks co-financing from partners "
+                                                             "(cofinancing_purpose says for what)."})
+    cofinancing_amount = Money(allow_none=True, metadata={"description": "The co-financing sought, e.g. \"15000.00\"."})
+    cofinancing_currency = fields.Str(allow_none=True, validate=validate.Regexp(r"^[A-Z]{3}$"),
+                                      metadata={"description": "ISO 4217 code of cofinancing_amount (EUR, USD, ...)."})
+    cofinancing_purpose = fields.Str(allow_none=True, validate=validate.Length(max=2000),
+                                     metadata={"description": "What the co-financing would pay for."})
 
 
 class OfferInSchema(RecordInSchema):
@@ -103,8 +116,8 @@ class RecordOutSchema(Schema):
     text_lang = fields.Str(metadata=codes(LANGUAGES))
     organisation = fields.Nested(OrgRefSchema)
     country_code = fields.Str()
-    sectors = fields.List(fields.Str(metadata=SECTOR_CODES), attribute="sector_codes")
-    modalities = fields.List(fields.Str(metadata=MODALITY_CODES), attribute="modality_codes")
+    sectors = fields.List(fields.Str(metadata=ALL_SECTOR_CODES), attribute="sector_codes")
+    modalities = fields.List(fields.Str(metadata=ALL_MODALITY_CODES), attribute="modality_codes")
     sdgs = fields.List(fields.Int(), attribute="sdg_numbers")
     languages = fields.List(fields.Str(), attribute="language_codes")
     contact_name = fields.Method("_contact_name", allow_none=True)
@@ -138,6 +151,10 @@ class RequestOutSchema(RecordOutSchema):
     wished_start = fields.Date(allow_none=True)
     wished_end = fields.Date(allow_none=True)
     cofinancing = fields.Str(allow_none=True)
+    seeks_cofinancing = fields.Bool()
+    cofinancing_amount = Money(allow_none=True)
+    cofinancing_currency = fields.Str(allow_none=True)
+    cofinancing_purpose = fields.Str(allow_none=True)
 
 
 class OfferOutSchema(RecordOutSchema):

@@ -267,3 +267,34 @@ def set_language(actor: User, language: str) -> None:
         user = db.session.get(User, actor.id)
         user.language = language
         record_event(actor, user, "language", details={"language": language}, notify=False)
+
+
+PRIORITY_FIELDS = ("priority_sectors", "priority_regions", "priority_countries", "priority_sdgs",
+                   "priority_contributions")
+
+
+def update_priorities(actor: User, org_id: int, data: dict[str, Any]) -> Organisation:
+    """Declare a partner's priorities (its own staff, or the admin): sectors, regional groups, countries, SDGs and
+    kinds of contribution; unknown codes are refused naming the field; audited with the change log."""
+    from kb.models import RegionalGroup, Sector
+
+    error = permissions.priorities_refusal(actor, org_id)
+    if error is not None:
+        raise error
+    with unit_of_work():
+        org = get_organisation(org_id)
+        data = {k: list(dict.fromkeys(v)) for k, v in data.items() if k in PRIORITY_FIELDS}
+        for name, model in (("priority_sectors", Sector), ("priority_regions", RegionalGroup),
+                            ("priority_countries", Country)):
+            wanted = data.get(name) or []
+            known = set(db.session.scalars(select(model.code).where(model.code.in_(wanted)))) if wanted else set()
+            if unknown := [c for c in wanted if c not in known]:
+                raise ValidationFailed({name: [lazy_gettext("Unknown code: %(codes)s.", codes=", ".join(unknown))]})
+        current = {k: list(getattr(org, k) or []) for k in PRIORITY_FIELDS}
+        changed = changed_fields(current, data)
+        if not changed:
+            return org
+        populate(org, data, changed)
+        org.updated_at = utcnow()
+        record_event(actor, org, "priorities", details=change_log(current, data, changed), notify=False)
+    return org

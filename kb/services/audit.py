@@ -9,21 +9,25 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import (
+    ContributionOffer,
     Event,
     Exchange,
     Match,
+    Modality,
     Notification,
     Offer,
     Organisation,
     Request,
     Role,
+    Sector,
     User,
     utcnow,
 )
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
 
 RECORD_TYPES = {Request: "request", Offer: "offer", Match: "match", Exchange: "exchange",
-                Organisation: "organisation", User: "user"}
+                Organisation: "organisation", User: "user", Sector: "sector", Modality: "modality",
+                ContributionOffer: "contribution_offer"}
 
 
 def record_type(record: object) -> str:
@@ -42,6 +46,8 @@ def concerned_organisations(record: object) -> set[int]:
         return {record.request.organisation_id, record.offer.organisation_id}
     if isinstance(record, Exchange):
         return {p.organisation_id for p in record.parties}
+    if isinstance(record, ContributionOffer):  # the partner hears the secretariat's answer
+        return {record.organisation_id}
     return set()
 
 

@@ -71,6 +71,12 @@ def cached(key: Hashable, compute: Callable[[], T], depends: Iterable[str] = ("i
     return value
 
 
+def forget_revisions() -> None:
+    """Read the revisions again at the next lookup of this request (after a change made in it)."""
+    if has_app_context():
+        g.pop(_G_KEY, None)
+
+
 def clear() -> None:
     """Forget every cached value (tests; a process whose database was replaced)."""
     with _lock:
@@ -94,4 +100,4 @@ def _bump_reference_revision(session: Session, _context, _instances) -> None:  #
         session.connection().execute(table.update().values(value=table.c.value + 1))
 
 
-__all__ = ["DEFAULT_TTL", "cached", "clear", "revisions"]
+__all__ = ["DEFAULT_TTL", "cached", "clear", "forget_revisions", "revisions"]

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import ActivityKind, Offer, Organisation, OrgKind, Request, Role, User
-from kb.services import admin, exchanges, records
+from kb.services import admin, exchanges, partners, records
 from kb.services.reference import seed_reference_data
 
 SECRETARIAT_ORG = "Knowledge Bank Secretariat"
@@ -182,9 +183,11 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     ex = exchanges.get_match(sec, match.id).exchange
     exchanges.transition_exchange(sec, ex.id, "agree", extra={"agreement_ref": "KB-2026-014",
                                                               "agreement_date": date.today() - timedelta(days=30)})
-    exchanges.join_exchange(users["partner@aecid.es.example"], ex.id,
-                            {"kind": "money", "amount": 18000, "currency": "EUR",
-                             "description": "Travel and workshop costs"})
+    # AECID offers its co-financing; the secretariat accepts it (AECID joins the exchange with it).
+    aecid_offer = partners.offer_contribution(users["partner@aecid.es.example"], ex.id,
+                                              {"kind": "money", "amount": Decimal("18000"), "currency": "EUR",
+                                               "description": "Travel and workshop costs"})
+    partners.transition_offer(sec, aecid_offer.id, "accept")
     exchanges.add_contribution(_owner(users, ids["co_sena"], Role.CENTRE), ex.id,
                                {"kind": "expert-days", "expert_days": 21, "description": "Three experts, seven days"})
     exchanges.transition_exchange(sec, ex.id, "start", extra={"start_date": date.today() - timedelta(days=20)})
@@ -196,4 +199,12 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     # A second proposal waiting for answers, for the matching desk.
     exchanges.propose_match(sec, made_requests[2].id, made_offers[3].id,
                             "Tannery diagnostics and effluent treatment in French.")
-    progress("1 exchange in progress, 1 match proposed.")
+    # A published request seeking co-financing, and AECID's priorities that it fits (the partner's workspace).
+    seeking = made_requests[2]
+    records.update_record(Request, sec, seeking.id, {
+        "seeks_cofinancing": True, "cofinancing_amount": Decimal("24000.00"), "cofinancing_currency": "EUR",
+        "cofinancing_purpose": "Two expert missions and a regional workshop for tannery owners"}, None)
+    admin.update_priorities(users["partner@aecid.es.example"], ids["es_aecid"], {
+        "priority_sectors": sorted({*seeking.sector_codes, "agro-industry"}), "priority_sdgs": seeking.sdg_numbers,
+        "priority_contributions": ["money", "hosting"]})
+    progress("1 exchange in progress, 1 match proposed, 1 request seeking co-financing.")

@@ -45,7 +45,8 @@ OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
 SIMPLE_FIELDS = {
     Request: ("title", "description", "text_lang", "contact_name", "contact_email", "beneficiaries_count",
-              "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing"),
+              "beneficiaries_kind", "duration_months", "wished_start", "wished_end", "cofinancing",
+              "seeks_cofinancing", "cofinancing_amount", "cofinancing_currency", "cofinancing_purpose"),
     Offer: ("title", "description", "text_lang", "contact_name", "contact_email", "capacity", "terms",
             "valid_until"),
 }
@@ -84,12 +85,37 @@ def _lookup(model, codes: list, label: str, key) -> list:
     return [found[c] for c in codes]
 
 
+def _not_retired(wanted: list, current: list, label: str) -> list:
+    """Refuse a retired sector or modality the record does not have already (it keeps the ones it has)."""
+    retired = [entry.code for entry in wanted if entry.retired and entry not in current]
+    if retired:
+        codes = ", ".join(retired)
+        message = lazy_gettext("Retired sector: %(codes)s.", codes=codes) if label == "sectors" else \
+            lazy_gettext("Retired modality: %(codes)s.", codes=codes)
+        raise ValidationFailed({label: [message]})
+    return wanted
+
+
+def _check_cofinancing(record: Request) -> None:
+    """A request seeking co-financing says what it would pay for; an amount has its currency. A rule across fields
+    (and the stored values) the OpenAPI document cannot state: the record would be at fault, a conflict (409)
+    naming the fields, as for publishing an incomplete record."""
+    errors: dict[str, list] = {}
+    if record.seeks_cofinancing and not (record.cofinancing_purpose or "").strip():
+        errors["cofinancing_purpose"] = [N_("Say what the co-financing would pay for.")]
+    if record.cofinancing_amount is not None and not record.cofinancing_currency:
+        errors["cofinancing_currency"] = [N_("Give the currency of the amount.")]
+    if errors:
+        raise Conflict(N_("The co-financing sought is incomplete."), errors)
+
+
 def _apply(model, record, data: dict[str, Any], actor: User) -> None:
     populate(record, data, SIMPLE_FIELDS[model])
     if "sectors" in data:
-        record.sectors = _lookup(Sector, data["sectors"], "sectors", "code")
+        record.sectors = _not_retired(_lookup(Sector, data["sectors"], "sectors", "code"), record.sectors, "sectors")
     if "modalities" in data:
-        record.modalities = _lookup(Modality, data["modalities"], "modalities", "code")
+        record.modalities = _not_retired(_lookup(Modality, data["modalities"], "modalities", "code"),
+                                         record.modalities, "modalities")
     if "sdgs" in data:
         record.sdgs = _lookup(SDG, data["sdgs"], "sdgs", "number")
     if "languages" in data:
@@ -108,6 +134,7 @@ def _apply(model, record, data: dict[str, Any], actor: User) -> None:
         start, end = record.wished_start, record.wished_end
         if start and end and end < start:
             raise ValidationFailed({"wished_end": [N_("Must not be before wished_start.")]})
+        _check_cofinancing(record)
 
 
 def _current(model, record) -> dict[str, Any]:

@@ -1,6 +1,8 @@
 """Reference data: countries from pycountry (names in en/es/pt/fr), groups, sectors, modalities, SDGs.
 
-The vocabularies are seeded from kb/data; at run time their labels come from the database rows only.
+The vocabularies are seeded from kb/data; at run time their labels come from the database rows only. Sectors
+and modalities are administered in the database (/admin/vocabularies): seeding adds the entries of the files
+that are missing and never changes an existing one (its labels, position or retirement are the database's).
 """
 from __future__ import annotations
 
@@ -50,10 +52,26 @@ def _upsert(model, key: str, value, labels: dict[str, str], **extra):
     return obj
 
 
+def _add_missing(model, entries: list[dict]) -> None:
+    """Insert the file's entries the database lacks, after the existing ones; leave every existing one alone."""
+    existing = {row.code: row for row in db.session.scalars(select(model))}
+    next_position = max((row.position for row in existing.values()), default=-1) + 1
+    for i, entry in enumerate(entries):
+        if entry["code"] in existing:
+            continue
+        taken = {row.position for row in existing.values()}
+        position = i if i not in taken else next_position
+        row = _upsert(model, "code", entry["code"], entry["labels"], position=position)
+        existing[row.code] = row
+        next_position = max(next_position, position + 1)
+    db.session.flush()
+
+
 def seed_reference_data() -> dict[str, int]:
     """Insert or refresh all reference vocabularies from kb/data and pycountry (idempotent); returns counts.
 
-    Labels and regional memberships of an existing database are brought to what the files say.
+    Country names, regional groups and SDGs of an existing database are brought to what the files say; sectors and
+    modalities missing from the database are added (the others are administered in the database).
     """
     groups, sectors = data.load("regional_groups"), data.load("sectors")
     modalities, sdgs = data.load("modalities"), data.load("sdgs")
@@ -66,10 +84,8 @@ def seed_reference_data() -> dict[str, int]:
         for group in groups:
             row = _upsert(RegionalGroup, "code", group["code"], group["labels"])
             row.countries = [countries[c] for c in group["members"] if c in countries]
-        for i, s in enumerate(sectors):
-            _upsert(Sector, "code", s["code"], s["labels"], position=i)
-        for i, m in enumerate(modalities):
-            _upsert(Modality, "code", m["code"], m["labels"], position=i)
+        _add_missing(Sector, sectors)
+        _add_missing(Modality, modalities)
         for s in sdgs:
             _upsert(SDG, "number", s["number"], s["labels"])
     return {
@@ -91,11 +107,15 @@ def get_country(code: str) -> Country | None:
     return db.session.get(Country, code)
 
 
-def list_vocabulary(model) -> list:
-    """Every entry of a vocabulary (sectors, modalities, SDGs, regional groups) in display order."""
+def list_vocabulary(model, include_retired: bool = True) -> list:
+    """Every entry of a vocabulary (sectors, modalities, SDGs, regional groups) in display order; without the
+    retired sectors and modalities when include_retired is false."""
     order = {Sector: Sector.position, Modality: Modality.position, SDG: SDG.number,
              RegionalGroup: RegionalGroup.code}[model]
-    return list(db.session.scalars(select(model).order_by(order)))
+    stmt = select(model).order_by(order)
+    if not include_retired and model in (Sector, Modality):
+        stmt = stmt.where(model.retired.is_(False))
+    return list(db.session.scalars(stmt))
 
 
 _VOCABULARY_MODELS = {"sectors": Sector, "modalities": Modality, "sdgs": SDG, "regional_groups": RegionalGroup}
@@ -121,3 +141,26 @@ def country_names(lang: str) -> list[tuple[str, str]]:
         return sorted(((c.code, c.label(lang)) for c in countries), key=lambda p: p[1].casefold())
 
     return cache.cached(("countries", lang), build, depends=("reference",))
+
+
+def retired_codes(vocabulary: str) -> frozenset[str]:
+    """The retired codes of a vocabulary (sectors, modalities; none for the others). Cached per process until
+    reference data changes."""
+    model = _VOCABULARY_MODELS[vocabulary]
+    if model not in (Sector, Modality):
+        return frozenset()
+    return cache.cached(("retired", vocabulary),
+                        lambda: frozenset(db.session.scalars(select(model.code).where(model.retired.is_(True)))),
+                        depends=("reference",))
+
+
+def codes(vocabulary: str, include_retired: bool = True) -> list[str]:
+    """The codes of sectors or modalities in display order (the OpenAPI document's code lists)."""
+    model = _VOCABULARY_MODELS[vocabulary]
+    return [row.code for row in list_vocabulary(model, include_retired)]
+
+
+def forget_labels() -> None:
+    """After an administrator changed a vocabulary: the next read sees the new reference revision (the change
+    itself moved it in its transaction; kb.services.cache)."""
+    cache.forget_revisions()

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, and_, exists, func, not_, or_, select
 
 from kb.extensions import db
@@ -17,6 +18,8 @@ from kb.models import (
     Activity,
     Application,
     ApplicationState,
+    ContributionOffer,
+    ContributionOfferState,
     Event,
     Exchange,
     ExchangeParty,
@@ -33,10 +36,13 @@ from kb.models import (
     RequestState,
     Result,
     Role,
+    Sector,
     User,
     utcnow,
 )
+from kb.models.reference import SDG, country_groups
 from kb.services import access
+from kb.services.pages import paginate
 
 SHOWN = 5  # items per section; the section links to the full list when there are more
 EXPIRY_DAYS = 30  # a centre is reminded of offers expiring within this many days
@@ -190,8 +196,9 @@ def _applications_waiting() -> Section:
 
 
 def secretariat(actor: User) -> Workspace:
-    """Counts and first items of the review queue, matches accepted by both parties, requests published for
-    30+ days without a proposed match, exchanges overdue for a report, applications to join waiting."""
+    """Counts and first items of the review queue, matches accepted by both parties, partners' contribution
+    offers to decide, requests published for 30+ days without a proposed match, exchanges overdue for a report,
+    applications to join waiting."""
     now, today = utcnow(), date.today()
     review_requests = select(Request).where(Request.status == RequestState.SUBMITTED).order_by(Request.updated_at)
     review_offers = select(Offer).where(Offer.status == OfferState.SUBMITTED).order_by(Offer.updated_at)
@@ -205,24 +212,60 @@ def secretariat(actor: User) -> Workspace:
                .where(or_(Exchange.end_date < today,
                           and_(no_activity, Exchange.start_date <= today - timedelta(days=REPORT_DAYS))))
                .order_by(Exchange.end_date, Exchange.id))
+    offers = (select(ContributionOffer).where(ContributionOffer.status == ContributionOfferState.OFFERED)
+              .order_by(ContributionOffer.id))
     return Workspace("secretariat", [
         _section("review_requests", review_requests),
         _section("review_offers", review_offers),
         _section("matches_accepted", accepted),
+        _section("contribution_offers", offers),
         _section("stale_requests", stale),
         _section("exchanges_overdue", overdue),
         _applications_waiting(),
     ])
 
 
+def fits_priorities(organisation: Organisation) -> list:
+    """Conditions on Request for "fits the partner's declared priorities": a shared sector, the requesting country
+    among its countries or in one of its regional groups, a shared SDG; an undeclared dimension takes any."""
+    conditions = []
+    if organisation.priority_sectors:
+        conditions.append(Request.sectors.any(Sector.code.in_(organisation.priority_sectors)))
+    countries, regions = organisation.priority_countries or [], organisation.priority_regions or []
+    if countries or regions:
+        in_regions = select(country_groups.c.country_code).where(country_groups.c.group_code.in_(regions))
+        conditions.append(or_(Request.country_code.in_(countries), Request.country_code.in_(in_regions)))
+    if organisation.priority_sdgs:
+        conditions.append(Request.sdgs.any(SDG.number.in_(organisation.priority_sdgs)))
+    return conditions
+
+
+def cofinancing_requests(actor: User, fitting: bool, page: int = 1, per_page: int = 20) -> Pagination:
+    """Published requests that seek co-financing, newest first; only those fitting the actor's organisation's
+    priorities when fitting is true (a partner's default)."""
+    stmt = (access.visible_records(Request, actor)
+            .where(Request.status == RequestState.PUBLISHED, Request.seeks_cofinancing.is_(True))
+            .order_by(Request.published_at.desc(), Request.id.desc()))
+    if fitting:
+        stmt = stmt.where(*fits_priorities(actor.organisation))
+    return paginate(stmt, page, per_page)
+
+
 def partner(actor: User) -> Workspace:
-    """Open exchanges it could co-finance (not yet a partner of them), and the exchanges it supports."""
+    """Open exchanges whose request seeks co-financing and fits its priorities (not yet a partner of them),
+    published requests seeking co-financing that fit, and the exchanges it supports."""
     mine = Exchange.parties.any(ExchangeParty.organisation_id == actor.organisation_id)
+    fitting = (select(Request.id).where(Request.seeks_cofinancing.is_(True))
+               .where(*fits_priorities(actor.organisation)))
     open_ones = (access.visible_exchanges(actor).where(Exchange.status.in_(OPEN_EXCHANGE)).where(not_(mine))
-                 .order_by(Exchange.id.desc()))
+                 .where(Exchange.request_id.in_(fitting)).order_by(Exchange.id.desc()))
     supported = select(Exchange).where(mine).order_by(Exchange.id.desc())
+    requests = (access.visible_records(Request, actor)
+                .where(Request.status == RequestState.PUBLISHED, Request.id.in_(fitting))
+                .order_by(Request.published_at.desc(), Request.id.desc()))
     return Workspace("partner", [
-        _section("open_exchanges", open_ones),
+        _section("cofinancing_exchanges", open_ones),
+        _section("cofinancing_requests", requests),
         _section("supported_exchanges", supported),
     ])
 

@@ -15,6 +15,7 @@ from kb import permissions
 from kb.errors import DomainError
 from kb.i18n import LANGUAGES
 from kb.models import OrgKind, Role
+from kb.schemas.admin import VocabularyEntryInSchema, VocabularyLabelsSchema
 from kb.schemas.people import (
     OrganisationInSchema,
     OrganisationPatchSchema,
@@ -23,6 +24,8 @@ from kb.schemas.people import (
     UserQuerySchema,
 )
 from kb.services import admin as svc
+from kb.services import installation as install
+from kb.services import vocabularies as vocab
 from kb.services.pages import filters_from
 from kb.web import display
 from kb.web import helpers as h
@@ -243,3 +246,110 @@ def user_state(user_id: int):
     flash(_("The user is deactivated: they cannot sign in; their records and history stay.") if action == "deactivate"
           else _("The user is active again."), "ok")
     return redirect(url_for("admin.user", user_id=user_id))
+
+
+# --- vocabularies ------------------------------------------------------------------------------
+
+VOCABULARIES = ("sectors", "modalities")
+
+
+def _render_vocabularies(failure: dict[str, Any] | None = None, status: int = 200):
+    """Both vocabularies; failure names the form that was refused ({"form", "values", "errors", "message"})."""
+    return render_template("admin/vocabularies.html", lists={v: vocab.list_entries(current_user, v) for v in VOCABULARIES},
+                           failure=failure or {}, languages=LANGUAGES), status
+
+
+@bp.route("/vocabularies")
+def vocabularies():
+    """Sectors and modalities: labels in four languages, uses, add, edit labels, retire (admin)."""
+    permissions.require_administration(current_user, permissions.MANAGE_VOCABULARIES)
+    return _render_vocabularies()
+
+
+def _vocabulary_form(schema, form: str):  # type: ignore[no-untyped-def]
+    data = {k: v.strip() for k, v in request.form.items() if k in schema.fields and v.strip()}
+    loaded, errors = h.load(schema, data)
+    return loaded, ({"form": form, "values": _values(), "errors": errors} if errors else None)
+
+
+@bp.route("/vocabularies/<any(sectors, modalities):vocabulary>", methods=["POST"])
+def add_entry(vocabulary: str):
+    """Add a sector or modality (admin)."""
+    permissions.require_administration(current_user, permissions.MANAGE_VOCABULARIES)
+    data, failure = _vocabulary_form(VocabularyEntryInSchema(), f"new-{vocabulary}")
+    if failure:
+        return _render_vocabularies(failure, 422)
+    try:
+        vocab.add_entry(current_user, vocabulary, data)
+    except DomainError as exc:
+        return _render_vocabularies({"form": f"new-{vocabulary}", "values": _values(),
+                                     "errors": h.messages(exc.errors), "message": h.message(exc.message)},
+                                    h.form_status(exc))
+    flash(_("Added: %(code)s.", code=data["code"]), "ok")
+    return redirect(url_for("admin.vocabularies", _anchor=f"{vocabulary}-{data['code']}"))
+
+
+@bp.route("/vocabularies/<any(sectors, modalities):vocabulary>/<code>", methods=["POST"])
+def edit_entry(vocabulary: str, code: str):
+    """Change an entry's labels, or retire it or bring it back (admin)."""
+    permissions.require_administration(current_user, permissions.MANAGE_VOCABULARIES)
+    form = f"{vocabulary}-{code}"
+    action = request.form.get("action", "labels")
+    try:
+        if action in ("retire", "restore"):
+            vocab.set_retired(current_user, vocabulary, code, action == "retire")
+        elif action == "labels":
+            data, failure = _vocabulary_form(VocabularyLabelsSchema(), form)
+            if failure:
+                return _render_vocabularies(failure, 422)
+            vocab.update_labels(current_user, vocabulary, code, data)
+        else:
+            return _render_vocabularies({"form": form, "values": {}, "errors": {},
+                                         "message": _("Unknown action.")}, 422)
+    except DomainError as exc:
+        return _render_vocabularies({"form": form, "values": _values(), "errors": h.messages(exc.errors),
+                                     "message": h.message(exc.message)}, h.form_status(exc))
+    flash(VOCABULARY_DONE[action], "ok")
+    return redirect(url_for("admin.vocabularies", _anchor=form))
+
+
+VOCABULARY_DONE = {"labels": lazy_gettext("Labels saved; every record carrying it shows them."),
+                   "retire": lazy_gettext("Retired: forms no longer offer it; the records that have it keep it."),
+                   "restore": lazy_gettext("Brought back: forms offer it again.")}
+
+
+# --- installation ------------------------------------------------------------------------------
+
+OUTBOX_STATES = ("failed", "pending")
+
+
+@bp.route("/installation")
+def installation():
+    """The matching index (status, rebuild), the outbox (pending, failed with errors, retry), versions (admin)."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    shown = request.args.get("outbox", "failed")
+    shown = shown if shown in OUTBOX_STATES else "failed"
+    page = max(request.args.get("page", type=int) or 1, 1)
+    return render_template("admin/installation.html", index=install.index_status(current_user),
+                           figures=install.outbox_figures(current_user), shown=shown,
+                           messages=install.outbox(current_user, shown, page, 20),
+                           versions=install.versions(current_user))
+
+
+@bp.route("/installation/rebuild", methods=["POST"])
+def rebuild_index():
+    """Rebuild the matching index now (what `flask kb index rebuild` does)."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    counts = install.rebuild_index(current_user)
+    flash(_("Index rebuilt; vectors computed again: %(offers)s for offers, %(requests)s for requests.",
+            offers=h.number(counts.get("offer", 0)), requests=h.number(counts.get("request", 0))), "ok")
+    return redirect(url_for("admin.installation"))
+
+
+@bp.route("/installation/outbox/<int:message_id>/retry", methods=["POST"])
+def retry_message(message_id: int):
+    """Put a failed message back in the queue."""
+    permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
+    install.retry(current_user, message_id)
+    flash(_("Message %(id)s is queued again; the next outbox run sends it.", id=message_id), "ok")
+    return redirect(url_for("admin.installation", outbox="failed", _anchor="outbox"))

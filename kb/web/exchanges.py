@@ -20,7 +20,7 @@ from kb.schemas.exchanges import (
     PartnerContributionSchema,
     ResultInSchema,
 )
-from kb.services import events
+from kb.services import events, partners
 from kb.services import exchanges as svc
 from kb.services.pages import filters_from
 from kb.web import forms
@@ -138,6 +138,7 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
         timeline=_timeline(exchange), totals=totals, failure=failure, L=L, event_label=forms.event_label,
         activity_kinds=h.vocabulary("activity_kinds"), contribution_kinds=h.vocabulary("contribution_kinds"),
         ratings=[(n, h.number(n)) for n in range(1, 6)],
+        offers=partners.list_offers(current_user, partners.OfferFilters(exchange_id=exchange.id), 1, 100).items,
     ), (failure.status if failure else 200)
 
 
@@ -208,7 +209,7 @@ def add_contribution(exchange_id: int):
 
 @bp.route("/exchanges/<int:exchange_id>/join", methods=["POST"])
 def join(exchange_id: int):
-    """A partner joins as co-financing party with its declared contribution."""
+    """A partner offers a contribution (the secretariat accepts or declines it: joining is not unilateral)."""
     return _post(exchange_id, "join", PartnerContributionSchema(),
-                 lambda d: svc.join_exchange(current_user, exchange_id, d),
-                 _("Your organisation has joined the exchange as partner."), "parties")
+                 lambda d: partners.offer_contribution(current_user, exchange_id, d),
+                 _("Your offer is sent: the secretariat accepts it or declines it with a reason."), "parties")

@@ -24,7 +24,7 @@ STATE_LABELS = {
     "approved": lazy_gettext("Approved"), "declined": lazy_gettext("Declined"), "planned": lazy_gettext("Planned"),
     "agreed": lazy_gettext("Agreed"), "in_progress": lazy_gettext("In progress"),
     "completed": lazy_gettext("Completed"), "evaluated": lazy_gettext("Evaluated"),
-    "cancelled": lazy_gettext("Cancelled"),
+    "cancelled": lazy_gettext("Cancelled"), "offered": lazy_gettext("Offered"),
 }
 ACTION_LABELS = {
     "submit": lazy_gettext("Submit"), "publish": lazy_gettext("Publish"), "return": lazy_gettext("Return"),
@@ -111,9 +111,12 @@ def modality(code: str) -> str:
     return label("modalities", code)
 
 
-def vocabulary(name: str) -> list[tuple[str, str]]:
-    """(code, label) pairs of a vocabulary in the current language (see labels)."""
-    return list(labels(name).items())
+def vocabulary(name: str, keep: Any = ()) -> list[tuple[str, str]]:
+    """(code, label) pairs a form offers, in the current language (see labels): without the retired sectors and
+    modalities, except those in keep (what the record has already, so that an edit keeps them)."""
+    keep = {str(k) for k in keep or ()}
+    retired = reference.retired_codes(name) if name in ("sectors", "modalities") else frozenset()
+    return [(code, text) for code, text in labels(name).items() if code not in retired or code in keep]
 
 
 def country(record_or_code: Any) -> str:
@@ -243,3 +246,12 @@ def record_url(record: Any) -> str | None:
             (viewer is not None and viewer.organisation_id == record.organisation_id):
         return url_for("catalogue.request_page" if kind == "requests" else "catalogue.offer", record_id=record.id)
     return None
+
+
+def money(amount: Any, currency: str | None) -> str:
+    """An amount with its currency in the current locale's format (the amount alone without a currency)."""
+    from flask_babel import format_currency
+
+    if amount is None:
+        return ""
+    return format_currency(amount, currency) if currency else number(amount)

@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext
 
 from kb import i18n
 from kb.errors import Forbidden, InvalidTransition, ValidationFailed
+from kb.models.enums import ContributionOfferState as C
 from kb.models.enums import ExchangeState as X
 from kb.models.enums import MatchState as M
 from kb.models.enums import OfferState as O
@@ -141,4 +142,12 @@ EXCHANGE = Machine("exchange", [
     *[(s, "cancel", SECRETARIAT, X.CANCELLED) for s in (X.PLANNED, X.AGREED, X.IN_PROGRESS)],
 ])
 
-MACHINES = {m.name: m for m in (REQUEST, OFFER, MATCH, EXCHANGE)}
+# A partner's offer of a contribution: the secretariat accepts it (the partner joins the exchange with it) or
+# declines it with a reason; the partner may withdraw it until then.
+CONTRIBUTION_OFFER = Machine("contribution_offer", [
+    (C.OFFERED, "accept", SECRETARIAT, C.ACCEPTED),
+    (C.OFFERED, "decline", SECRETARIAT, C.DECLINED),
+    (C.OFFERED, "withdraw", PARTNER, C.WITHDRAWN),
+])
+
+MACHINES = {m.name: m for m in (REQUEST, OFFER, MATCH, EXCHANGE, CONTRIBUTION_OFFER)}

@@ -37,10 +37,13 @@ def test_triangular_life_cycle_through_the_api_leaves_a_complete_audit_trail(kb)
     assert sorted((p["role"], p["organisation"]["id"]) for p in ex["parties"]) == sorted(
         [("requester", director.org_id), ("provider", centre.org_id), ("facilitator", sec.org_id)])
 
-    # A partner joins with a contribution; the exchange runs from planned to closed.
-    party = kb.ok("POST", f"/exchanges/{xid}/parties", partner,
-                  {"contribution": {"kind": "money", "amount": "15000", "currency": "EUR"}})
-    assert party["role"] == "partner" and party["contributions"][0]["amount"] == "15000.00"
+    # A partner offers a contribution, the secretariat accepts it (the partner joins with it); the exchange runs
+    # from planned to closed.
+    offer = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", partner,
+                  {"kind": "money", "amount": "15000", "currency": "EUR"})
+    kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", sec, {"action": "accept"}, 200)
+    party = next(p for p in kb.ok("GET", f"/exchanges/{xid}/parties", partner) if p["role"] == "partner")
+    assert party["organisation"]["id"] == partner.org_id and party["contributions"][0]["amount"] == "15000.00"
     kb.ok("POST", f"/exchanges/{xid}/transitions", sec,
           {"action": "agree", "agreement_ref": "KB-1", "agreement_date": "2026-02-01"}, 200)
     kb.ok("POST", f"/exchanges/{xid}/transitions", centre, {"action": "start", "start_date": "2026-03-01"}, 200)

@@ -53,7 +53,7 @@ TABLE = [
     ("exchange.evaluate",   403,  200,  403,    404,      403,    404,      403,    404,      401),
     ("exchange.close",      403,  200,  403,    404,      403,    404,      403,    404,      401),
     ("exchange.cancel",     403,  200,  403,    404,      403,    404,      403,    403,      401),
-    ("exchange.join",       403,  201,  403,    404,      403,    404,      409,    201,      401),
+    ("exchange.join",       403,  201,  403,    404,      403,    404,      403,    403,      401),
     ("exchange.contribute", 403,  201,  201,    404,      201,    404,      201,    403,      401),
     ("exchange.activity",   403,  201,  403,    404,      201,    404,      403,    403,      401),
     ("exchange.result",     403,  201,  201,    404,      201,    404,      201,    403,      401),
@@ -144,8 +144,9 @@ class Scene:
         """An exchange between requester and provider, with the own partner already joined."""
         mid = self.match("accepted")
         xid = self.go("matches", mid, self.sec, "approve")["exchange_id"]
-        self.kb.ok("POST", f"/exchanges/{xid}/parties", self.actor(PAR, "own"),
-                   {"contribution": {"kind": "money", "amount": "1000", "currency": "EUR"}})
+        offer = self.kb.ok("POST", f"/exchanges/{xid}/contribution-offers", self.actor(PAR, "own"),
+                           {"kind": "money", "amount": "1000", "currency": "EUR"})
+        self.kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", self.sec, {"action": "accept"}, 200)
         steps = ["agreed", "in_progress", "completed", "evaluated"]
         for step in steps[:steps.index(state) + 1] if state in steps else []:
             if step == "agreed":

@@ -106,23 +106,36 @@ def test_seed_loads_every_country_with_names_in_four_languages_and_is_idempotent
         assert db.session.get(Country, "AT").alpha3 == "AUT"
 
 
-def test_seed_refreshes_labels_and_memberships_of_an_existing_database(app, cli):
+def test_seed_refreshes_countries_and_groups_and_adds_missing_vocabulary_entries_only(app, cli):
     before = db_snapshot(app)
-    with app.app_context():  # an older database: other labels, a member missing, a sector out of place
-        sector = db.session.get(Sector, "agriculture")
-        sector.label_fr, sector.position = "Agriculture (ancien libellé)", 99
-        db.session.get(Modality, "study-visit").label_pt = "Visita"
+    with app.app_context():  # an older database: a member missing, a country renamed, a sector missing
         caricom = db.session.get(RegionalGroup, "CARICOM")
         caricom.countries = [c for c in caricom.countries if c.code != "JM"]
+        db.session.get(Country, "BR").label_fr = "Brésil (ancien nom)"
+        # Sectors and modalities are administered in the database (/admin/vocabularies): seeding keeps their
+        # labels and positions, and adds what the files have and the database lacks.
+        sector = db.session.get(Sector, "agriculture")
+        sector.label_fr, sector.position = "Agriculture (libellé de l'administrateur)", 99
+        db.session.get(Modality, "study-visit").label_pt = "Visita"
+        db.session.delete(db.session.get(Sector, "livestock"))
         db.session.commit()
     assert db_snapshot(app) != before
-    result = cli("seed")
-    assert result.exit_code == 0, result.output
-    assert db_snapshot(app) == before
-    with app.app_context():
-        assert db.session.get(Sector, "agriculture").label_fr == "Agriculture"
-        assert db.session.get(Modality, "study-visit").label_pt == "Visita de estudo"
-        assert "JM" in [c.code for c in db.session.get(RegionalGroup, "CARICOM").countries]
+    try:
+        result = cli("seed")
+        assert result.exit_code == 0, result.output
+        assert db_snapshot(app) == before
+        with app.app_context():
+            assert "JM" in [c.code for c in db.session.get(RegionalGroup, "CARICOM").countries]
+            assert db.session.get(Country, "BR").label_fr == "Brésil"
+            assert db.session.get(Sector, "agriculture").label_fr == "Agriculture (libellé de l'administrateur)"
+            assert db.session.get(Modality, "study-visit").label_pt == "Visita"
+            assert db.session.get(Sector, "livestock").label_es == "Ganadería"
+    finally:
+        with app.app_context():
+            sector = db.session.get(Sector, "agriculture")
+            sector.label_fr, sector.position = "Agriculture", 0
+            db.session.get(Modality, "study-visit").label_pt = "Visita de estudo"
+            db.session.commit()
 
 
 def test_demo_loads_once_and_a_second_run_adds_nothing(app, cli, client):

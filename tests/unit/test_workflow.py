@@ -95,9 +95,10 @@ def test_finished_exchanges_cannot_be_cancelled(state):
 
 
 def test_every_target_state_is_a_known_enum_value():
-    from kb.models import ExchangeState, MatchState, OfferState, RequestState
+    from kb.models import ContributionOfferState, ExchangeState, MatchState, OfferState, RequestState
 
-    enums = {"request": RequestState, "offer": OfferState, "match": MatchState, "exchange": ExchangeState}
+    enums = {"request": RequestState, "offer": OfferState, "match": MatchState, "exchange": ExchangeState,
+             "contribution_offer": ContributionOfferState}
     for name, machine in wf.MACHINES.items():
         values = {s.value for s in enums[name]}
         assert set(machine.states) <= values, name

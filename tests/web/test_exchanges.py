@@ -318,24 +318,38 @@ def test_the_secretariat_declares_for_any_party(kb, browser, people, exchange_id
     assert parties["requester"]["contributions"][0]["kind"] == "hosting"
 
 
-def test_a_partner_joins_with_a_declared_contribution(kb, browser, people, exchange_id):
+def test_a_partner_offers_a_contribution_the_secretariat_accepts_or_declines(kb, browser, people, exchange_id):
     client = browser(people["partner"])
     page = text(client.get(f"/exchanges/{exchange_id}"))
-    assert "Join as co-financing partner" in page and "Declare a contribution" not in page
+    assert "Offer a contribution as co-financing partner" in page and "Declare a contribution" not in page
     resp = client.post(f"/exchanges/{exchange_id}/join", data={"kind": "money", "amount": "15000"})
     assert resp.status_code == 422 and "A money contribution needs an amount and a currency." in text(resp)
     resp = client.post(f"/exchanges/{exchange_id}/join", data={"kind": "money", "amount": "15000", "currency": "eur"})
     assert resp.status_code == 302
     page = text(client.get(f"/exchanges/{exchange_id}"))
-    assert "Join as co-financing partner" not in page and "Declare a contribution" in page
-    assert "15,000" in page and "EUR" in page
+    offers = page.split('id="contribution-offers"')[1]
+    assert "15,000" in offers and "Offered" in offers and 'value="withdraw"' in offers
+    assert "Declare a contribution" not in page  # not a party until the secretariat accepts
     resp = client.post(f"/exchanges/{exchange_id}/join", data={"kind": "hosting"})
-    assert resp.status_code == 409 and "already a partner" in text(resp)
+    assert resp.status_code == 409 and "waits for the secretariat" in text(resp)
+    # The secretariat declines without a reason: refused, naming it; then accepts.
+    offer_id = kb.ok("GET", "/contribution-offers", people["sec"])["items"][0]["id"]
+    sec = browser(people["sec"])
+    assert 'value="accept"' in text(sec.get(f"/exchanges/{exchange_id}"))
+    resp = sec.post(f"/contribution-offers/{offer_id}", data={"action": "decline"})
+    assert resp.status_code == 422 and "A reason is required to" in text(resp)
+    assert client.post(f"/contribution-offers/{offer_id}", data={"action": "accept"}).status_code == 403
+    assert sec.post(f"/contribution-offers/{offer_id}", data={"action": "accept"}).status_code == 302
+    page = text(client.get(f"/exchanges/{exchange_id}"))
+    assert "Declare a contribution" in page and "Offer a contribution as co-financing partner" in page
+    parties = {p["role"]: p for p in kb.ok("GET", f"/exchanges/{exchange_id}/parties", people["director"])}
+    assert parties["partner"]["contributions"][0]["amount"] == "15000.00"
     assert f'/exchanges/{exchange_id}"' in text(client.get("/exchanges"))
 
 
-def test_only_partners_join(kb, browser, people, exchange_id):
-    assert "Join as co-financing partner" not in text(browser(people["director"]).get(f"/exchanges/{exchange_id}"))
+def test_only_partners_offer_contributions(kb, browser, people, exchange_id):
+    page = text(browser(people["director"]).get(f"/exchanges/{exchange_id}"))
+    assert "Offer a contribution as co-financing partner" not in page
     resp = browser(people["director"]).post(f"/exchanges/{exchange_id}/join", data={"kind": "hosting"})
     assert resp.status_code == 403 and "Only partners" in text(resp)
 

@@ -31,8 +31,8 @@ def _match(kb, people, req=None, offer=None) -> dict:
     return kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offer["id"]})
 
 
-def _exchange(kb, people, started: bool = False) -> int:
-    m = _match(kb, people)
+def _exchange(kb, people, started: bool = False, **request) -> int:
+    m = _match(kb, people, req=kb.published_request(people["director"], people["sec"], **request) if request else None)
     for who in ("director", "centre"):
         kb.ok("POST", f"/matches/{m['id']}/transitions", people[who], {"action": "accept"}, 200)
     xid = kb.ok("POST", f"/matches/{m['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
@@ -185,18 +185,36 @@ def test_secretariat_sees_the_queue_accepted_matches_stale_requests_and_overdue_
     assert f'request_id={stale["id"]}"' not in section(text(browser(sec).get("/home")), "stale_requests")
 
 
+def test_secretariat_sees_contribution_offers_to_decide(kb, browser, people):
+    xid = _exchange(kb, people)
+    offer = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", people["partner"],
+                  {"kind": "money", "amount": "8000.00", "currency": "EUR"})
+    page = text(browser(people["sec"]).get("/home"))
+    assert f'href="/exchanges/{xid}#contribution-offers"' in section(page, "contribution_offers")
+    kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", people["sec"], {"action": "accept"}, 200)
+    page = text(browser(people["sec"]).get("/home"))
+    assert f'href="/exchanges/{xid}#contribution-offers"' not in section(page, "contribution_offers")
+
+
 # --- partner and admin --------------------------------------------------------------------------
 
-def test_partner_sees_open_exchanges_then_those_it_supports(kb, browser, people):
-    xid = _exchange(kb, people)
+SEEKING = {"seeks_cofinancing": True, "cofinancing_amount": "20000.00", "cofinancing_currency": "USD",
+           "cofinancing_purpose": "Travel of two experts"}
+
+
+def test_partner_sees_exchanges_seeking_cofinancing_then_those_it_supports(kb, browser, people):
+    plain = _exchange(kb, people, title="Leather waste audits")
+    xid = _exchange(kb, people, title="Tannery effluent treatment", **SEEKING)
     page = text(browser(people["partner"]).get("/home"))
-    assert f'href="/exchanges/{xid}"' in section(page, "open_exchanges")
+    seeking = section(page, "cofinancing_exchanges")
+    assert f'href="/exchanges/{xid}"' in seeking and f'href="/exchanges/{plain}"' not in seeking
     assert f'href="/exchanges/{xid}"' not in section(page, "supported_exchanges")
-    kb.ok("POST", f"/exchanges/{xid}/parties", people["partner"],
-          {"contribution": {"kind": "money", "amount": "5000.00", "currency": "EUR"}})
+    offer = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", people["partner"],
+                  {"kind": "money", "amount": "5000.00", "currency": "EUR"})
+    kb.ok("POST", f"/contribution-offers/{offer['id']}/transitions", people["sec"], {"action": "accept"}, 200)
     page = text(browser(people["partner"]).get("/home"))
     assert f'href="/exchanges/{xid}"' in section(page, "supported_exchanges")
-    assert f'href="/exchanges/{xid}"' not in section(page, "open_exchanges")
+    assert f'href="/exchanges/{xid}"' not in section(page, "cofinancing_exchanges")
 
 
 def test_admin_sees_unverified_organisations_and_the_outbox(kb, browser, people):

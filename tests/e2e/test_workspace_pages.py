@@ -11,7 +11,7 @@ ROLES = [
     ("director", DIRECTOR, "es", "Vinculaciones que esperan su respuesta"),
     ("centre", CENTRE, "pt", "Vinculações aguardando sua resposta"),
     ("secretariat", SECRETARIAT, "fr", "Demandes à examiner"),
-    ("partner", PARTNER, "es", "Intercambios abiertos que podría apoyar"),
+    ("partner", PARTNER, "es", "Intercambios que buscan cofinanciación acordes con sus prioridades"),
     ("admin", ADMIN, "fr", "Organisations pas encore vérifiées"),
 ]
 
