@@ -11,11 +11,12 @@ import json
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+from flask import g, has_app_context
 from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, selectinload, undefer
 
@@ -28,6 +29,9 @@ from kb.models import Country, IndexChange, Offer, OfferState, Request, RequestS
 KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestState.PUBLISHED)}
 PENDING_INDEX_CHANGES = "kb_index_changes"  # Session.info key: (kind, record id) noted by the unit of work
 INDEX_CHANGES_LOCK = 0x6B62_0001  # PostgreSQL advisory lock key serialising the writers of index_changes
+_WROTE_INDEX_CHANGES = "kb_wrote_index_changes"
+G_INDEX_CHECKED = "kb_index_fresh"  # flask.g: this request has checked the index already
+FRESHNESS_INTERVAL = 0.005  # seconds: a process checks for new changes at most this often (requests between reuse it)
 
 
 @event.listens_for(Session, "before_commit")
@@ -47,11 +51,24 @@ def write_index_changes(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_CHANGES_LOCK})
     session.add_all(IndexChange(kind=kind, record_id=rid) for kind, rid in sorted(pending))
+    session.info[_WROTE_INDEX_CHANGES] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _index_changed_here(session: Session) -> None:
+    """This process committed a change: its next search checks at once (reads its own writes)."""
+    if session.info.pop(_WROTE_INDEX_CHANGES, False):
+        with _managers_lock:
+            for m in _managers.values():
+                m.generation += 1
+    if has_app_context():
+        g.pop(G_INDEX_CHECKED, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_index_changes(session: Session) -> None:
     session.info.pop(PENDING_INDEX_CHANGES, None)
+    session.info.pop(_WROTE_INDEX_CHANGES, None)
 SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
 
 
@@ -89,16 +106,33 @@ class IndexManager:
         self.stale: dict[str, int] = {kind: 0 for kind in KINDS}
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else None
         self._write = threading.Lock()
+        self.generation = 0  # moves with every commit of index changes made in this process
+        self.checked: tuple[float, int] = (float("-inf"), -1)  # (time.monotonic(), generation) of the last look
 
     # --- keeping in step -------------------------------------------------------------------
-    def ensure_fresh(self) -> int:
+    def ensure_fresh(self, newest: Callable[[], int] | None = None) -> int:
         """Apply every committed change this process has not seen yet; returns the revision.
 
-        Reads through a session of its own, so only committed data ever reaches the catalogues,
-        even when called in the middle of a caller's unit of work.
+        The check (the newest change's id: one index lookup) is `newest()`, read by the caller on its own session
+        (the request's connection: no checkout, no pool ping; kb.services.matching.manager reads it with the
+        request's other revisions in one statement), at most every FRESHNESS_INTERVAL seconds per process; a commit
+        made in this process makes the next call check at once. Only when there is something new, the changes are
+        read and applied through a session of its own, so only committed data ever reaches the catalogues, even
+        when called in the middle of a caller's unit of work (index changes are written at commit time, so the
+        caller's session sees no uncommitted one).
         """
+        now, generation = time.monotonic(), self.generation
+        if self.loaded and generation == self.checked[1] and now - self.checked[0] < FRESHNESS_INTERVAL:
+            return self.revision
+        if self.loaded and newest is not None:
+            latest = newest()
+            self.checked = (now, generation)  # a commit here meanwhile moved the generation: checked again next time
+            if latest <= self.revision:
+                return self.revision
         with Session(db.engine) as session:
-            return self._ensure_fresh(session)
+            revision = self._ensure_fresh(session)
+        self.checked = (now, generation)
+        return revision
 
     def _ensure_fresh(self, session: Session) -> int:
         if self.loaded and self._latest(session) <= self.revision:

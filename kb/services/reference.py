@@ -121,3 +121,9 @@ def country_names(lang: str) -> list[tuple[str, str]]:
         return sorted(((c.code, c.label(lang)) for c in countries), key=lambda p: p[1].casefold())
 
     return cache.cached(("countries", lang), build, depends=("reference",))
+
+
+def country_name(code: str, lang: str) -> str | None:
+    """A country's name in lang by its code, None for an unknown code (from the cached names: no query)."""
+    names = cache.cached(("country-names", lang), lambda: dict(country_names(lang)), depends=("reference",))
+    return names.get(code.upper())
