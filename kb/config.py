@@ -38,6 +38,8 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
+    "INDEX_WAIT_SECONDS": (3.0, float, "How long a request needing the search index waits for it to load in the "
+                                       "background before answering 503 with Retry-After (a 'starting' page)"),
 }
 
 

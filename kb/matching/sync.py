@@ -11,10 +11,12 @@ import ctypes
 import ctypes.util
 import gc
 import json
+import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -382,6 +384,66 @@ def forget_managers() -> None:
     """Drop every process-wide manager (tests, and after a rebuild in this process)."""
     with _managers_lock:
         _managers.clear()
+        _starts.clear()
 
 
-__all__ = ["IndexManager", "entry_for", "get_manager", "forget_managers", "database_identity"]
+class StillLoading(Exception):
+    """The process's index is loading in the background; the caller answers "retry later"."""
+
+
+@dataclass
+class _Start:
+    """A background load of one database and model's index."""
+
+    done: threading.Event
+    manager: IndexManager | None = None
+    error: BaseException | None = None
+
+
+_starts: dict[tuple[str, str], _Start] = {}
+_log = logging.getLogger(__name__)
+
+
+def started_manager(model_name: str, make: Callable[[], IndexManager], wait: float) -> IndexManager:
+    """The process's loaded manager for the current database and model; the first call starts loading it
+    (make(): load the model, read the index) in a background thread with the current app's context.
+
+    Waits at most `wait` seconds for it, then raises StillLoading: a request is never held past the
+    server's timeout by a load (25-120 s at 100k records), and the worker is not killed mid-load. A load that
+    failed raises its error once; the next call starts another."""
+    from flask import current_app
+
+    key = (database_identity(), model_name)
+    with _managers_lock:
+        start = _starts.get(key)
+        if start is None:
+            start = _starts[key] = _Start(threading.Event())
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            threading.Thread(target=_load_in_background, args=(app, start, make), name="kb-index-load",
+                             daemon=True).start()
+    if not start.done.wait(wait):
+        raise StillLoading
+    if start.error is not None:
+        with _managers_lock:
+            if _starts.get(key) is start:
+                del _starts[key]
+        raise start.error
+    assert start.manager is not None
+    return start.manager
+
+
+def _load_in_background(app, start: _Start, make: Callable[[], IndexManager]) -> None:  # type: ignore[no-untyped-def]
+    began = time.monotonic()
+    try:
+        with app.app_context():
+            start.manager = make()
+        _log.info("Matching index loaded in %.1f s", time.monotonic() - began)
+    except BaseException as exc:  # noqa: BLE001 (handed to the waiting request)
+        _log.exception("Loading the matching index failed")
+        start.error = exc
+    finally:
+        start.done.set()
+
+
+__all__ = ["IndexManager", "StillLoading", "entry_for", "get_manager", "forget_managers", "database_identity",
+           "started_manager"]

@@ -1,6 +1,7 @@
 """Matching use cases: embedding records when saved, suggestions both ways, free-text search."""
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -13,18 +14,19 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload, undefer
 
-from kb.errors import ValidationFailed
+from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
 from kb.i18n import N_
 from kb.matching import ranking
 from kb.matching.embedder import Embedder, load_embedder
-from kb.matching.sync import G_INDEX_CHECKED, IndexManager, get_manager
+from kb.matching.sync import G_INDEX_CHECKED, IndexManager, StillLoading, get_manager, started_manager
 from kb.matching.text import record_text, text_hash, tokenize
 from kb.models import Offer, Request, User
 from kb.services import access, cache
 from kb.services.pages import ListPagination
 
 MAX_K = 100
+STARTING_RETRY_AFTER = 5  # seconds a client is told to wait while the index loads
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
@@ -36,10 +38,28 @@ def embedder() -> Embedder:
 def manager() -> IndexManager:
     """The process's catalogues, brought up to date with every committed change: checked once per request
     (again after a commit), on the request's own connection (kb.matching.sync.IndexManager.ensure_fresh)."""
-    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"])
+    try:
+        m = started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager,
+                            current_app.config["KB_INDEX_WAIT_SECONDS"])
+    except StillLoading:
+        raise Starting(N_("The search index is still loading; try again in a few seconds."),
+                       retry_after=STARTING_RETRY_AFTER) from None
     if not g.get(G_INDEX_CHECKED):
         m.ensure_fresh(lambda: cache.revisions()["index"])
         g.setdefault(G_INDEX_CHECKED, True)
+    return m
+
+
+def start_loading() -> None:
+    """Start loading the model and the index in the background unless it is under way or done (no wait)."""
+    with contextlib.suppress(StillLoading):
+        started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager, 0)
+
+
+def _load_manager() -> IndexManager:
+    """Load the model and the index (in the background thread of kb.matching.sync.started_manager)."""
+    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"])
+    m.ensure_fresh()
     return m
 
 
