@@ -404,11 +404,11 @@ _starts: dict[tuple[str, str], _Start] = {}
 _log = logging.getLogger(__name__)
 
 
-def started_manager(model_name: str, make: Callable[[], IndexManager], wait: float) -> IndexManager:
+def started_manager(model_name: str, make: Callable[[], IndexManager], wait: float | None) -> IndexManager:
     """The process's loaded manager for the current database and model; the first call starts loading it
     (make(): load the model, read the index) in a background thread with the current app's context.
 
-    Waits at most `wait` seconds for it, then raises StillLoading: a request is never held past the
+    Waits at most `wait` seconds for it (None: until it is loaded), then raises StillLoading: a request is never held past the
     server's timeout by a load (25-120 s at 100k records), and the worker is not killed mid-load. A load that
     failed raises its error once; the next call starts another."""
     from flask import current_app

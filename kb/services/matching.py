@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import current_app, g
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
@@ -38,9 +38,10 @@ def embedder() -> Embedder:
 def manager() -> IndexManager:
     """The process's catalogues, brought up to date with every committed change: checked once per request
     (again after a commit), on the request's own connection (kb.matching.sync.IndexManager.ensure_fresh)."""
+    # A request waits KB_INDEX_WAIT_SECONDS at most (then 503); the command line and background jobs wait for it.
+    wait = current_app.config["KB_INDEX_WAIT_SECONDS"] if has_request_context() else None
     try:
-        m = started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager,
-                            current_app.config["KB_INDEX_WAIT_SECONDS"])
+        m = started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager, wait)
     except StillLoading:
         raise Starting(N_("The search index is still loading; try again in a few seconds."),
                        retry_after=STARTING_RETRY_AFTER) from None

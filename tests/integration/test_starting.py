@@ -56,3 +56,14 @@ def test_pages_show_a_translated_starting_page_while_the_index_loads(client, slo
         if page.status_code == 200:
             break
     assert page.status_code == 200
+
+
+def test_the_command_line_waits_for_the_load_instead_of_refusing(app, slow_load):
+    """`kb index status` and other commands have no timeout to beat: they wait for the index."""
+    from kb.services import matching
+
+    timer = threading.Timer(1.0, slow_load.set)
+    timer.start()
+    with app.app_context():
+        assert matching.manager().loaded
+    timer.join()
