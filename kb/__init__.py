@@ -92,20 +92,11 @@ def _limit_url_length(app: Flask) -> None:
 
 
 def _preload(app: Flask) -> None:
-    """Warm the embedding model and the index in a background thread, so the first search is fast."""
-    import logging
-    import threading
+    """Start loading the embedding model and the index in the background, so the first search is fast."""
+    with app.app_context():
+        from kb.services.matching import start_loading
 
-    def work() -> None:
-        try:
-            with app.app_context():
-                from kb.services.matching import manager
-
-                manager()
-        except Exception:  # the first request will load it (and report any error) instead
-            logging.getLogger(__name__).exception("Preloading the matching index failed")
-
-    threading.Thread(target=work, name="kb-preload", daemon=True).start()
+        start_loading()
 
 
 SQLITE_JOURNAL_MODES = ("wal", "delete", "truncate", "persist", "memory")

@@ -59,6 +59,8 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
                                       "(an estimate: docs/INDICATORS.md)"),
     "EXPERT_DAY_CURRENCY": ("USD", str, "Currency of KB_EXPERT_DAY_RATE (ISO 4217)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
+    "INDEX_WAIT_SECONDS": (3.0, float, "How long a request needing the search index waits for it to load in the "
+                                       "background before answering 503 with Retry-After (a 'starting' page)"),
 }
 
 

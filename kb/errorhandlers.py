@@ -5,12 +5,12 @@ import logging
 from http import HTTPStatus
 from typing import Any
 
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, make_response, request
 from flask.globals import request_ctx
 from werkzeug.exceptions import HTTPException
 
 from kb import i18n
-from kb.errors import DomainError, Throttled
+from kb.errors import DomainError
 from kb.i18n import N_
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,10 @@ def _respond(code: int, message: str, errors: dict[str, Any] | None = None, head
     # No URL adapter: the request was refused before routing (a Host outside TRUSTED_HOSTS); a page, which links
     # to other pages, cannot be built for it, so it gets the JSON body.
     if not request.path.startswith("/api/") and _html_handler is not None and request_ctx.url_adapter is not None:
-        return _html_handler(code, message, errors)
+        resp = make_response(_html_handler(code, message, errors))
+        if headers and "Retry-After" in headers:  # a page tells browsers and crawlers when to come back too
+            resp.headers["Retry-After"] = headers["Retry-After"]
+        return resp
     resp = jsonify(error_body(code, str(message), i18n.plain(errors)))  # lazy messages render in the request's language
     resp.status_code = code
     for k, v in (headers or {}).items():
@@ -51,7 +54,8 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError):  # type: ignore[no-untyped-def]
-        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, Throttled) else None
+        retry_after = getattr(exc, "retry_after", None)  # Throttled (429), Starting (503)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
         return _respond(exc.status, exc.message, exc.errors, headers)
 
     @app.errorhandler(HTTPException)

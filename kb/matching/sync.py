@@ -7,27 +7,48 @@ leaves no row, so it is never seen. Snapshots under KB_INDEX_DIR only speed up s
 """
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
+import gc
 import json
+import logging
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import event, func, select, text
-from sqlalchemy.orm import Session, selectinload, undefer
+from flask import g, has_app_context
+from sqlalchemy import event, func, null, select, text
+from sqlalchemy.orm import Session, selectinload
 
 from kb.extensions import db
 from kb.matching.embedder import Embedder
 from kb.matching.index import Catalogue, Entry
 from kb.matching.text import record_text
-from kb.models import Country, IndexChange, Offer, OfferState, Request, RequestState
+from kb.models import (
+    Country,
+    IndexChange,
+    Modality,
+    Offer,
+    OfferLanguage,
+    OfferState,
+    Request,
+    RequestLanguage,
+    RequestState,
+    Sector,
+)
+from kb.models.records import offer_modalities, offer_sectors, request_modalities, request_sectors
 
 KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestState.PUBLISHED)}
 PENDING_INDEX_CHANGES = "kb_index_changes"  # Session.info key: (kind, record id) noted by the unit of work
 INDEX_CHANGES_LOCK = 0x6B62_0001  # PostgreSQL advisory lock key serialising the writers of index_changes
+_WROTE_INDEX_CHANGES = "kb_wrote_index_changes"
+G_INDEX_CHECKED = "kb_index_fresh"  # flask.g: this request has checked the index already
+FRESHNESS_INTERVAL = 0.005  # seconds: a process checks for new changes at most this often (requests between reuse it)
 
 
 @event.listens_for(Session, "before_commit")
@@ -47,11 +68,24 @@ def write_index_changes(session: Session) -> None:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_CHANGES_LOCK})
     session.add_all(IndexChange(kind=kind, record_id=rid) for kind, rid in sorted(pending))
+    session.info[_WROTE_INDEX_CHANGES] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _index_changed_here(session: Session) -> None:
+    """This process committed a change: its next search checks at once (reads its own writes)."""
+    if session.info.pop(_WROTE_INDEX_CHANGES, False):
+        with _managers_lock:
+            for m in _managers.values():
+                m.generation += 1
+    if has_app_context():
+        g.pop(G_INDEX_CHECKED, None)
 
 
 @event.listens_for(Session, "after_rollback")
 def _forget_index_changes(session: Session) -> None:
     session.info.pop(PENDING_INDEX_CHANGES, None)
+    session.info.pop(_WROTE_INDEX_CHANGES, None)
 SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
 
 
@@ -70,12 +104,55 @@ def entry_for(record: Request | Offer, groups: dict[str, frozenset[str]]) -> Ent
     )
 
 
-def _load(model, ids: Iterable[int] | None):
-    stmt = select(model).options(undefer(model.embedding), selectinload(model.sectors),
-                                 selectinload(model.modalities), selectinload(model.languages))
+def _rows(model, ids: list[int] | None):
+    """The columns an index entry needs, as plain rows (no ORM objects: a full load at 100k records built
+    hundreds of MB of throw-away objects)."""
+    columns = [model.id, model.status, model.title, model.description, model.country_code, model.organisation_id,
+               model.text_lang, model.embedding, model.embedding_model]
+    columns.append(model.valid_until if model is Offer else null().label("valid_until"))
+    stmt = select(*columns)
     if ids is not None:
-        stmt = stmt.where(model.id.in_(list(ids)))
-    return stmt
+        stmt = stmt.where(model.id.in_(ids))
+    return stmt.execution_options(yield_per=2000)
+
+
+def _tags(session: Session, model, ids: list[int] | None) -> dict[str, dict[int, list[str]]]:
+    """Each record's sector and modality codes (in display order) and working languages (sorted), by record id."""
+    owner = "request_id" if model is Request else "offer_id"
+    links = (request_sectors, request_modalities) if model is Request else (offer_sectors, offer_modalities)
+    languages = RequestLanguage if model is Request else OfferLanguage
+    out: dict[str, dict[int, list[str]]] = {}
+    for name, link, vocab, code in (("sectors", links[0], Sector, "sector_code"),
+                                    ("modalities", links[1], Modality, "modality_code")):
+        stmt = select(link.c[owner], link.c[code]).join(vocab, vocab.code == link.c[code]) \
+            .order_by(link.c[owner], vocab.position)
+        if ids is not None:
+            stmt = stmt.where(link.c[owner].in_(ids))
+        out[name] = _grouped(session.execute(stmt))
+    owner_col = getattr(languages, owner)
+    stmt = select(owner_col, languages.code).order_by(owner_col, languages.code)
+    if ids is not None:
+        stmt = stmt.where(owner_col.in_(ids))
+    out["languages"] = _grouped(session.execute(stmt))
+    return out
+
+
+def _grouped(rows) -> dict[int, list[str]]:  # type: ignore[no-untyped-def]
+    grouped: dict[int, list[str]] = {}
+    for rid, code in rows:
+        grouped.setdefault(rid, []).append(code)
+    return grouped
+
+
+def release_memory() -> None:
+    """Give the memory a load freed back to the system: collect garbage, then ask glibc's allocator to return its
+    free pages (malloc_trim; without it a worker kept ~630 MB of freed memory after loading 100k records)."""
+    gc.collect()
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to trim
+        pass
 
 
 class IndexManager:
@@ -89,16 +166,33 @@ class IndexManager:
         self.stale: dict[str, int] = {kind: 0 for kind in KINDS}
         self.snapshot_dir = Path(snapshot_dir) if snapshot_dir else None
         self._write = threading.Lock()
+        self.generation = 0  # moves with every commit of index changes made in this process
+        self.checked: tuple[float, int] = (float("-inf"), -1)  # (time.monotonic(), generation) of the last look
 
     # --- keeping in step -------------------------------------------------------------------
-    def ensure_fresh(self) -> int:
+    def ensure_fresh(self, newest: Callable[[], int] | None = None) -> int:
         """Apply every committed change this process has not seen yet; returns the revision.
 
-        Reads through a session of its own, so only committed data ever reaches the catalogues,
-        even when called in the middle of a caller's unit of work.
+        The check (the newest change's id: one index lookup) is `newest()`, read by the caller on its own session
+        (the request's connection: no checkout, no pool ping; kb.services.matching.manager reads it with the
+        request's other revisions in one statement), at most every FRESHNESS_INTERVAL seconds per process; a commit
+        made in this process makes the next call check at once. Only when there is something new, the changes are
+        read and applied through a session of its own, so only committed data ever reaches the catalogues, even
+        when called in the middle of a caller's unit of work (index changes are written at commit time, so the
+        caller's session sees no uncommitted one).
         """
+        now, generation = time.monotonic(), self.generation
+        if self.loaded and generation == self.checked[1] and now - self.checked[0] < FRESHNESS_INTERVAL:
+            return self.revision
+        if self.loaded and newest is not None:
+            latest = newest()
+            self.checked = (now, generation)  # a commit here meanwhile moved the generation: checked again next time
+            if latest <= self.revision:
+                return self.revision
         with Session(db.engine) as session:
-            return self._ensure_fresh(session)
+            revision = self._ensure_fresh(session)
+        self.checked = (now, generation)
+        return revision
 
     def _ensure_fresh(self, session: Session) -> int:
         if self.loaded and self._latest(session) <= self.revision:
@@ -113,6 +207,7 @@ class IndexManager:
                 if not self._load_snapshot(session):
                     self._full_load(session, latest)
                 self.loaded = True
+                release_memory()
             if latest > self.revision:
                 changes = session.execute(
                     select(IndexChange.kind, IndexChange.record_id).where(IndexChange.id > self.revision,
@@ -142,24 +237,30 @@ class IndexManager:
         model, published = KINDS[kind]
         cat = self.catalogues[kind]
         groups = _country_groups(session)
+        wanted = sorted(ids) if ids is not None else None
+        tags = _tags(session, model, wanted)
         seen: set[int] = set()
         batch_entries: list[Entry] = []
         batch_vectors: list[np.ndarray] = []
         batch_texts: list[str] = []
         drop: list[int] = []
         stale = 0
-        for record in session.scalars(_load(model, ids)).yield_per(2000):
-            seen.add(record.id)
-            searchable = record.status == published
-            if searchable and (record.embedding is None or record.embedding_model != self.embedder.name):
+        for row in session.execute(_rows(model, wanted)):
+            seen.add(row.id)
+            searchable = row.status == published
+            if searchable and (row.embedding is None or row.embedding_model != self.embedder.name):
                 stale += 1
                 searchable = False
             if not searchable:
-                drop.append(record.id)
+                drop.append(row.id)
                 continue
-            batch_entries.append(entry_for(record, groups))
-            batch_vectors.append(np.frombuffer(record.embedding, dtype=np.float32))
-            batch_texts.append(record_text(record.title, record.description))
+            batch_entries.append(Entry(
+                id=row.id, title=row.title, country=row.country_code, organisation_id=row.organisation_id,
+                sectors=tuple(tags["sectors"].get(row.id, ())), modalities=tuple(tags["modalities"].get(row.id, ())),
+                languages=tuple(tags["languages"].get(row.id, ())), text_lang=row.text_lang,
+                valid_until=row.valid_until, groups=groups.get(row.country_code, frozenset())))
+            batch_vectors.append(np.frombuffer(row.embedding, dtype=np.float32))
+            batch_texts.append(record_text(row.title, row.description))
             if len(batch_entries) >= 2000:
                 cat.upsert_many(batch_entries, np.vstack(batch_vectors), batch_texts)
                 batch_entries, batch_vectors, batch_texts = [], [], []
@@ -283,6 +384,66 @@ def forget_managers() -> None:
     """Drop every process-wide manager (tests, and after a rebuild in this process)."""
     with _managers_lock:
         _managers.clear()
+        _starts.clear()
 
 
-__all__ = ["IndexManager", "entry_for", "get_manager", "forget_managers", "database_identity"]
+class StillLoading(Exception):
+    """The process's index is loading in the background; the caller answers "retry later"."""
+
+
+@dataclass
+class _Start:
+    """A background load of one database and model's index."""
+
+    done: threading.Event
+    manager: IndexManager | None = None
+    error: BaseException | None = None
+
+
+_starts: dict[tuple[str, str], _Start] = {}
+_log = logging.getLogger(__name__)
+
+
+def started_manager(model_name: str, make: Callable[[], IndexManager], wait: float | None) -> IndexManager:
+    """The process's loaded manager for the current database and model; the first call starts loading it
+    (make(): load the model, read the index) in a background thread with the current app's context.
+
+    Waits at most `wait` seconds for it (None: until it is loaded), then raises StillLoading: a request is never held past the
+    server's timeout by a load (25-120 s at 100k records), and the worker is not killed mid-load. A load that
+    failed raises its error once; the next call starts another."""
+    from flask import current_app
+
+    key = (database_identity(), model_name)
+    with _managers_lock:
+        start = _starts.get(key)
+        if start is None:
+            start = _starts[key] = _Start(threading.Event())
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            threading.Thread(target=_load_in_background, args=(app, start, make), name="kb-index-load",
+                             daemon=True).start()
+    if not start.done.wait(wait):
+        raise StillLoading
+    if start.error is not None:
+        with _managers_lock:
+            if _starts.get(key) is start:
+                del _starts[key]
+        raise start.error
+    assert start.manager is not None
+    return start.manager
+
+
+def _load_in_background(app, start: _Start, make: Callable[[], IndexManager]) -> None:  # type: ignore[no-untyped-def]
+    began = time.monotonic()
+    try:
+        with app.app_context():
+            start.manager = make()
+        _log.info("Matching index loaded in %.1f s", time.monotonic() - began)
+    except BaseException as exc:  # noqa: BLE001 (handed to the waiting request)
+        _log.exception("Loading the matching index failed")
+        start.error = exc
+    finally:
+        start.done.set()
+
+
+__all__ = ["IndexManager", "StillLoading", "entry_for", "get_manager", "forget_managers", "database_identity",
+           "started_manager"]

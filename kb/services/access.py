@@ -36,9 +36,10 @@ def visible_records(model: type[Request] | type[Offer], user: User | None) -> Se
     return stmt.where(or_(model.status == published, model.organisation_id == user.organisation_id))
 
 
-def get_visible_record(model: type[Request] | type[Offer], record_id: int, user: User | None) -> Request | Offer:
-    """Load a request or offer the user may see, else 404 (never reveal existence)."""
-    record = db.session.scalar(visible_records(model, user).where(model.id == record_id))
+def get_visible_record(model: type[Request] | type[Offer], record_id: int, user: User | None,
+                       options: tuple = ()) -> Request | Offer:
+    """Load a request or offer the user may see, else 404 (never reveal existence); options: loader options."""
+    record = db.session.scalar(visible_records(model, user).where(model.id == record_id).options(*options))
     if record is None:
         raise NotFound(i18n.not_found(model.__name__, record_id))
     return record

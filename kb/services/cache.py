@@ -32,6 +32,7 @@ MAX_ENTRIES = 2048  # least recently used entries beyond this are dropped (list 
 REVISIONS = ("index", "events", "reference")
 REFERENCE_MODELS = (Country, RegionalGroup, Sector, Modality, SDG)
 _G_KEY = "kb_revisions"
+_G_MEMO = "kb_cached"
 
 _store: OrderedDict[Hashable, tuple[tuple[int, ...], float, Any]] = OrderedDict()
 _lock = threading.Lock()
@@ -53,7 +54,19 @@ def revisions() -> dict[str, int]:
 
 def cached(key: Hashable, compute: Callable[[], T], depends: Iterable[str] = ("index", "events"),
            ttl: float = DEFAULT_TTL) -> T:
-    """compute(), or its value cached under key while the `depends` revisions stand and for at most ttl seconds."""
+    """compute(), or its value cached under key while the `depends` revisions stand and for at most ttl seconds.
+
+    Within a request (until a commit) a value is looked up once: a page asking for a label per badge pays
+    one dict lookup each."""
+    memo = g.setdefault(_G_MEMO, {}) if has_app_context() else {}
+    if key in memo:
+        return memo[key]
+    value = _cached(key, compute, depends, ttl)
+    memo[key] = value
+    return value
+
+
+def _cached(key: Hashable, compute: Callable[[], T], depends: Iterable[str], ttl: float) -> T:
     current = revisions()
     stamp = tuple(current[name] for name in depends)
     now = time.monotonic()
@@ -83,12 +96,14 @@ def clear() -> None:
         _store.clear()
     if has_app_context():
         g.pop(_G_KEY, None)
+        g.pop(_G_MEMO, None)
 
 
 @event.listens_for(Session, "after_commit")
 def _revisions_moved(_session: Session) -> None:
     if has_app_context():
         g.pop(_G_KEY, None)
+        g.pop(_G_MEMO, None)
 
 
 @event.listens_for(Session, "before_flush")

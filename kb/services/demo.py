@@ -10,6 +10,7 @@ from sqlalchemy import select
 from kb.extensions import db
 from kb.models import ActivityKind, Offer, Organisation, OrgKind, Request, Role, User
 from kb.services import admin, exchanges, partners, records
+from kb.services.ingest import IMPORTED_TABLES, analyze
 from kb.services.reference import seed_reference_data
 
 SECRETARIAT_ORG = "Knowledge Bank Secretariat"
@@ -129,6 +130,7 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> dict:
     progress(f"{len(ORGS)} organisations, {len(ACCOUNTS)} accounts.")
     if db.session.scalar(select(Request.id).limit(1)) is None:
         _load_records(ids, users, progress)
+        analyze((*IMPORTED_TABLES["offer"], *IMPORTED_TABLES["request"][1:], "users", "exchanges", "matches"))
     else:
         progress("Records already present; left unchanged.")
     return {"accounts": [(str(r), e, p) for r, e, p, _k, _n in ACCOUNTS]}

@@ -1,29 +1,32 @@
 """Matching use cases: embedding records when saved, suggestions both ways, free-text search."""
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from flask import current_app
+from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload, undefer
 
-from kb.errors import ValidationFailed
+from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
 from kb.i18n import N_
 from kb.matching import ranking
 from kb.matching.embedder import Embedder, load_embedder
-from kb.matching.sync import IndexManager, get_manager
+from kb.matching.sync import G_INDEX_CHECKED, IndexManager, StillLoading, get_manager, started_manager
 from kb.matching.text import record_text, text_hash, tokenize
 from kb.models import Offer, Request, User
-from kb.services import access
+from kb.services import access, cache
 from kb.services.pages import ListPagination
 
 MAX_K = 100
+STARTING_RETRY_AFTER = 5  # seconds a client is told to wait while the index loads
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
@@ -33,7 +36,29 @@ def embedder() -> Embedder:
 
 
 def manager() -> IndexManager:
-    """The process's catalogues, brought up to date with every committed change."""
+    """The process's catalogues, brought up to date with every committed change: checked once per request
+    (again after a commit), on the request's own connection (kb.matching.sync.IndexManager.ensure_fresh)."""
+    # A request waits KB_INDEX_WAIT_SECONDS at most (then 503); the command line and background jobs wait for it.
+    wait = current_app.config["KB_INDEX_WAIT_SECONDS"] if has_request_context() else None
+    try:
+        m = started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager, wait)
+    except StillLoading:
+        raise Starting(N_("The search index is still loading; try again in a few seconds."),
+                       retry_after=STARTING_RETRY_AFTER) from None
+    if not g.get(G_INDEX_CHECKED):
+        m.ensure_fresh(lambda: cache.revisions()["index"])
+        g.setdefault(G_INDEX_CHECKED, True)
+    return m
+
+
+def start_loading() -> None:
+    """Start loading the model and the index in the background unless it is under way or done (no wait)."""
+    with contextlib.suppress(StillLoading):
+        started_manager(current_app.config["KB_EMBEDDING_MODEL"], _load_manager, 0)
+
+
+def _load_manager() -> IndexManager:
+    """Load the model and the index (in the background thread of kb.matching.sync.started_manager)."""
     m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"])
     m.ensure_fresh()
     return m
@@ -86,7 +111,10 @@ def _query_for(record: Request | Offer) -> ranking.Query:
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
-    record = access.get_visible_record(source_model, record_id, actor)  # 404 unless the caller may see it
+    # 404 unless the caller may see it; with its stored vector and tags (the query), in one round of statements
+    record = access.get_visible_record(source_model, record_id, actor, options=(
+        undefer(source_model.embedding), selectinload(source_model.sectors), selectinload(source_model.modalities),
+        selectinload(source_model.languages)))
     q = _query_for(record)
     return _run(target_kind, q, args)
 

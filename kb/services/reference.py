@@ -164,3 +164,9 @@ def forget_labels() -> None:
     """After an administrator changed a vocabulary: the next read sees the new reference revision (the change
     itself moved it in its transaction; kb.services.cache)."""
     cache.forget_revisions()
+
+
+def country_name(code: str, lang: str) -> str | None:
+    """A country's name in lang by its code, None for an unknown code (from the cached names: no query)."""
+    names = cache.cached(("country-names", lang), lambda: dict(country_names(lang)), depends=("reference",))
+    return names.get(code.upper())

@@ -1,6 +1,7 @@
 """Shared pieces of the catalogue and record pages: the viewer, language names, vocabulary options."""
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from babel import Locale
@@ -32,8 +33,14 @@ def _lang() -> str:
 
 def language_name(code: str) -> str:
     """A language's name in the interface language (Babel's CLDR data), else in English, else its code."""
+    return _language_name(code, _lang())
+
+
+@functools.lru_cache(maxsize=4096)
+def _language_name(code: str, lang: str) -> str:
+    """CLDR's data never changes while the process runs: each name is looked up once."""
     try:
-        name = Locale.parse(_lang()).languages.get(code) or Locale.parse("en").languages.get(code)
+        name = Locale.parse(lang).languages.get(code) or Locale.parse("en").languages.get(code)
     except (ValueError, TypeError):
         name = None
     return (name[:1].upper() + name[1:]) if name else code

@@ -124,8 +124,7 @@ def country(record_or_code: Any) -> str:
     c = getattr(record_or_code, "country", None)
     if c is not None:
         return c.label(_lang())
-    obj = reference.get_country(str(record_or_code))
-    return obj.label(_lang()) if obj else str(record_or_code)
+    return reference.country_name(str(record_or_code), _lang()) or str(record_or_code)
 
 
 def person(user: Any) -> str:
