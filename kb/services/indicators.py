@@ -21,6 +21,7 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
+from flask_babel import lazy_gettext
 from sqlalchemy import ColumnElement, Select, and_, case, distinct, exists, extract, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
@@ -448,6 +449,76 @@ def headline(f: Filters | None = None) -> dict[str, int]:
     }
 
 
+def _year(column) -> ColumnElement:
+    if db.engine.dialect.name == "sqlite":
+        return func.cast(func.strftime("%Y", column), db.Integer)
+    return func.cast(extract("year", column), db.Integer)
+
+
+def by_year(f: Filters) -> list[dict[str, Any]]:
+    """Per year of approval: exchanges (running or done), participants, people trained, expert-days."""
+    year = _year(Exchange.created_at)
+    ids = exchange_ids(f)
+    counted = dict(_rows(select(year, func.count()).where(Exchange.id.in_(ids), Exchange.status.in_(RUNNING_OR_DONE))
+                         .group_by(year)))
+    total = Activity.participants_female + Activity.participants_male + Activity.participants_other
+    part = dict(_rows(select(year, func.sum(total)).join(Activity, Activity.exchange_id == Exchange.id)
+                      .where(Exchange.id.in_(ids)).group_by(year)))
+    train = dict(_rows(select(year, func.sum(Result.people_trained)).join(Result, Result.exchange_id == Exchange.id)
+                       .where(Exchange.id.in_(ids)).group_by(year)))
+    days = dict(_rows(select(year, func.sum(ExchangeExpert.expert_days))
+                      .join(ExchangeExpert, ExchangeExpert.exchange_id == Exchange.id)
+                      .where(Exchange.id.in_(ids)).group_by(year)))
+    years = sorted(set(counted) | set(part) | set(train) | set(days))
+    return [{"year": int(y), "exchanges": _int(counted.get(y)), "participants": _int(part.get(y)),
+             "people_trained": _int(train.get(y)), "expert_days": _num(days.get(y))} for y in years]
+
+
+def by_sector(f: Filters) -> list[dict[str, Any]]:
+    """Per sector of the request: exchanges running or done, and published requests and offers."""
+    ids = exchange_ids(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+    ex = dict(_rows(select(request_sectors.c.sector_code, func.count(Exchange.id))
+                    .join(Exchange, Exchange.request_id == request_sectors.c.request_id)
+                    .where(Exchange.id.in_(ids)).group_by(request_sectors.c.sector_code)))
+    req = dict(_rows(select(request_sectors.c.sector_code, func.count())
+                     .join(Request, Request.id == request_sectors.c.request_id)
+                     .where(*_record_conditions(Request, f), Request.status == RequestState.PUBLISHED)
+                     .group_by(request_sectors.c.sector_code)))
+    off = dict(_rows(select(offer_sectors.c.sector_code, func.count())
+                     .join(Offer, Offer.id == offer_sectors.c.offer_id)
+                     .where(*_record_conditions(Offer, f), Offer.status == OfferState.PUBLISHED)
+                     .group_by(offer_sectors.c.sector_code)))
+    codes = sorted(set(ex) | set(req) | set(off), key=lambda c: (-ex.get(c, 0), c))
+    return [{"sector": c, "exchanges": _int(ex.get(c)), "published_requests": _int(req.get(c)),
+             "published_offers": _int(off.get(c))} for c in codes]
+
+
+def report(actor, f: Filters) -> dict[str, Any]:
+    """Every indicator for the secretariat, the admin, or a partner (then restricted to the exchanges it
+    supports): /reports, GET /api/v1/indicators and the indicator exports."""
+    from kb import permissions
+
+    error = permissions.reports_refusal(actor)
+    if error is not None:
+        raise error
+    partner = permissions.reports_partner(actor)
+    return compute(f.restricted_to_partner(partner) if partner else f)
+
+
+def public(f: Filters) -> dict[str, Any]:
+    """What anyone may see (/transparency, country profiles): aggregates only, no organisation or person named,
+    no free text (decline reasons, co-financing by partner are left out)."""
+    return {
+        "filters": f.as_dict(), "headline": headline(f), "by_year": by_year(f), "by_sector": by_sector(f),
+        "countries": countries(f), "flows": flows(f), "participants": participants(f), "trained": trained(f),
+        "results": results(f),
+        "experts": {k: v for k, v in experts(f).items() if k != "by_sex"},
+        "requests_by_state": {k: v for k, v in records_by_state(Request, f).items() if k in ("published", "matched",
+                                                                                               "closed")},
+        "offers_by_state": {k: v for k, v in records_by_state(Offer, f).items() if k == "published"},
+    }
+
+
 def compute(f: Filters) -> dict[str, Any]:
     """Every indicator under the filter (the dashboard, the API and the indicator exports)."""
     return {
@@ -467,4 +538,108 @@ def compute(f: Filters) -> dict[str, Any]:
         "results": results(f),
         "actors": actors(f),
         "exposure": exposure(f),
+        "by_year": by_year(f),
+        "by_sector": by_sector(f),
     }
+
+
+# --- the indicators as tables (the pages' tables, their CSV downloads, the indicator exports) ------------
+
+def _kv(mapping: dict[str, Any], first: str, second: str) -> dict[str, Any]:
+    return {"columns": [first, second], "rows": [[k, v] for k, v in mapping.items()]}
+
+
+def _table(items: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
+    return {"columns": columns, "rows": [[item.get(c) for c in columns] for item in items]}
+
+
+def tables(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The indicators of compute() or public() as named tables: {name: {"columns": [...], "rows": [[...]]}}.
+    Column names are stable identifiers (CSV headers); the pages translate them."""
+    out: dict[str, dict[str, Any]] = {}
+    if "headline" in r:
+        out["headline"] = _kv(r["headline"], "measure", "value")
+    if "by_year" in r:
+        out["by_year"] = _table(r["by_year"], ["year", "exchanges", "participants", "people_trained", "expert_days"])
+    for key, noun in (("exchanges_by_state", "exchanges"), ("requests_by_state", "requests"),
+                      ("offers_by_state", "offers")):
+        if key in r:
+            out[key] = _kv(r[key], "state", noun)
+    if "countries" in r:
+        out["countries"] = _table(r["countries"], ["country", "as_requester", "as_provider"])
+    if "flows" in r:
+        out["flows"] = _table(r["flows"], ["provider_country", "requester_country", "exchanges"])
+    if "by_sector" in r:
+        out["by_sector"] = _table(r["by_sector"], ["sector", "exchanges", "published_requests", "published_offers"])
+    if "experts" in r:
+        e = r["experts"]
+        out["experts"] = _kv({k: e[k] for k in ("mobilised", "expert_days", "daily_rate", "in_kind_value",
+                                                "in_kind_currency")}, "measure", "value")
+        if "by_sex" in e:
+            out["experts_by_sex"] = _kv(e["by_sex"], "sex", "experts")
+    if "participants" in r:
+        p = r["participants"]
+        out["participants"] = _table(p["by_kind"], ["kind", "activities", "female", "male", "other", "total"])
+        out["participants"]["rows"].append(["total", p["activities"], p["female"], p["male"], p["other"], p["total"]])
+    if "trained" in r:
+        out["trained"] = _kv(r["trained"], "measure", "value")
+    if "contributions" in r:
+        out["cofinancing"] = _table(r["contributions"]["cofinancing"], ["partner", "currency", "contributions", "amount"])
+        out["contributions"] = _table(r["contributions"]["by_kind"],
+                                      ["kind", "role", "currency", "contributions", "amount", "expert_days"])
+    if "pipeline" in r:
+        out["pipeline"] = _kv(r["pipeline"]["stages"], "stage", "requests")
+        out["durations"] = {"columns": ["step", "count", "median_days", "p90_days"],
+                            "rows": [[k, v["count"], v["median_days"], v["p90_days"]]
+                                     for k, v in r["pipeline"]["durations"].items()]}
+    if "proposals" in r:
+        pr = r["proposals"]
+        out["proposals"] = _kv({**pr["by_state"], "acceptance_rate": pr["acceptance_rate"],
+                                "decline_rate": pr["decline_rate"]}, "state", "matches")
+        out["decline_reasons"] = _table(pr["decline_reasons"], ["reason", "matches"])
+    if "results" in r:
+        res = r["results"]
+        out["results"] = _kv({k: res[k] for k in ("reports", "policy_changes", "practice_changes",
+                                                  "exchanges_evaluated", "rated", "average_rating")},
+                             "measure", "value")
+        out["ratings"] = _kv(res["ratings"], "rating", "results")
+    if "actors" in r:
+        out["actors"] = _table(r["actors"], ["role", "kind", "organisations"])
+    if "exposure" in r:
+        out["exposure"] = {"columns": ["measure", "providers", "total", "top10_share", "providers_with_one"],
+                           "rows": [[k, v["providers"], v["total"], v["top10_share"], v["providers_with_one"]]
+                                    for k, v in r["exposure"].items()]}
+    return out
+
+
+def partner_options() -> list[tuple[int, str]]:
+    """(id, name) of the organisations that are partner parties of some exchange (the reports' partner filter)."""
+    return [(int(i), n) for i, n in _rows(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(
+            select(ExchangeParty.organisation_id).where(ExchangeParty.role == PartyRole.PARTNER)))
+        .order_by(Organisation.name))]
+
+
+PROFILE_LIMIT = 50
+
+
+def country_profile(code: str) -> dict[str, Any]:
+    """A country's public profile: its published requests and offers, its exchanges (agreed or later, as
+    requester or provider), and the public figures filtered to it. Unknown country: 404."""
+    from kb.errors import NotFound
+    from kb.models import Country
+    from kb.services.pages import first
+
+    country = db.session.get(Country, code) if len(code) == 2 else None
+    if country is None:
+        raise NotFound(lazy_gettext("Country %(code)s not found.", code=code))
+    f = Filters(country=code)
+    requests = first(select(Request).where(Request.country_code == code, Request.status.in_(
+        (RequestState.PUBLISHED, RequestState.MATCHED, RequestState.CLOSED))).order_by(Request.published_at.desc()),
+        PROFILE_LIMIT)
+    offers = first(select(Offer).where(Offer.country_code == code, Offer.status == OfferState.PUBLISHED)
+                   .order_by(Offer.published_at.desc()), PROFILE_LIMIT)
+    exchanges = first(exchanges_query(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+                      .order_by(None).order_by(Exchange.created_at.desc()), PROFILE_LIMIT)
+    return {"country": country, "figures": public(f), "requests": requests, "offers": offers,
+            "exchanges": exchanges}
