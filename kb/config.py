@@ -40,6 +40,10 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "
                                       "(an estimate: docs/INDICATORS.md)"),
     "EXPERT_DAY_CURRENCY": ("USD", str, "Currency of KB_EXPERT_DAY_RATE (ISO 4217)"),
+    "IATI_ORG_REF": ("", str, "IATI organisation identifier of the facilitator (reporting-org of the IATI export, "
+                              "e.g. XM-DAC-41123); the IATI export is refused without it"),
+    "IATI_ORG_NAME": ("Knowledge Bank secretariat", str, "Name of that reporting organisation"),
+    "IATI_ORG_TYPE": ("40", str, "Its IATI OrganisationType code (40: multilateral)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
 }
 

@@ -1,10 +1,9 @@
 """Indicators and exports: the filter every report takes (query string), and the indicators' envelope."""
 from __future__ import annotations
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, fields, validate
 
 from kb import data as vocabularies
-from kb.i18n import N_
 from kb.schemas.common import ID, StrictSchema
 
 SECTORS = sorted(s["code"] for s in vocabularies.load("sectors"))
@@ -14,7 +13,7 @@ REGIONS = sorted(g["code"] for g in vocabularies.load("regional_groups"))
 
 class IndicatorQuerySchema(StrictSchema):
     """The one filter of every indicator (docs/INDICATORS.md): period (inclusive), region, country, sector, SDG,
-    modality, partner."""
+    modality, partner. A period ending before it starts is empty (every figure zero), not an error."""
 
     start = fields.Date(metadata={"description": "First day of the period (YYYY-MM-DD)"})
     end = fields.Date(metadata={"description": "Last day of the period (YYYY-MM-DD), included"})
@@ -24,11 +23,6 @@ class IndicatorQuerySchema(StrictSchema):
     sdg = fields.Int(validate=validate.Range(min=1, max=17))
     modality = fields.Str(validate=validate.OneOf(MODALITIES))
     partner = fields.Int(validate=ID, metadata={"description": "A partner organisation's id"})
-
-    @validates_schema
-    def _period(self, data, **_kwargs):  # type: ignore[no-untyped-def]
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            raise ValidationError({"end": [N_("Must not be before start.")]})
 
 
 _TABLE = fields.List(fields.Dict())

@@ -28,6 +28,8 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[Any]]], hor
     kind = {(False, False): pygal.Bar, (True, False): pygal.HorizontalBar,
             (False, True): pygal.StackedBar, (True, True): pygal.HorizontalStackedBar}[(horizontal, stacked)]
     chart = _chart(kind, title, show_legend=len(series) > 1)
+    if horizontal:  # pygal draws the first bar at the bottom: reverse, so that the chart reads like its table
+        labels, series = labels[::-1], [(name, values[::-1]) for name, values in series]
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, [v or 0 for v in values])

@@ -46,7 +46,7 @@ def test_partners_get_their_exchanges_only_and_others_are_refused(kb, scenario):
 
 
 @pytest.mark.parametrize(("query", "field"), [
-    ("start=2026-13-01", "start"), ("end=yesterday", "end"), ("start=2026-05-01&end=2026-01-01", "end"),
+    ("start=2026-13-01", "start"), ("end=yesterday", "end"),
     ("region=NOPE", "region"), ("country=ecu", "country"), ("sector=space", "sector"), ("sdg=0", "sdg"),
     ("sdg=18", "sdg"), ("modality=x", "modality"), ("partner=0", "partner"), ("colour=red", "colour"),
 ])
