@@ -321,3 +321,17 @@ def country(code: str):
     keep = ("headline", "by_year", "flows", "by_sector", "participants", "trained", "results")
     tables = [t for t in _rendered(indicators.tables(r)) if t["name"] in keep]
     return render_template("reports/country.html", p=profile, tables=tables)
+
+
+# --- unmet needs -------------------------------------------------------------------------------------
+
+REASONS = {"weak": lazy_gettext("Weak best suggestion"), "waiting": lazy_gettext("No proposal yet")}
+
+
+@bp.route("/unmet-needs")
+@login_required
+def unmet_needs():
+    """The secretariat's planning tool: requests nobody fits, grouped and clustered; offers never proposed."""
+    from kb.services import unmet
+
+    return render_template("reports/unmet.html", u=unmet.unmet_needs(viewer()), reasons=REASONS)
