@@ -134,12 +134,12 @@ TERMS = {
 }
 
 
-def _cell(column: str, value: Any) -> str:
+def _cell(column: str, value: Any, countries: dict[str, str]) -> str:
     """A table cell as people read it: codes as labels, numbers in the locale's format."""
     if value is None:
         return "—"
     if column in ("country", "provider_country", "requester_country"):
-        return h.country(value)
+        return countries.get(value, value)
     if column == "sector":
         return h.sector(value)
     if column == "state":
@@ -159,20 +159,22 @@ def _cell(column: str, value: Any) -> str:
 
 
 def _rendered(tables: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    countries = dict(display.country_options())  # every country's name at once (one query, not one per cell)
     out = []
     for name, t in tables.items():
         out.append({"name": name, "title": TITLES[name], "help": HELP[name],
                     "columns": [COLUMNS.get(c, c) for c in t["columns"]],
-                    "rows": [[_measure_cell(t["columns"], i, row) for i in range(len(row))] for row in t["rows"]]})
+                    "rows": [[_measure_cell(t["columns"], i, row, countries) for i in range(len(row))]
+                             for row in t["rows"]]})
     return out
 
 
-def _measure_cell(columns: list[str], i: int, row: list[Any]) -> str:
+def _measure_cell(columns: list[str], i: int, row: list[Any], countries: dict[str, str]) -> str:
     column = columns[i]
     if column == "value" and row[0] in ("acceptance_rate", "decline_rate") or \
             column == "matches" and row[0] in ("acceptance_rate", "decline_rate"):
-        return _cell("rate", row[i])
-    return _cell(column, row[i])
+        return _cell("rate", row[i], countries)
+    return _cell(column, row[i], countries)
 
 
 def _filters() -> tuple[Filters, dict[str, Any], dict[str, list[str]]]:
@@ -221,7 +223,8 @@ def _chart(name: str, r: dict[str, Any]) -> str:
                             (str(COLUMNS["published_requests"]), [x["published_requests"] for x in rows]),
                             (str(COLUMNS["published_offers"]), [x["published_offers"] for x in rows])], horizontal=True)
     rows = r["countries"][:15]
-    return charts.bars(str(TITLES["countries"]), [h.country(x["country"]) for x in rows],
+    names = dict(display.country_options())
+    return charts.bars(str(TITLES["countries"]), [names.get(x["country"], x["country"]) for x in rows],
                        [(str(COLUMNS["as_requester"]), [x["as_requester"] for x in rows]),
                         (str(COLUMNS["as_provider"]), [x["as_provider"] for x in rows])], horizontal=True, stacked=True)
 
