@@ -288,6 +288,23 @@ def reports_table(name: str):
     return _csv(name, table)
 
 
+@bp.route("/reports/export.xlsx")
+@login_required
+def reports_xlsx():
+    """The workbook of GET /api/v1/exports/exchanges.xlsx for the signed-in user, under the page's filter."""
+    from kb.services import exports
+
+    book = exports.workbook(viewer(), _valid_filters())
+
+    def chunks():  # type: ignore[no-untyped-def]
+        with book:
+            while block := book.read(64 * 1024):
+                yield block
+
+    return Response(chunks(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": 'attachment; filename="kb-report.xlsx"'})
+
+
 # --- public pages ------------------------------------------------------------------------------------
 
 @bp.route("/transparency")

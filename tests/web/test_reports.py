@@ -118,3 +118,15 @@ def test_a_country_profile_shows_what_it_requested_offered_and_its_exchanges(cli
     assert "Agri offer" in page and "Agri" in page
     assert client.get("/countries/XX").status_code == 404
     assert client.get("/countries/ECU").status_code == 404
+
+
+def test_the_report_downloads_as_one_workbook_under_its_filter(browser, kb, scenario):
+    from openpyxl import load_workbook
+
+    client = browser(kb.user("secretariat", country="AT"))
+    assert 'href="/reports/export.xlsx?region=SADC"' in _page(client.get("/reports?region=SADC"))
+    resp = client.get("/reports/export.xlsx?region=SADC")
+    assert resp.status_code == 200
+    book = load_workbook(io.BytesIO(resp.get_data()), read_only=True)
+    assert len(list(book["exchanges"].iter_rows(values_only=True))) == 2  # the header and Mozambique's exchange
+    assert browser(kb.user("director")).get("/reports/export.xlsx").status_code == 403
