@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import tempfile
@@ -172,16 +173,17 @@ def timed(client, path: str, headers: dict, memory: bool = False) -> dict:  # ty
     """Server time of one call with its body read to the end (and tracemalloc's peak when asked)."""
     if memory:
         tracemalloc.start()
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     resp = client.get(path, headers=headers, buffered=False)
     size = sum(len(chunk) for chunk in resp.response)
     resp.close()
-    elapsed = time.perf_counter() - t
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - cpu
     peak = tracemalloc.get_traced_memory()[1] if memory else None
     if memory:
         tracemalloc.stop()
     assert resp.status_code == 200, (path, resp.status_code)
-    return {"ms": elapsed * 1000, "bytes": size, "peak_mib": peak / 2**20 if peak is not None else None}
+    return {"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "bytes": size,
+            "peak_mib": peak / 2**20 if peak is not None else None}
 
 
 def main() -> None:
@@ -247,15 +249,19 @@ def main() -> None:
         runs = [timed(client, path, headers) for _ in range(args.export_rounds if memory else args.rounds)]
         mem = timed(client, path, headers, memory=True) if memory else None
         results[name] = {"median_ms": statistics.median(r["ms"] for r in runs), "min_ms": min(r["ms"] for r in runs),
+                         "cpu_ms": statistics.median(r["cpu_ms"] for r in runs), "loadavg": os.getloadavg()[0],
                          "bytes": runs[0]["bytes"], "peak_mib": mem["peak_mib"] if mem else None}
-        log(f"{name}: median {results[name]['median_ms']:.0f} ms, {runs[0]['bytes'] / 2**20:.2f} MiB"
+        log(f"{name}: median {results[name]['median_ms']:.0f} ms (CPU {results[name]['cpu_ms']:.0f} ms, load "
+            f"{results[name]['loadavg']:.1f}), {runs[0]['bytes'] / 2**20:.2f} MiB"
             + (f", peak {mem['peak_mib']:.1f} MiB" if mem else ""))
     out = {"n": args.n, "database": url.split(":")[0], "machine": machine(), "results": results,
            "day": date.today().isoformat()}
-    print("\n| call | median (ms) | min (ms) | size (MiB) | peak Python memory (MiB) |\n|---|---:|---:|---:|---:|")
+    print("\n| call | wall median (ms) | CPU (ms) | load | size (MiB) | peak Python memory (MiB) |\n"
+          "|---|---:|---:|---:|---:|---:|")
     for name, r in results.items():
         peak = f"{r['peak_mib']:.1f}" if r["peak_mib"] is not None else ""
-        print(f"| {name} | {r['median_ms']:.0f} | {r['min_ms']:.0f} | {r['bytes'] / 2**20:.2f} | {peak} |")
+        print(f"| {name} | {r['median_ms']:.0f} | {r['cpu_ms']:.0f} | {r['loadavg']:.1f} | {r['bytes'] / 2**20:.2f} | "
+              f"{peak} |")
     print(f"\nmachine: {out['machine']}")
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))
