@@ -2,6 +2,8 @@
 transparency, country and unmet-needs pages in the four languages (screenshots and page weights)."""
 from __future__ import annotations
 
+import io
+
 from e2e_support import PAGE_BUDGET, SECRETARIAT, measure
 
 
@@ -36,7 +38,8 @@ def test_the_secretariat_filters_the_report_by_region_and_downloads_the_xlsx(ses
         s.page.locator("#xlsx").click()
     download = info.value
     assert download.suggested_filename == "kb-report.xlsx"
-    book = load_workbook(download.path(), read_only=True)
+    with open(download.path(), "rb") as saved:  # the download has no extension; openpyxl reads a file object
+        book = load_workbook(io.BytesIO(saved.read()), read_only=True)
     headline = {k: v for k, v in list(book["headline"].iter_rows(values_only=True))[1:]}
     assert headline["exchanges"] == int(can["Exchanges"])
     assert {"exchanges", "requests", "offers", "data dictionary"} <= set(book.sheetnames)
