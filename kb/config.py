@@ -58,6 +58,15 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "
                                       "(an estimate: docs/INDICATORS.md)"),
     "EXPERT_DAY_CURRENCY": ("USD", str, "Currency of KB_EXPERT_DAY_RATE (ISO 4217)"),
+    "IATI_ORG_REF": ("", str, "IATI organisation identifier of the facilitator (reporting-org of the IATI export, "
+                              "e.g. XM-DAC-41123); the IATI export is refused without it"),
+    "IATI_ORG_NAME": ("Knowledge Bank secretariat", str, "Name of that reporting organisation"),
+    "IATI_ORG_TYPE": ("40", str, "Its IATI OrganisationType code (40: multilateral)"),
+    "UNMET_WAIT_DAYS": (30, int, "Unmet needs: a published request waiting longer than this without a proposal"),
+    "UNMET_WEAK_SCORE": (1.0, float, "Unmet needs: a best suggestion below this fused score is weak (docs/MATCHING.md "
+                                     "scale; 1.0 is 0.5 on the calibrated 0-1 reading)"),
+    "UNMET_LIMIT": (300, int, "Unmet needs: at most this many published requests (the oldest) are examined"),
+    "UNMET_CLUSTER_DISTANCE": (0.5, float, "Unmet needs: cosine distance under which requests fall in one cluster"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),
     "INDEX_WAIT_SECONDS": (3.0, float, "How long a request needing the search index waits for it to load in the "
                                        "background before answering 503 with Retry-After (a 'starting' page)"),

@@ -136,6 +136,20 @@ def can_see_email_of(viewer: User | None, person: User) -> bool:
     return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
 
 
+# --- reports -------------------------------------------------------------------------------
+
+def reports_refusal(user: User | None) -> DomainError | None:
+    """The full reports (/reports, GET /indicators, the exports) are for the secretariat, the admin and partners."""
+    if user is None or not user.active or user.role not in (*STAFF, Role.PARTNER):
+        return Forbidden(N_("The reports are for the secretariat and partners."))
+    return None
+
+
+def reports_partner(user: User) -> int | None:
+    """Whose exchanges a user's reports cover: all for staff (None); a partner's, those it supports."""
+    return None if is_staff(user) else user.organisation_id
+
+
 # --- what may be done ------------------------------------------------------------------------
 
 def _record_refusal(actor: User | None, record: Request | Offer, operation: str) -> DomainError | None:

@@ -17,10 +17,12 @@ def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
 
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
-    from kb.api import accounts, auth, exchanges, matching, organisations, partners, records, reference
+    from kb.api import (
+        accounts, auth, exchanges, exports, matching, organisations, partners, records, reference, reports,
+    )
     from kb.api.blueprint import is_public
 
-    modules = (auth, organisations, records, exchanges, partners, matching, reference, accounts)
+    modules = (auth, organisations, records, exchanges, partners, matching, reference, accounts, reports, exports)
     ours = {blp.name for module in modules for blp in module.BLUEPRINTS}
 
     @app.before_request

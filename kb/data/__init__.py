@@ -26,3 +26,10 @@ def load(name: str) -> list[dict[str, Any]]:
     if name not in VOCABULARIES:
         raise ValueError(f"unknown vocabulary {name!r}; one of {', '.join(VOCABULARIES)}")
     return json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))
+
+
+def load_mapping(name: str) -> dict[str, Any]:
+    """A mapping file that is not a vocabulary (``iati.json``: kb's codes onto the IATI codelists)."""
+    if name != "iati":
+        raise ValueError(f"unknown mapping {name!r}")
+    return json.loads(resources.files(__name__).joinpath(f"{name}.json").read_text(encoding="utf-8"))

@@ -21,7 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import ColumnElement, Select, and_, case, distinct, exists, extract, func, literal, or_, select
+from flask_babel import lazy_gettext
+from sqlalchemy import ColumnElement, Select, and_, case, distinct, extract, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
 from kb.extensions import db
@@ -106,15 +107,19 @@ def _partner_exchanges(partner: int) -> Select:
                                                    ExchangeParty.organisation_id == partner).correlate(None)
 
 
+# The request and the offer of the exchange or match being filtered (joined, not looked up row by row).
+PAIR_REQUEST = aliased(Request, name="pair_request")
+PAIR_OFFER = aliased(Offer, name="pair_offer")
+
+
 def _pair_conditions(model, f: Filters) -> list[ColumnElement[bool]]:
-    """Conditions on an exchange or a match (model), through its request and offer."""
-    req_country = select(Request.country_code).where(Request.id == model.request_id).correlate(model).scalar_subquery()
-    off_country = select(Offer.country_code).where(Offer.id == model.offer_id).correlate(model).scalar_subquery()
+    """Conditions on an exchange or a match (model) and its request and offer (PAIR_REQUEST, PAIR_OFFER, which
+    the select joins: `_pairs`)."""
     conds = _period(model.created_at, f)
     if f.country:
-        conds.append(or_(req_country == f.country, off_country == f.country))
+        conds.append(or_(PAIR_REQUEST.country_code == f.country, PAIR_OFFER.country_code == f.country))
     if f.region:
-        conds.append(or_(_in_region(req_country, f.region), _in_region(off_country, f.region)))
+        conds.append(or_(_in_region(PAIR_REQUEST.country_code, f.region), _in_region(PAIR_OFFER.country_code, f.region)))
     if f.sector:
         conds.append(model.request_id.in_(select(request_sectors.c.request_id)
                                           .where(request_sectors.c.sector_code == f.sector)))
@@ -133,14 +138,39 @@ def _pair_conditions(model, f: Filters) -> list[ColumnElement[bool]]:
     return conds
 
 
+def _pairs(stmt: Select, model) -> Select:
+    """stmt joined with the request and offer of model's rows (what _pair_conditions filters on)."""
+    return stmt.join(PAIR_REQUEST, PAIR_REQUEST.id == model.request_id).join(PAIR_OFFER, PAIR_OFFER.id == model.offer_id)
+
+
 def exchange_ids(f: Filters) -> Select:
-    """The ids of the exchanges the filter keeps (a subquery every exchange figure uses)."""
-    return select(Exchange.id).where(*_pair_conditions(Exchange, f)).correlate(None)
+    """The ids of the exchanges the filter keeps (an uncorrelated subquery, evaluated once per query)."""
+    return _pairs(select(Exchange.id), Exchange).where(*_pair_conditions(Exchange, f)).correlate(None)
+
+
+def match_ids(f: Filters) -> Select:
+    """The ids of the matches the filter keeps."""
+    return _pairs(select(Match.id), Match).where(*_pair_conditions(Match, f)).correlate(None)
+
+
+def _within_matches(f: Filters) -> ColumnElement[bool]:
+    return Match.id.in_(match_ids(f)) if _exchange_filtered(f) else true()
+
+
+def _exchange_filtered(f: Filters) -> bool:
+    return any(getattr(f, k) is not None for k in ("start", "end", "region", "country", "sector", "sdg", "modality",
+                                                   "partner"))
+
+
+def _within(column, f: Filters) -> ColumnElement[bool]:
+    """column (an exchange id) is one of the filter's exchanges; no condition at all without a filter (the
+    unfiltered dashboard then reads the tables straight)."""
+    return column.in_(exchange_ids(f)) if _exchange_filtered(f) else true()
 
 
 def exchanges_query(f: Filters) -> Select:
     """The exchanges the filter keeps, by id (the exports page through it)."""
-    return select(Exchange).where(*_pair_conditions(Exchange, f)).order_by(Exchange.id)
+    return _pairs(select(Exchange), Exchange).where(*_pair_conditions(Exchange, f)).order_by(Exchange.id)
 
 
 def _record_conditions(model, f: Filters) -> list[ColumnElement[bool]]:
@@ -226,7 +256,7 @@ def _quantiles(durations: Select) -> dict[str, Any]:
 # --- the indicators --------------------------------------------------------------------------------------
 
 def exchanges_by_state(f: Filters) -> dict[str, int]:
-    rows = _rows(select(Exchange.status, func.count()).where(*_pair_conditions(Exchange, f)).group_by(Exchange.status))
+    rows = _rows(select(Exchange.status, func.count()).where(_within(Exchange.id, f)).group_by(Exchange.status))
     return {str(s): int(n) for s, n in rows}
 
 
@@ -237,11 +267,11 @@ def records_by_state(model, f: Filters) -> dict[str, int]:
 
 def countries(f: Filters) -> list[dict[str, Any]]:
     """Per country: exchanges as requester and as provider (exchanges running or done)."""
-    ids = exchange_ids(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+    counted = (_within(Exchange.id, f), Exchange.status.in_(RUNNING_OR_DONE))
     as_req = dict(_rows(select(Request.country_code, func.count(Exchange.id)).join(Request, Request.id == Exchange.request_id)
-                        .where(Exchange.id.in_(ids)).group_by(Request.country_code)))
+                        .where(*counted).group_by(Request.country_code)))
     as_prov = dict(_rows(select(Offer.country_code, func.count(Exchange.id)).join(Offer, Offer.id == Exchange.offer_id)
-                         .where(Exchange.id.in_(ids)).group_by(Offer.country_code)))
+                         .where(*counted).group_by(Offer.country_code)))
     codes = sorted(set(as_req) | set(as_prov), key=lambda c: (-(as_req.get(c, 0) + as_prov.get(c, 0)), c))
     return [{"country": c, "as_requester": int(as_req.get(c, 0)), "as_provider": int(as_prov.get(c, 0))}
             for c in codes]
@@ -251,7 +281,7 @@ def flows(f: Filters) -> list[dict[str, Any]]:
     """South-South flows: exchanges running or done from the provider's country to the requester's."""
     rows = _rows(select(Offer.country_code, Request.country_code, func.count(Exchange.id))
                  .join(Request, Request.id == Exchange.request_id).join(Offer, Offer.id == Exchange.offer_id)
-                 .where(Exchange.id.in_(exchange_ids(f)), Exchange.status.in_(RUNNING_OR_DONE))
+                 .where(_within(Exchange.id, f), Exchange.status.in_(RUNNING_OR_DONE))
                  .group_by(Offer.country_code, Request.country_code))
     rows.sort(key=lambda r: (-r[2], r[0], r[1]))
     return [{"provider_country": p, "requester_country": r, "exchanges": int(n)} for p, r, n in rows]
@@ -259,8 +289,7 @@ def flows(f: Filters) -> list[dict[str, Any]]:
 
 def experts(f: Filters) -> dict[str, Any]:
     """Experts mobilised (distinct roster experts recorded on an exchange), by sex, and their expert-days."""
-    ids = exchange_ids(f)
-    base = select(ExchangeExpert).where(ExchangeExpert.exchange_id.in_(ids)).subquery()
+    base = select(ExchangeExpert).where(_within(ExchangeExpert.exchange_id, f)).subquery()
     mobilised, days = db.session.execute(
         select(func.count(distinct(base.c.expert_id)), func.coalesce(func.sum(base.c.expert_days), 0))).one()
     by_sex = {str(sex) if sex else "unknown": n for sex, n in _rows(
@@ -275,12 +304,11 @@ def experts(f: Filters) -> dict[str, Any]:
 
 def participants(f: Filters) -> dict[str, Any]:
     """Participants in activities by sex and by activity kind, and training programmes held."""
-    ids = exchange_ids(f)
     total = Activity.participants_female + Activity.participants_male + Activity.participants_other
     rows = _rows(select(Activity.kind, func.count(), func.coalesce(func.sum(Activity.participants_female), 0),
                         func.coalesce(func.sum(Activity.participants_male), 0),
                         func.coalesce(func.sum(Activity.participants_other), 0), func.coalesce(func.sum(total), 0))
-                 .where(Activity.exchange_id.in_(ids)).group_by(Activity.kind))
+                 .where(_within(Activity.exchange_id, f)).group_by(Activity.kind))
     by_kind = [{"kind": str(k), "activities": int(n), "female": int(fe), "male": int(m), "other": int(o),
                 "total": int(t)} for k, n, fe, m, o, t in sorted(rows, key=lambda r: str(r[0]))]
     return {
@@ -296,25 +324,24 @@ def trained(f: Filters) -> dict[str, int]:
     """People trained as reported in results (a different figure from participants), and women among them."""
     people, women, reports = db.session.execute(
         select(func.coalesce(func.sum(Result.people_trained), 0), func.coalesce(func.sum(Result.women_trained), 0),
-               func.count(Result.people_trained)).where(Result.exchange_id.in_(exchange_ids(f)))).one()
+               func.count(Result.people_trained)).where(_within(Result.exchange_id, f))).one()
     return {"people_trained": int(people), "women_trained": int(women), "reports": int(reports)}
 
 
 def contributions(f: Filters) -> dict[str, Any]:
     """Co-financing (money from partners) by partner and currency; every contribution by kind and party role."""
-    ids = exchange_ids(f)
     cofin = _rows(select(Organisation.id, Organisation.name, Contribution.currency, func.count(Contribution.id),
                          func.coalesce(func.sum(Contribution.amount), 0))
                   .join(ExchangeParty, ExchangeParty.id == Contribution.party_id)
                   .join(Organisation, Organisation.id == ExchangeParty.organisation_id)
-                  .where(ExchangeParty.exchange_id.in_(ids), ExchangeParty.role == PartyRole.PARTNER,
+                  .where(_within(ExchangeParty.exchange_id, f), ExchangeParty.role == PartyRole.PARTNER,
                          Contribution.kind == ContributionKind.MONEY)
                   .group_by(Organisation.id, Organisation.name, Contribution.currency))
     by_kind = _rows(select(Contribution.kind, ExchangeParty.role, Contribution.currency, func.count(Contribution.id),
                            func.coalesce(func.sum(Contribution.amount), 0),
                            func.coalesce(func.sum(Contribution.expert_days), 0))
                     .join(ExchangeParty, ExchangeParty.id == Contribution.party_id)
-                    .where(ExchangeParty.exchange_id.in_(ids))
+                    .where(_within(ExchangeParty.exchange_id, f))
                     .group_by(Contribution.kind, ExchangeParty.role, Contribution.currency))
     return {
         "cofinancing": [{"partner_id": i, "partner": n, "currency": c, "contributions": int(k),
@@ -326,43 +353,46 @@ def contributions(f: Filters) -> dict[str, Any]:
     }
 
 
-def _submitted_at() -> ColumnElement:
-    return (select(func.min(Event.at)).where(Event.record_type == "request", Event.record_id == Request.id,
-                                             Event.action == "submit").correlate(Request).scalar_subquery())
-
-
 def pipeline(f: Filters) -> dict[str, Any]:
-    """Requests submitted -> published -> proposed -> approved -> agreed -> closed, and the days each step took."""
+    """Requests submitted -> published -> proposed -> approved -> agreed -> closed, and the days each step took.
+
+    Each request's first submission, first proposal and exchange are aggregated once (GROUP BY) and joined, so the
+    database reads each table once instead of once per request."""
     conds = _record_conditions(Request, f)
-    has_match = exists().where(Match.request_id == Request.id)
-    has_exchange = exists().where(Exchange.request_id == Request.id)
-    agreed = exists().where(Exchange.request_id == Request.id, Exchange.agreement_date.is_not(None))
-    closed = exists().where(Exchange.request_id == Request.id, Exchange.status == ExchangeState.CLOSED)
-    row = db.session.execute(select(
-        func.count(case((Request.status != RequestState.DRAFT, 1))),
-        func.count(Request.published_at),
-        func.count(case((has_match, 1))), func.count(case((has_exchange, 1))),
-        func.count(case((agreed, 1))), func.count(case((closed, 1)))).where(*conds)).one()
+    submitted = (select(Event.record_id.label("request_id"), func.min(Event.at).label("at"))
+                 .where(Event.record_type == "request", Event.action == "submit").group_by(Event.record_id).subquery())
+    proposed = (select(Match.request_id, func.min(Match.created_at).label("at"))
+                .group_by(Match.request_id).subquery())
+    exchanged = (select(Exchange.request_id,
+                        func.max(case((Exchange.agreement_date.is_not(None), 1), else_=0)).label("agreed"),
+                        func.max(case((Exchange.status == ExchangeState.CLOSED, 1), else_=0)).label("closed"))
+                 .group_by(Exchange.request_id).subquery())
+    row = db.session.execute(
+        select(func.count(case((Request.status != RequestState.DRAFT, 1))), func.count(Request.published_at),
+               func.count(proposed.c.request_id), func.count(exchanged.c.request_id),
+               func.coalesce(func.sum(exchanged.c.agreed), 0), func.coalesce(func.sum(exchanged.c.closed), 0))
+        .select_from(Request).outerjoin(proposed, proposed.c.request_id == Request.id)
+        .outerjoin(exchanged, exchanged.c.request_id == Request.id).where(*conds)).one()
     stages = dict(zip(("submitted", "published", "proposed", "approved", "agreed", "closed"),
                       (int(v or 0) for v in row), strict=True))
-    first_match = (select(func.min(Match.created_at)).where(Match.request_id == Request.id)
-                   .correlate(Request).scalar_subquery())
     m = aliased(Match)
     durations = {
-        "to_publish": _quantiles(select(_days_between(_submitted_at(), Request.published_at))
+        "to_publish": _quantiles(select(_days_between(submitted.c.at, Request.published_at))
+                                 .join(submitted, submitted.c.request_id == Request.id)
                                  .where(*conds, Request.published_at.is_not(None))),
-        "to_first_proposal": _quantiles(select(_days_between(Request.published_at, first_match))
+        "to_first_proposal": _quantiles(select(_days_between(Request.published_at, proposed.c.at))
+                                        .join(proposed, proposed.c.request_id == Request.id)
                                         .where(*conds, Request.published_at.is_not(None))),
         "to_approval": _quantiles(select(_days_between(m.created_at, Exchange.created_at))
-                                  .join(m, m.id == Exchange.match_id)
-                                  .where(Exchange.request_id.in_(select(Request.id).where(*conds).correlate(None)))),
+                                  .join(m, m.id == Exchange.match_id).join(Request, Request.id == Exchange.request_id)
+                                  .where(*conds)),
     }
     return {"stages": stages, "durations": durations}
 
 
 def proposals(f: Filters) -> dict[str, Any]:
     """Matches proposed by state, acceptance and decline rates of those decided, and the decline reasons."""
-    conds = _pair_conditions(Match, f)
+    conds = [_within_matches(f)]
     by_state = {str(s): int(n) for s, n in _rows(select(Match.status, func.count()).where(*conds)
                                                   .group_by(Match.status))}
     decided = sum(by_state.get(s, 0) for s in DECIDED_MATCHES)
@@ -381,15 +411,15 @@ def proposals(f: Filters) -> dict[str, Any]:
 
 def results(f: Filters) -> dict[str, Any]:
     """Results reported: policy and practice changes, ratings, exchanges evaluated."""
-    ids = exchange_ids(f)
     def _said(col):  # a text that says something
         return case((and_(col.is_not(None), func.length(func.trim(col)) > 0), 1))
     policy, practice, reports, rated, avg = db.session.execute(select(
         func.count(_said(Result.policy_changes)), func.count(_said(Result.practice_changes)), func.count(),
-        func.count(Result.rating), func.avg(Result.rating)).where(Result.exchange_id.in_(ids))).one()
-    ratings = dict(_rows(select(Result.rating, func.count()).where(Result.exchange_id.in_(ids),
+        func.count(Result.rating), func.avg(Result.rating)).where(_within(Result.exchange_id, f))).one()
+    ratings = dict(_rows(select(Result.rating, func.count()).where(_within(Result.exchange_id, f),
                                                                    Result.rating.is_not(None)).group_by(Result.rating)))
-    evaluated = _scalar(select(func.count()).where(Exchange.id.in_(ids), Exchange.status.in_(EVALUATED)))
+    evaluated = _scalar(select(func.count()).select_from(Exchange).where(_within(Exchange.id, f),
+                                                                         Exchange.status.in_(EVALUATED)))
     return {"reports": int(reports), "policy_changes": int(policy), "practice_changes": int(practice),
             "rated": int(rated), "average_rating": round(float(avg), 2) if avg is not None else None,
             "ratings": {int(k): int(v) for k, v in sorted(ratings.items())}, "exchanges_evaluated": _int(evaluated)}
@@ -399,7 +429,7 @@ def actors(f: Filters) -> list[dict[str, Any]]:
     """Participation of diverse actors: distinct organisations per party role and organisation kind."""
     rows = _rows(select(ExchangeParty.role, Organisation.kind, func.count(distinct(Organisation.id)))
                  .join(Organisation, Organisation.id == ExchangeParty.organisation_id)
-                 .where(ExchangeParty.exchange_id.in_(exchange_ids(f)))
+                 .where(_within(ExchangeParty.exchange_id, f))
                  .group_by(ExchangeParty.role, Organisation.kind))
     return [{"role": str(r), "kind": str(k), "organisations": int(n)}
             for r, k, n in sorted(rows, key=lambda r: (str(r[0]), str(r[1])))]
@@ -421,26 +451,27 @@ def _concentration(counts: Select) -> dict[str, Any]:
 def exposure(f: Filters) -> dict[str, Any]:
     """How concentrated proposals and approved matches are across providers (top 10 providers' share)."""
     proposed = (select(Offer.organisation_id, func.count(Match.id)).join(Offer, Offer.id == Match.offer_id)
-                .where(*_pair_conditions(Match, f)).group_by(Offer.organisation_id))
+                .where(_within_matches(f)).group_by(Offer.organisation_id))
     approved = (select(Offer.organisation_id, func.count(Exchange.id)).join(Offer, Offer.id == Exchange.offer_id)
-                .where(Exchange.id.in_(exchange_ids(f))).group_by(Offer.organisation_id))
+                .where(_within(Exchange.id, f)).group_by(Offer.organisation_id))
     return {"proposals": _concentration(proposed), "approved": _concentration(approved)}
 
 
-def headline(f: Filters | None = None) -> dict[str, int]:
+def headline(f: Filters | None = None, experts_mobilised: int | None = None,
+             people_trained: int | None = None) -> dict[str, int]:
     """The front page's figures: exchanges running or done, experts mobilised, countries (requesting or
     providing) in those exchanges, people trained as reported in results, published offers and requests."""
     f = f or Filters()
-    ids = exchange_ids(f).where(Exchange.status.in_(RUNNING_OR_DONE))
-    n_exchanges = _scalar(select(func.count()).where(Exchange.id.in_(ids)))
-    req = select(Request.country_code).join(Exchange, Exchange.request_id == Request.id).where(Exchange.id.in_(ids))
-    off = select(Offer.country_code).join(Exchange, Exchange.offer_id == Offer.id).where(Exchange.id.in_(ids))
+    counted = (_within(Exchange.id, f), Exchange.status.in_(RUNNING_OR_DONE))
+    n_exchanges = _scalar(select(func.count()).select_from(Exchange).where(*counted))
+    req = select(Request.country_code).join(Exchange, Exchange.request_id == Request.id).where(*counted)
+    off = select(Offer.country_code).join(Exchange, Exchange.offer_id == Offer.id).where(*counted)
     n_countries = _scalar(select(func.count()).select_from(req.union(off).subquery()))
     return {
         "exchanges": _int(n_exchanges),
-        "experts": experts(f)["mobilised"],
+        "experts": experts(f)["mobilised"] if experts_mobilised is None else experts_mobilised,
         "countries": _int(n_countries),
-        "people_trained": trained(f)["people_trained"],
+        "people_trained": trained(f)["people_trained"] if people_trained is None else people_trained,
         "offers": _int(_scalar(select(func.count()).where(*_record_conditions(Offer, f),
                                                           Offer.status == OfferState.PUBLISHED))),
         "requests": _int(_scalar(select(func.count()).where(*_record_conditions(Request, f),
@@ -448,23 +479,198 @@ def headline(f: Filters | None = None) -> dict[str, int]:
     }
 
 
+def _year(column) -> ColumnElement:
+    if db.engine.dialect.name == "sqlite":
+        return func.cast(func.strftime("%Y", column), db.Integer)
+    return func.cast(extract("year", column), db.Integer)
+
+
+def by_year(f: Filters) -> list[dict[str, Any]]:
+    """Per year of approval: exchanges (running or done), participants, people trained, expert-days."""
+    year = _year(Exchange.created_at)
+    within = _within(Exchange.id, f)
+    counted = dict(_rows(select(year, func.count()).where(within, Exchange.status.in_(RUNNING_OR_DONE))
+                         .group_by(year)))
+    total = Activity.participants_female + Activity.participants_male + Activity.participants_other
+    part = dict(_rows(select(year, func.sum(total)).join(Activity, Activity.exchange_id == Exchange.id)
+                      .where(within).group_by(year)))
+    train = dict(_rows(select(year, func.sum(Result.people_trained)).join(Result, Result.exchange_id == Exchange.id)
+                       .where(within).group_by(year)))
+    days = dict(_rows(select(year, func.sum(ExchangeExpert.expert_days))
+                      .join(ExchangeExpert, ExchangeExpert.exchange_id == Exchange.id)
+                      .where(within).group_by(year)))
+    years = sorted(set(counted) | set(part) | set(train) | set(days))
+    return [{"year": int(y), "exchanges": _int(counted.get(y)), "participants": _int(part.get(y)),
+             "people_trained": _int(train.get(y)), "expert_days": _num(days.get(y))} for y in years]
+
+
+def by_sector(f: Filters) -> list[dict[str, Any]]:
+    """Per sector of the request: exchanges running or done, and published requests and offers."""
+    ex = dict(_rows(select(request_sectors.c.sector_code, func.count(Exchange.id))
+                    .join(Exchange, Exchange.request_id == request_sectors.c.request_id)
+                    .where(_within(Exchange.id, f), Exchange.status.in_(RUNNING_OR_DONE))
+                    .group_by(request_sectors.c.sector_code)))
+    req = dict(_rows(select(request_sectors.c.sector_code, func.count())
+                     .join(Request, Request.id == request_sectors.c.request_id)
+                     .where(*_record_conditions(Request, f), Request.status == RequestState.PUBLISHED)
+                     .group_by(request_sectors.c.sector_code)))
+    off = dict(_rows(select(offer_sectors.c.sector_code, func.count())
+                     .join(Offer, Offer.id == offer_sectors.c.offer_id)
+                     .where(*_record_conditions(Offer, f), Offer.status == OfferState.PUBLISHED)
+                     .group_by(offer_sectors.c.sector_code)))
+    codes = sorted(set(ex) | set(req) | set(off), key=lambda c: (-ex.get(c, 0), c))
+    return [{"sector": c, "exchanges": _int(ex.get(c)), "published_requests": _int(req.get(c)),
+             "published_offers": _int(off.get(c))} for c in codes]
+
+
+def report(actor, f: Filters) -> dict[str, Any]:
+    """Every indicator for the secretariat, the admin, or a partner (then restricted to the exchanges it
+    supports): /reports, GET /api/v1/indicators and the indicator exports."""
+    from kb import permissions
+
+    error = permissions.reports_refusal(actor)
+    if error is not None:
+        raise error
+    partner = permissions.reports_partner(actor)
+    return compute(f.restricted_to_partner(partner) if partner else f)
+
+
+def public(f: Filters) -> dict[str, Any]:
+    """What anyone may see (/transparency, country profiles): aggregates only, no organisation or person named,
+    no free text (decline reasons, co-financing by partner are left out)."""
+    return {
+        "filters": f.as_dict(), "headline": headline(f), "by_year": by_year(f), "by_sector": by_sector(f),
+        "countries": countries(f), "flows": flows(f), "participants": participants(f), "trained": trained(f),
+        "results": results(f),
+        "experts": {k: v for k, v in experts(f).items() if k != "by_sex"},
+        "requests_by_state": {k: v for k, v in records_by_state(Request, f).items() if k in ("published", "matched",
+                                                                                               "closed")},
+        "offers_by_state": {k: v for k, v in records_by_state(Offer, f).items() if k == "published"},
+    }
+
+
 def compute(f: Filters) -> dict[str, Any]:
     """Every indicator under the filter (the dashboard, the API and the indicator exports)."""
+    e, t = experts(f), trained(f)
     return {
         "filters": f.as_dict(),
-        "headline": headline(f),
+        "headline": headline(f, e["mobilised"], t["people_trained"]),
         "exchanges_by_state": exchanges_by_state(f),
         "requests_by_state": records_by_state(Request, f),
         "offers_by_state": records_by_state(Offer, f),
         "countries": countries(f),
         "flows": flows(f),
-        "experts": experts(f),
+        "experts": e,
         "participants": participants(f),
-        "trained": trained(f),
+        "trained": t,
         "contributions": contributions(f),
         "pipeline": pipeline(f),
         "proposals": proposals(f),
         "results": results(f),
         "actors": actors(f),
         "exposure": exposure(f),
+        "by_year": by_year(f),
+        "by_sector": by_sector(f),
     }
+
+
+# --- the indicators as tables (the pages' tables, their CSV downloads, the indicator exports) ------------
+
+def _kv(mapping: dict[str, Any], first: str, second: str) -> dict[str, Any]:
+    return {"columns": [first, second], "rows": [[k, v] for k, v in mapping.items()]}
+
+
+def _table(items: list[dict[str, Any]], columns: list[str]) -> dict[str, Any]:
+    return {"columns": columns, "rows": [[item.get(c) for c in columns] for item in items]}
+
+
+def tables(r: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The indicators of compute() or public() as named tables: {name: {"columns": [...], "rows": [[...]]}}.
+    Column names are stable identifiers (CSV headers); the pages translate them."""
+    out: dict[str, dict[str, Any]] = {}
+    if "headline" in r:
+        out["headline"] = _kv(r["headline"], "measure", "value")
+    if "by_year" in r:
+        out["by_year"] = _table(r["by_year"], ["year", "exchanges", "participants", "people_trained", "expert_days"])
+    for key, noun in (("exchanges_by_state", "exchanges"), ("requests_by_state", "requests"),
+                      ("offers_by_state", "offers")):
+        if key in r:
+            out[key] = _kv(r[key], "state", noun)
+    if "countries" in r:
+        out["countries"] = _table(r["countries"], ["country", "as_requester", "as_provider"])
+    if "flows" in r:
+        out["flows"] = _table(r["flows"], ["provider_country", "requester_country", "exchanges"])
+    if "by_sector" in r:
+        out["by_sector"] = _table(r["by_sector"], ["sector", "exchanges", "published_requests", "published_offers"])
+    if "experts" in r:
+        e = r["experts"]
+        out["experts"] = _kv({k: e[k] for k in ("mobilised", "expert_days", "daily_rate", "in_kind_value",
+                                                "in_kind_currency")}, "measure", "value")
+        if "by_sex" in e:
+            out["experts_by_sex"] = _kv(e["by_sex"], "sex", "experts")
+    if "participants" in r:
+        p = r["participants"]
+        out["participants"] = _table(p["by_kind"], ["kind", "activities", "female", "male", "other", "total"])
+        out["participants"]["rows"].append(["total", p["activities"], p["female"], p["male"], p["other"], p["total"]])
+    if "trained" in r:
+        out["trained"] = _kv(r["trained"], "measure", "value")
+    if "contributions" in r:
+        out["cofinancing"] = _table(r["contributions"]["cofinancing"], ["partner", "currency", "contributions", "amount"])
+        out["contributions"] = _table(r["contributions"]["by_kind"],
+                                      ["kind", "role", "currency", "contributions", "amount", "expert_days"])
+    if "pipeline" in r:
+        out["pipeline"] = _kv(r["pipeline"]["stages"], "stage", "requests")
+        out["durations"] = {"columns": ["step", "count", "median_days", "p90_days"],
+                            "rows": [[k, v["count"], v["median_days"], v["p90_days"]]
+                                     for k, v in r["pipeline"]["durations"].items()]}
+    if "proposals" in r:
+        pr = r["proposals"]
+        out["proposals"] = _kv({**pr["by_state"], "acceptance_rate": pr["acceptance_rate"],
+                                "decline_rate": pr["decline_rate"]}, "state", "matches")
+        out["decline_reasons"] = _table(pr["decline_reasons"], ["reason", "matches"])
+    if "results" in r:
+        res = r["results"]
+        out["results"] = _kv({k: res[k] for k in ("reports", "policy_changes", "practice_changes",
+                                                  "exchanges_evaluated", "rated", "average_rating")},
+                             "measure", "value")
+        out["ratings"] = _kv(res["ratings"], "rating", "results")
+    if "actors" in r:
+        out["actors"] = _table(r["actors"], ["role", "kind", "organisations"])
+    if "exposure" in r:
+        out["exposure"] = {"columns": ["measure", "providers", "total", "top10_share", "providers_with_one"],
+                           "rows": [[k, v["providers"], v["total"], v["top10_share"], v["providers_with_one"]]
+                                    for k, v in r["exposure"].items()]}
+    return out
+
+
+def partner_options() -> list[tuple[int, str]]:
+    """(id, name) of the organisations that are partner parties of some exchange (the reports' partner filter)."""
+    return [(int(i), n) for i, n in _rows(
+        select(Organisation.id, Organisation.name).where(Organisation.id.in_(
+            select(ExchangeParty.organisation_id).where(ExchangeParty.role == PartyRole.PARTNER)))
+        .order_by(Organisation.name))]
+
+
+PROFILE_LIMIT = 50
+
+
+def country_profile(code: str) -> dict[str, Any]:
+    """A country's public profile: its published requests and offers, its exchanges (agreed or later, as
+    requester or provider), and the public figures filtered to it. Unknown country: 404."""
+    from kb.errors import NotFound
+    from kb.models import Country
+    from kb.services.pages import first
+
+    country = db.session.get(Country, code) if len(code) == 2 else None
+    if country is None:
+        raise NotFound(lazy_gettext("Country %(code)s not found.", code=code))
+    f = Filters(country=code)
+    requests = first(select(Request).where(Request.country_code == code, Request.status.in_(
+        (RequestState.PUBLISHED, RequestState.MATCHED, RequestState.CLOSED))).order_by(Request.published_at.desc()),
+        PROFILE_LIMIT)
+    offers = first(select(Offer).where(Offer.country_code == code, Offer.status == OfferState.PUBLISHED)
+                   .order_by(Offer.published_at.desc()), PROFILE_LIMIT)
+    exchanges = first(exchanges_query(f).where(Exchange.status.in_(RUNNING_OR_DONE))
+                      .order_by(None).order_by(Exchange.created_at.desc()), PROFILE_LIMIT)
+    return {"country": country, "figures": public(f), "requests": requests, "offers": offers,
+            "exchanges": exchanges}

@@ -36,7 +36,7 @@ def _load_user(session_id: str):  # type: ignore[no-untyped-def]
 def register_web(app: Flask) -> None:
     """Babel, sessions, CSRF, blueprints and HTML error pages."""
     from kb.errorhandlers import set_html_error_handler
-    from kb.web import account, admin, applications, catalogue, exchanges, home, join, records, secretariat
+    from kb.web import account, admin, applications, catalogue, exchanges, home, join, records, reports, secretariat
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -45,7 +45,7 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "account.login"
     login_manager.login_message = None
     csrf.init_app(app)
-    web_modules = (catalogue, account, records, secretariat, exchanges, home, admin, join, applications)
+    web_modules = (catalogue, account, records, secretariat, exchanges, home, admin, join, applications, reports)
     for module in web_modules:
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, not cookies: no CSRF there.

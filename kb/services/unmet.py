@@ -1,0 +1,160 @@
+"""Unmet needs: the secretariat's planning tool (which competences to recruit, which offers nobody uses).
+
+- Unmet requests: published requests whose best suggestion is weak (`weak_fit`, the one rule) or that have waited
+  more than KB_UNMET_WAIT_DAYS since publication without any proposal (match); the oldest first, at most
+  KB_UNMET_LIMIT of them are examined (each needs one ranking of the offers).
+- Grouped by sector and by regional group, and clustered by meaning across languages: agglomerative clustering
+  (scikit-learn, cosine distance, average linkage, KB_UNMET_CLUSTER_DISTANCE) of the requests' stored
+  multilingual embeddings, each cluster labelled by its most common sector and its most characteristic terms
+  (class-based TF-IDF: frequent in the cluster, rare in the others).
+- Supply side: published offers never proposed in any match.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from datetime import timedelta
+from typing import Any
+
+import numpy as np
+from flask import current_app
+from sqlalchemy import exists, func, select
+from sqlalchemy.orm import undefer
+
+from kb import permissions
+from kb.errors import Forbidden
+from kb.extensions import db
+from kb.i18n import N_
+from kb.matching.text import record_text, tokenize
+from kb.models import Match, Offer, OfferState, Request, RequestState, User, utcnow
+from kb.models.reference import country_groups
+from kb.services import matching
+from kb.services.pages import first
+
+OFFERS_SHOWN = 100
+_WORD = re.compile(r"[^\W\d_]{3,}")
+TERMS_PER_LABEL = 3
+
+
+def weak_fit(best_score: float | None) -> bool:
+    """The one rule of a weak best suggestion: no suggestion at all, or a fused score (docs/MATCHING.md) below
+    KB_UNMET_WEAK_SCORE. (When the matching's calibrated fit and its "strong" threshold land, this is the place to
+    read them instead.)"""
+    return best_score is None or best_score < current_app.config["KB_UNMET_WEAK_SCORE"]
+
+
+def _best_score(actor: User, request: Request) -> float | None:
+    hits = matching.suggest(actor, "request", request.id, matching.SuggestionArgs(k=1))
+    return hits[0]["score"] if hits else None
+
+
+def unmet_needs(actor: User | None) -> dict[str, Any]:
+    """Unmet requests (with why), their groups by sector and region, their clusters, and offers never proposed."""
+    if not permissions.is_staff(actor):
+        raise Forbidden(N_("The unmet needs are the secretariat's planning tool."))
+    cfg = current_app.config
+    wait = timedelta(days=cfg["KB_UNMET_WAIT_DAYS"])
+    now = utcnow()
+    proposed = exists().where(Match.request_id == Request.id)
+    published = (select(Request).where(Request.status == RequestState.PUBLISHED)
+                 .order_by(Request.published_at, Request.id))
+    examined = first(published.options(undefer(Request.embedding)), cfg["KB_UNMET_LIMIT"])
+    total_published = db.session.scalar(select(func.count()).select_from(published.subquery())) or 0
+    waiting_ids = set(db.session.scalars(select(Request.id).where(
+        Request.status == RequestState.PUBLISHED, ~proposed, Request.published_at < now - wait)))
+    unmet = []
+    for r in examined:
+        best = _best_score(actor, r)  # type: ignore[arg-type]
+        reasons = []
+        if weak_fit(best):
+            reasons.append("weak")
+        if r.id in waiting_ids:
+            reasons.append("waiting")
+        if reasons:
+            days = (now - r.published_at).days if r.published_at else None
+            unmet.append({"request": r, "best_score": best, "reasons": reasons, "days_published": days})
+    clusters = _clusters([u["request"] for u in unmet])
+    return {
+        "examined": len(examined), "published": int(total_published), "unmet": unmet,
+        "by_sector": _by_sector(unmet), "by_region": _by_region(unmet), "clusters": clusters,
+        "offers_never_proposed": _offers_never_proposed(),
+        "settings": {"wait_days": cfg["KB_UNMET_WAIT_DAYS"], "weak_score": cfg["KB_UNMET_WEAK_SCORE"],
+                     "limit": cfg["KB_UNMET_LIMIT"], "distance": cfg["KB_UNMET_CLUSTER_DISTANCE"]},
+    }
+
+
+def _by_sector(unmet: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    counts = Counter(code for u in unmet for code in (u["request"].sector_codes or ["—"]))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _by_region(unmet: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    countries = {u["request"].country_code for u in unmet}
+    groups: dict[str, set[str]] = {}
+    if countries:
+        for country, group in db.session.execute(select(country_groups.c.country_code, country_groups.c.group_code)
+                                                 .where(country_groups.c.country_code.in_(countries))):
+            groups.setdefault(country, set()).add(group)
+    counts = Counter(g for u in unmet for g in (groups.get(u["request"].country_code) or {"—"}))
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _clusters(requests: list[Request]) -> list[dict[str, Any]]:
+    """Requests grouped by meaning (their stored embeddings of the current model), largest first."""
+    model = matching.embedder().name
+    usable = [r for r in requests if r.embedding is not None and r.embedding_model == model]
+    if not usable:
+        return []
+    vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in usable])  # type: ignore[arg-type]
+    if len(usable) == 1:
+        labels = np.zeros(1, dtype=int)
+    else:
+        from sklearn.cluster import AgglomerativeClustering
+
+        labels = AgglomerativeClustering(
+            n_clusters=None, metric="cosine", linkage="average",
+            distance_threshold=current_app.config["KB_UNMET_CLUSTER_DISTANCE"]).fit_predict(vectors)
+    members: dict[int, list[Request]] = {}
+    for r, label in zip(usable, labels, strict=True):
+        members.setdefault(int(label), []).append(r)
+    terms = _characteristic_terms(members)
+    out = []
+    for label, rs in members.items():
+        sectors = Counter(code for r in rs for code in r.sector_codes)
+        out.append({"requests": rs, "size": len(rs), "terms": terms[label],
+                    "sector": sectors.most_common(1)[0][0] if sectors else None,
+                    "countries": sorted({r.country_code for r in rs}),
+                    "languages": sorted({r.text_lang for r in rs})})
+    out.sort(key=lambda c: (-c["size"], c["requests"][0].id))
+    return out
+
+
+def _characteristic_terms(members: dict[int, list[Request]]) -> dict[int, list[str]]:
+    """Class-based TF-IDF: each cluster's terms (the matching's stems) weighted by their frequency in it and their
+    rarity across clusters, each shown as the word it most often stands for in the cluster."""
+    counts: dict[int, Counter] = {}
+    words: dict[int, dict[str, Counter]] = {}
+    for label, rs in members.items():
+        counts[label], words[label] = Counter(), {}
+        for r in rs:
+            for word in _WORD.findall(record_text(r.title, r.description).lower()):
+                stems = tokenize(word)
+                if stems and len(stems[0]) > 2:
+                    counts[label][stems[0]] += 1
+                    words[label].setdefault(stems[0], Counter())[word] += 1
+    df = Counter(t for c in counts.values() for t in c)
+    n = len(counts)
+    out = {}
+    for label, c in counts.items():
+        size = sum(c.values()) or 1
+        scored = sorted(c, key=lambda t: (-(c[t] / size) * math.log(1 + n / df[t]), t))
+        out[label] = [words[label][t].most_common(1)[0][0] for t in scored[:TERMS_PER_LABEL]]
+    return out
+
+
+def _offers_never_proposed() -> dict[str, Any]:
+    never = (select(Offer).where(Offer.status == OfferState.PUBLISHED, ~exists().where(Match.offer_id == Offer.id))
+             .order_by(Offer.published_at, Offer.id))
+    total = db.session.scalar(select(func.count()).select_from(never.subquery())) or 0
+    return {"total": int(total), "offers": first(never, OFFERS_SHOWN)}
