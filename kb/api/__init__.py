@@ -17,10 +17,10 @@ def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
 
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
-    from kb.api import auth, exchanges, matching, organisations, records, reference
+    from kb.api import auth, exchanges, matching, notifications, organisations, records, reference
     from kb.api.blueprint import is_public
 
-    modules = (auth, organisations, records, exchanges, matching, reference)
+    modules = (auth, organisations, records, exchanges, matching, reference, notifications)
     ours = {blp.name for module in modules for blp in module.BLUEPRINTS}
 
     @app.before_request

@@ -8,8 +8,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
 from kb.models.base import UTCDateTime, str_enum, utcnow
-from kb.models.enums import NotificationStatus
+from kb.models.enums import NotificationStatus, Role
 from kb.models.people import User
+from kb.workflow import recipients as rcp
 
 
 class Event(db.Model):
@@ -32,13 +33,22 @@ class Event(db.Model):
 
 
 class Notification(db.Model):
-    """A message queued for one user about an event; sent by the job workers (kb/jobs.py) or `flask kb outbox send` (kb/services/events.py)."""
+    """A message for one user about an event: an entry of their inbox (/notifications) and an e-mail in the
+    outbox, sent by the job workers (kb/jobs.py) or `flask kb outbox send` (kb/services/events.py)."""
 
     __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    # What it is about (kb/workflow/recipients.py KINDS) and the record the inbox links to.
+    kind: Mapped[str] = mapped_column(String(32), nullable=False, default="record_update",
+                                      server_default="record_update")
+    record_type: Mapped[str | None] = mapped_column(String(32))
+    record_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str | None] = mapped_column(String(300))  # the record's, flattened to one line
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[NotificationStatus] = mapped_column(
@@ -57,3 +67,20 @@ class Notification(db.Model):
 
     event: Mapped[Event] = relationship()
     user: Mapped[User] = relationship()
+
+    @property
+    def link(self) -> str | None:
+        """The web page of the record it is about: the review queue for a review, a request's or offer's own
+        page for its organisation's users, the catalogue's (or the match's or exchange's) page otherwise."""
+        if self.kind == rcp.REVIEW:
+            return "/secretariat/review"
+        if not self.record_id or self.record_type not in _PAGES:
+            return None
+        own = self.kind == rcp.RECORD_UPDATE and self.user.role not in (Role.SECRETARIAT, Role.ADMIN)
+        pattern = _OWN_PAGES.get(self.record_type, "") if own else ""
+        return (pattern or _PAGES[self.record_type]).format(id=self.record_id)
+
+
+_OWN_PAGES = {"request": "/my/requests/{id}", "offer": "/my/offers/{id}"}
+_PAGES = {"request": "/requests/{id}", "offer": "/offers/{id}", "match": "/matches#match-{id}",
+          "exchange": "/exchanges/{id}"}

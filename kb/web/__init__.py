@@ -36,7 +36,7 @@ def _load_user(session_id: str):  # type: ignore[no-untyped-def]
 def register_web(app: Flask) -> None:
     """Babel, sessions, CSRF, blueprints and HTML error pages."""
     from kb.errorhandlers import set_html_error_handler
-    from kb.web import account, catalogue, exchanges, records, secretariat
+    from kb.web import account, catalogue, exchanges, notifications, records, secretariat
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -45,20 +45,23 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "account.login"
     login_manager.login_message = None
     csrf.init_app(app)
-    for module in (catalogue, account, records, secretariat, exchanges):
+    for module in (catalogue, account, records, secretariat, exchanges, notifications):
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, not cookies: no CSRF there.
     for name, blueprint in app.blueprints.items():
-        if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges)}:
+        if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges, notifications)}:
             csrf.exempt(blueprint)
 
     @app.context_processor
     def _globals():  # type: ignore[no-untyped-def]
         from flask_babel import get_locale
 
+        from kb.services.inbox import unread_count
         from kb.web import helpers
 
-        return {"LANGUAGES": LANGUAGES, "current_lang": str(get_locale()), "h": helpers}
+        signed_in = has_request_context() and getattr(current_user, "is_authenticated", False)
+        return {"LANGUAGES": LANGUAGES, "current_lang": str(get_locale()), "h": helpers,
+                "unread_total": unread_count(current_user) if signed_in else 0}
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):  # type: ignore[no-untyped-def]
