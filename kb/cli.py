@@ -100,6 +100,17 @@ def outbox_send(limit: int) -> None:
         raise click.ClickException(f"Stopped: {report.stopped}")
 
 
+@outbox_cli.command("digest")
+def outbox_digest() -> None:
+    """Send the daily digests now (the workers do it every day at KB_DIGEST_HOUR)."""
+    from kb.services.digests import send_digests
+
+    report = send_digests()
+    click.echo(f"{report.sent} digests ({report.notifications} notifications), {report.failed} failed")
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
+
+
 @outbox_cli.command("status")
 def outbox_status() -> None:
     """Messages per state, the claimed ones, the latest failures with their errors, and the job queue."""

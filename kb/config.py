@@ -28,7 +28,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "LOGIN_WINDOW_SECONDS": (900, int, "Window for counting failed sign-ins, in seconds"),
     "MAX_PAGE_SIZE": (100, int, "Largest page size accepted by list endpoints"),
     "PASSWORD_METHOD": ("scrypt", str, "Werkzeug password hashing method (tests use a cheaper one)"),
-    "SMTP_HOST": ("", str, "SMTP host for notification e-mails (outbox is kept without it)"),
+    "SMTP_HOST": ("", str, "SMTP host for notification e-mails (without it they go to KB_MAIL_LOG)"),
     "SMTP_PORT": (0, int, "SMTP port (0: 25, 587 or 465 by KB_SMTP_SECURITY)"),
     "SMTP_SECURITY": ("none", str, "none, starttls or tls (implicit TLS); certificates are verified"),
     "SMTP_USERNAME": ("", str, "SMTP user name for AUTH (needs starttls or tls)"),
@@ -42,6 +42,10 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "OUTBOX_BATCH": (50, int, "Messages one outbox job claims at a time"),
     "OUTBOX_LEASE_SECONDS": (300, int, "How long a worker holds the messages it claimed; a killed worker's "
                                        "messages go to another worker after this"),
+    "MAIL_LOG": (str(ROOT / "instance" / "mail.log"), str, "Without KB_SMTP_HOST, e-mails are appended to this "
+                                                            "file (mbox) instead of being sent"),
+    "BASE_URL": ("http://127.0.0.1:5000", str, "Public address of kb, for the links in e-mails"),
+    "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),

@@ -91,6 +91,10 @@ NOTIFICATION_KINDS = {
     "match_alert": lazy_gettext("New fitting record"),
     "reminder": lazy_gettext("Reminder"),
 }
+DELIVERIES = {
+    "immediately": lazy_gettext("Immediately"), "daily": lazy_gettext("In a daily digest"),
+    "never": lazy_gettext("Never (inbox only)"),
+}
 RECORD_TYPES = {
     "request": lazy_gettext("Request"), "offer": lazy_gettext("Offer"),
     "match": lazy_gettext("Match"), "exchange": lazy_gettext("Exchange"),

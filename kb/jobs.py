@@ -93,6 +93,24 @@ def sweep_outbox() -> None:
     send_outbox()
 
 
+def _digest_time(moment: Any) -> bool:
+    hour = _app.config["KB_DIGEST_HOUR"] if _app is not None else 6
+    return moment.minute == 0 and moment.hour == hour
+
+
+@huey.periodic_task(_digest_time, retries=3, retry_delay=300, name="kb.send_digests")
+@_in_app
+def send_digests() -> dict[str, int]:
+    """Every day at KB_DIGEST_HOUR (UTC): each user's daily digest."""
+    from kb.services.digests import send_digests as run
+
+    report = run()
+    log.info("digests: %s sent, %s notifications, %s failed", report.sent, report.notifications, report.failed)
+    if report.stopped:
+        raise OutboxRunFailed(report.stopped)
+    return {"sent": report.sent, "notifications": report.notifications, "failed": report.failed}
+
+
 def after_commit(task: Any) -> None:
     """Queue task once the current transaction has committed (services call this, e.g. when notifying)."""
     from kb.extensions import db

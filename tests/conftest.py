@@ -51,6 +51,7 @@ def app(tmp_path_factory):
     app = create_app({"KB_DATABASE_URL": url, "TESTING": True, "KB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
                       "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
                       "KB_SQLITE_JOURNAL_MODE": "memory", "KB_JOBS_FILE": ":memory:",
+                      "KB_MAIL_LOG": str(tmp_path_factory.mktemp("mail") / "mail.log"),
                       "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
         _fast_throwaway_sqlite(url)

@@ -6,8 +6,8 @@ from flask.views import MethodView
 from kb.api.blueprint import Blueprint
 from kb.api.common import page_of, require_user
 from kb.schemas.common import page_schema
-from kb.schemas.notifications import MarkedSchema, NotificationOutSchema, NotificationQuerySchema
-from kb.services import inbox
+from kb.schemas.notifications import MarkedSchema, NotificationOutSchema, NotificationQuerySchema, PreferencesSchema
+from kb.services import inbox, preferences
 
 blp = Blueprint("notifications", __name__, url_prefix="/notifications",
                 description="The signed-in user's notifications (inbox)")
@@ -38,3 +38,18 @@ class NotificationsRead(MethodView):
     def post(self):
         """Mark all my notifications read; answers how many were unread."""
         return {"marked": inbox.mark_all_read(require_user())}
+
+
+@blp.route("/preferences")
+class Preferences(MethodView):
+    @blp.response(200, PreferencesSchema)
+    def get(self):
+        """How I receive each kind of notification by e-mail (immediately, daily digest, never)."""
+        return preferences.get_preferences(require_user())
+
+    @blp.refuses(403)
+    @blp.arguments(PreferencesSchema)
+    @blp.response(200, PreferencesSchema)
+    def patch(self, data):
+        """Change how I receive some kinds by e-mail; answers every kind's choice."""
+        return preferences.set_preferences(require_user(), data)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -49,6 +49,9 @@ class Notification(db.Model):
     record_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str | None] = mapped_column(String(300))  # the record's, flattened to one line
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # now: the outbox sends it; digest: it waits for its user's daily digest (kb/services/digests.py).
+    delivery: Mapped[str] = mapped_column(String(8), nullable=False, default="now", server_default="now")
+    transport: Mapped[str | None] = mapped_column(String(8))  # how it went out: smtp, or log (no SMTP server)
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[NotificationStatus] = mapped_column(
@@ -79,6 +82,17 @@ class Notification(db.Model):
         own = self.kind == rcp.RECORD_UPDATE and self.user.role not in (Role.SECRETARIAT, Role.ADMIN)
         pattern = _OWN_PAGES.get(self.record_type, "") if own else ""
         return (pattern or _PAGES[self.record_type]).format(id=self.record_id)
+
+
+class NotificationPreference(db.Model):
+    """How a user receives one kind of notification by e-mail: immediately (no row), daily (digest) or never."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    delivery: Mapped[str] = mapped_column(String(12), nullable=False)
 
 
 _OWN_PAGES = {"request": "/my/requests/{id}", "offer": "/my/offers/{id}"}

@@ -1,10 +1,10 @@
 """The inbox: notifications of the signed-in user."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
-from kb.schemas.common import PageQuerySchema, codes
-from kb.workflow.recipients import KINDS
+from kb.schemas.common import PageQuerySchema, StrictSchema, codes
+from kb.workflow.recipients import DELIVERIES, KINDS
 
 
 class NotificationOutSchema(Schema):
@@ -38,3 +38,10 @@ class MarkedSchema(Schema):
     """How many notifications were marked read."""
 
     marked = fields.Int()
+
+
+class PreferencesSchema(StrictSchema):
+    """How the caller receives each kind of notification by e-mail: immediately, in a daily digest, or never
+    (the inbox lists everything whatever the choice). An edit names the kinds it changes."""
+
+    locals().update({kind: fields.Str(validate=validate.OneOf(DELIVERIES)) for kind in KINDS})

@@ -12,6 +12,7 @@ from kb.models import (
     Exchange,
     Match,
     Notification,
+    NotificationStatus,
     Offer,
     Organisation,
     Request,
@@ -123,15 +124,27 @@ def describe(event: Event, record: Any) -> tuple[str, str]:
 
 
 def queue_notifications(event: Event, record: Any, users: Iterable[User], kind: str = rcp.RECORD_UPDATE) -> None:
-    """Add one notification (inbox entry, pending e-mail) per user."""
+    """Add one notification per user: an inbox entry, and an e-mail as the user chose for this kind (sent now,
+    kept for the daily digest, or none: `skipped`)."""
+    from kb.services.preferences import choices_of
+
+    users = list(users)
+    if not users:
+        return
     subject, body = describe(event, record)
     title = header_text(getattr(record, "title", None) or getattr(record, "name", "") or "", 300) or None
-    queued = False
+    choices = choices_of(u.id for u in users)
+    mail_now = False
     for user in users:
-        db.session.add(Notification(event_id=event.id, user_id=user.id, kind=kind, record_type=event.record_type,
-                                    record_id=event.record_id, title=title, subject=subject, body=body))
-        queued = True
-    if queued:
+        choice = choices.get((user.id, kind), rcp.IMMEDIATELY)
+        n = Notification(event_id=event.id, user_id=user.id, kind=kind, record_type=event.record_type,
+                         record_id=event.record_id, title=title, subject=subject, body=body,
+                         delivery="digest" if choice == rcp.DAILY else "now")
+        if choice == rcp.NEVER:
+            n.status = NotificationStatus.SKIPPED
+        mail_now = mail_now or choice == rcp.IMMEDIATELY
+        db.session.add(n)
+    if mail_now:
         from kb.jobs import after_commit, send_outbox
 
         after_commit(send_outbox)  # a worker delivers them as soon as the transaction has committed

@@ -47,6 +47,8 @@ def register_web(app: Flask) -> None:
     csrf.init_app(app)
     for module in (catalogue, account, records, secretariat, exchanges, notifications):
         app.register_blueprint(module.bp)
+    # A mail program's one-click unsubscribe (RFC 8058) posts without a form: the signed link is the authority.
+    csrf.exempt(notifications.unsubscribe)
     # The API authenticates with bearer tokens, not cookies: no CSRF there.
     for name, blueprint in app.blueprints.items():
         if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges, notifications)}:

@@ -83,6 +83,13 @@ def notification_kind(code: str) -> str:
     return str(NOTIFICATION_KINDS.get(code, code))
 
 
+def delivery(code: str) -> str:
+    """immediately / daily / never, as the preferences page says them."""
+    from kb.i18n import DELIVERIES
+
+    return str(DELIVERIES.get(code, code))
+
+
 def happened(n: Any) -> str:
     """What a notification's event did, in the current language ("published", "an activity was reported")."""
     from kb.i18n import EVENTS

@@ -4,7 +4,10 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from kb.services import inbox
+from kb.errors import DomainError
+from kb.services import inbox, preferences
+from kb.web import helpers as h
+from kb.workflow import recipients as rcp
 
 bp = Blueprint("inbox", __name__)
 PER_PAGE = 20
@@ -35,3 +38,34 @@ def read_all():
     """Mark every notification read."""
     inbox.mark_all_read(current_user)
     return redirect(url_for("inbox.notifications"))
+
+
+@bp.route("/account/notifications", methods=["GET", "POST"])
+@login_required
+def preferences_page():
+    """Choose, per kind of notification, e-mails immediately, in a daily digest, or never."""
+    saved = False
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        choices = {kind: request.form.get(kind, "") for kind in rcp.KINDS if kind in request.form}
+        try:
+            preferences.set_preferences(current_user, choices)
+        except DomainError as exc:
+            errors = h.messages((exc.errors or {}).get("json", exc.errors))
+        else:
+            saved = True
+    return render_template("inbox/preferences.html", choices=preferences.get_preferences(current_user),
+                           kinds=rcp.KINDS, deliveries=rcp.DELIVERIES, saved=saved, errors=errors), \
+        (422 if errors else 200)
+
+
+@bp.route("/unsubscribe/<token>", methods=["GET", "POST"])
+def unsubscribe(token: str):
+    """The link of an e-mail's List-Unsubscribe: GET asks for confirmation, POST (a mail program's one-click,
+    RFC 8058, or the button) stops e-mails of that kind. The signed token is the authority: no sign-in."""
+    if request.method == "POST":
+        user, kind = preferences.unsubscribe(token)
+        return render_template("inbox/unsubscribe.html", done=True, kind=kind, email=user.email, token=token)
+    user, kind = preferences.read_unsubscribe_token(token)
+    return render_template("inbox/unsubscribe.html", done=False, kind=kind, email=user.email, token=token)
+

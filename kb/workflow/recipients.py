@@ -63,3 +63,8 @@ def recipients(record_type: str, action: str) -> dict[str, str]:
     """The parties told about this move, each with its kind of notification; {} for a move nobody hears about
     (and for a record type without notifications: organisations, users, experts)."""
     return dict(TABLE.get(record_type, {}).get(action, {}))
+
+
+# How a user receives a kind by e-mail (the inbox has everything whatever the choice).
+IMMEDIATELY, DAILY, NEVER = "immediately", "daily", "never"
+DELIVERIES = (IMMEDIATELY, DAILY, NEVER)

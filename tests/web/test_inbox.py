@@ -118,3 +118,18 @@ def test_a_proposed_match_asks_both_sides_and_an_acceptance_tells_the_other_side
     assert _kinds(app, inactive.id) == []
     item = kb.ok("GET", "/notifications?per_page=1", director)["items"][0]
     assert item["link"] == f"/matches#match-{match['id']}"
+
+
+def test_the_account_page_saves_the_choices(kb, app, browser):
+    director = kb.user("director")
+    with app.app_context():
+        db.session.get(User, director.id).language = "fr"
+        db.session.commit()
+    client = browser(director)
+    page = client.get("/account/notifications").get_data(as_text=True)
+    assert "Notifications par e-mail" in page
+    resp = client.post("/account/notifications", data={"match_update": "never", "reminder": "daily"})
+    assert resp.status_code == 200
+    prefs = kb.ok("GET", "/notifications/preferences", director)
+    assert (prefs["match_update"], prefs["reminder"], prefs["review"]) == ("never", "daily", "immediately")
+    assert client.post("/account/notifications", data={"reminder": "hourly"}).status_code == 422
