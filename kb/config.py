@@ -45,6 +45,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "MAIL_LOG": (str(ROOT / "instance" / "mail.log"), str, "Without KB_SMTP_HOST, e-mails are appended to this "
                                                             "file (mbox) instead of being sent"),
     "BASE_URL": ("http://127.0.0.1:5000", str, "Public address of kb, for the links in e-mails"),
+    "ANSWER_LINK_DAYS": (14, int, "Days the accept/decline links of a \"match proposed\" e-mail stay valid"),
     "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),

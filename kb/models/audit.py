@@ -52,6 +52,9 @@ class Notification(db.Model):
     # now: the outbox sends it; digest: it waits for its user's daily digest (kb/services/digests.py).
     delivery: Mapped[str] = mapped_column(String(8), nullable=False, default="now", server_default="now")
     transport: Mapped[str | None] = mapped_column(String(8))  # how it went out: smtp, or log (no SMTP server)
+    # A "match proposed" message's signed accept/decline links (kb/services/answers.py) work once.
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answered_action: Mapped[str | None] = mapped_column(String(16))
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[NotificationStatus] = mapped_column(

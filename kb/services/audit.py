@@ -123,6 +123,13 @@ def describe(event: Event, record: Any) -> tuple[str, str]:
     return header_text(subject, SUBJECT_MAX), body_text("\n".join(lines))
 
 
+def record_title(record: Any) -> str:
+    """A record's title on one line: a match's is its request's and offer's."""
+    if isinstance(record, Match):
+        return header_text(f"{record.request.title} ↔ {record.offer.title}", 300)
+    return header_text(getattr(record, "title", None) or getattr(record, "name", "") or "", 300)
+
+
 def queue_notifications(event: Event, record: Any, users: Iterable[User], kind: str = rcp.RECORD_UPDATE) -> None:
     """Add one notification per user: an inbox entry, and an e-mail as the user chose for this kind (sent now,
     kept for the daily digest, or none: `skipped`)."""
@@ -132,7 +139,7 @@ def queue_notifications(event: Event, record: Any, users: Iterable[User], kind: 
     if not users:
         return
     subject, body = describe(event, record)
-    title = header_text(getattr(record, "title", None) or getattr(record, "name", "") or "", 300) or None
+    title = record_title(record) or None
     choices = choices_of(u.id for u in users)
     mail_now = False
     for user in users:

@@ -20,6 +20,7 @@ from kb.i18n import LANGUAGES
 from kb.models import Notification, User
 from kb.services import mail
 from kb.services.preferences import unsubscribe_token
+from kb.workflow import recipients as rcp
 
 
 def base_url() -> str:
@@ -49,6 +50,10 @@ def _item(n: Notification) -> dict:
     item = {"kind": str(i18n.NOTIFICATION_KINDS.get(n.kind, n.kind)), "line": mail.body_text(_line(n)),
             "reason": mail.body_text(n.event.reason or ""), "when": n.created_at,
             "link": f"{base_url()}{n.link}" if n.link else None, "answers": None}
+    if n.kind == rcp.MATCH_PROPOSED and n.record_type == "match":  # e-mail-first answers (kb/services/answers.py)
+        from kb.services.answers import link_token
+
+        item["answers"] = {a: f"{base_url()}/answer/{link_token(n.id, a)}" for a in ("accept", "decline")}
     return item
 
 

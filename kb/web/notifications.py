@@ -69,3 +69,31 @@ def unsubscribe(token: str):
     user, kind = preferences.read_unsubscribe_token(token)
     return render_template("inbox/unsubscribe.html", done=False, kind=kind, email=user.email, token=token)
 
+
+@bp.route("/answer/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    """A "match proposed" e-mail's accept or decline link: a light page confirming the action (asking the reason
+    for a decline), without sign-in; a used link says so."""
+    from kb.services import answers
+
+    error = None
+    reason = ""
+    try:
+        a = answers.read(token)
+    except answers.LinkExpired as exc:
+        return render_template("inbox/answer.html", a=None, state="expired", message=h.message(exc.message)), 410
+    if a.used_at is not None:
+        return render_template("inbox/answer.html", a=a, state="used"), 409
+    if request.method == "POST":
+        reason = request.form.get("reason", "")
+        try:
+            a = answers.answer(token, reason)
+        except answers.LinkUsed:
+            return render_template("inbox/answer.html", a=answers.read(token), state="used"), 409
+        except DomainError as exc:
+            error = h.messages(exc.errors).get("reason", [h.message(exc.message)])[0] if exc.errors \
+                else h.message(exc.message)
+            status = h.form_status(exc)
+            return render_template("inbox/answer.html", a=a, state="ask", error=error, reason=reason), status
+        return render_template("inbox/answer.html", a=a, state="done")
+    return render_template("inbox/answer.html", a=a, state="ask", error=error, reason=reason)
