@@ -46,6 +46,11 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
                                                             "file (mbox) instead of being sent"),
     "BASE_URL": ("http://127.0.0.1:5000", str, "Public address of kb, for the links in e-mails"),
     "ANSWER_LINK_DAYS": (14, int, "Days the accept/decline links of a \"match proposed\" e-mail stay valid"),
+    "ALERT_MIN_SCORE": (1.0, float, "Match alerts: the suggestion score a pair needs for its parties to be alerted "
+                                     "when one of the two is published (until a calibrated fit exists)"),
+    "ALERT_MIN_FIT": (0.6, float, "Match alerts: the calibrated fit (0-1) a pair needs, once suggestions carry one"),
+    "ALERT_CANDIDATES": (50, int, "Match alerts: how many best-ranked counterparts of a newly published record "
+                                  "are considered"),
     "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),

@@ -104,6 +104,7 @@ EVENTS = {
     "create": lazy_gettext("created"), "update": lazy_gettext("edited"), "propose": lazy_gettext("proposed"),
     "join": lazy_gettext("a party joined"), "contribute": lazy_gettext("a contribution was added"),
     "activity": lazy_gettext("an activity was reported"), "result": lazy_gettext("a result was reported"),
+    "alert": lazy_gettext("newly published; it fits yours"),
 }
 
 

@@ -93,6 +93,17 @@ def sweep_outbox() -> None:
     send_outbox()
 
 
+@huey.task(retries=3, retry_delay=30, retry_backoff=2, name="kb.match_alerts")
+@_in_app
+def match_alerts(kind: str, record_id: int) -> dict[str, int]:
+    """A request or offer was published: alert the organisations whose published records fit it."""
+    from kb.services.alerts import alert_for
+
+    report = alert_for(kind, record_id)
+    log.info("alerts for %s %s: %s", kind, record_id, report)
+    return {"pairs": report.pairs, "users": report.users}
+
+
 def _digest_time(moment: Any) -> bool:
     hour = _app.config["KB_DIGEST_HOUR"] if _app is not None else 6
     return moment.minute == 0 and moment.hour == hour
@@ -111,11 +122,11 @@ def send_digests() -> dict[str, int]:
     return {"sent": report.sent, "notifications": report.notifications, "failed": report.failed}
 
 
-def after_commit(task: Any) -> None:
-    """Queue task once the current transaction has committed (services call this, e.g. when notifying)."""
+def after_commit(task: Any, *args: Any) -> None:
+    """Queue task(*args) once the current transaction has committed (services call this, e.g. when notifying)."""
     from kb.extensions import db
 
-    db.session.info.setdefault("kb_after_commit", set()).add(task)
+    db.session.info.setdefault("kb_after_commit", set()).add((task, args))
 
 
 def _install_commit_hook() -> None:
@@ -124,8 +135,8 @@ def _install_commit_hook() -> None:
 
     @event.listens_for(Session, "after_commit")
     def _queue(session: Session) -> None:
-        for task in session.info.pop("kb_after_commit", ()):
-            enqueue(task)
+        for task, args in session.info.pop("kb_after_commit", ()):
+            enqueue(task, *args)
 
     @event.listens_for(Session, "after_rollback")
     def _forget(session: Session) -> None:

@@ -1,5 +1,5 @@
 """SQLAlchemy models; importing this package registers every table."""
-from kb.models.audit import Event, Notification, NotificationPreference
+from kb.models.audit import Event, MatchAlert, Notification, NotificationPreference
 from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
@@ -31,7 +31,7 @@ from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
-    "MatchState", "Modality", "Notification", "NotificationPreference", "NotificationStatus", "Offer", "OfferLanguage",
+    "MatchAlert", "MatchState", "Modality", "Notification", "NotificationPreference", "NotificationStatus", "Offer", "OfferLanguage",
     "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
     "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
 ]

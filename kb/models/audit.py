@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from kb.extensions import db
@@ -96,6 +96,18 @@ class NotificationPreference(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False)
     kind: Mapped[str] = mapped_column(String(32), nullable=False)
     delivery: Mapped[str] = mapped_column(String(12), nullable=False)
+
+
+class MatchAlert(db.Model):
+    """A request-offer pair whose parties were alerted (once per pair: kb/services/alerts.py)."""
+
+    __tablename__ = "match_alerts"
+    __table_args__ = (UniqueConstraint("request_id", "offer_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), nullable=False)
+    offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), nullable=False)
+    score: Mapped[float] = mapped_column(Float, nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 _OWN_PAGES = {"request": "/my/requests/{id}", "offer": "/my/offers/{id}"}
