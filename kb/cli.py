@@ -111,6 +111,15 @@ def outbox_digest() -> None:
         raise click.ClickException(f"Stopped: {report.stopped}")
 
 
+@outbox_cli.command("remind")
+def outbox_remind() -> None:
+    """Send the reminders due now (the workers do it every hour)."""
+    from kb.services.reminders import send_reminders
+
+    r = send_reminders()
+    click.echo(f"reminders: {r.matches} matches, {r.offers} offers, {r.exchanges} exchanges ({r.users} users)")
+
+
 @outbox_cli.command("status")
 def outbox_status() -> None:
     """Messages per state, the claimed ones, the latest failures with their errors, and the job queue."""

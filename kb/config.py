@@ -51,6 +51,11 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "ALERT_MIN_FIT": (0.6, float, "Match alerts: the calibrated fit (0-1) a pair needs, once suggestions carry one"),
     "ALERT_CANDIDATES": (50, int, "Match alerts: how many best-ranked counterparts of a newly published record "
                                   "are considered"),
+    "REMIND_MATCH_DAYS": (7, int, "Remind a party of a proposed match it has not answered after this many days "
+                                  "(the secretariat after twice as many)"),
+    "REMIND_EXPIRY_DAYS": (30, int, "Remind an offer's owner this many days before its validity ends (and on the day after)"),
+    "REMIND_ACTIVITY_DAYS": (30, int, "Remind the parties of an exchange in progress without an activity report "
+                                      "for this many days"),
     "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),

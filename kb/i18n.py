@@ -105,6 +105,7 @@ EVENTS = {
     "join": lazy_gettext("a party joined"), "contribute": lazy_gettext("a contribution was added"),
     "activity": lazy_gettext("an activity was reported"), "result": lazy_gettext("a result was reported"),
     "alert": lazy_gettext("newly published; it fits yours"),
+    "remind": lazy_gettext("reminder"),
 }
 
 

@@ -104,6 +104,18 @@ def match_alerts(kind: str, record_id: int) -> dict[str, int]:
     return {"pairs": report.pairs, "users": report.users}
 
 
+@huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
+@_in_app
+def send_reminders() -> dict[str, int]:
+    """Every hour: the reminders due (proposed matches unanswered, offers expiring or expired, quiet exchanges)."""
+    from kb.services.reminders import send_reminders as run
+
+    report = run()
+    log.info("reminders: %s", report)
+    return {"matches": report.matches, "offers": report.offers, "exchanges": report.exchanges,
+            "users": report.users}
+
+
 def _digest_time(moment: Any) -> bool:
     hour = _app.config["KB_DIGEST_HOUR"] if _app is not None else 6
     return moment.minute == 0 and moment.hour == hour

@@ -1,5 +1,5 @@
 """SQLAlchemy models; importing this package registers every table."""
-from kb.models.audit import Event, MatchAlert, Notification, NotificationPreference
+from kb.models.audit import Event, MatchAlert, Notification, NotificationPreference, ReminderSent
 from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
@@ -32,6 +32,6 @@ __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
     "Exchange", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
     "MatchAlert", "MatchState", "Modality", "Notification", "NotificationPreference", "NotificationStatus", "Offer", "OfferLanguage",
-    "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
+    "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "ReminderSent", "Request",
     "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Terms", "User", "new_session_key", "utcnow",
 ]

@@ -82,7 +82,7 @@ class Notification(db.Model):
             return "/secretariat/review"
         if not self.record_id or self.record_type not in _PAGES:
             return None
-        own = self.kind == rcp.RECORD_UPDATE and self.user.role not in (Role.SECRETARIAT, Role.ADMIN)
+        own = self.kind in (rcp.RECORD_UPDATE, rcp.REMINDER) and self.user.role not in (Role.SECRETARIAT, Role.ADMIN)
         pattern = _OWN_PAGES.get(self.record_type, "") if own else ""
         return (pattern or _PAGES[self.record_type]).format(id=self.record_id)
 
@@ -108,6 +108,18 @@ class MatchAlert(db.Model):
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), nullable=False)
     score: Mapped[float] = mapped_column(Float, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
+
+
+class ReminderSent(db.Model):
+    """A reminder (record, stage) that was sent; never twice (kb/services/reminders.py)."""
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("record_type", "record_id", "stage"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_type: Mapped[str] = mapped_column(String(32), nullable=False)
+    record_id: Mapped[int] = mapped_column(Integer, nullable=False)
+    stage: Mapped[str] = mapped_column(String(40), nullable=False)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
 
 
 _OWN_PAGES = {"request": "/my/requests/{id}", "offer": "/my/offers/{id}"}

@@ -100,6 +100,15 @@ def happened(n: Any) -> str:
     return str(EVENTS.get(event.action) or ACTION_LABELS.get(event.action, event.action))
 
 
+def event_reason(event: Any) -> str:
+    """An event's reason as the reader should see it: a reminder's (a fixed message) in their language."""
+    from flask_babel import gettext
+
+    if event.action == "remind" and event.reason:
+        return gettext(event.reason)
+    return event.reason or ""
+
+
 def record_type(code: str | None) -> str:
     """Request, Offer, Match, Exchange in the current language."""
     from kb.i18n import RECORD_TYPES
