@@ -111,6 +111,17 @@ def outbox_digest() -> None:
         raise click.ClickException(f"Stopped: {report.stopped}")
 
 
+@outbox_cli.command("weekly")
+def outbox_weekly() -> None:
+    """Send this week's digests of new fitting records now (the workers do it on Mondays at KB_DIGEST_HOUR)."""
+    from kb.services.digests import send_weekly
+
+    report = send_weekly()
+    click.echo(f"{report.sent} weekly digests ({report.records} records)")
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
+
+
 @outbox_cli.command("remind")
 def outbox_remind() -> None:
     """Send the reminders due now (the workers do it every hour)."""

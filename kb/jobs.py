@@ -134,6 +134,23 @@ def send_digests() -> dict[str, int]:
     return {"sent": report.sent, "notifications": report.notifications, "failed": report.failed}
 
 
+def _weekly_time(moment: Any) -> bool:
+    return moment.weekday() == 0 and _digest_time(moment)
+
+
+@huey.periodic_task(_weekly_time, retries=3, retry_delay=300, name="kb.send_weekly")
+@_in_app
+def send_weekly() -> dict[str, int]:
+    """Every Monday at KB_DIGEST_HOUR (UTC): the weekly digest of new fitting records."""
+    from kb.services.digests import send_weekly as run
+
+    report = run()
+    log.info("weekly digests: %s sent, %s records", report.sent, report.records)
+    if report.stopped:
+        raise OutboxRunFailed(report.stopped)
+    return {"sent": report.sent, "records": report.records}
+
+
 def after_commit(task: Any, *args: Any) -> None:
     """Queue task(*args) once the current transaction has committed (services call this, e.g. when notifying)."""
     from kb.extensions import db

@@ -9,12 +9,13 @@ from __future__ import annotations
 import smtplib
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from kb.extensions import db
-from kb.models import Notification, NotificationStatus, User, utcnow
+from kb.models import Notification, NotificationStatus, ReminderSent, User, utcnow
 from kb.services import letters, mail, unit_of_work
 from kb.services.events import claim_due, release
 
@@ -97,3 +98,65 @@ def _finish(ids: list[int], status: NotificationStatus, error: str | None, trans
             status=status, error=error, transport=transport, sent_at=utcnow() if status == NotificationStatus.SENT
             else None, attempts=Notification.attempts + 1, claimed_by=None, lease_until=None)
             .execution_options(synchronize_session=False))
+
+
+@dataclass
+class WeeklyReport:
+    sent: int = 0     # e-mails
+    records: int = 0  # alerts they listed
+    stopped: str | None = None
+
+
+def send_weekly(now: datetime | None = None) -> WeeklyReport:
+    """The weekly digest of new fitting records: to each user who had match alerts in the past 7 days (and does
+    not refuse them: preference `never`), one e-mail listing them, once per ISO week (reminders_sent ledger,
+    Message-ID from the user and the week: at least once, recognisable when repeated)."""
+    from kb.services.preferences import choices_of
+    from kb.workflow import recipients as rcp
+
+    now = now or utcnow()
+    week = f"weekly:{now.isocalendar().year}-W{now.isocalendar().week:02d}"
+    report = WeeklyReport()
+    try:
+        cfg = mail.settings(current_app.config) or mail.log_settings(current_app.config)
+    except mail.MailConfigError as exc:
+        report.stopped = str(exc)
+        return report
+    rows = list(db.session.scalars(select(Notification).where(
+        Notification.kind == rcp.MATCH_ALERT, Notification.created_at > now - timedelta(days=7),
+        Notification.created_at <= now).order_by(Notification.user_id, Notification.created_at, Notification.id)))
+    by_user: dict[int, list[Notification]] = {}
+    for n in rows:
+        by_user.setdefault(n.user_id, []).append(n)
+    choices = choices_of(by_user)
+    done = set(db.session.scalars(select(ReminderSent.record_id).where(ReminderSent.record_type == "user",
+                                                                         ReminderSent.stage == week)))
+    todo = [(uid, items) for uid, items in by_user.items()
+            if uid not in done and choices.get((uid, rcp.MATCH_ALERT)) != rcp.NEVER and items[0].user.active]
+    if not todo:
+        db.session.rollback()
+        return report
+    try:
+        smtp = mail.connect(cfg)
+    except (OSError, smtplib.SMTPException) as exc:
+        report.stopped = f"Cannot open the SMTP session with {cfg.host}:{cfg.port}: {exc}"
+        return report
+    try:
+        for uid, items in todo:
+            msg = letters.weekly(cfg, items[0].user, items[:MAX_ITEMS], week)
+            try:
+                smtp.send_message(msg)
+            except smtplib.SMTPRecipientsRefused:
+                pass  # that address refuses mail; the others go on (no retry: next week lists the new ones)
+            except (OSError, smtplib.SMTPException) as exc:
+                report.stopped = f"The SMTP session failed: {type(exc).__name__}: {exc}"[:500]
+                break
+            else:
+                report.sent += 1
+                report.records += len(items)
+            with unit_of_work():
+                db.session.add(ReminderSent(record_type="user", record_id=uid, stage=week))
+    finally:
+        mail.quit_quietly(smtp)
+        db.session.rollback()
+    return report

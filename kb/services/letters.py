@@ -106,3 +106,21 @@ def digest(cfg: mail.Settings, user: User, items: Sequence[Notification]) -> Ema
         html = render_template("mail/digest.html", **context)
     message_id = f"<kb-digest-{user.id}-{first.id}.{first.created_at.strftime('%Y%m%d%H%M%S')}@{cfg.domain}>"
     return _message(cfg, user.email, subject, message_id, first.created_at, text, html, unsubscribe)
+
+
+def weekly(cfg: mail.Settings, user: User, items: Sequence[Notification], week: str) -> EmailMessage:
+    """The weekly digest of new fitting records (the week's match alerts of one user), in their language."""
+    first = items[0]
+    with force_locale(_language(user)):
+        entries = [_item(n) for n in items]
+        subject = "[KB] " + ngettext("This week: %(num)s new fitting record", "This week: %(num)s new fitting records",
+                                     len(items))
+        unsubscribe = f"{base_url()}/unsubscribe/{unsubscribe_token(user.id, rcp.MATCH_ALERT)}"
+        context = {"groups": {gettext("New records that fit yours"): entries}, "digest": True,
+                   "unsubscribe": unsubscribe, "preferences": f"{base_url()}/account/notifications",
+                   "lang": _language(user), "title": gettext("Your weekly digest")}
+        text = render_template("mail/digest.txt", **context)
+        html = render_template("mail/digest.html", **context)
+    safe_week = week.replace(":", "-")
+    return _message(cfg, user.email, subject, f"<kb-{safe_week}-{user.id}@{cfg.domain}>", first.created_at, text,
+                    html, unsubscribe)

@@ -3,7 +3,6 @@ published offer the directors whose open requests it fits), with the reasons, on
 (the one rule, deserves_alert) alerts nobody."""
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select
 
 from kb.extensions import db
@@ -12,16 +11,6 @@ from kb.services import alerts
 
 UNRELATED = {"title": "Port logistics for container terminals", "description": "Crane scheduling and customs "
              "data exchange for seaports.", "sectors": ["ict-digital"], "modalities": ["study-visit"]}
-
-
-@pytest.fixture
-def parties(kb):
-    sec = kb.user("secretariat", country="AT")
-    centre = kb.user("centre", country="CO")
-    colleague = kb.user("centre", org_id=centre.org_id)
-    other_centre = kb.user("centre", country="BR")
-    director = kb.user("director", country="EC")
-    return sec, centre, colleague, other_centre, director
 
 
 def _alerts(app, user_id):
