@@ -100,6 +100,37 @@ def outbox_send(limit: int) -> None:
         raise click.ClickException(f"Stopped: {report.stopped}")
 
 
+@outbox_cli.command("digest")
+def outbox_digest() -> None:
+    """Send the daily digests now (the workers do it every day at KB_DIGEST_HOUR)."""
+    from kb.services.digests import send_digests
+
+    report = send_digests()
+    click.echo(f"{report.sent} digests ({report.notifications} notifications), {report.failed} failed")
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
+
+
+@outbox_cli.command("weekly")
+def outbox_weekly() -> None:
+    """Send this week's digests of new fitting records now (the workers do it on Mondays at KB_DIGEST_HOUR)."""
+    from kb.services.digests import send_weekly
+
+    report = send_weekly()
+    click.echo(f"{report.sent} weekly digests ({report.records} records)")
+    if report.stopped:
+        raise click.ClickException(f"Stopped: {report.stopped}")
+
+
+@outbox_cli.command("remind")
+def outbox_remind() -> None:
+    """Send the reminders due now (the workers do it every hour)."""
+    from kb.services.reminders import send_reminders
+
+    r = send_reminders()
+    click.echo(f"reminders: {r.matches} matches, {r.offers} offers, {r.exchanges} exchanges ({r.users} users)")
+
+
 @outbox_cli.command("status")
 def outbox_status() -> None:
     """Messages per state, the claimed ones, the latest failures with their errors, and the job queue."""
@@ -111,7 +142,7 @@ def outbox_status() -> None:
     q = queue_figures()
     click.echo(f"job queue ({q['backend']}): {q['queued']} queued, {q['scheduled']} scheduled")
     for n in o.failed:
-        click.echo(f"failed {n.id} to {n.user.email} after {n.attempts} attempts: {n.error}")
+        click.echo(f"failed {n.id} to {n.recipient} after {n.attempts} attempts: {n.error}")
 
 
 @outbox_cli.command("retry")

@@ -31,7 +31,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "LOGIN_WINDOW_SECONDS": (900, int, "Window for counting failed sign-ins, in seconds"),
     "MAX_PAGE_SIZE": (100, int, "Largest page size accepted by list endpoints"),
     "PASSWORD_METHOD": ("scrypt", str, "Werkzeug password hashing method (tests use a cheaper one)"),
-    "SMTP_HOST": ("", str, "SMTP host for notification e-mails (outbox is kept without it)"),
+    "SMTP_HOST": ("", str, "SMTP host for notification e-mails (without it they go to KB_MAIL_LOG)"),
     "SMTP_PORT": (0, int, "SMTP port (0: 25, 587 or 465 by KB_SMTP_SECURITY)"),
     "SMTP_SECURITY": ("none", str, "none, starttls or tls (implicit TLS); certificates are verified"),
     "SMTP_USERNAME": ("", str, "SMTP user name for AUTH (needs starttls or tls)"),
@@ -53,6 +53,20 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "OUTBOX_BATCH": (50, int, "Messages one outbox job claims at a time"),
     "OUTBOX_LEASE_SECONDS": (300, int, "How long a worker holds the messages it claimed; a killed worker's "
                                        "messages go to another worker after this"),
+    "MAIL_LOG": (str(ROOT / "instance" / "mail.log"), str, "Without KB_SMTP_HOST, e-mails are appended to this "
+                                                            "file (mbox) instead of being sent"),
+    "ANSWER_LINK_DAYS": (14, int, "Days the accept/decline links of a \"match proposed\" e-mail stay valid"),
+    "ALERT_MIN_SCORE": (1.0, float, "Match alerts: the suggestion score a pair needs for its parties to be alerted "
+                                     "when one of the two is published (until a calibrated fit exists)"),
+    "ALERT_MIN_FIT": (0.6, float, "Match alerts: the calibrated fit (0-1) a pair needs, once suggestions carry one"),
+    "ALERT_CANDIDATES": (50, int, "Match alerts: how many best-ranked counterparts of a newly published record "
+                                  "are considered"),
+    "REMIND_MATCH_DAYS": (7, int, "Remind a party of a proposed match it has not answered after this many days "
+                                  "(the secretariat after twice as many)"),
+    "REMIND_EXPIRY_DAYS": (30, int, "Remind an offer's owner this many days before its validity ends (and on the day after)"),
+    "REMIND_ACTIVITY_DAYS": (30, int, "Remind the parties of an exchange in progress without an activity report "
+                                      "for this many days"),
+    "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "

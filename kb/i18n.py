@@ -92,6 +92,33 @@ ACTIONS = {
     "recall": lazy_pgettext("workflow action", "recall to draft"),
 }
 
+# Kinds of notification (kb/workflow/recipients.py), as the inbox and the preferences name them.
+NOTIFICATION_KINDS = {
+    "record_update": lazy_gettext("Your request or offer"),
+    "review": lazy_gettext("To review"),
+    "match_proposed": lazy_gettext("Match proposed to you"),
+    "match_update": lazy_gettext("Match news"),
+    "exchange_update": lazy_gettext("Exchange news"),
+    "match_alert": lazy_gettext("New fitting record"),
+    "reminder": lazy_gettext("Reminder"),
+}
+DELIVERIES = {
+    "immediately": lazy_gettext("Immediately"), "daily": lazy_gettext("In a daily digest"),
+    "never": lazy_gettext("Never (inbox only)"),
+}
+RECORD_TYPES = {
+    "request": lazy_gettext("Request"), "offer": lazy_gettext("Offer"),
+    "match": lazy_gettext("Match"), "exchange": lazy_gettext("Exchange"),
+}
+# What happened to a record, besides the workflow actions above.
+EVENTS = {
+    "create": lazy_gettext("created"), "update": lazy_gettext("edited"), "propose": lazy_gettext("proposed"),
+    "join": lazy_gettext("a party joined"), "contribute": lazy_gettext("a contribution was added"),
+    "activity": lazy_gettext("an activity was reported"), "result": lazy_gettext("a result was reported"),
+    "alert": lazy_gettext("newly published; it fits yours"),
+    "remind": lazy_gettext("reminder"),
+}
+
 
 # Field labels as the forms show them (the same msgids as the templates), for messages that name a field.
 FIELDS = {

@@ -93,11 +93,69 @@ def sweep_outbox() -> None:
     send_outbox()
 
 
-def after_commit(task: Any) -> None:
-    """Queue task once the current transaction has committed (services call this, e.g. when notifying)."""
+@huey.task(retries=3, retry_delay=30, retry_backoff=2, name="kb.match_alerts")
+@_in_app
+def match_alerts(kind: str, record_id: int) -> dict[str, int]:
+    """A request or offer was published: alert the organisations whose published records fit it."""
+    from kb.services.alerts import alert_for
+
+    report = alert_for(kind, record_id)
+    log.info("alerts for %s %s: %s", kind, record_id, report)
+    return {"pairs": report.pairs, "users": report.users}
+
+
+@huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
+@_in_app
+def send_reminders() -> dict[str, int]:
+    """Every hour: the reminders due (proposed matches unanswered, offers expiring or expired, quiet exchanges)."""
+    from kb.services.reminders import send_reminders as run
+
+    report = run()
+    log.info("reminders: %s", report)
+    return {"matches": report.matches, "offers": report.offers, "exchanges": report.exchanges,
+            "users": report.users}
+
+
+def _digest_time(moment: Any) -> bool:
+    hour = _app.config["KB_DIGEST_HOUR"] if _app is not None else 6
+    return moment.minute == 0 and moment.hour == hour
+
+
+@huey.periodic_task(_digest_time, retries=3, retry_delay=300, name="kb.send_digests")
+@_in_app
+def send_digests() -> dict[str, int]:
+    """Every day at KB_DIGEST_HOUR (UTC): each user's daily digest."""
+    from kb.services.digests import send_digests as run
+
+    report = run()
+    log.info("digests: %s sent, %s notifications, %s failed", report.sent, report.notifications, report.failed)
+    if report.stopped:
+        raise OutboxRunFailed(report.stopped)
+    return {"sent": report.sent, "notifications": report.notifications, "failed": report.failed}
+
+
+def _weekly_time(moment: Any) -> bool:
+    return moment.weekday() == 0 and _digest_time(moment)
+
+
+@huey.periodic_task(_weekly_time, retries=3, retry_delay=300, name="kb.send_weekly")
+@_in_app
+def send_weekly() -> dict[str, int]:
+    """Every Monday at KB_DIGEST_HOUR (UTC): the weekly digest of new fitting records."""
+    from kb.services.digests import send_weekly as run
+
+    report = run()
+    log.info("weekly digests: %s sent, %s records", report.sent, report.records)
+    if report.stopped:
+        raise OutboxRunFailed(report.stopped)
+    return {"sent": report.sent, "records": report.records}
+
+
+def after_commit(task: Any, *args: Any) -> None:
+    """Queue task(*args) once the current transaction has committed (services call this, e.g. when notifying)."""
     from kb.extensions import db
 
-    db.session.info.setdefault("kb_after_commit", set()).add(task)
+    db.session.info.setdefault("kb_after_commit", set()).add((task, args))
 
 
 def _install_commit_hook() -> None:
@@ -106,8 +164,8 @@ def _install_commit_hook() -> None:
 
     @event.listens_for(Session, "after_commit")
     def _queue(session: Session) -> None:
-        for task in session.info.pop("kb_after_commit", ()):
-            enqueue(task)
+        for task, args in session.info.pop("kb_after_commit", ()):
+            enqueue(task, *args)
 
     @event.listens_for(Session, "after_rollback")
     def _forget(session: Session) -> None:

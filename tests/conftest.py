@@ -52,6 +52,7 @@ def app(tmp_path_factory):
                       "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
                       "KB_SQLITE_JOURNAL_MODE": "memory", "KB_JOBS_FILE": ":memory:",
                       "KB_INDEX_WAIT_SECONDS": 120.0,  # no 503 on a busy machine
+                      "KB_MAIL_LOG": str(tmp_path_factory.mktemp("mail") / "mail.log"),
                       "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
         _fast_throwaway_sqlite(url)

@@ -18,11 +18,22 @@ def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
     from kb.api import (
-        accounts, auth, exchanges, exports, matching, organisations, partners, records, reference, reports,
+        accounts,
+        auth,
+        exchanges,
+        exports,
+        matching,
+        notifications,
+        organisations,
+        partners,
+        records,
+        reference,
+        reports,
     )
     from kb.api.blueprint import is_public
 
-    modules = (auth, organisations, records, exchanges, partners, matching, reference, accounts, reports, exports)
+    modules = (auth, organisations, records, exchanges, partners, matching, reference, accounts, reports, exports,
+               notifications)
     ours = {blp.name for module in modules for blp in module.BLUEPRINTS}
 
     @app.before_request

@@ -1,6 +1,6 @@
 """SQLAlchemy models; importing this package registers every table."""
 from kb.models.accounts import Application, Invitation, MailRequest
-from kb.models.audit import Event, Notification
+from kb.models.audit import Event, MatchAlert, Notification, NotificationPreference, ReminderSent
 from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
@@ -39,8 +39,8 @@ __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Contribution", "ContributionKind",
     "ContributionOffer", "ContributionOfferState", "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty",
     "ExchangeState", "Expert", "IndexChange", "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match",
-    "MatchOrigin", "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
-    "OfferState", "OrgKind", "Organisation", "PartyRole", "ReferenceRevision", "RegionalGroup", "Request",
-    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sector", "Sex", "Terms", "User", "new_session_key",
-    "utcnow",
+    "MatchAlert", "MatchOrigin", "MatchState", "Modality", "Notification", "NotificationPreference",
+    "NotificationStatus", "Offer", "OfferLanguage", "OfferState", "OrgKind", "Organisation", "PartyRole",
+    "ReferenceRevision", "RegionalGroup", "ReminderSent", "Request", "RequestLanguage", "RequestState", "Result",
+    "Role", "SDG", "Sector", "Sex", "Terms", "User", "new_session_key", "utcnow",
 ]

@@ -68,6 +68,7 @@ from kb.services.audit import record_event
 from kb.services.auth import client_key, end_sessions
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
 from kb.services.pages import paginate
+from kb.workflow import recipients as rcp
 from kb.workflow.applications import APPLICANT, APPLICATION, DECISIONS
 
 APPLICANT_ROLES = (Role.DIRECTOR, Role.CENTRE, Role.PARTNER)
@@ -120,8 +121,12 @@ def _queue_mail(event: Event, language: str, compose: Callable[[], tuple[str, st
     with force_locale(_language(language)):
         subject, body = compose()
     note = Notification(event_id=event.id, user_id=user.id if user else None, email=None if user else email,
+                        kind=rcp.ACCOUNT, record_type=event.record_type, record_id=event.record_id,
                         subject=header_text(subject, SUBJECT_MAX), body=body_text(body))
     db.session.add(note)
+    from kb.jobs import after_commit, send_outbox
+
+    after_commit(send_outbox)  # a worker delivers it as soon as the transaction has committed
     return note
 
 

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from flask import current_app, has_request_context, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from kb.extensions import db
 from kb.models import (
@@ -15,6 +15,7 @@ from kb.models import (
     Match,
     Modality,
     Notification,
+    NotificationStatus,
     Offer,
     Organisation,
     Request,
@@ -24,6 +25,7 @@ from kb.models import (
     utcnow,
 )
 from kb.services.mail import SUBJECT_MAX, body_text, header_text
+from kb.workflow import recipients as rcp
 
 RECORD_TYPES = {Request: "request", Offer: "offer", Match: "match", Exchange: "exchange",
                 Organisation: "organisation", User: "user", Sector: "sector", Modality: "modality",
@@ -36,19 +38,6 @@ def record_type(record: object) -> str:
         if isinstance(record, cls):
             return name
     return type(record).__tablename__.rstrip("s")  # type: ignore[attr-defined]
-
-
-def concerned_organisations(record: object) -> set[int]:
-    """Organisations whose users hear about a change of record."""
-    if isinstance(record, (Request, Offer)):
-        return {record.organisation_id}
-    if isinstance(record, Match):
-        return {record.request.organisation_id, record.offer.organisation_id}
-    if isinstance(record, Exchange):
-        return {p.organisation_id for p in record.parties}
-    if isinstance(record, ContributionOffer):  # the partner hears the secretariat's answer
-        return {record.organisation_id}
-    return set()
 
 
 def record_event(
@@ -71,17 +60,52 @@ def record_event(
     db.session.add(event)
     db.session.flush()
     if notify:
-        queue_notifications(event, record, _recipients(record, actor))
+        for kind, users in recipients(event, record, actor).items():
+            queue_notifications(event, record, users, kind)
     return event
 
 
-def _recipients(record: Any, actor: User | None) -> list[User]:
-    orgs = concerned_organisations(record)
-    stmt = select(User).where(User.active.is_(True)).where(
-        (User.organisation_id.in_(orgs)) | (User.role == Role.SECRETARIAT)
-    )
-    users = db.session.scalars(stmt).all()
-    return [u for u in users if actor is None or u.id != actor.id]
+def party_organisations(record: Any) -> dict[str, set[int]]:
+    """The organisations in each party of a record (kb/workflow/recipients.py); the secretariat is a role."""
+    if isinstance(record, (Request, Offer)):
+        return {rcp.OWNER: {record.organisation_id}}
+    if isinstance(record, Match):
+        return {rcp.REQUESTER: {record.request.organisation_id}, rcp.PROVIDER: {record.offer.organisation_id}}
+    if isinstance(record, Exchange):
+        parties: dict[str, set[int]] = {}
+        for p in record.parties:
+            parties.setdefault(str(p.role), set()).add(p.organisation_id)
+        return parties
+    if isinstance(record, ContributionOffer):  # the partner that offered it
+        return {rcp.OWNER: {record.organisation_id}}
+    return {}
+
+
+def recipients(event: Event, record: Any, actor: User | None) -> dict[str, list[User]]:
+    """Who is told about event, grouped by kind of notification: the move's parties (kb/workflow/recipients.py)
+    resolved to active users, each user once (the kind of their first party in PRECEDENCE), never the actor."""
+    table = rcp.recipients(event.record_type, event.action)
+    if not table:
+        return {}
+    orgs = party_organisations(record)
+    org_ids = {org for party in table for org in orgs.get(party, ())}
+    conditions = [User.organisation_id.in_(org_ids)] if org_ids else []
+    if rcp.SECRETARIAT in table:
+        conditions.append(User.role == Role.SECRETARIAT)
+    if not conditions:
+        return {}
+    users = db.session.scalars(select(User).where(User.active.is_(True), or_(*conditions)).order_by(User.id)).all()
+    grouped: dict[str, list[User]] = {}
+    for user in users:
+        if actor is not None and user.id == actor.id:
+            continue
+        mine = {party for party in table if user.organisation_id in orgs.get(party, ())}
+        if user.role == Role.SECRETARIAT and rcp.SECRETARIAT in table:
+            mine.add(rcp.SECRETARIAT)
+        if mine:
+            party = next(p for p in rcp.PRECEDENCE if p in mine)
+            grouped.setdefault(table[party], []).append(user)
+    return grouped
 
 
 def page_link(endpoint: str, **values: Any) -> str:
@@ -127,14 +151,35 @@ def describe(event: Event, record: Any) -> tuple[str, str]:
     return header_text(subject, SUBJECT_MAX), body_text("\n".join(lines))
 
 
-def queue_notifications(event: Event, record: Any, users: Iterable[User]) -> None:
-    """Add one pending outbox message per user."""
+def record_title(record: Any) -> str:
+    """A record's title on one line: a match's is its request's and offer's."""
+    if isinstance(record, Match):
+        return header_text(f"{record.request.title} ↔ {record.offer.title}", 300)
+    return header_text(getattr(record, "title", None) or getattr(record, "name", "") or "", 300)
+
+
+def queue_notifications(event: Event, record: Any, users: Iterable[User], kind: str = rcp.RECORD_UPDATE) -> None:
+    """Add one notification per user: an inbox entry, and an e-mail as the user chose for this kind (sent now,
+    kept for the daily digest, or none: `skipped`)."""
+    from kb.services.preferences import choices_of
+
+    users = list(users)
+    if not users:
+        return
     subject, body = describe(event, record)
-    queued = False
+    title = record_title(record) or None
+    choices = choices_of(u.id for u in users)
+    mail_now = False
     for user in users:
-        db.session.add(Notification(event_id=event.id, user_id=user.id, subject=subject, body=body))
-        queued = True
-    if queued:
+        choice = choices.get((user.id, kind), rcp.IMMEDIATELY)
+        n = Notification(event_id=event.id, user_id=user.id, kind=kind, record_type=event.record_type,
+                         record_id=event.record_id, title=title, subject=subject, body=body,
+                         delivery="digest" if choice == rcp.DAILY else "now")
+        if choice == rcp.NEVER:
+            n.status = NotificationStatus.SKIPPED
+        mail_now = mail_now or choice == rcp.IMMEDIATELY
+        db.session.add(n)
+    if mail_now:
         from kb.jobs import after_commit, send_outbox
 
         after_commit(send_outbox)  # a worker delivers them as soon as the transaction has committed

@@ -24,7 +24,7 @@ from kb.models import (
     User,
     utcnow,
 )
-from kb.services import access, audit, change_log, mail, unit_of_work
+from kb.services import access, audit, change_log, letters, mail, unit_of_work
 from kb.services.pages import first, paginate
 
 VISIBLE_TYPES = {"request": Request, "offer": Offer}
@@ -125,7 +125,7 @@ def send_pending(limit: int = 200, now: datetime | None = None) -> OutboxReport:
     report = OutboxReport()
     now = now or utcnow()
     try:
-        cfg = mail.settings(current_app.config)
+        cfg = mail.settings(current_app.config) or mail.log_settings(current_app.config)
     except mail.MailConfigError as exc:
         report.stopped = str(exc)
     else:
@@ -143,7 +143,7 @@ def send_pending(limit: int = 200, now: datetime | None = None) -> OutboxReport:
                     handled += len(ids)
             finally:  # an error here (not a kill: that leaves the claims to expire) gives the rest back now
                 db.session.rollback()
-                _release(token)
+                release(token)
     report.pending = db.session.scalar(select(func.count()).select_from(Notification)
                                        .where(Notification.status == NotificationStatus.PENDING)) or 0
     db.session.rollback()
@@ -154,13 +154,15 @@ def _lease() -> timedelta:
     return timedelta(seconds=max(1, int(current_app.config.get("KB_OUTBOX_LEASE_SECONDS") or 300)))
 
 
-def _due(now: datetime):  # type: ignore[no-untyped-def]
-    return (Notification.status == NotificationStatus.PENDING,
+def _due(now: datetime, delivery: str = "now", user_id: int | None = None):  # type: ignore[no-untyped-def]
+    return (Notification.status == NotificationStatus.PENDING, Notification.delivery == delivery,
+            Notification.user_id == user_id if user_id is not None else True,
             or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
             or_(Notification.lease_until.is_(None), Notification.lease_until < now))
 
 
-def claim_due(token: str, limit: int, now: datetime | None = None) -> list[int]:
+def claim_due(token: str, limit: int, now: datetime | None = None, delivery: str = "now",
+              user_id: int | None = None) -> list[int]:
     """Claim up to limit due, unclaimed (or expired) messages for the run token; their ids, oldest first.
 
     PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent workers take different rows without waiting.
@@ -168,10 +170,11 @@ def claim_due(token: str, limit: int, now: datetime | None = None) -> list[int]:
     between our SELECT and our UPDATE is not taken again. Either way only the rows carrying token are ours."""
     now = now or utcnow()
     with unit_of_work():
-        ids = db.session.scalars(select(Notification.id).where(*_due(now)).order_by(Notification.id).limit(limit)
+        due = _due(now, delivery, user_id)
+        ids = db.session.scalars(select(Notification.id).where(*due).order_by(Notification.id).limit(limit)
                                  .with_for_update(skip_locked=True)).all()
         if ids:
-            db.session.execute(update(Notification).where(Notification.id.in_(ids), *_due(now))
+            db.session.execute(update(Notification).where(Notification.id.in_(ids), *due)
                                .values(claimed_by=token, lease_until=max(now, utcnow()) + _lease())
                                .execution_options(synchronize_session=False))
     if not ids:
@@ -183,7 +186,7 @@ def claim_due(token: str, limit: int, now: datetime | None = None) -> list[int]:
     return list(found)
 
 
-def _release(token: str) -> None:
+def release(token: str) -> None:
     """Give back what the run claimed and did not mark (it stopped early)."""
     with unit_of_work():
         db.session.execute(update(Notification).where(Notification.claimed_by == token)
@@ -196,7 +199,8 @@ def next_outbox_run(now: datetime | None = None) -> float | None:
     pending. 0 when one is due now."""
     now = now or utcnow()
     rows = db.session.execute(select(Notification.next_attempt_at, Notification.lease_until)
-                              .where(Notification.status == NotificationStatus.PENDING)).all()
+                              .where(Notification.status == NotificationStatus.PENDING,
+                                     Notification.delivery == "now")).all()
     db.session.rollback()
     if not rows:
         return None
@@ -278,7 +282,7 @@ def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, r
         db.session.rollback()
         return  # sent, dropped or taken over meanwhile
     try:
-        msg = mail.build(cfg, n.id, n.created_at, n.recipient, n.subject, n.body)
+        msg = letters.notification(cfg, n)
     except mail.BUILD_ERRORS as exc:
         return _mark(nid, report, permanent=f"The message cannot be made: {_describe(exc)}")
     db.session.rollback()  # the row is read; no transaction stays open during the delivery
@@ -300,7 +304,7 @@ def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, r
         return _mark(nid, report, permanent=f"The server cannot take this message: {_describe(exc)}")
     except (OSError, smtplib.SMTPException) as exc:
         raise _StopBatch(f"The SMTP session failed: {_describe(exc)}") from None
-    _mark(nid, report)
+    _mark(nid, report, transport="smtp" if cfg.host else "log")
 
 
 def _answered(nid: int, report: OutboxReport, now: datetime, code: int, error: str) -> None:
@@ -312,7 +316,7 @@ def _answered(nid: int, report: OutboxReport, now: datetime, code: int, error: s
 
 
 def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transient: str | None = None,
-          now: datetime | None = None) -> None:
+          now: datetime | None = None, transport: str | None = None) -> None:
     """Record the outcome of one attempt in its own transaction."""
     with unit_of_work():
         n = db.session.get(Notification, nid)
@@ -320,7 +324,7 @@ def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transien
         n.claimed_by, n.lease_until = None, None
         if permanent is None and transient is None:
             n.status, n.sent_at, n.error, n.next_attempt_at = NotificationStatus.SENT, utcnow(), None, None
-            n.claimed_by, n.lease_until = None, None
+            n.claimed_by, n.lease_until, n.transport = None, None, transport
             n.body = mail.redact_secrets(n.body)  # a delivered reset or invitation link is not kept readable
             report.sent += 1
             return

@@ -157,25 +157,31 @@ def transition_match(actor: User, match_id: int, action: str, reason: str | None
                      version: int | None = None) -> Match:
     """accept / decline (each side), approve / reject (secretariat); approval creates the exchange."""
     with unit_of_work():
-        match = get_match(actor, match_id)
-        t = wf.MATCH.check(match.status, action, permissions.match_capacities(actor, match), reason)
-        access.require_version(match, version)
-        now = utcnow()
-        if t.actor == wf.REQUESTER:
-            match.requester_answer = "accepted" if action == "accept" else "declined"
-            match.requester_reason, match.requester_answered_at = reason, now
-        elif t.actor == wf.PROVIDER:
-            match.provider_answer = "accepted" if action == "accept" else "declined"
-            match.provider_reason, match.provider_answered_at = reason, now
-        else:
-            match.decision_reason, match.decided_by_id, match.decided_at = reason, actor.id, now
-        from_state = match.status
-        match.status = t.target
-        match.updated_at = now
-        record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor})
-        if action == "approve":
-            _check_matchable(match.request, match.offer)
-            _create_exchange(actor, match)
+        return move_match(actor, match_id, action, reason, version)
+
+
+def move_match(actor: User, match_id: int, action: str, reason: str | None = None,
+               version: int | None = None) -> Match:
+    """transition_match's work inside the caller's unit of work (e.g. an answer by e-mail link)."""
+    match = get_match(actor, match_id)
+    t = wf.MATCH.check(match.status, action, permissions.match_capacities(actor, match), reason)
+    access.require_version(match, version)
+    now = utcnow()
+    if t.actor == wf.REQUESTER:
+        match.requester_answer = "accepted" if action == "accept" else "declined"
+        match.requester_reason, match.requester_answered_at = reason, now
+    elif t.actor == wf.PROVIDER:
+        match.provider_answer = "accepted" if action == "accept" else "declined"
+        match.provider_reason, match.provider_answered_at = reason, now
+    else:
+        match.decision_reason, match.decided_by_id, match.decided_at = reason, actor.id, now
+    from_state = match.status
+    match.status = t.target
+    match.updated_at = now
+    record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor})
+    if action == "approve":
+        _check_matchable(match.request, match.offer)
+        _create_exchange(actor, match)
     return match
 
 

@@ -70,6 +70,7 @@ class Settings:
     password: str
     timeout: float
     sender: Address
+    log_path: str = ""  # host "" : write to this mail log instead of SMTP (log_settings)
 
     @property
     def domain(self) -> str:
@@ -77,7 +78,7 @@ class Settings:
 
 
 def settings(config: Mapping[str, Any]) -> Settings | None:
-    """The checked settings, or None when KB_SMTP_HOST is not set (the outbox then keeps its messages)."""
+    """The checked settings, or None when KB_SMTP_HOST is not set (messages then go to the mail log)."""
     host = (config.get("KB_SMTP_HOST") or "").strip()
     if not host:
         return None
@@ -95,6 +96,38 @@ def settings(config: Mapping[str, Any]) -> Settings | None:
     if timeout <= 0:
         raise MailConfigError("KB_SMTP_TIMEOUT must be a positive number of seconds.")
     return Settings(host, port, security, username, password, timeout, sender(config.get("KB_MAIL_FROM") or ""))
+
+
+def log_settings(config: Mapping[str, Any]) -> Settings:
+    """Without KB_SMTP_HOST (development): messages are appended to the mail log file KB_MAIL_LOG instead."""
+    return Settings("", 0, "none", "", "", 1.0, sender(config.get("KB_MAIL_FROM") or ""),
+                    str(config.get("KB_MAIL_LOG") or "mail.log"))
+
+
+class MailLog:
+    """An SMTP session look-alike writing each message to a file (mbox format), for development."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def send_message(self, msg: EmailMessage) -> dict:
+        import mailbox
+
+        box = mailbox.mbox(self.path, create=True)
+        try:
+            box.lock()
+            box.add(msg)
+            box.flush()
+        finally:
+            box.unlock()
+            box.close()
+        return {}
+
+    def quit(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def sender(value: str) -> Address:
@@ -135,6 +168,8 @@ BUILD_ERRORS = (ValueError, TypeError, IndexError, UnicodeError, LookupError)
 def connect(cfg: Settings) -> smtplib.SMTP:
     """An open SMTP session: TLS (implicit or STARTTLS) verified against the system's trust store, then AUTH
     when a user name is set. Raises OSError / smtplib errors when that fails."""
+    if not cfg.host:
+        return MailLog(cfg.log_path)  # type: ignore[return-value]
     context = ssl.create_default_context()
     if cfg.security == "tls":
         smtp: smtplib.SMTP = smtplib.SMTP_SSL(cfg.host, cfg.port, timeout=cfg.timeout, context=context)

@@ -229,6 +229,9 @@ def transition_record(model: type[Request] | type[Offer], actor: User, record_id
         if action == "publish":
             _check_publishable(record)
             record.published_at = utcnow()
+            from kb.jobs import after_commit, match_alerts
+
+            after_commit(match_alerts, "offer" if model is Offer else "request", record.id)  # kb/services/alerts.py
         from_state = record.status
         record.status = t.target
         record.updated_at = utcnow()

@@ -36,7 +36,19 @@ def _load_user(session_id: str):  # type: ignore[no-untyped-def]
 def register_web(app: Flask) -> None:
     """Babel, sessions, CSRF, blueprints and HTML error pages."""
     from kb.errorhandlers import set_html_error_handler
-    from kb.web import account, admin, applications, catalogue, exchanges, home, join, records, reports, secretariat
+    from kb.web import (
+        account,
+        admin,
+        applications,
+        catalogue,
+        exchanges,
+        home,
+        join,
+        notifications,
+        records,
+        reports,
+        secretariat,
+    )
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -45,9 +57,12 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "account.login"
     login_manager.login_message = None
     csrf.init_app(app)
-    web_modules = (catalogue, account, records, secretariat, exchanges, home, admin, join, applications, reports)
+    web_modules = (catalogue, account, records, secretariat, exchanges, home, admin, join, applications, reports,
+                   notifications)
     for module in web_modules:
         app.register_blueprint(module.bp)
+    # A mail program's one-click unsubscribe (RFC 8058) posts without a form: the signed link is the authority.
+    csrf.exempt(notifications.unsubscribe)
     # The API authenticates with bearer tokens, not cookies: no CSRF there.
     for name, blueprint in app.blueprints.items():
         if name not in {m.bp.name for m in web_modules}:
@@ -57,9 +72,12 @@ def register_web(app: Flask) -> None:
     def _globals():  # type: ignore[no-untyped-def]
         from flask_babel import get_locale
 
+        from kb.services.inbox import unread_count
         from kb.web import helpers
 
-        return {"LANGUAGES": LANGUAGES, "current_lang": str(get_locale()), "h": helpers}
+        signed_in = has_request_context() and getattr(current_user, "is_authenticated", False)
+        return {"LANGUAGES": LANGUAGES, "current_lang": str(get_locale()), "h": helpers,
+                "unread_total": unread_count(current_user) if signed_in else 0}
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):  # type: ignore[no-untyped-def]

@@ -76,6 +76,46 @@ def action(code: str) -> str:
     return str(ACTION_LABELS.get(code, code))
 
 
+def notification_kind(code: str) -> str:
+    """A kind of notification in the current language."""
+    from kb.i18n import NOTIFICATION_KINDS
+
+    return str(NOTIFICATION_KINDS.get(code, code))
+
+
+def delivery(code: str) -> str:
+    """immediately / daily / never, as the preferences page says them."""
+    from kb.i18n import DELIVERIES
+
+    return str(DELIVERIES.get(code, code))
+
+
+def happened(n: Any) -> str:
+    """What a notification's event did, in the current language ("published", "an activity was reported")."""
+    from kb.i18n import EVENTS
+
+    event = n.event
+    if event.to_state and event.from_state != event.to_state:
+        return state(event.to_state)
+    return str(EVENTS.get(event.action) or ACTION_LABELS.get(event.action, event.action))
+
+
+def event_reason(event: Any) -> str:
+    """An event's reason as the reader should see it: a reminder's (a fixed message) in their language."""
+    from flask_babel import gettext
+
+    if event.action == "remind" and event.reason:
+        return gettext(event.reason)
+    return event.reason or ""
+
+
+def record_type(code: str | None) -> str:
+    """Request, Offer, Match, Exchange in the current language."""
+    from kb.i18n import RECORD_TYPES
+
+    return str(RECORD_TYPES.get(code or "", code or ""))
+
+
 def role(code: Any) -> str:
     """A role in the current language."""
     return str(ROLE_LABELS.get(str(code), code))

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from kb.extensions import db
 from kb.models import Notification, NotificationStatus, Request, utcnow
-from kb.services import audit, events, mail
+from kb.services import audit, events, letters, mail
 
 INJECTED = "Cleaner tanneries \r\nBcc: evil@attacker.example"
 
@@ -59,12 +59,18 @@ def test_a_transition_notifies_the_owner_and_the_secretariat_but_not_the_actor(k
     assert (director.id, "submit") not in by_user
 
 
-def test_without_an_smtp_host_the_messages_stay_pending(outbox):
-    _emails, send, rows, _use = outbox
+def test_without_an_smtp_host_the_messages_go_to_the_mail_log(outbox, app, tmp_path, monkeypatch):
+    import mailbox
+
+    emails, send, rows, _use = outbox
+    monkeypatch.setitem(app.config, "KB_MAIL_LOG", str(tmp_path / "mail.log"))
     result = send()
     assert result.exit_code == 0, result.output
-    assert "0 sent" in result.output and "3 pending" in result.output
-    assert {n.status for n in rows().values()} == {NotificationStatus.PENDING}
+    assert "3 sent" in result.output and "0 pending" in result.output
+    assert {(n.status, n.transport) for n in rows().values()} == {(NotificationStatus.SENT, "log")}
+    logged = list(mailbox.mbox(tmp_path / "mail.log"))
+    assert sorted(m["To"] for m in logged) == emails
+    assert send().output.startswith("0 sent")  # nothing twice
 
 
 def test_a_title_with_a_forged_bcc_header_is_delivered_once_per_recipient_and_to_nobody_else(outbox, app):
@@ -151,7 +157,7 @@ def test_a_transient_refusal_is_retried_later_with_the_same_message_id_then_give
 
 def test_a_crash_after_some_deliveries_resends_nothing_already_delivered(outbox, app, monkeypatch):
     emails, send, rows, use = outbox
-    real_build, calls = mail.build, []
+    real_build, calls = letters.notification, []
 
     def build_then_crash(*args, **kwargs):
         calls.append(1)
@@ -161,12 +167,12 @@ def test_a_crash_after_some_deliveries_resends_nothing_already_delivered(outbox,
 
     with MailServer() as server:
         use(server)
-        monkeypatch.setattr(mail, "build", build_then_crash)
+        monkeypatch.setattr(letters, "notification", build_then_crash)
         crashed = send()
         assert isinstance(crashed.exception, RuntimeError)
         assert len(server.delivered) == 2
         assert sorted(n.status for n in rows().values()) == ["pending", "sent", "sent"]
-        monkeypatch.setattr(mail, "build", real_build)
+        monkeypatch.setattr(letters, "notification", real_build)
         result = send()
         assert result.exit_code == 0 and "1 sent" in result.output
         assert sorted(server.recipients) == emails  # each exactly once

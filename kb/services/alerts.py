@@ -1,0 +1,91 @@
+"""Match alerts: when a request is published, the centres whose published offers fit it are told; when an offer
+is published, the directors whose open requests it fits. Once per pair (match_alerts), with the reasons (the
+suggestion's explanation: shared sectors, matching terms, working languages)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from kb.extensions import db
+from kb.models import MatchAlert, Offer, Request, User
+from kb.services import unit_of_work
+from kb.services.audit import queue_notifications, record_event
+from kb.workflow import recipients as rcp
+
+
+def deserves_alert(suggestion: dict[str, Any]) -> bool:
+    """The one rule: does this suggested pair deserve an alert? A calibrated fit (0..1) when the matching gives
+    one, against KB_ALERT_MIN_FIT; until then the suggestion score against KB_ALERT_MIN_SCORE."""
+    if suggestion.get("fit") is not None:
+        return float(suggestion["fit"]) >= float(current_app.config["KB_ALERT_MIN_FIT"])
+    return float(suggestion["score"]) >= float(current_app.config["KB_ALERT_MIN_SCORE"])
+
+
+@dataclass
+class AlertReport:
+    considered: int = 0  # counterparts ranked
+    fitting: int = 0     # of which deserved an alert
+    pairs: int = 0       # new pairs alerted (the others were alerted before)
+    users: int = 0       # notifications made
+
+
+def alert_for(kind: str, record_id: int) -> AlertReport:
+    """Alert the parties whose published records fit the newly published record (kind: request or offer)."""
+    from kb.services.matching import SuggestionArgs, _query_for, _run
+
+    report = AlertReport()
+    model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
+    record = db.session.get(model, record_id)
+    if record is None or str(record.status) != "published":
+        return report
+    hits = _run(target_kind, _query_for(record),
+                SuggestionArgs(k=max(1, int(current_app.config["KB_ALERT_CANDIDATES"]))))
+    report.considered = len(hits)
+    fitting = [h for h in hits if deserves_alert(h)]
+    report.fitting = len(fitting)
+    if not fitting:
+        db.session.rollback()
+        return report
+    with unit_of_work():
+        pair = (lambda h: (record.id, h["id"])) if kind == "request" else (lambda h: (h["id"], record.id))
+        done = set(db.session.execute(select(MatchAlert.request_id, MatchAlert.offer_id).where(
+            (MatchAlert.request_id.in_([pair(h)[0] for h in fitting])) &
+            (MatchAlert.offer_id.in_([pair(h)[1] for h in fitting])))).all())
+        orgs = {h["organisation"]["id"] for h in fitting}
+        users_by_org: dict[int, list[User]] = {}
+        for user in db.session.scalars(select(User).where(User.organisation_id.in_(orgs), User.active.is_(True))
+                                       .order_by(User.id)):
+            users_by_org.setdefault(user.organisation_id, []).append(user)
+        for h in fitting:
+            request_id, offer_id = pair(h)
+            if (request_id, offer_id) in done:
+                continue
+            db.session.add(MatchAlert(request_id=request_id, offer_id=offer_id, score=float(h["score"])))
+            reasons = _reasons(h)
+            event = record_event(None, record, "alert", details={"fits": {"kind": target_kind, "id": h["id"],
+                                                                          "title": h["title"]},
+                                                                 "score": h["score"], "reasons": reasons},
+                                 notify=False, reason=_reason_text(h, reasons))
+            users = users_by_org.get(h["organisation"]["id"], [])
+            queue_notifications(event, record, users, rcp.MATCH_ALERT)
+            report.pairs += 1
+            report.users += len(users)
+    return report
+
+
+def _reasons(hit: dict[str, Any]) -> dict[str, Any]:
+    e = hit["explanation"]
+    return {"sectors": e["shared_sectors"], "modalities": e["shared_modalities"],
+            "languages": e["working_languages"]["shared"], "terms": e["matching_terms"][:8]}
+
+
+def _reason_text(hit: dict[str, Any], reasons: dict[str, Any]) -> str:
+    """The reasons as one line (codes and the record's own words: the same in every language)."""
+    parts = [f"“{hit['title']}”"]
+    for key in ("sectors", "modalities", "languages", "terms"):
+        if reasons[key]:
+            parts.append(f"{key}: {', '.join(map(str, reasons[key]))}")
+    return " · ".join(parts)[:2000]
