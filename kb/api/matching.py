@@ -20,8 +20,9 @@ def _args(args: dict) -> matching.SuggestionArgs:
     return matching.SuggestionArgs(**{k: v for k, v in args.items() if k not in ("q", "kind")})
 
 
-def _page(items: list, args: dict) -> dict:
-    return {"items": items, "k": args["k"], "revision": matching.manager().revision}
+def _page(items: list, args: dict, judged: bool = True) -> dict:
+    return {"items": items, "k": args["k"], "revision": matching.manager().revision,
+            "has_strong": matching.has_strong(items) if judged else None}
 
 
 @blp.route("/requests/<int:record_id>/suggestions")
@@ -51,4 +52,4 @@ class Search(MethodView):
     @blp.response(200, SuggestionListSchema)
     def get(self, args):
         """Semantic search of published offers (kind=offers) or requests, in en/es/pt/fr."""
-        return _page(matching.search(current_user(), args["q"], args["kind"], _args(args)), args)
+        return _page(matching.search(current_user(), args["q"], args["kind"], _args(args)), args, judged=False)

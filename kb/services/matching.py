@@ -15,7 +15,7 @@ from sqlalchemy import select
 from kb.errors import ValidationFailed
 from kb.extensions import db
 from kb.i18n import N_
-from kb.matching import ranking
+from kb.matching import calibration, ranking
 from kb.matching.embedder import Embedder, load_embedder
 from kb.matching.sync import IndexManager, get_manager
 from kb.matching.text import record_text, text_hash, tokenize
@@ -24,6 +24,8 @@ from kb.services import access
 from kb.services.pages import ListPagination
 
 MAX_K = 100
+STRONG_FIT = calibration.STRONG_FIT   # a pair at or above this fit is a strong match (alerts, unmet needs)
+POSSIBLE_FIT = calibration.POSSIBLE_FIT
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
@@ -61,6 +63,7 @@ class SuggestionArgs(ranking.Filters):
     """k and the hard filters of a suggestion or search call (codes normalised to upper case)."""
 
     k: int = 10
+    include_weak: bool = False
 
     def __post_init__(self) -> None:
         self.country = self.country.upper() if self.country else None
@@ -80,7 +83,8 @@ def _query_for(record: Request | Offer) -> ranking.Query:
         vector = emb.encode([text])[0]
     return ranking.Query(vector=vector, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
-                         modalities=tuple(record.modality_codes), languages=tuple(record.language_codes))
+                         modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
+                         from_offer=isinstance(record, Offer))
 
 
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -102,7 +106,7 @@ def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> li
         raise ValidationFailed({"q": [N_("The query has no words.")]})
     vector = embedder().encode([text], query=True)[0]
     q = ranking.Query(vector=vector, text=text)
-    return _run(kind.rstrip("s"), q, args)
+    return _run(kind.rstrip("s"), q, args, judged=False)
 
 
 def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any], page: int,
@@ -116,9 +120,29 @@ def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any
     return ListPagination(hits, page, per_page)
 
 
-def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[str, Any]]:
+def pair_fit(score: float) -> tuple[float, str]:
+    """The calibrated fit of a pair from its fused score (request side), and its band: the one place
+    pages, the API, alerts and reports get a pair's fit from."""
+    value = calibration.fit(score)
+    return round(value, 3), calibration.band(value)
+
+
+def fit_band(value: float) -> str:
+    """strong (>= STRONG_FIT), possible (>= POSSIBLE_FIT) or weak."""
+    return calibration.band(value)
+
+
+def has_strong(suggestions: list[dict[str, Any]]) -> bool:
+    """Whether any of the suggestions is strong (fit >= STRONG_FIT)."""
+    return any(s["band"] == "strong" for s in suggestions)
+
+
+def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool = True) -> list[dict[str, Any]]:
+    """Rank; judged pairs (suggestions) carry fit and band and hide weak ones unless asked; free-text
+    search ranks text that is not a request or offer, so its hits carry no fit."""
     m = manager()
-    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k)
+    offers = m.catalogues["offer"] if target_kind == "request" and q.from_offer else None
+    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers)
     model = Offer if target_kind == "offer" else Request
     texts = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_([s.id for s in scored])))}
     out = []
@@ -126,7 +150,11 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[
         record = texts.get(s.id)
         if record is None or record.status != "published":
             continue  # changed since the catalogue was refreshed; never show it
-        out.append(_explain(target_kind, s, record))
+        item = _explain(target_kind, s, record)
+        if not judged:
+            item["fit"] = item["band"] = None
+        if not judged or args.include_weak or item["band"] != "weak":
+            out.append(item)
     return out
 
 
@@ -142,7 +170,8 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     if not scored:
         return None, None
     result = _explain("offer", scored[0], offer)
-    return result["score"], {**result["explanation"], "revision": m.revision, "model": embedder().name}
+    return result["score"], {**result["explanation"], "fit": result["fit"], "band": result["band"],
+                             "revision": m.revision, "model": embedder().name}
 
 
 def _words_for(stems: list[str], text: str) -> list[str]:
@@ -164,14 +193,15 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer) -> dict[str,
         "organisation": {"id": record.organisation_id, "name": record.organisation.name},
         "text_lang": record.text_lang,
         "score": round(s.score, 4),
+        **dict(zip(("fit", "band"), pair_fit(s.score), strict=True)),
         "explanation": {
             "components": {
                 "dense_cosine": round(s.cosine, 4), "dense_z": round(s.dense_z, 4),
                 "keyword": round(s.keyword, 4), "sectors": round(s.sector, 4),
                 "modalities": round(s.modality, 4), "languages": s.language,
+                "has_sectors": s.has_sectors, "has_modalities": s.has_modalities,
             },
-            "weights": {"dense_z": ranking.W_DENSE, "keyword": ranking.W_KEYWORD, "sectors": ranking.W_SECTOR,
-                        "modalities": ranking.W_MODALITY, "languages": ranking.W_LANGUAGE},
+            "weights": {name: round(w, 4) for name, w in calibration.params()["weights"].items()},
             "shared_sectors": s.shared_sectors,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),

@@ -48,7 +48,7 @@ KINDS = {
     "offers": Kind("offers", Offer, Role.CENTRE, OfferInSchema, OfferPatchSchema, "offer"),
 }
 LIST_FIELDS = ("sectors", "modalities", "sdgs", "languages", "expert_ids")
-SUGGESTION_FILTERS = ("sector", "modality", "language", "region", "include_own_country")
+SUGGESTION_FILTERS = ("sector", "modality", "language", "region", "include_own_country", "include_weak")
 
 
 def _user_for(kind: Kind):

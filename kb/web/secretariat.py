@@ -128,7 +128,8 @@ def propose():
         return _render_desk(request_id, forms.refused(form, exc, DESK_FIELDS))
     flash(_("Match proposed: %(request)s ↔ %(offer)s. The two parties are asked to answer.",
             request=match.request.title, offer=match.offer.title), "ok")
-    return redirect(url_for(".desk", request_id=data["request_id"]))
+    return redirect(url_for(".desk", request_id=data["request_id"],
+                            include_weak="true" if request.form.get("include_weak") == "true" else None))
 
 
 @bp.route("/desk/matches/<int:match_id>", methods=["POST"])

@@ -155,9 +155,9 @@ def test_desk_lists_published_requests_to_pick_from(kb, browser, people, pair):
 
 def test_desk_shows_a_request_beside_its_suggested_offers_with_explanations(kb, browser, people, pair):
     req, offer = pair
-    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}"))
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}&include_weak=true"))
     assert req["title"] in page and offer["title"] in page
-    for piece in ("Score", "Components", "Keywords", "Shared sectors", "Cleaner production", "Shared modalities",
+    for piece in ("match · fit", "Details", "Component scores", "Keywords", "Shared sectors", "Cleaner production", "Shared modalities",
                   "Expert mission", "Working-language fit", "Matching terms", "Propose this match"):
         assert piece in page, piece
 
@@ -181,8 +181,10 @@ def test_proposing_from_the_desk_creates_a_match_from_the_suggestion(kb, browser
     req, offer = pair
     client = browser(people["sec"])
     resp = client.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
-                                                          "from_suggestion": "true", "note": "Strong fit"})
+                                                          "from_suggestion": "true", "note": "Strong fit",
+                                                          "include_weak": "true"})
     assert resp.status_code == 302 and f"request_id={req['id']}" in resp.headers["Location"]
+    assert "include_weak=true" in resp.headers["Location"]
     [match] = kb.ok("GET", "/matches", people["sec"])["items"]
     assert (match["origin"], match["note"], match["status"]) == ("suggestion", "Strong fit", "proposed")
     assert match["score"] is not None and match["explanation"]["shared_sectors"] == ["cleaner-production"]
