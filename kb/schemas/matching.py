@@ -36,6 +36,10 @@ class SearchQuerySchema(_RankQuerySchema):
 class ExplanationSchema(Schema):
     """Why a candidate was suggested."""
 
+    summary = fields.Str(metadata={"description": "One plain sentence in the caller's language: what the pair "
+                                                  "has in common."})
+    passages = fields.Dict(metadata={"description": "The most similar sentences of each side (sentence "
+                                                    "embeddings): {\"request\": ..., \"offer\": ...}."})
     components = fields.Dict()
     weights = fields.Dict()
     shared_sectors = fields.List(fields.Str())

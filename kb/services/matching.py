@@ -1,12 +1,16 @@
 """Matching use cases: embedding records when saved, suggestions both ways, free-text search."""
 from __future__ import annotations
 
+import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from babel import Locale
 from flask import current_app
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
@@ -92,7 +96,7 @@ def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs)
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
     record = access.get_visible_record(source_model, record_id, actor)  # 404 unless the caller may see it
     q = _query_for(record)
-    return _run(target_kind, q, args)
+    return _run(target_kind, q, args, source=record)
 
 
 def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -137,7 +141,8 @@ def has_strong(suggestions: list[dict[str, Any]]) -> bool:
     return any(s["band"] == "strong" for s in suggestions)
 
 
-def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool = True) -> list[dict[str, Any]]:
+def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool = True,
+         source: Request | Offer | None = None) -> list[dict[str, Any]]:
     """Rank; judged pairs (suggestions) carry fit and band and hide weak ones unless asked; free-text
     search ranks text that is not a request or offer, so its hits carry no fit."""
     m = manager()
@@ -150,11 +155,103 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
         record = texts.get(s.id)
         if record is None or record.status != "published":
             continue  # changed since the catalogue was refreshed; never show it
-        item = _explain(target_kind, s, record)
+        if judged and not args.include_weak and calibration.band(calibration.fit(s.score)) == "weak":
+            continue
+        out.append((s, record))
+    passages = _best_passages(source, q, [r for _s, r in out], [s.matched_terms for s, _r in out])
+    items = []
+    for (s, record), passage in zip(out, passages, strict=True):
+        item = _explain(target_kind, s, record, passage)
         if not judged:
             item["fit"] = item["band"] = None
-        if not judged or args.include_weak or item["band"] != "weak":
-            out.append(item)
+        items.append(item)
+    return items
+
+
+# --- explanations --------------------------------------------------------------------------------
+
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+MAX_SENTENCES = 8           # sentences of one description compared (the first ones)
+_SENTENCE_CACHE_SIZE = 20000  # sentence vectors kept per process (~40 MB at 512 floats)
+_sentence_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_sentence_lock = threading.Lock()
+
+
+def sentences(description: str) -> list[str]:
+    """The description's sentences worth quoting (field-listing sentences left out), at most MAX_SENTENCES."""
+    from kb.matching.text import strip_field_sentences
+
+    out = []
+    for part in _SENTENCES.split(strip_field_sentences(description or "")):
+        part = part.strip()
+        if len(re.findall(r"\w+", part)) >= 3:
+            out.append(part[:400])
+        if len(out) == MAX_SENTENCES:
+            break
+    return out
+
+
+def sentence_vectors(texts: list[str]) -> np.ndarray:
+    """Embedding of each sentence, from a per-process cache (a description's sentences are encoded once)."""
+    emb = embedder()
+    with _sentence_lock:
+        missing = list(dict.fromkeys(t for t in texts if (emb.name, t) not in _sentence_cache))
+    if missing:
+        vectors = emb.encode(missing, batch_size=64)
+        with _sentence_lock:
+            for t, v in zip(missing, vectors, strict=True):
+                _sentence_cache[(emb.name, t)] = np.asarray(v, dtype=np.float32)
+            while len(_sentence_cache) > _SENTENCE_CACHE_SIZE:
+                _sentence_cache.popitem(last=False)
+    with _sentence_lock:
+        out = []
+        for t in texts:
+            v = _sentence_cache.get((emb.name, t))
+            if v is None:  # evicted meanwhile by another thread
+                v = np.asarray(emb.encode([t])[0], dtype=np.float32)
+            out.append(v)
+    return np.vstack(out) if out else np.zeros((0, emb.dim), dtype=np.float32)
+
+
+PASSAGE_CANDIDATES = 3  # sentences of each candidate compared by embedding: those sharing most matched terms
+
+
+def _shortlist(group: list[str], stems: list[str]) -> list[str]:
+    """The PASSAGE_CANDIDATES sentences holding most of the matched stems (earlier first on ties)."""
+    if len(group) <= PASSAGE_CANDIDATES:
+        return group
+    wanted = set(stems)
+    ranked = sorted(range(len(group)), key=lambda i: (-len(wanted & set(tokenize(group[i]))), i))
+    return [group[i] for i in sorted(ranked[:PASSAGE_CANDIDATES])]
+
+
+def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Request | Offer],
+                   stems: list[list[str]] | None = None) -> list[tuple[str | None, str | None]]:
+    """For each candidate, (the source's sentence, the candidate's sentence) most similar to each other
+    (sentence embeddings, cosine); without a source record (free-text search), the candidate's sentence
+    closest to the query. The source's sentences are all compared; of each candidate, the few sharing
+    most matched terms. Every sentence is encoded once (cached per process), in one batch."""
+    if not candidates:
+        return []
+    own = sentences(source.description) if source is not None else []
+    stems = stems or [[] for _c in candidates]
+    theirs = [_shortlist(sentences(c.description), st) for c, st in zip(candidates, stems, strict=True)]
+    flat = [t for group in theirs for t in group]
+    vectors = sentence_vectors(own + flat)
+    own_v, cand_v = vectors[:len(own)], vectors[len(own):]
+    out: list[tuple[str | None, str | None]] = []
+    start = 0
+    for group in theirs:
+        block = cand_v[start:start + len(group)]
+        start += len(group)
+        if not group:
+            out.append((None, None))
+        elif own:
+            sims = own_v @ block.T
+            i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+            out.append((own[i], group[j]))
+        else:
+            out.append((None, group[int(np.argmax(block @ q.vector))]))
     return out
 
 
@@ -169,23 +266,36 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
     if not scored:
         return None, None
-    result = _explain("offer", scored[0], offer)
+    result = _explain("offer", scored[0], offer, _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
     return result["score"], {**result["explanation"], "fit": result["fit"], "band": result["band"],
                              "revision": m.revision, "model": embedder().name}
 
 
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str | None:
+    toks = tokenize(word)
+    return toks[0] if toks else None
+
+
 def _words_for(stems: list[str], text: str) -> list[str]:
+    """The text's words for the matched stems, in the stems' order (each distinct word stemmed once)."""
+    wanted = set(stems)
     seen: dict[str, str] = {}
-    for word in re.findall(r"\w+", text):
-        toks = tokenize(word)
-        if toks and toks[0] in stems and toks[0] not in seen:
-            seen[toks[0]] = word
+    for word in dict.fromkeys(re.findall(r"\w+", text)):
+        stem = _stem(word)
+        if stem in wanted and stem not in seen:
+            seen[stem] = word
     return [seen[s] for s in stems if s in seen]
 
 
-def _explain(kind: str, s: ranking.Scored, record: Request | Offer) -> dict[str, Any]:
+def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
+             passage: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+    """A candidate with its fit and explanation; passage = (the source's sentence, the candidate's)."""
     text = record_text(record.title, record.description)
-    return {
+    mine, theirs = passage
+    request_passage, offer_passage = (mine, theirs) if kind == "offer" else (theirs, mine)
+    terms = _words_for(s.matched_terms, text)
+    item = {
         "kind": kind,
         "id": s.id,
         "title": record.title,
@@ -206,10 +316,56 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer) -> dict[str,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),
                                   "fit": bool(s.shared_languages)},
-            "matching_terms": _words_for(s.matched_terms, text),
-            "passage": ranking.best_passage(record.description, s.matched_terms),
+            "matching_terms": terms,
+            "passage": theirs or ranking.best_passage(record.description, s.matched_terms),
+            "passages": {"request": request_passage, "offer": offer_passage},
         },
     }
+    item["explanation"]["summary"] = summary_sentence(item["explanation"])
+    return item
+
+
+def summary_sentence(explanation: dict[str, Any]) -> str:
+    """One plain sentence, in the reader's language, saying what the pair has in common (shared
+    sectors, modalities asked for and offered, working languages, matching terms), computed when
+    shown so that a stored explanation reads in whoever's language looks at it."""
+    from babel.lists import format_list
+    from flask_babel import get_locale, gettext, ngettext
+
+    from kb.services import reference
+
+    locale = get_locale() or Locale.parse("en")
+    lang = str(locale)[:2]
+
+    def names(codes: list[str], vocabulary: str) -> str:
+        labels = reference.labels(vocabulary, lang)
+        return format_list([labels.get(c, c) for c in codes], locale=locale)
+
+    def language_names(codes: list[str]) -> str:
+        return format_list([(locale.languages.get(c) or Locale.parse("en").languages.get(c) or c) for c in codes],
+                           locale=locale)
+
+    parts = []
+    sectors = explanation.get("shared_sectors") or []
+    if sectors:
+        parts.append(ngettext("shares the sector %(names)s", "shares the sectors %(names)s", len(sectors),
+                              names=names(sectors, "sectors")))
+    modalities = explanation.get("shared_modalities") or []
+    if modalities:
+        parts.append(ngettext("offers %(names)s, as the request asks", "offers %(names)s, as the request asks",
+                              len(modalities), names=names(modalities, "modalities")))
+    shared = (explanation.get("working_languages") or {}).get("shared") or []
+    if shared:
+        parts.append(gettext("both work in %(languages)s", languages=language_names(shared)))
+    elif (explanation.get("working_languages") or {}).get("offered"):
+        parts.append(gettext("no working language in common"))
+    terms = explanation.get("matching_terms") or []
+    if terms:
+        parts.append(gettext("both mention %(terms)s", terms=format_list(terms[:5], locale=locale)))
+    if not sectors and not modalities and not terms:
+        parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
 def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64) -> dict[str, Any]:

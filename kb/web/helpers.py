@@ -164,6 +164,13 @@ def band(code: str | None) -> str:
     return str(BANDS.get(code or "", code or ""))
 
 
+def pair_summary(explanation: Any) -> str:
+    """The plain sentence of a pair's explanation in the reader's language (also for stored ones)."""
+    from kb.services.matching import summary_sentence
+
+    return summary_sentence(explanation) if explanation else ""
+
+
 def plural_n(value: Any) -> int:
     """The whole number that picks a plural form (gettext wants an int): 2.5 expert-days take the plural."""
     value = value or 0

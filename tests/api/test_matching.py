@@ -193,3 +193,30 @@ def test_unchanged_text_is_never_re_embedded(kb, world, app, monkeypatch):
     assert len(calls) == 1  # tags changed, text did not
     kb.ok("PATCH", f"/requests/{draft['id']}", world["director"], {"title": "A new title for the need"})
     assert len(calls) == 2
+
+
+def test_the_explanation_leads_with_a_plain_sentence_in_the_callers_language(kb, world):
+    path = f"/requests/{world['request']['id']}/suggestions?include_weak=true"
+    top = kb.ok("GET", path, world["director"])["items"][0]
+    ex = top["explanation"]
+    assert ex["summary"].startswith("Shares the sector Cleaner production")
+    assert "both work in English and Spanish" in ex["summary"] and ex["summary"].endswith(".")
+    assert "both mention" in ex["summary"]
+    # An anonymous caller reads it in the language their browser asks for.
+    french = kb.call("GET", path + "&k=1", headers={"Accept-Language": "fr"}).get_json()
+    assert french["items"][0]["explanation"]["summary"].startswith("Partagent le secteur Production plus propre")
+    assert "travaillent en anglais et espagnol" in french["items"][0]["explanation"]["summary"]
+
+
+def test_the_explanation_quotes_the_closest_sentence_of_each_side(kb, world):
+    top = kb.ok("GET", f"/requests/{world['request']['id']}/suggestions?include_weak=true", world["sec"])["items"][0]
+    p = top["explanation"]["passages"]
+    request_sentences = ["Chrome pollution from small leather tanneries; we need cleaner production audits and "
+                         "effluent treatment."]
+    assert p["request"] in request_sentences + ["Chrome pollution from small leather tanneries;",
+                                                "we need cleaner production audits and effluent treatment."]
+    assert p["offer"] and p["offer"] in "Audits of leather tanneries, chrome recovery and effluent treatment for SMEs."
+    # From the offer's side, the same pair quotes the same two sentences.
+    back = {s["id"]: s for s in kb.ok("GET", f"/offers/{world['tannery']['id']}/suggestions?include_weak=true",
+                                      world["sec"])["items"]}[world["request"]["id"]]
+    assert back["explanation"]["passages"] == p

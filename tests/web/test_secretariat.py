@@ -168,9 +168,12 @@ def test_desk_filters_are_validated_like_the_api(kb, browser, people, pair):
 
 
 def test_desk_filters_narrow_the_suggestions(kb, browser, people, pair):
-    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"
+                                          "&include_weak=true"))
     assert pair[1]["title"] not in page.split('id="h-suggestions"')[1]
     assert "No published offer fits this request with these filters." in page
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
+    assert "No strong match yet." in page and "weak suggestions are hidden" in page
 
 
 def test_desk_for_an_unknown_request_is_404(browser, people):
