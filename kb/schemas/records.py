@@ -30,7 +30,8 @@ class RecordInSchema(StrictSchema):
 
     title = fields.Str(required=True, validate=TITLE)
     description = fields.Str(required=True, validate=LONG_TEXT)
-    text_lang = fields.Str(required=True, validate=validate.OneOf(LANGUAGES))
+    text_lang = fields.Str(validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "Language of title and description; detected from them when left out."})
     sectors = fields.List(fields.Str(validate=validate.Length(max=64), metadata=SECTOR_CODES), load_default=list,
                           validate=TAGS)
     modalities = fields.List(fields.Str(validate=validate.Length(max=64), metadata=MODALITY_CODES),

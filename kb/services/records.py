@@ -15,6 +15,7 @@ from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.i18n import N_
+from kb.matching import language
 from kb.models import (
     SDG,
     Country,
@@ -134,6 +135,10 @@ def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
 
 def create_record(model: type[Request] | type[Offer], actor: User, data: dict[str, Any]) -> Request | Offer:
     """Create a draft request (director) or offer (centre); the secretariat may create for any organisation."""
+    detected = None
+    if not data.get("text_lang"):  # left out: read from the title and description
+        detected = language.detect(data["title"], data["description"])
+        data = {**data, "text_lang": detected}
     with unit_of_work() as session:
         org = _owner_org(model, actor, data)
         initial = RequestState.DRAFT if model is Request else OfferState.DRAFT
@@ -145,8 +150,10 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
         session.add(record)
         session.flush()
         # A new draft is nobody else's business yet: it is announced when submitted.
-        record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id},
-                     notify=False)
+        details: dict[str, Any] = {"organisation_id": org.id}
+        if detected:
+            details["text_lang_detected"] = detected
+        record_event(actor, record, "create", None, record.status, details=details, notify=False)
         note_index_change(record)
     return record
 

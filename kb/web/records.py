@@ -150,7 +150,7 @@ def new(kind: str):
     k = KINDS[kind]
     user = _user_for(k)
     if request.method == "GET":
-        return _render_form(k, user, {"text_lang": display._lang(), "terms": "in-kind"}, {})
+        return _render_form(k, user, {"terms": "in-kind"}, {})  # text_lang left blank: detected from the text
     data, errors = _parse(k.in_schema())
     if errors:
         return _render_form(k, user, _values_from_form(), errors, status=422)
@@ -160,6 +160,10 @@ def new(kind: str):
         return _render_form(k, user, _values_from_form(), _field_errors(exc), message=h.message(exc.message),
                             status=h.form_status(exc))
     flash(_("Draft saved. Submit it when it is ready for review."), "ok")
+    if "text_lang" not in data:
+        flash(_("Language of the text detected: %(language)s. If that is wrong, correct it below and save.",
+                language=display.language_name(record.text_lang)), "ok")
+        return redirect(url_for("records.edit", kind=kind, record_id=record.id, detected=record.text_lang))
     return redirect(url_for("records.record", kind=kind, record_id=record.id))
 
 
@@ -172,7 +176,9 @@ def edit(kind: str, record_id: int):
     if permissions.EDIT not in permissions.capabilities(user, record):
         raise Conflict(_("A record can be edited only while it is a draft or returned."))
     if request.method == "GET":
-        return _render_form(k, user, _values_from(record), {}, record=record)
+        values = _values_from(record)
+        values["text_lang_detected"] = request.args.get("detected") == record.text_lang
+        return _render_form(k, user, values, {}, record=record)
     data, errors = _parse(k.patch_schema())
     if errors:
         return _render_form(k, user, _values_from_form(), errors, record=record, status=422)

@@ -387,3 +387,21 @@ def test_the_offer_form_warns_when_the_validity_has_passed_and_submitting_is_ref
     assert 'id="w-valid_until"' not in _page(client.get(f"/my/offers/{oid}/edit"))
     assert client.post(f"/my/offers/{oid}/transition", data={"action": "submit"}).status_code == 302
     assert _record(kb, centre, "offers", oid)["status"] == "submitted"
+
+
+def test_the_form_detects_the_language_of_the_text_and_lets_the_author_correct_it(browser, kb):
+    director = kb.user("director")
+    client = browser(director)
+    form = _page(client.get("/my/requests/new"))
+    select = re.search(r'<select id="f-text_lang".*?</select>', form, re.S).group(0)
+    assert '<option value="">Detect from the title and description</option>' in select
+    assert " selected" not in select  # no longer the interface language by default
+    resp = client.post("/my/requests/new", data=_request_form(
+        text_lang="", title="Réduire les déchets des tanneries",
+        description="Nous souhaitons un accompagnement en production plus propre pour les tanneries artisanales."))
+    assert resp.status_code == 302 and "/edit?detected=fr" in resp.headers["Location"]
+    page = _page(client.get(resp.headers["Location"]))
+    assert "Language of the text detected: French" in page
+    assert re.search(r'<option value="fr" selected>[^<]*\(detected\)</option>', page)
+    rid = int(re.search(r"/my/requests/(\d+)/edit", resp.headers["Location"]).group(1))
+    assert _record(kb, director, "requests", rid)["text_lang"] == "fr"
