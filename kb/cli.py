@@ -174,14 +174,17 @@ def import_cmd(kind: str, path: str) -> None:
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
 @click.option("--tag-free", is_flag=True, help="Import the requests without their sectors and modalities")
-def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None, tag_free: bool) -> None:
+@click.option("--duplicates", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A labelled duplicate set (bench/data/duplicates.jsonl): also report duplicate precision/recall")
+def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None, tag_free: bool,
+             duplicates: str | None) -> None:
     """Rank the benchmark's offers for each request; the last line is one JSON object."""
     import json
 
     from kb.services.evaluation import run_eval
 
     try:
-        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo, tag_free=tag_free)
+        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo, tag_free=tag_free, duplicates=duplicates)
     except DomainError as exc:
         _fail(exc)
     click.echo(json.dumps(summary))

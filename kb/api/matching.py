@@ -10,6 +10,7 @@ from kb.schemas.matching import (
     SuggestionListSchema,
     SuggestionQuerySchema,
 )
+from kb.schemas.records import DuplicateListSchema
 from kb.services import matching
 
 blp = Blueprint("matching", __name__, url_prefix="", description="Suggestions and search")
@@ -53,3 +54,19 @@ class Search(MethodView):
     def get(self, args):
         """Semantic search of published offers (kind=offers) or requests, in en/es/pt/fr."""
         return _page(matching.search(current_user(), args["q"], args["kind"], _args(args)), args, judged=False)
+
+
+@blp.route("/requests/<int:record_id>/duplicates")
+class RequestDuplicates(MethodView):
+    @blp.response(200, DuplicateListSchema)
+    def get(self, record_id):
+        """Published or in-review requests, in any language, whose text is nearly the same as this one's."""
+        return {"items": matching.duplicates(current_user(), "request", record_id)}
+
+
+@blp.route("/offers/<int:record_id>/duplicates")
+class OfferDuplicates(MethodView):
+    @blp.response(200, DuplicateListSchema)
+    def get(self, record_id):
+        """Published or in-review offers, in any language, whose text is nearly the same as this one's."""
+        return {"items": matching.duplicates(current_user(), "offer", record_id)}

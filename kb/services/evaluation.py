@@ -39,8 +39,22 @@ def _without_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [{k: v for k, v in r.items() if k not in ("sectors", "modality", "modalities")} for r in rows]
 
 
+def _written_rows(originals: dict[str, dict[str, Any]], written: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """Import lines for the labelled set's written records of one kind: the original's organisation and
+    tags, the written title, description and language, an id of their own."""
+    rows = []
+    for w in written:
+        if w["kind"] != kind:
+            continue
+        base = {k: v for k, v in originals[w["of"]].items() if k not in ("title", "description", "text_lang", "source")}
+        rows.append({**base, "id": f"{w['of']}-{w['how']}-{w['text_lang']}", "title": w["title"],
+                     "description": w["description"], "text_lang": w["text_lang"], "source": "duplicate set"})
+    return rows
+
+
 @contextlib.contextmanager
-def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = False) -> Iterator[dict[str, Any]]:
+def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = False,
+               duplicates: str | None = None) -> Iterator[dict[str, Any]]:
     """A throw-away app with the benchmark imported; yields a function ranking every request."""
     from flask_migrate import upgrade
 
@@ -53,6 +67,8 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
     offer_rows, request_rows = ingest.read_jsonl(offers), ingest.read_jsonl(requests)
     if tag_free:
         request_rows = _without_tags(request_rows)
+    written = ingest.read_jsonl(duplicates) if duplicates else []
+    originals = {str(r["id"]): r for r in offer_rows + request_rows}
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx"),
                "KB_SECRET_KEY": secrets.token_hex(32)}  # a throw-away app that serves nothing
@@ -78,8 +94,34 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
                                       [(back[s["id"]], s["score"]) for s in got], got))
                 return out
 
+            def duplicate_pairs() -> dict[str, Any]:
+                """Every flagged pair (unordered) among all records, against the labelled positives (the
+                written records are imported first, after any ranking: they are not benchmark offers)."""
+                from kb.models import Offer, Request
+
+                written_ids: dict[str, dict[str, int]] = {}
+                for kind in ("offer", "request"):
+                    rows = _written_rows(originals, written, kind)
+                    written_ids[kind] = ingest.import_records(kind, rows).whole(duplicates or "") if rows else {}
+                key_of: dict[tuple[str, int], str] = {}
+                for kind, ids in (("offer", offer_ids), ("request", request_ids), *written_ids.items()):
+                    key_of.update({(kind, v): k for k, v in ids.items()})
+                truth = {frozenset((f"{w['of']}-{w['how']}-{w['text_lang']}", w["of"])) for w in written}
+                flagged: set[frozenset[str]] = set()
+                for kind, model_cls in (("offer", Offer), ("request", Request)):
+                    for record in db.session.scalars(db.select(model_cls)):
+                        for d in matching.find_duplicates(record, limit=50):
+                            flagged.add(frozenset((key_of[(kind, record.id)], key_of[(kind, d["id"])])))
+                hits = len(flagged & truth)
+                return {"positives": len(truth), "flagged": len(flagged), "correct": hits,
+                        "precision": round(hits / len(flagged), 4) if flagged else 1.0,
+                        "recall": round(hits / len(truth), 4) if truth else 0.0,
+                        "threshold": matching.DUPLICATE_SIMILARITY,
+                        "false": sorted(" ~ ".join(sorted(p)) for p in flagged - truth),
+                        "missed": sorted(" ~ ".join(sorted(p)) for p in truth - flagged)}
+
             yield {"rank": rank_all, "ingest_s": ingest_s, "model": matching.embedder().name,
-                   "offers": len(offer_rows), "requests": len(request_rows)}
+                   "offers": len(offer_rows), "requests": len(request_rows), "duplicates": duplicate_pairs}
             db.session.remove()
             db.engine.dispose()
         forget_managers()
@@ -104,7 +146,8 @@ def _labelled(rankings: list[Ranked], judged: dict[str, dict[str, int]]
 
 
 def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | None = None,
-             echo: Callable[[str], None] = print, tag_free: bool = False) -> dict[str, Any]:
+             echo: Callable[[str], None] = print, tag_free: bool = False,
+             duplicates: str | None = None) -> dict[str, Any]:
     """Load, rank, score; returns the summary (also printed line by line through echo).
 
     tag_free: the requests are imported without their sectors and modalities (as users who leave
@@ -112,10 +155,13 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     of the fit of every suggestion shown in the top k.
     """
     judged = evaluation.read_qrels(qrels)
-    with _benchmark(offers, requests, model, tag_free) as bench:
+    dup: dict[str, Any] | None = None
+    with _benchmark(offers, requests, model, tag_free, duplicates) as bench:
         t1 = time.perf_counter()
         rankings = bench["rank"](k)
         rank_s = time.perf_counter() - t1
+        if duplicates:
+            dup = bench["duplicates"]()
     per_request = [(r.qid, r.lang, evaluation.metrics([o for o, _s in r.hits], judged.get(r.qid, {}), k))
                    for r in rankings]
     summary = evaluation.summarise(per_request, k)
@@ -132,6 +178,14 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
         echo(line)
     echo(f"ECE (10 bins) of the fit over the {len(fits)} suggestions shown: {summary['ece']:.3f}; "
          f"strong suggestions: {summary['strong']['n']}, of which relevant: {summary['strong']['relevant']}")
+    if dup is not None:
+        summary["duplicates"] = dup
+        echo(f"duplicates (cosine >= {dup['threshold']}): {dup['correct']} of {dup['positives']} labelled pairs found, "
+             f"{dup['flagged']} pairs flagged: precision {dup['precision']:.3f}, recall {dup['recall']:.3f}")
+        for pair in dup["false"]:
+            echo(f"  flagged, not a duplicate: {pair}")
+        for pair in dup["missed"]:
+            echo(f"  missed: {pair}")
     return summary
 
 

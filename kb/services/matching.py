@@ -416,3 +416,60 @@ def status() -> dict[str, Any]:
         out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale}
     out["up_to_date"] = m.revision == latest and all(out[k]["stale_vectors"] == 0 for k in ("offer", "request"))
     return out
+
+
+# --- near-duplicates -----------------------------------------------------------------------------
+
+# Cosine of the records' embeddings (title + description, USE multilingual) at or above which two
+# records of the same kind are flagged as possible duplicates, whatever their languages. Set on the
+# labelled set of bench/data/duplicates.jsonl (translations and paraphrases of benchmark records against
+# every other benchmark record; see docs/MATCHING.md): positives 0.69-0.88, hardest negative 0.754.
+DUPLICATE_SIMILARITY = 0.77
+DUPLICATE_LIMIT = 5
+
+
+def _duplicate_states(model: type[Request] | type[Offer]) -> tuple[str, str]:
+    from kb.models import OfferState, RequestState
+
+    states = RequestState if model is Request else OfferState
+    return states.SUBMITTED.value, states.PUBLISHED.value
+
+
+def find_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> list[dict[str, Any]]:
+    """Published or in-review records of the same kind (any organisation, any language) whose text is
+    nearly the same as this one's: id, title, similarity, status, same organisation or not; closest first.
+    Published ones come from the catalogue's vector index, those in review from the database."""
+    emb = embedder()
+    if record.embedding is None or record.embedding_model != emb.name:
+        return []
+    model = type(record)
+    vector = np.frombuffer(record.embedding, dtype=np.float32)
+    submitted, published = _duplicate_states(model)
+    kind = "request" if model is Request else "offer"
+    cat = manager().catalogues[kind]
+    found: dict[int, float] = {}
+    if len(cat):
+        ids, cos = cat.dense(vector, min(len(cat), 2 * limit + 1))
+        found.update({int(i): float(c) for i, c in zip(ids, cos, strict=True) if c >= DUPLICATE_SIMILARITY})
+    in_review = db.session.execute(select(model.id, model.embedding).where(
+        model.status == submitted, model.embedding.is_not(None), model.embedding_model == emb.name)).all()
+    for rid, blob in in_review:
+        c = float(np.frombuffer(blob, dtype=np.float32) @ vector)
+        if c >= DUPLICATE_SIMILARITY:
+            found[rid] = c
+    found.pop(record.id, None)
+    if not found:
+        return []
+    rows = {r.id: r for r in db.session.scalars(select(model).where(
+        model.id.in_(list(found)), model.status.in_((submitted, published))))}
+    out = [{"id": rid, "title": rows[rid].title, "similarity": round(c, 3), "status": str(rows[rid].status),
+            "text_lang": rows[rid].text_lang, "same_organisation": rows[rid].organisation_id == record.organisation_id}
+           for rid, c in sorted(found.items(), key=lambda kv: -kv[1]) if rid in rows]
+    return out[:limit]
+
+
+def duplicates(actor: User | None, kind: str, record_id: int) -> list[dict[str, Any]]:
+    """Possible duplicates of a record the caller may see (404 otherwise)."""
+    model = Request if kind == "request" else Offer
+    record = access.get_visible_record(model, record_id, actor)
+    return find_duplicates(record)

@@ -37,7 +37,7 @@ from kb.models import (
 )
 from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
-from kb.services.matching import embed_records
+from kb.services.matching import embed_records, find_duplicates
 from kb.services.pages import first, paginate
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
@@ -155,6 +155,7 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
             details["text_lang_detected"] = detected
         record_event(actor, record, "create", None, record.status, details=details, notify=False)
         note_index_change(record)
+    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
     return record
 
 
@@ -177,6 +178,7 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         record_event(actor, record, "update", record.status, record.status,
                      details=change_log(current, data, changed), notify=False)
         note_index_change(record)
+    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
     return record
 
 

@@ -209,9 +209,11 @@ def _suggestions(k: Kind, user, record) -> tuple[list[dict[str, Any]] | None, di
 def _render_record(k: Kind, user, record, message: str | None = None, errors=None, status: int = 200):
     suggestions, filters, filter_errors = _suggestions(k, user, record)
     can = permissions.capabilities(user, record)
+    # Before it is submitted, the author is warned of records that say nearly the same thing.
+    duplicates = matching.find_duplicates(record) if permissions.EDIT in can else []
     return render_template(
         "records/record.html", kind=k.name, record=record, actions=permissions.transitions(user, record),
-        reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can,
+        reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can, duplicates=duplicates,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
         message=message, errors=errors or {},

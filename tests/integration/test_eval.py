@@ -18,10 +18,13 @@ def test_kb_eval_meets_the_quality_targets_on_the_shared_benchmark(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["kb", "eval", "--offers", str(BENCH / "offers.jsonl"),
                                  "--requests", str(BENCH / "requests.jsonl"), "--qrels", str(BENCH / "qrels.tsv"),
-                                 "--model", "use-multilingual-v3"])
+                                 "--model", "use-multilingual-v3",
+                                 "--duplicates", str(Path(__file__).resolve().parents[2] / "bench" / "data" / "duplicates.jsonl")])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["n"] == 44
+    dup = summary["duplicates"]  # translations and paraphrases of benchmark records vs every other record
+    assert dup["positives"] >= 12 and dup["precision"] >= 0.90 and dup["recall"] >= 0.80, dup
     assert set(summary["by_lang"]) == {"en", "es", "pt", "fr"}
     assert summary["ndcg@10"] >= 0.85, summary
     for lang, m in summary["by_lang"].items():

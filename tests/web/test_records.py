@@ -405,3 +405,15 @@ def test_the_form_detects_the_language_of_the_text_and_lets_the_author_correct_i
     assert re.search(r'<option value="fr" selected>[^<]*\(detected\)</option>', page)
     rid = int(re.search(r"/my/requests/(\d+)/edit", resp.headers["Location"]).group(1))
     assert _record(kb, director, "requests", rid)["text_lang"] == "fr"
+
+
+def test_a_draft_warns_its_author_of_possible_duplicates_before_submitting(browser, kb):
+    secretariat = kb.user("secretariat")
+    director, other = kb.user("director", country="EC"), kb.user("director", country="JM")
+    published = kb.published_request(other, secretariat)
+    draft = kb.ok("POST", "/requests", director, kb.request_payload())
+    page = _page(browser(director).get(f"/my/requests/{draft['id']}"))
+    warning = page.split('id="h-dups"')[1].split("</section>")[0]
+    assert published["title"] in warning and f'href="/requests/{published["id"]}"' in warning
+    assert "another organisation" in warning and "Check them before submitting" in warning
+    assert 'id="h-dups"' not in _page(browser(other).get(f"/my/requests/{published['id']}"))  # published: no warning

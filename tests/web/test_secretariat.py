@@ -261,3 +261,23 @@ def test_approving_a_match_not_yet_accepted_is_an_invalid_transition(kb, browser
     assert resp.status_code == 409 and "Cannot approve a match that is proposed." in text(resp)
     resp = browser(people["sec"]).post(f"/secretariat/desk/matches/{match['id']}", data={"action": "accept"})
     assert resp.status_code == 422 and "Not an action of the matching desk." in text(resp)
+
+
+def test_review_queue_flags_likely_duplicates_and_compares_them_side_by_side(kb, browser, people):
+    first = submitted(kb, "requests", people["director"])
+    other_director = kb.user("director", country="JM")
+    second = submitted(kb, "requests", other_director)  # the same text, from another organisation
+    distinct = submitted(kb, "requests", other_director, title="Port logistics",
+                         description="Container handling, customs windows and cold chain at sea ports.")
+    client = browser(people["sec"])
+    queue = text(client.get("/secretariat/review"))
+    card = queue.split(f'id="request-{second["id"]}"')[1].split("</article>")[0]
+    assert "Possible duplicates" in card and "another organisation" in card
+    compare = f"/secretariat/compare/request/{second['id']}/{first['id']}"
+    assert compare in card
+    assert "Possible duplicates" not in queue.split(f'id="request-{distinct["id"]}"')[1].split("</article>")[0]
+    page = text(client.get(compare))
+    assert page.count(first["title"]) >= 2 and "Similarity of the two texts: 100%." in page
+    assert "not close enough" in text(client.get(f"/secretariat/compare/request/{first['id']}/{distinct['id']}"))
+    assert client.get(f"/secretariat/compare/request/{first['id']}/999999").status_code == 404
+    assert browser(people["director"]).get(compare).status_code == 403
