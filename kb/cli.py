@@ -250,17 +250,44 @@ def import_cmd(kind: str, path: str) -> None:
 @click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
-def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None) -> None:
+@click.option("--tag-free", is_flag=True, help="Import the requests without their sectors and modalities")
+@click.option("--duplicates", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="A labelled duplicate set (bench/data/duplicates.jsonl): also report duplicate precision/recall")
+def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None, tag_free: bool,
+             duplicates: str | None) -> None:
     """Rank the benchmark's offers for each request; the last line is one JSON object."""
     import json
 
     from kb.services.evaluation import run_eval
 
     try:
-        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo)
+        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo, tag_free=tag_free, duplicates=duplicates)
     except DomainError as exc:
         _fail(exc)
     click.echo(json.dumps(summary))
+
+
+@kb_cli.command("calibrate")
+@click.option("--offers", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--requests", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--depth", default=40, show_default=True, type=click.IntRange(1, 100),
+              help="Suggestions per request used as calibration pairs")
+@click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50))
+@click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
+@click.option("--out", default=None, type=click.Path(dir_okay=False),
+              help="Where to write the parameters (default: the shipped kb/data/calibration.json)")
+def calibrate_cmd(offers: str, requests: str, qrels: str, depth: int, folds: int, model: str | None,
+                  out: str | None) -> None:
+    """Refit the calibrated fit (Platt scaling of the fused score) on judged pairs, cross-validated."""
+    from pathlib import Path
+
+    from kb.services.evaluation import run_calibrate
+
+    try:
+        run_calibrate(offers, requests, qrels, depth, folds, model, Path(out) if out else None, echo=click.echo)
+    except DomainError as exc:
+        _fail(exc)
 
 
 def register_cli(app: Flask) -> None:

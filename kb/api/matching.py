@@ -10,6 +10,7 @@ from kb.schemas.matching import (
     SuggestionListSchema,
     SuggestionQuerySchema,
 )
+from kb.schemas.records import DuplicateListSchema
 from kb.services import matching
 
 blp = Blueprint("matching", __name__, url_prefix="", description="Suggestions and search")
@@ -20,8 +21,9 @@ def _args(args: dict) -> matching.SuggestionArgs:
     return matching.SuggestionArgs(**{k: v for k, v in args.items() if k not in ("q", "kind")})
 
 
-def _page(items: list, args: dict) -> dict:
-    return {"items": items, "k": args["k"], "revision": matching.manager().revision}
+def _page(items: list, args: dict, judged: bool = True) -> dict:
+    return {"items": items, "k": args["k"], "revision": matching.manager().revision,
+            "has_strong": matching.has_strong(items) if judged else None}
 
 
 @blp.route("/requests/<int:record_id>/suggestions")
@@ -51,4 +53,20 @@ class Search(MethodView):
     @blp.response(200, SuggestionListSchema)
     def get(self, args):
         """Semantic search of published offers (kind=offers) or requests, in en/es/pt/fr."""
-        return _page(matching.search(current_user(), args["q"], args["kind"], _args(args)), args)
+        return _page(matching.search(current_user(), args["q"], args["kind"], _args(args)), args, judged=False)
+
+
+@blp.route("/requests/<int:record_id>/duplicates")
+class RequestDuplicates(MethodView):
+    @blp.response(200, DuplicateListSchema)
+    def get(self, record_id):
+        """Published or in-review requests, in any language, whose text is nearly the same as this one's."""
+        return {"items": matching.duplicates(current_user(), "request", record_id)}
+
+
+@blp.route("/offers/<int:record_id>/duplicates")
+class OfferDuplicates(MethodView):
+    @blp.response(200, DuplicateListSchema)
+    def get(self, record_id):
+        """Published or in-review offers, in any language, whose text is nearly the same as this one's."""
+        return {"items": matching.duplicates(current_user(), "offer", record_id)}

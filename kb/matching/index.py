@@ -70,6 +70,15 @@ class Moments:
         var = float(q @ self._gram @ q) / self.n - mean * mean
         return mean, max(var, 1e-12) ** 0.5
 
+    def similarity_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """similarity_stats for each row of vectors at once (one matrix product, no loop)."""
+        if self.n == 0:
+            return np.zeros(len(vectors)), np.ones(len(vectors))
+        q = vectors.astype(np.float64)
+        mean = q @ self._sum / self.n
+        var = np.einsum("ij,ij->i", q @ self._gram, q) / self.n - mean * mean
+        return mean, np.sqrt(np.maximum(var, 1e-12))
+
 
 class Catalogue:
     """Vectors, entries, moments and keywords of one kind of record, kept in step under one write lock."""
@@ -86,6 +95,11 @@ class Catalogue:
         """Mean and standard deviation of cos(vector, x) over every stored x."""
         with self.lock:
             return self.moments.similarity_stats(vector)
+
+    def similarity_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of cos(v, x) over every stored x, for each row v of vectors."""
+        with self.lock:
+            return self.moments.similarity_stats_many(vectors)
 
     def __len__(self) -> int:
         return len(self.entries)

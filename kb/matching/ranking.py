@@ -1,7 +1,15 @@
 """Ranking: dense similarity fused with keywords and the records' structured fields.
 
-score = W_DENSE * z(cos) + W_KEYWORD * keyword + W_SECTOR * Jaccard(sectors)
-        + W_MODALITY * share of wanted modalities offered + W_LANGUAGE * [a working language shared]
+A pair's score is always computed from the request's side (the request is the query, the offer the
+document), whichever record a page starts from: the score, and the fit calibrated on it, are
+properties of the pair, never of the page, direction or filters that show it (`pair_scores`).
+
+score = w . features + bias, the log-odds that the pair is relevant, with the features
+        z(cos), keyword, Jaccard(sectors), share of wanted modalities offered, [a working language
+        shared], [the request has sectors], [the request has modalities]
+
+and the weights learnt from judged pairs by logistic regression (`flask kb calibrate`, shipped in
+kb/data/calibration.json): the pair's fit is sigmoid(score) (kb.matching.calibration).
 
 z(cos) standardises the cosine against the whole catalogue for this query (mean and spread come
 from the catalogue's moments), so the structured-field boosts weigh the same whatever the model's
@@ -11,16 +19,21 @@ words rewards same-language pairs and drowns the multilingual one (see docs/MATC
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
 
 import numpy as np
 
+from kb.matching import calibration
 from kb.matching.index import Catalogue, Entry
+from kb.matching.keyword import K1, B, KeywordIndex
+from kb.matching.text import tokenize
 
-W_DENSE, W_KEYWORD, W_SECTOR, W_MODALITY, W_LANGUAGE = 0.5, 0.5, 0.5, 0.25, 0.25
+FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities")
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
 
@@ -37,6 +50,7 @@ class Query:
     modalities: tuple[str, ...] = ()
     languages: tuple[str, ...] = ()
     exclude_ids: frozenset[int] = frozenset()
+    from_offer: bool = False   # the query is an offer: candidates (requests) are scored from their side
 
 
 @dataclass
@@ -75,7 +89,7 @@ class Filters:
 
 @dataclass
 class Scored:
-    """One ranked candidate with everything its explanation needs."""
+    """One ranked candidate with everything its explanation needs (request-side pair features)."""
 
     id: int
     score: float
@@ -85,6 +99,8 @@ class Scored:
     sector: float
     modality: float
     language: float
+    has_sectors: float
+    has_modalities: float
     entry: Entry
     shared_sectors: list[str]
     shared_modalities: list[str]
@@ -92,13 +108,111 @@ class Scored:
     matched_terms: list[str]
 
 
+@dataclass
+class Features:
+    """The pair features of n candidates, as arrays (request side: query = request, document = offer)."""
+
+    ids: np.ndarray
+    cosine: np.ndarray
+    dense_z: np.ndarray
+    keyword: np.ndarray
+    sector: np.ndarray
+    modality: np.ndarray
+    language: np.ndarray
+    has_sectors: np.ndarray
+    has_modalities: np.ndarray
+
+    def matrix(self) -> np.ndarray:
+        """n x len(FEATURES), in FEATURES order."""
+        return np.column_stack([self.dense_z, self.keyword, self.sector, self.modality, self.language,
+                                self.has_sectors, self.has_modalities])
+
+    @property
+    def score(self) -> np.ndarray:
+        return fuse(self.matrix())
+
+
+def fuse(features: np.ndarray) -> np.ndarray:
+    """The fused score (log-odds of relevance) of pairs from their features (rows in FEATURES order):
+    the one formula every page, API call, alert and report uses."""
+    p = calibration.params()
+    w = np.array([p["weights"][name] for name in FEATURES], dtype=np.float64)
+    return features @ w + p["bias"]
+
+
+# --- tags as bit masks, so the structured-field features of ~400 candidates are NumPy operations ---
+
+_BITS: dict[str, int] = {}
+
+
+@functools.lru_cache(maxsize=65536)
+def _mask(codes: tuple[str, ...]) -> int:
+    """A bit mask of codes (one bit per code ever seen in this process; at most 63 codes per vocabulary
+    kind in practice: 25 sectors, 7 modalities, the working languages in use)."""
+    m = 0
+    for c in codes:
+        bit = _BITS.get(c)
+        if bit is None:
+            bit = _BITS[c] = len(_BITS)
+        m |= 1 << bit
+    return m
+
+
+def _masks(groups: list[tuple[str, ...]]) -> np.ndarray | None:
+    masks = [_mask(g) for g in groups]
+    if len(_BITS) > 63:
+        return None  # too many distinct codes for one machine word: the caller falls back to sets
+    return np.array(masks, dtype=np.uint64)
+
+
+def _popcount(a: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(a).astype(np.float64)
+
+
+def _tag_features(req_sectors: list[tuple[str, ...]], req_modalities: list[tuple[str, ...]],
+                  req_languages: list[tuple[str, ...]], off_sectors: list[tuple[str, ...]],
+                  off_modalities: list[tuple[str, ...]], off_languages: list[tuple[str, ...]]
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Jaccard of sectors, share of the request's modalities offered, [a working language shared]."""
+    masks = [_masks(g) for g in (req_sectors, off_sectors, req_modalities, off_modalities, req_languages,
+                                 off_languages)]
+    if any(m is None for m in masks):
+        sector = np.array([_jaccard(a, b) for a, b in zip(req_sectors, off_sectors, strict=True)])
+        modality = np.array([len(set(a) & set(b)) / len(set(a)) if a else 0.0
+                             for a, b in zip(req_modalities, off_modalities, strict=True)])
+        language = np.array([1.0 if set(a) & set(b) else 0.0 for a, b in zip(req_languages, off_languages, strict=True)])
+        return sector, modality, language
+    rs, os_, rm, om, rl, ol = masks
+    union = _popcount(rs | os_)
+    sector = np.divide(_popcount(rs & os_), union, out=np.zeros(len(union)), where=union > 0)
+    wanted = _popcount(rm)
+    modality = np.divide(_popcount(rm & om), wanted, out=np.zeros(len(wanted)), where=wanted > 0)
+    language = ((rl & ol) != 0).astype(np.float64)
+    return sector, modality, language
+
+
 def _jaccard(a: tuple[str, ...], b: tuple[str, ...]) -> float:
     sa, sb = set(a), set(b)
     return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
 
 
-def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
-    """The k best admissible candidates of the catalogue for the query."""
+def rare_terms(kw: KeywordIndex, terms: dict[int, float]) -> dict[int, float]:
+    """The query terms that are rare in the catalogue (in at most RARE_DF of its documents)."""
+    limit = max(1, RARE_DF * len(kw))
+    return {t: idf for t, idf in terms.items() if kw.df[t] <= limit}
+
+
+def _keyword_ceiling(rare: dict[int, float]) -> float:
+    return sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
+
+
+def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None = None) -> list[Scored]:
+    """The k best admissible candidates of the catalogue for the query.
+
+    When the catalogue holds requests and `offers` is given, q is an offer (its id in q.exclude_ids
+    is not needed) and every candidate request is scored as the pair (request, offer) from the
+    request's side, against the offers' catalogue: the same number as on the request's own page.
+    """
     n = len(cat)
     if n == 0 or k <= 0:
         return []
@@ -111,7 +225,7 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
 
     kw = cat.keywords
     terms = kw.query_terms(q.text)
-    rare = {t: idf for t, idf in terms.items() if kw.df[t] <= max(1, RARE_DF * len(kw))}
+    rare = rare_terms(kw, terms)
     if rare:
         extra = [d for d, _s in kw.top(rare, 50) if d not in pool and d in cat.entries
                  and filters.admits(cat.entries[d], q)]
@@ -120,41 +234,119 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int) -> list[Scored]:
             pool.update({d: float(v @ q.vector) for d, v in zip(extra, vectors, strict=True)})
     if not pool:
         return []
+    if offers is not None:
+        return score_requests_for_offer(cat, offers, q, pool, k)
     return score_candidates(cat, q, pool, k, terms, rare)
 
 
 def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
                      terms: dict[int, float] | None = None, rare: dict[int, float] | None = None) -> list[Scored]:
-    """Fuse the signals for candidates whose cosine is known; the k best with their explanations."""
+    """Fuse the signals for candidates (documents of cat) whose cosine is known; the k best, explained."""
     kw = cat.keywords
-    if terms is None:
+    if terms is None or rare is None:
         terms = kw.query_terms(q.text)
-        rare = {t: idf for t, idf in terms.items() if kw.df[t] <= max(1, RARE_DF * len(kw))}
+        rare = rare_terms(kw, terms)
     cand = list(pool)
+    entries = [cat.entries[d] for d in cand]
+    cosine = np.fromiter(pool.values(), dtype=np.float64, count=len(cand))
     mean, std = cat.similarity_stats(q.vector)
-    kw_raw = kw.scores(rare, cand) if rare else np.zeros(len(cand), dtype=np.float32)
-    kw_max = sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
-    results: list[Scored] = []
-    for d, kscore in zip(cand, kw_raw.tolist(), strict=True):
-        e = cat.entries[d]
-        c = pool[d]
-        z = (c - mean) / std
-        keyword = min(kscore / kw_max, 1.0) if kw_max else 0.0
-        shared_s = [s for s in q.sectors if s in e.sectors]
-        shared_m = [m for m in q.modalities if m in e.modalities]
-        shared_l = [lang for lang in q.languages if lang in e.languages]
-        sector = _jaccard(q.sectors, e.sectors)
-        modality = len(shared_m) / len(set(q.modalities)) if q.modalities else 0.0
-        language = 1.0 if shared_l else 0.0
-        score = (W_DENSE * z + W_KEYWORD * keyword + W_SECTOR * sector + W_MODALITY * modality
-                 + W_LANGUAGE * language)
-        results.append(Scored(d, score, c, z, keyword, sector, modality, language, e, shared_s, shared_m,
-                              shared_l, []))
-    results.sort(key=lambda s: (-s.score, s.id))
-    top = results[:k]
-    for s in top:
+    kw_raw = kw.scores(rare, cand).astype(np.float64) if rare else np.zeros(len(cand))
+    n = len(cand)
+    sector, modality, language = _tag_features(
+        [q.sectors] * n, [q.modalities] * n, [q.languages] * n,
+        [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
+    f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
+                 np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
+                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0))
+    top = _top(f, k)
+    out = []
+    for i in top:
+        e = entries[i]
+        s = _scored(f, i, e, q.sectors, q.modalities, q.languages, e)
         s.matched_terms = kw.matched_terms(s.id, terms)[:12]
-    return top
+        out.append(s)
+    return out
+
+
+def _top(f: Features, k: int) -> list[int]:
+    """Positions of the k best scores, best first, ties by id."""
+    order = np.lexsort((f.ids, -f.score))
+    return order[:k].tolist()
+
+
+def _scored(f: Features, i: int, entry: Entry, req_s: tuple[str, ...], req_m: tuple[str, ...],
+            req_l: tuple[str, ...], offer: Entry) -> Scored:
+    return Scored(int(f.ids[i]), float(f.score[i]), float(f.cosine[i]), float(f.dense_z[i]), float(f.keyword[i]),
+                  float(f.sector[i]), float(f.modality[i]), float(f.language[i]), float(f.has_sectors[i]),
+                  float(f.has_modalities[i]), entry,
+                  [s for s in req_s if s in offer.sectors], [m for m in req_m if m in offer.modalities],
+                  [lang for lang in req_l if lang in offer.languages], [])
+
+
+def offer_document(offers: Catalogue, text: str) -> tuple[dict[int, int], int]:
+    """An offer's text as (term id of the offers' keyword index -> count, length), tokenised once."""
+    toks = tokenize(text)
+    vocab = offers.keywords.vocab
+    counts = Counter(vocab[t] for t in toks if t in vocab)
+    return dict(counts), len(toks)
+
+
+def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, pool: dict[int, float],
+                             k: int) -> list[Scored]:
+    """Score candidate requests for an offer (q) as pairs from each request's side: the request's
+    cosine z-scored against the offers' catalogue, its rare terms (rare among offers) found in the
+    offer, its sectors, wanted modalities and languages against the offer's."""
+    cand = list(pool)
+    entries = [requests.entries[d] for d in cand]
+    cosine = np.fromiter(pool.values(), dtype=np.float64, count=len(cand))
+    vectors = requests.vectors_for(cand)
+    mean, std = offers.similarity_stats_many(vectors)
+    doc, length = offer_document(offers, q.text)
+    okw, rkw = offers.keywords, requests.keywords
+    matched: list[list[int]] = []
+    keyword = np.zeros(len(cand))
+    n_docs = max(len(okw), 1)
+    avg = okw.total_len / n_docs if okw.total_len else 1.0
+    norm = K1 * (1 - B + B * length / avg)
+    limit = max(1, RARE_DF * len(okw))
+    for i, d in enumerate(cand):  # each request's terms, mapped once into the offers' vocabulary
+        rdoc = rkw.docs.get(d)
+        if rdoc is None:
+            matched.append([])
+            continue
+        total = ceiling = 0.0
+        hits = []
+        for t in rdoc[0].tolist():
+            ot = okw.vocab.get(rkw.term_list[t])
+            if ot is None:
+                continue
+            df = okw.df[ot]
+            if df == 0 or df > limit:
+                continue
+            idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+            ceiling += idf
+            tf = doc.get(ot)
+            if tf:
+                total += idf * tf * (K1 + 1) / (tf + norm)
+                hits.append((idf, ot))
+        keyword[i] = min(total / (ceiling * 2.2), 1.0) if ceiling else 0.0
+        matched.append([t for _idf, t in sorted(hits, reverse=True)])
+    n = len(cand)
+    sector, modality, language = _tag_features(
+        [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries],
+        [q.sectors] * n, [q.modalities] * n, [q.languages] * n)
+    f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
+                 np.array([1.0 if e.sectors else 0.0 for e in entries]),
+                 np.array([1.0 if e.modalities else 0.0 for e in entries]))
+    offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
+                  sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
+    out = []
+    for i in _top(f, k):
+        e = entries[i]
+        s = _scored(f, i, e, e.sectors, e.modalities, e.languages, offer)
+        s.matched_terms = [okw.term_list[t] for t in matched[i]][:12]
+        out.append(s)
+    return out
 
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
@@ -162,8 +354,6 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 def best_passage(text: str, stems: list[str]) -> str | None:
     """The sentence of text that contains the most matched term stems (for the explanation)."""
-    from kb.matching.text import tokenize
-
     if not stems:
         return None
     wanted = set(stems)
@@ -173,8 +363,3 @@ def best_passage(text: str, stems: list[str]) -> str | None:
         if hits > best_hits:
             best, best_hits = sentence.strip(), hits
     return best[:400] if best else None
-
-
-def calibrated(score: float) -> float:
-    """A 0-1 reading of the fused score for display (logistic; for ordering use the score itself)."""
-    return 1.0 / (1.0 + math.exp(-(score - 1.0) * 2.0))

@@ -11,10 +11,17 @@ STOP_WORDS = frozenset(["a", "an", "the", "and", "or", "of", "to", "in", "on", "
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
+# Combining marks of the Latin-script blocks (tokens keep only a-z and 0-9, so marks of other scripts,
+# which never sit inside a Latin word, make no difference to them).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
 def fold(text: str) -> str:
-    """Lower-case and strip accents, so 'formación' and 'formacion' meet."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    """Lower-case and strip accents, so 'formación' and 'formacion' meet (ASCII text: a lower() only)."""
+    text = text.lower()
+    if text.isascii():
+        return text
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text))
 
 
 def tokenize(text: str) -> list[str]:

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 from kb.schemas.common import StrictSchema, language_code
 
 
-class SuggestionQuerySchema(StrictSchema):
+class _RankQuerySchema(StrictSchema):
     """k and hard filters (own-country candidates are left out unless include_own_country)."""
 
     k = fields.Int(load_default=10, validate=validate.Range(min=1, max=100))
@@ -18,7 +18,14 @@ class SuggestionQuerySchema(StrictSchema):
     region = fields.Str(validate=validate.Length(min=1, max=32))
 
 
-class SearchQuerySchema(SuggestionQuerySchema):
+class SuggestionQuerySchema(_RankQuerySchema):
+    """k, hard filters, and whether weak suggestions (fit below 0.2) are shown too."""
+
+    include_weak = fields.Bool(load_default=False, metadata={
+        "description": "Also list weak suggestions (calibrated fit below 0.2); hidden by default."})
+
+
+class SearchQuerySchema(_RankQuerySchema):
     """Free text in any of the four languages, over published offers or requests."""
 
     q = fields.Str(required=True, validate=validate.Length(min=1, max=500), metadata={
@@ -29,6 +36,10 @@ class SearchQuerySchema(SuggestionQuerySchema):
 class ExplanationSchema(Schema):
     """Why a candidate was suggested."""
 
+    summary = fields.Str(metadata={"description": "One plain sentence in the caller's language: what the pair "
+                                                  "has in common."})
+    passages = fields.Dict(metadata={"description": "The most similar sentences of each side (sentence "
+                                                    "embeddings): {\"request\": ..., \"offer\": ...}."})
     components = fields.Dict()
     weights = fields.Dict()
     shared_sectors = fields.List(fields.Str())
@@ -47,7 +58,12 @@ class SuggestionSchema(Schema):
     country_code = fields.Str()
     organisation = fields.Dict()
     text_lang = fields.Str()
-    score = fields.Float()
+    score = fields.Float(metadata={"description": "Fused score: the log-odds that the pair is relevant (for ordering)."})
+    fit = fields.Float(allow_none=True, metadata={
+        "description": "Calibrated probability that the pair is relevant (0-1); the same for a pair on every "
+                       "page and in both directions. None for free-text search, which is not a pair."})
+    band = fields.Str(allow_none=True, validate=validate.OneOf(["strong", "possible", "weak"]), metadata={
+        "description": "strong: fit >= 0.5; possible: 0.2 <= fit < 0.5; weak: fit < 0.2."})
     explanation = fields.Nested(ExplanationSchema)
 
 
@@ -56,4 +72,7 @@ class SuggestionListSchema(Schema):
 
     items = fields.List(fields.Nested(SuggestionSchema))
     k = fields.Int()
+    has_strong = fields.Bool(allow_none=True, metadata={
+        "description": "Whether any suggestion is strong (fit >= 0.5); false means no strong match yet. "
+                       "None for free-text search."})
     revision = fields.Int()

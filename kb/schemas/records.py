@@ -36,7 +36,8 @@ class RecordInSchema(StrictSchema):
 
     title = fields.Str(required=True, validate=TITLE)
     description = fields.Str(required=True, validate=LONG_TEXT)
-    text_lang = fields.Str(required=True, validate=validate.OneOf(LANGUAGES))
+    text_lang = fields.Str(validate=validate.OneOf(LANGUAGES), metadata={
+        "description": "Language of title and description; detected from them when left out."})
     sectors = fields.List(fields.Str(validate=validate.Length(max=64), metadata=SECTOR_CODES), load_default=list,
                           validate=TAGS)
     modalities = fields.List(fields.Str(validate=validate.Length(max=64), metadata=MODALITY_CODES),
@@ -136,6 +137,9 @@ class RecordOutSchema(Schema):
 
     def _actions(self, obj) -> list[str]:  # type: ignore[no-untyped-def]
         return permissions.transitions(viewer(), obj)
+    possible_duplicates = fields.List(fields.Nested("DuplicateSchema"), dump_only=True, metadata={
+        "description": "In the answer to a create or update only: published or in-review records of the same kind, "
+                       "in any language, whose text is nearly the same (see GET .../duplicates)."})
 
 
 class RequestOutSchema(RecordOutSchema):
@@ -302,3 +306,20 @@ class RequestImportSchema(_ImportRow, RequestInSchema):
 
     class Meta(RequestInSchema.Meta):
         exclude = ("organisation_id",)
+
+
+class DuplicateSchema(Schema):
+    """A possible duplicate of a record."""
+
+    id = fields.Int()
+    title = fields.Str()
+    similarity = fields.Float(metadata={"description": "Cosine of the two texts' embeddings (0.77 and above)."})
+    status = fields.Str()
+    text_lang = fields.Str()
+    same_organisation = fields.Bool()
+
+
+class DuplicateListSchema(Schema):
+    """Possible duplicates, closest first."""
+
+    items = fields.List(fields.Nested(DuplicateSchema))

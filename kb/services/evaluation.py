@@ -1,25 +1,61 @@
-"""`flask kb eval`: the product's own ingestion and suggestion code, scored on a judged benchmark.
+"""`flask kb eval` and `flask kb calibrate`: the product's own ingestion and suggestion code, scored on
+a judged benchmark.
 
 The files are loaded into a throw-away SQLite database through the importer; each request is then
-ranked through the same suggestion service the API uses, with the default filters, and scored with
-the pure metrics of kb.matching.evaluation.
+ranked through the same suggestion service the API uses, with the default filters (weak suggestions
+included, so the ranking is scored whole), and scored with the pure metrics of kb.matching.evaluation
+and the calibration error of kb.matching.calibration.
 """
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import json
 import logging
 import secrets
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kb.matching import evaluation
+import numpy as np
+
+from kb.matching import calibration, evaluation, ranking
 
 
-def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | None = None,
-             echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Load, rank, score; returns the summary (also printed line by line through echo)."""
+@dataclass
+class Ranked:
+    """One request's ranking: its benchmark id, language, and (offer benchmark id, fused score) best first."""
+
+    qid: str
+    lang: str
+    hits: list[tuple[str, float]]
+    items: list[dict[str, Any]] | None = None
+
+
+def _without_tags(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if k not in ("sectors", "modality", "modalities")} for r in rows]
+
+
+def _written_rows(originals: dict[str, dict[str, Any]], written: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """Import lines for the labelled set's written records of one kind: the original's organisation and
+    tags, the written title, description and language, an id of their own."""
+    rows = []
+    for w in written:
+        if w["kind"] != kind:
+            continue
+        base = {k: v for k, v in originals[w["of"]].items() if k not in ("title", "description", "text_lang", "source")}
+        rows.append({**base, "id": f"{w['of']}-{w['how']}-{w['text_lang']}", "title": w["title"],
+                     "description": w["description"], "text_lang": w["text_lang"], "source": "duplicate set"})
+    return rows
+
+
+@contextlib.contextmanager
+def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = False,
+               duplicates: str | None = None) -> Iterator[dict[str, Any]]:
+    """A throw-away app with the benchmark imported; yields a function ranking every request."""
     from flask_migrate import upgrade
 
     from kb import create_app
@@ -28,8 +64,11 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     from kb.services import ingest, matching
     from kb.services.reference import seed_reference_data
 
-    judged = evaluation.read_qrels(qrels)
     offer_rows, request_rows = ingest.read_jsonl(offers), ingest.read_jsonl(requests)
+    if tag_free:
+        request_rows = _without_tags(request_rows)
+    written = ingest.read_jsonl(duplicates) if duplicates else []
+    originals = {str(r["id"]): r for r in offer_rows + request_rows}
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx"),
                "KB_SECRET_KEY": secrets.token_hex(32), "KB_BASE_URL": "http://localhost"}  # serves nothing
@@ -45,21 +84,181 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
             request_ids = ingest.import_records("request", request_rows).whole(requests)
             ingest_s = time.perf_counter() - t0
             back = {v: key for key, v in offer_ids.items()}
-            per_request: list[tuple[str, str, dict[str, float]]] = []
-            t1 = time.perf_counter()
-            for row in request_rows:
-                rid = request_ids[str(row["id"])]
-                ranked = [back[s["id"]] for s in matching.suggest(None, "request", rid, matching.SuggestionArgs(k=k))]
-                per_request.append((str(row["id"]), row.get("text_lang") or "en",
-                                    evaluation.metrics(ranked, judged.get(str(row["id"]), {}), k)))
-            rank_s = time.perf_counter() - t1
-            model_name = matching.embedder().name
+
+            def rank_all(k: int) -> list[Ranked]:
+                out = []
+                for row in request_rows:
+                    rid = request_ids[str(row["id"])]
+                    got = matching.suggest(None, "request", rid, matching.SuggestionArgs(k=k, include_weak=True))
+                    out.append(Ranked(str(row["id"]), row.get("text_lang") or "en",
+                                      [(back[s["id"]], s["score"]) for s in got], got))
+                return out
+
+            def duplicate_pairs() -> dict[str, Any]:
+                """Every flagged pair (unordered) among all records, against the labelled positives (the
+                written records are imported first, after any ranking: they are not benchmark offers)."""
+                from kb.models import Offer, Request
+
+                written_ids: dict[str, dict[str, int]] = {}
+                for kind in ("offer", "request"):
+                    rows = _written_rows(originals, written, kind)
+                    written_ids[kind] = ingest.import_records(kind, rows).whole(duplicates or "") if rows else {}
+                key_of: dict[tuple[str, int], str] = {}
+                for kind, ids in (("offer", offer_ids), ("request", request_ids), *written_ids.items()):
+                    key_of.update({(kind, v): k for k, v in ids.items()})
+                truth = {frozenset((f"{w['of']}-{w['how']}-{w['text_lang']}", w["of"])) for w in written}
+                flagged: set[frozenset[str]] = set()
+                for kind, model_cls in (("offer", Offer), ("request", Request)):
+                    for record in db.session.scalars(db.select(model_cls)):
+                        for d in matching.find_duplicates(record, limit=50):
+                            flagged.add(frozenset((key_of[(kind, record.id)], key_of[(kind, d["id"])])))
+                hits = len(flagged & truth)
+                return {"positives": len(truth), "flagged": len(flagged), "correct": hits,
+                        "precision": round(hits / len(flagged), 4) if flagged else 1.0,
+                        "recall": round(hits / len(truth), 4) if truth else 0.0,
+                        "threshold": matching.DUPLICATE_SIMILARITY,
+                        "false": sorted(" ~ ".join(sorted(p)) for p in flagged - truth),
+                        "missed": sorted(" ~ ".join(sorted(p)) for p in truth - flagged)}
+
+            yield {"rank": rank_all, "ingest_s": ingest_s, "model": matching.embedder().name,
+                   "offers": len(offer_rows), "requests": len(request_rows), "duplicates": duplicate_pairs}
             db.session.remove()
             db.engine.dispose()
         forget_managers()
+
+
+def _labelled(rankings: list[Ranked], judged: dict[str, dict[str, int]]
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(scores, labels: grade >= 1, group: request index, features in ranking.FEATURES order) of
+    every ranked pair."""
+    scores, labels, groups, feats = [], [], [], []
+    for g, r in enumerate(rankings):
+        rel = judged.get(r.qid, {})
+        for (oid, score), item in zip(r.hits, r.items or [None] * len(r.hits), strict=True):
+            scores.append(score)
+            labels.append(1 if rel.get(oid, 0) >= 1 else 0)
+            groups.append(g)
+            if item is not None:
+                c = item["explanation"]["components"]
+                feats.append([float(c[name]) for name in ranking.FEATURES])
+    return (np.array(scores, dtype=np.float64), np.array(labels), np.array(groups),
+            np.array(feats, dtype=np.float64).reshape(len(feats), len(ranking.FEATURES)))
+
+
+def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | None = None,
+             echo: Callable[[str], None] = print, tag_free: bool = False,
+             duplicates: str | None = None) -> dict[str, Any]:
+    """Load, rank, score; returns the summary (also printed line by line through echo).
+
+    tag_free: the requests are imported without their sectors and modalities (as users who leave
+    the tags out would post them). The summary's `ece` is the expected calibration error (10 bins)
+    of the fit of every suggestion shown in the top k.
+    """
+    judged = evaluation.read_qrels(qrels)
+    dup: dict[str, Any] | None = None
+    with _benchmark(offers, requests, model, tag_free, duplicates) as bench:
+        t1 = time.perf_counter()
+        rankings = bench["rank"](k)
+        rank_s = time.perf_counter() - t1
+        if duplicates:
+            dup = bench["duplicates"]()
+    per_request = [(r.qid, r.lang, evaluation.metrics([o for o, _s in r.hits], judged.get(r.qid, {}), k))
+                   for r in rankings]
     summary = evaluation.summarise(per_request, k)
-    echo(f"model: {model_name}; {len(offer_rows)} offers and {len(request_rows)} requests ingested in "
-         f"{ingest_s:.1f} s; {len(per_request)} rankings in {rank_s:.1f} s")
+    scores, labels, _groups, _features = _labelled(rankings, judged)
+    fits = calibration.fit(scores)
+    summary["ece"] = round(calibration.ece(fits, labels), 4)
+    summary["strong"] = {"n": int((fits >= calibration.STRONG_FIT).sum()),
+                         "relevant": round(float(labels[fits >= calibration.STRONG_FIT].mean()), 3)
+                         if (fits >= calibration.STRONG_FIT).any() else None}
+    echo(f"model: {bench['model']}; {bench['offers']} offers and {bench['requests']} requests"
+         f"{' (without sectors and modalities)' if tag_free else ''} ingested in "
+         f"{bench['ingest_s']:.1f} s; {len(per_request)} rankings in {rank_s:.1f} s")
     for line in evaluation.table(summary, k):
         echo(line)
+    echo(f"ECE (10 bins) of the fit over the {len(fits)} suggestions shown: {summary['ece']:.3f}; "
+         f"strong suggestions: {summary['strong']['n']}, of which relevant: {summary['strong']['relevant']}")
+    if dup is not None:
+        summary["duplicates"] = dup
+        echo(f"duplicates (cosine >= {dup['threshold']}): {dup['correct']} of {dup['positives']} labelled pairs found, "
+             f"{dup['flagged']} pairs flagged: precision {dup['precision']:.3f}, recall {dup['recall']:.3f}")
+        for pair in dup["false"]:
+            echo(f"  flagged, not a duplicate: {pair}")
+        for pair in dup["missed"]:
+            echo(f"  missed: {pair}")
     return summary
+
+
+def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds: int = 5,
+                  model: str | None = None, out: Path | None = None,
+                  echo: Callable[[str], None] = print) -> dict[str, Any]:
+    """Learn the fused score's weights and bias (a logistic regression of relevance on the pair
+    features, so that sigmoid(score) is the calibrated fit) from the top `depth` candidates of every
+    request, ranked with the requests' tags and without them (users leave tags out), and write them
+    to `out` (default: the shipped kb/data/calibration.json).
+
+    Reported first, for honesty: the same model fitted in `folds` folds grouped by request, each
+    request's pairs scored by weights learnt without it: the out-of-fold nDCG@10 of re-ranking each
+    candidate list, and the calibration (ECE, reliability table) of the top 10 it shows."""
+    from sklearn.model_selection import GroupKFold
+
+    judged = evaluation.read_qrels(qrels)
+    parts, lists = [], []
+    for tag_free in (False, True):
+        with _benchmark(offers, requests, model, tag_free) as bench:
+            rankings = bench["rank"](depth)
+            parts.append(_labelled(rankings, judged))
+            lists.append(rankings)
+            model_name = bench["model"]
+    n_req = len(lists[0])
+    x = np.vstack([p[3] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    groups = np.concatenate([parts[0][2], parts[1][2]])  # a request with and without tags: one group
+    n_folds = min(folds, n_req)
+    oof = np.zeros(len(labels))
+    for train, test in GroupKFold(n_splits=n_folds).split(x, labels, groups):
+        w, b = calibration.logistic(x[train], labels[train])
+        oof[test] = x[test] @ w + b
+    report: dict[str, Any] = {}
+    for v, name in ((0, "tags"), (1, "tag_free")):
+        per, fits, labs = [], [], []
+        offset = 0 if v == 0 else len(parts[0][1])
+        for r in lists[v]:
+            n = len(r.hits)
+            order = np.argsort(-oof[offset:offset + n], kind="stable")
+            ranked = [r.hits[i][0] for i in order]
+            per.append((r.qid, r.lang, evaluation.metrics(ranked, judged.get(r.qid, {}), 10)))
+            top = order[:10] + offset
+            fits.extend(calibration.fit(oof[top]).tolist())
+            labs.extend(labels[top].tolist())
+            offset += n
+        summary = evaluation.summarise(per, 10)
+        report[name] = {"ndcg@10": summary["ndcg@10"], "recall@10": summary["recall@10"],
+                        "by_lang": {lang: m["ndcg@10"] for lang, m in summary["by_lang"].items()},
+                        "ece": round(calibration.ece(np.array(fits), np.array(labs)), 4),
+                        "reliability": calibration.reliability(np.array(fits), np.array(labs))}
+    w, b = calibration.logistic(x, labels)
+    result = {
+        "method": "logistic regression of relevance (grade >= 1) on the pair features; fit = sigmoid(score)",
+        "weights": {name: round(float(v), 6) for name, v in zip(ranking.FEATURES, w, strict=True)},
+        "bias": round(b, 6),
+        "fitted": dt.date.today().isoformat(), "model": model_name, "pairs": len(labels),
+        "relevant": int(labels.sum()), "requests": n_req, "depth": depth,
+        "cross_validated": {"folds": n_folds, **report},
+    }
+    target = out or calibration.PARAMS_FILE
+    Path(target).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    calibration.params.cache_clear()
+    echo(f"{len(labels)} pairs ({int(labels.sum())} relevant) from {n_req} requests, with and without tags, "
+         f"top {depth} candidates each")
+    for name in ("tags", "tag_free"):
+        r = report[name]
+        echo(f"cross-validated ({n_folds} folds by request), {name}: nDCG@10 {r['ndcg@10']:.3f} "
+             f"({', '.join(f'{k} {v:.3f}' for k, v in r['by_lang'].items())}), Recall@10 {r['recall@10']:.3f}, "
+             f"ECE of the top 10 {r['ece']:.3f}")
+    echo(f"{'bin':10}{'n':>6}{'mean fit':>10}{'observed':>10}   (with tags, top 10, out of fold)")
+    for row in report["tags"]["reliability"]:
+        echo(f"{row['bin']:10}{row['n']:>6}{row['mean_fit']:>10.3f}{row['observed']:>10.3f}")
+    echo("weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in result["weights"].items()) + f"; bias {b:+.3f}")
+    echo(f"written to {target}")
+    return result

@@ -22,6 +22,7 @@ from sqlalchemy.orm import selectinload
 from kb import i18n
 from kb.errors import ValidationFailed
 from kb.extensions import db
+from kb.matching import language
 from kb.models import (
     SDG,
     Country,
@@ -267,7 +268,8 @@ def _organisation(kind: str, data: dict[str, Any], cache: dict, new: dict) -> Or
 def _content(kind: str, data: dict[str, Any], given: set[str], vocab: _Vocabulary) -> dict[str, Any]:
     """The values the line sets, as the record holds them (tags as ORM objects)."""
     values: dict[str, Any] = {"title": data["title"], "description": data["description"],
-                              "text_lang": data["text_lang"], "country_code": data["country"]}
+                              "text_lang": data.get("text_lang") or language.detect(data["title"], data["description"]),
+                              "country_code": data["country"]}
     for name in OPTIONAL_FIELDS[kind]:
         if name in given:
             values[name] = data.get(name)

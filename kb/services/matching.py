@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
@@ -17,7 +21,7 @@ from sqlalchemy.orm import selectinload, undefer
 from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
 from kb.i18n import N_
-from kb.matching import ranking
+from kb.matching import calibration, ranking
 from kb.matching.embedder import Embedder, load_embedder
 from kb.matching.sync import G_INDEX_CHECKED, IndexManager, StillLoading, get_manager, started_manager
 from kb.matching.text import record_text, text_hash, tokenize
@@ -27,6 +31,8 @@ from kb.services.pages import ListPagination
 
 MAX_K = 100
 STARTING_RETRY_AFTER = 5  # seconds a client is told to wait while the index loads
+STRONG_FIT = calibration.STRONG_FIT   # a pair at or above this fit is a strong match (alerts, unmet needs)
+POSSIBLE_FIT = calibration.POSSIBLE_FIT
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
@@ -86,6 +92,7 @@ class SuggestionArgs(ranking.Filters):
     """k and the hard filters of a suggestion or search call (codes normalised to upper case)."""
 
     k: int = 10
+    include_weak: bool = False
 
     def __post_init__(self) -> None:
         self.country = self.country.upper() if self.country else None
@@ -105,7 +112,8 @@ def _query_for(record: Request | Offer) -> ranking.Query:
         vector = emb.encode([text])[0]
     return ranking.Query(vector=vector, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
-                         modalities=tuple(record.modality_codes), languages=tuple(record.language_codes))
+                         modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
+                         from_offer=isinstance(record, Offer))
 
 
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -116,7 +124,7 @@ def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs)
         undefer(source_model.embedding), selectinload(source_model.sectors), selectinload(source_model.modalities),
         selectinload(source_model.languages)))
     q = _query_for(record)
-    return _run(target_kind, q, args)
+    return _run(target_kind, q, args, source=record)
 
 
 def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -130,7 +138,7 @@ def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> li
         raise ValidationFailed({"q": [N_("The query has no words.")]})
     vector = embedder().encode([text], query=True)[0]
     q = ranking.Query(vector=vector, text=text)
-    return _run(kind.rstrip("s"), q, args)
+    return _run(kind.rstrip("s"), q, args, judged=False)
 
 
 def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any], page: int,
@@ -144,9 +152,30 @@ def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any
     return ListPagination(hits, page, per_page)
 
 
-def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[str, Any]]:
+def pair_fit(score: float) -> tuple[float, str]:
+    """The calibrated fit of a pair from its fused score (request side), and its band: the one place
+    pages, the API, alerts and reports get a pair's fit from."""
+    value = calibration.fit(score)
+    return round(value, 3), calibration.band(value)
+
+
+def fit_band(value: float) -> str:
+    """strong (>= STRONG_FIT), possible (>= POSSIBLE_FIT) or weak."""
+    return calibration.band(value)
+
+
+def has_strong(suggestions: list[dict[str, Any]]) -> bool:
+    """Whether any of the suggestions is strong (fit >= STRONG_FIT)."""
+    return any(s["band"] == "strong" for s in suggestions)
+
+
+def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool = True,
+         source: Request | Offer | None = None) -> list[dict[str, Any]]:
+    """Rank; judged pairs (suggestions) carry fit and band and hide weak ones unless asked; free-text
+    search ranks text that is not a request or offer, so its hits carry no fit."""
     m = manager()
-    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k)
+    offers = m.catalogues["offer"] if target_kind == "request" and q.from_offer else None
+    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers)
     model = Offer if target_kind == "offer" else Request
     texts = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_([s.id for s in scored])))}
     out = []
@@ -154,7 +183,103 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs) -> list[dict[
         record = texts.get(s.id)
         if record is None or record.status != "published":
             continue  # changed since the catalogue was refreshed; never show it
-        out.append(_explain(target_kind, s, record))
+        if judged and not args.include_weak and calibration.band(calibration.fit(s.score)) == "weak":
+            continue
+        out.append((s, record))
+    passages = _best_passages(source, q, [r for _s, r in out], [s.matched_terms for s, _r in out])
+    items = []
+    for (s, record), passage in zip(out, passages, strict=True):
+        item = _explain(target_kind, s, record, passage)
+        if not judged:
+            item["fit"] = item["band"] = None
+        items.append(item)
+    return items
+
+
+# --- explanations --------------------------------------------------------------------------------
+
+_SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
+MAX_SENTENCES = 8           # sentences of one description compared (the first ones)
+_SENTENCE_CACHE_SIZE = 20000  # sentence vectors kept per process (~40 MB at 512 floats)
+_sentence_cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+_sentence_lock = threading.Lock()
+
+
+def sentences(description: str) -> list[str]:
+    """The description's sentences worth quoting (field-listing sentences left out), at most MAX_SENTENCES."""
+    from kb.matching.text import strip_field_sentences
+
+    out = []
+    for part in _SENTENCES.split(strip_field_sentences(description or "")):
+        part = part.strip()
+        if len(re.findall(r"\w+", part)) >= 3:
+            out.append(part[:400])
+        if len(out) == MAX_SENTENCES:
+            break
+    return out
+
+
+def sentence_vectors(texts: list[str]) -> np.ndarray:
+    """Embedding of each sentence, from a per-process cache (a description's sentences are encoded once)."""
+    emb = embedder()
+    with _sentence_lock:
+        missing = list(dict.fromkeys(t for t in texts if (emb.name, t) not in _sentence_cache))
+    if missing:
+        vectors = emb.encode(missing, batch_size=64)
+        with _sentence_lock:
+            for t, v in zip(missing, vectors, strict=True):
+                _sentence_cache[(emb.name, t)] = np.asarray(v, dtype=np.float32)
+            while len(_sentence_cache) > _SENTENCE_CACHE_SIZE:
+                _sentence_cache.popitem(last=False)
+    with _sentence_lock:
+        out = []
+        for t in texts:
+            v = _sentence_cache.get((emb.name, t))
+            if v is None:  # evicted meanwhile by another thread
+                v = np.asarray(emb.encode([t])[0], dtype=np.float32)
+            out.append(v)
+    return np.vstack(out) if out else np.zeros((0, emb.dim), dtype=np.float32)
+
+
+PASSAGE_CANDIDATES = 3  # sentences of each candidate compared by embedding: those sharing most matched terms
+
+
+def _shortlist(group: list[str], stems: list[str]) -> list[str]:
+    """The PASSAGE_CANDIDATES sentences holding most of the matched stems (earlier first on ties)."""
+    if len(group) <= PASSAGE_CANDIDATES:
+        return group
+    wanted = set(stems)
+    ranked = sorted(range(len(group)), key=lambda i: (-len(wanted & set(tokenize(group[i]))), i))
+    return [group[i] for i in sorted(ranked[:PASSAGE_CANDIDATES])]
+
+
+def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Request | Offer],
+                   stems: list[list[str]] | None = None) -> list[tuple[str | None, str | None]]:
+    """For each candidate, (the source's sentence, the candidate's sentence) most similar to each other
+    (sentence embeddings, cosine); without a source record (free-text search), the candidate's sentence
+    closest to the query. The source's sentences are all compared; of each candidate, the few sharing
+    most matched terms. Every sentence is encoded once (cached per process), in one batch."""
+    if not candidates:
+        return []
+    own = sentences(source.description) if source is not None else []
+    stems = stems or [[] for _c in candidates]
+    theirs = [_shortlist(sentences(c.description), st) for c, st in zip(candidates, stems, strict=True)]
+    flat = [t for group in theirs for t in group]
+    vectors = sentence_vectors(own + flat)
+    own_v, cand_v = vectors[:len(own)], vectors[len(own):]
+    out: list[tuple[str | None, str | None]] = []
+    start = 0
+    for group in theirs:
+        block = cand_v[start:start + len(group)]
+        start += len(group)
+        if not group:
+            out.append((None, None))
+        elif own:
+            sims = own_v @ block.T
+            i, j = np.unravel_index(int(np.argmax(sims)), sims.shape)
+            out.append((own[i], group[j]))
+        else:
+            out.append((None, group[int(np.argmax(block @ q.vector))]))
     return out
 
 
@@ -169,22 +294,36 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
     if not scored:
         return None, None
-    result = _explain("offer", scored[0], offer)
-    return result["score"], {**result["explanation"], "revision": m.revision, "model": embedder().name}
+    result = _explain("offer", scored[0], offer, _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
+    return result["score"], {**result["explanation"], "fit": result["fit"], "band": result["band"],
+                             "revision": m.revision, "model": embedder().name}
+
+
+@functools.lru_cache(maxsize=65536)
+def _stem(word: str) -> str | None:
+    toks = tokenize(word)
+    return toks[0] if toks else None
 
 
 def _words_for(stems: list[str], text: str) -> list[str]:
+    """The text's words for the matched stems, in the stems' order (each distinct word stemmed once)."""
+    wanted = set(stems)
     seen: dict[str, str] = {}
-    for word in re.findall(r"\w+", text):
-        toks = tokenize(word)
-        if toks and toks[0] in stems and toks[0] not in seen:
-            seen[toks[0]] = word
+    for word in dict.fromkeys(re.findall(r"\w+", text)):
+        stem = _stem(word)
+        if stem in wanted and stem not in seen:
+            seen[stem] = word
     return [seen[s] for s in stems if s in seen]
 
 
-def _explain(kind: str, s: ranking.Scored, record: Request | Offer) -> dict[str, Any]:
+def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
+             passage: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
+    """A candidate with its fit and explanation; passage = (the source's sentence, the candidate's)."""
     text = record_text(record.title, record.description)
-    return {
+    mine, theirs = passage
+    request_passage, offer_passage = (mine, theirs) if kind == "offer" else (theirs, mine)
+    terms = _words_for(s.matched_terms, text)
+    item = {
         "kind": kind,
         "id": s.id,
         "title": record.title,
@@ -192,22 +331,69 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer) -> dict[str,
         "organisation": {"id": record.organisation_id, "name": record.organisation.name},
         "text_lang": record.text_lang,
         "score": round(s.score, 4),
+        **dict(zip(("fit", "band"), pair_fit(s.score), strict=True)),
         "explanation": {
             "components": {
                 "dense_cosine": round(s.cosine, 4), "dense_z": round(s.dense_z, 4),
                 "keyword": round(s.keyword, 4), "sectors": round(s.sector, 4),
                 "modalities": round(s.modality, 4), "languages": s.language,
+                "has_sectors": s.has_sectors, "has_modalities": s.has_modalities,
             },
-            "weights": {"dense_z": ranking.W_DENSE, "keyword": ranking.W_KEYWORD, "sectors": ranking.W_SECTOR,
-                        "modalities": ranking.W_MODALITY, "languages": ranking.W_LANGUAGE},
+            "weights": {name: round(w, 4) for name, w in calibration.params()["weights"].items()},
             "shared_sectors": s.shared_sectors,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),
                                   "fit": bool(s.shared_languages)},
-            "matching_terms": _words_for(s.matched_terms, text),
-            "passage": ranking.best_passage(record.description, s.matched_terms),
+            "matching_terms": terms,
+            "passage": theirs or ranking.best_passage(record.description, s.matched_terms),
+            "passages": {"request": request_passage, "offer": offer_passage},
         },
     }
+    item["explanation"]["summary"] = summary_sentence(item["explanation"])
+    return item
+
+
+def summary_sentence(explanation: dict[str, Any]) -> str:
+    """One plain sentence, in the reader's language, saying what the pair has in common (shared
+    sectors, modalities asked for and offered, working languages, matching terms), computed when
+    shown so that a stored explanation reads in whoever's language looks at it."""
+    from babel.lists import format_list
+    from flask_babel import get_locale, gettext, ngettext
+
+    from kb.services import reference
+
+    locale = get_locale() or Locale.parse("en")
+    lang = str(locale)[:2]
+
+    def names(codes: list[str], vocabulary: str) -> str:
+        labels = reference.labels(vocabulary, lang)
+        return format_list([labels.get(c, c) for c in codes], locale=locale)
+
+    def language_names(codes: list[str]) -> str:
+        return format_list([(locale.languages.get(c) or Locale.parse("en").languages.get(c) or c) for c in codes],
+                           locale=locale)
+
+    parts = []
+    sectors = explanation.get("shared_sectors") or []
+    if sectors:
+        parts.append(ngettext("shares the sector %(names)s", "shares the sectors %(names)s", len(sectors),
+                              names=names(sectors, "sectors")))
+    modalities = explanation.get("shared_modalities") or []
+    if modalities:
+        parts.append(ngettext("offers %(names)s, as the request asks", "offers %(names)s, as the request asks",
+                              len(modalities), names=names(modalities, "modalities")))
+    shared = (explanation.get("working_languages") or {}).get("shared") or []
+    if shared:
+        parts.append(gettext("both work in %(languages)s", languages=language_names(shared)))
+    elif (explanation.get("working_languages") or {}).get("offered"):
+        parts.append(gettext("no working language in common"))
+    terms = explanation.get("matching_terms") or []
+    if terms:
+        parts.append(gettext("both mention %(terms)s", terms=format_list(terms[:5], locale=locale)))
+    if not sectors and not modalities and not terms:
+        parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
+    sentence = "; ".join(parts)
+    return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
 def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64) -> dict[str, Any]:
@@ -258,3 +444,60 @@ def status() -> dict[str, Any]:
         out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale}
     out["up_to_date"] = m.revision == latest and all(out[k]["stale_vectors"] == 0 for k in ("offer", "request"))
     return out
+
+
+# --- near-duplicates -----------------------------------------------------------------------------
+
+# Cosine of the records' embeddings (title + description, USE multilingual) at or above which two
+# records of the same kind are flagged as possible duplicates, whatever their languages. Set on the
+# labelled set of bench/data/duplicates.jsonl (translations and paraphrases of benchmark records against
+# every other benchmark record; see docs/MATCHING.md): positives 0.69-0.88, hardest negative 0.754.
+DUPLICATE_SIMILARITY = 0.77
+DUPLICATE_LIMIT = 5
+
+
+def _duplicate_states(model: type[Request] | type[Offer]) -> tuple[str, str]:
+    from kb.models import OfferState, RequestState
+
+    states = RequestState if model is Request else OfferState
+    return states.SUBMITTED.value, states.PUBLISHED.value
+
+
+def find_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> list[dict[str, Any]]:
+    """Published or in-review records of the same kind (any organisation, any language) whose text is
+    nearly the same as this one's: id, title, similarity, status, same organisation or not; closest first.
+    Published ones come from the catalogue's vector index, those in review from the database."""
+    emb = embedder()
+    if record.embedding is None or record.embedding_model != emb.name:
+        return []
+    model = type(record)
+    vector = np.frombuffer(record.embedding, dtype=np.float32)
+    submitted, published = _duplicate_states(model)
+    kind = "request" if model is Request else "offer"
+    cat = manager().catalogues[kind]
+    found: dict[int, float] = {}
+    if len(cat):
+        ids, cos = cat.dense(vector, min(len(cat), 2 * limit + 1))
+        found.update({int(i): float(c) for i, c in zip(ids, cos, strict=True) if c >= DUPLICATE_SIMILARITY})
+    in_review = db.session.execute(select(model.id, model.embedding).where(
+        model.status == submitted, model.embedding.is_not(None), model.embedding_model == emb.name)).all()
+    for rid, blob in in_review:
+        c = float(np.frombuffer(blob, dtype=np.float32) @ vector)
+        if c >= DUPLICATE_SIMILARITY:
+            found[rid] = c
+    found.pop(record.id, None)
+    if not found:
+        return []
+    rows = {r.id: r for r in db.session.scalars(select(model).where(
+        model.id.in_(list(found)), model.status.in_((submitted, published))))}
+    out = [{"id": rid, "title": rows[rid].title, "similarity": round(c, 3), "status": str(rows[rid].status),
+            "text_lang": rows[rid].text_lang, "same_organisation": rows[rid].organisation_id == record.organisation_id}
+           for rid, c in sorted(found.items(), key=lambda kv: -kv[1]) if rid in rows]
+    return out[:limit]
+
+
+def duplicates(actor: User | None, kind: str, record_id: int) -> list[dict[str, Any]]:
+    """Possible duplicates of a record the caller may see (404 otherwise)."""
+    model = Request if kind == "request" else Offer
+    record = access.get_visible_record(model, record_id, actor)
+    return find_duplicates(record)

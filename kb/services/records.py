@@ -18,6 +18,7 @@ from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_r
 from kb.extensions import db
 from kb.i18n import N_
 from kb.matching.sync import PENDING_INDEX_CHANGES
+from kb.matching import language
 from kb.models import (
     SDG,
     Country,
@@ -38,7 +39,7 @@ from kb.models import (
 )
 from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
-from kb.services.matching import embed_records
+from kb.services.matching import embed_records, find_duplicates
 from kb.services.pages import first, paginate
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
@@ -167,6 +168,10 @@ def _owner_org(model, actor: User, data: dict[str, Any]) -> Organisation:
 
 def create_record(model: type[Request] | type[Offer], actor: User, data: dict[str, Any]) -> Request | Offer:
     """Create a draft request (director) or offer (centre); the secretariat may create for any organisation."""
+    detected = None
+    if not data.get("text_lang"):  # left out: read from the title and description
+        detected = language.detect(data["title"], data["description"])
+        data = {**data, "text_lang": detected}
     with unit_of_work() as session:
         org = _owner_org(model, actor, data)
         initial = RequestState.DRAFT if model is Request else OfferState.DRAFT
@@ -178,9 +183,12 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
         session.add(record)
         session.flush()
         # A new draft is nobody else's business yet: it is announced when submitted.
-        record_event(actor, record, "create", None, record.status, details={"organisation_id": org.id},
-                     notify=False)
+        details: dict[str, Any] = {"organisation_id": org.id}
+        if detected:
+            details["text_lang_detected"] = detected
+        record_event(actor, record, "create", None, record.status, details=details, notify=False)
         note_index_change(record)
+    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
     return record
 
 
@@ -203,6 +211,7 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         record_event(actor, record, "update", record.status, record.status,
                      details=change_log(current, data, changed), notify=False)
         note_index_change(record)
+    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
     return record
 
 

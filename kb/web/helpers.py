@@ -5,7 +5,7 @@ import re
 from typing import Any
 
 from flask import request
-from flask_babel import format_date, format_decimal, gettext, lazy_gettext
+from flask_babel import format_date, format_decimal, format_percent, gettext, lazy_gettext
 from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
@@ -190,6 +190,27 @@ def date(value: Any) -> str:
 def number(value: Any) -> str:
     """A number in the current locale's format."""
     return format_decimal(value) if value is not None else ""
+
+
+def percent(value: Any) -> str:
+    """A 0-1 share as a whole percentage in the reader's locale ("87 %" in French)."""
+    return format_percent(value, "#,##0%") if value is not None else ""
+
+
+BANDS = {"strong": lazy_gettext("Strong match"), "possible": lazy_gettext("Possible match"),
+         "weak": lazy_gettext("Weak match")}
+
+
+def band(code: str | None) -> str:
+    """The label of a fit band."""
+    return str(BANDS.get(code or "", code or ""))
+
+
+def pair_summary(explanation: Any) -> str:
+    """The plain sentence of a pair's explanation in the reader's language (also for stored ones)."""
+    from kb.services.matching import summary_sentence
+
+    return summary_sentence(explanation) if explanation else ""
 
 
 def plural_n(value: Any) -> int:

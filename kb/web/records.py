@@ -48,7 +48,7 @@ KINDS = {
     "offers": Kind("offers", Offer, Role.CENTRE, OfferInSchema, OfferPatchSchema, "offer"),
 }
 LIST_FIELDS = ("sectors", "modalities", "sdgs", "languages", "expert_ids")
-SUGGESTION_FILTERS = ("sector", "modality", "language", "region", "include_own_country")
+SUGGESTION_FILTERS = ("sector", "modality", "language", "region", "include_own_country", "include_weak")
 
 
 def _user_for(kind: Kind):
@@ -150,7 +150,7 @@ def new(kind: str):
     k = KINDS[kind]
     user = _user_for(k)
     if request.method == "GET":
-        return _render_form(k, user, {"text_lang": display._lang(), "terms": "in-kind"}, {})
+        return _render_form(k, user, {"terms": "in-kind"}, {})  # text_lang left blank: detected from the text
     data, errors = _parse(k.in_schema())
     if errors:
         return _render_form(k, user, _values_from_form(), errors, status=422)
@@ -160,6 +160,10 @@ def new(kind: str):
         return _render_form(k, user, _values_from_form(), _field_errors(exc), message=h.message(exc.message),
                             status=h.form_status(exc))
     flash(_("Draft saved. Submit it when it is ready for review."), "ok")
+    if "text_lang" not in data:
+        flash(_("Language of the text detected: %(language)s. If that is wrong, correct it below and save.",
+                language=display.language_name(record.text_lang)), "ok")
+        return redirect(url_for("records.edit", kind=kind, record_id=record.id, detected=record.text_lang))
     return redirect(url_for("records.record", kind=kind, record_id=record.id))
 
 
@@ -176,7 +180,9 @@ def edit(kind: str, record_id: int):
                                   status=409)
         raise Conflict(_("A record can be edited only while it is a draft or returned."))
     if request.method == "GET":
-        return _render_form(k, user, _values_from(record), {}, record=record)
+        values = _values_from(record)
+        values["text_lang_detected"] = request.args.get("detected") == record.text_lang
+        return _render_form(k, user, values, {}, record=record)
     data, errors = _parse(k.patch_schema())
     if errors:
         return _render_form(k, user, _values_from_form(), errors, record=record, status=422)
@@ -207,9 +213,11 @@ def _suggestions(k: Kind, user, record) -> tuple[list[dict[str, Any]] | None, di
 def _render_record(k: Kind, user, record, message: str | None = None, errors=None, status: int = 200):
     suggestions, filters, filter_errors = _suggestions(k, user, record)
     can = permissions.capabilities(user, record)
+    # Before it is submitted, the author is warned of records that say nearly the same thing.
+    duplicates = matching.find_duplicates(record) if permissions.EDIT in can else []
     return render_template(
         "records/record.html", kind=k.name, record=record, actions=permissions.transitions(user, record),
-        reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can,
+        reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can, duplicates=duplicates,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
         message=message, errors=errors or {}, return_reason=workspace.return_reason(record),

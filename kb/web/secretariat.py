@@ -31,12 +31,26 @@ def _secretariat_only():  # type: ignore[no-untyped-def]
 # --- review queue ----------------------------------------------------------------------------
 
 def _render_review(failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
-    queue = {}
+    queue, duplicates = {}, {}
     for kind, model in MODELS.items():
         queue[kind] = records.list_records(model, current_user, records.RecordFilters(status="submitted"), 1,
                                            QUEUE_LIMIT).items
-    return render_template("secretariat/review.html", queue=queue, failure=failure,
+        for record in queue[kind]:
+            duplicates[(kind, record.id)] = matching.find_duplicates(record)
+    return render_template("secretariat/review.html", queue=queue, failure=failure, duplicates=duplicates,
                            terms=forms.vocab("terms")), (failure.status if failure else 200)
+
+
+@bp.route("/compare/<any(request, offer):kind>/<int:first_id>/<int:second_id>")
+def compare(kind: str, first_id: int, second_id: int):
+    """Two records of the same kind side by side (a possible duplicate flagged in the review queue)."""
+    model = MODELS[kind]
+    first = access.get_visible_record(model, first_id, current_user)
+    second = access.get_visible_record(model, second_id, current_user)
+    similarity = next((d["similarity"] for d in matching.find_duplicates(first, limit=50) if d["id"] == second.id),
+                      None)
+    return render_template("secretariat/compare.html", kind=kind, first=first, second=second,
+                           similarity=similarity, terms=forms.vocab("terms"))
 
 
 @bp.route("/review")
@@ -128,7 +142,8 @@ def propose():
         return _render_desk(request_id, forms.refused(form, exc, DESK_FIELDS))
     flash(_("Match proposed: %(request)s ↔ %(offer)s. The two parties are asked to answer.",
             request=match.request.title, offer=match.offer.title), "ok")
-    return redirect(url_for(".desk", request_id=data["request_id"]))
+    return redirect(url_for(".desk", request_id=data["request_id"],
+                            include_weak="true" if request.form.get("include_weak") == "true" else None))
 
 
 @bp.route("/desk/matches/<int:match_id>", methods=["POST"])

@@ -40,7 +40,7 @@ def test_wrong_types_are_refused_with_422_naming_each_field(kb, world, unchanged
 
 def test_missing_required_fields_are_refused_with_422(kb, world, unchanged):
     with unchanged():
-        assert_refused(kb.call("POST", "/requests", world.director, {}), 422, "title", "description", "text_lang")
+        assert_refused(kb.call("POST", "/requests", world.director, {}), 422, "title", "description")
         assert_refused(kb.call("POST", "/offers", world.centre, {"title": "Only a title"}), 422, "description")
         assert_refused(kb.call("POST", "/experts", world.centre, {"email": "a@b.example"}), 422, "name", "expertise")
         assert_refused(kb.call("POST", "/matches", world.sec, {}), 422, "request_id", "offer_id")

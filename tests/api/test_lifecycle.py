@@ -85,3 +85,19 @@ def test_triangular_life_cycle_through_the_api_leaves_a_complete_audit_trail(kb)
     with kb.app.app_context():
         subjects = [n.subject for n in db.session.query(Notification).filter_by(user_id=director.id)]
     assert any("published" in s for s in subjects) and any("closed" in s for s in subjects)
+
+
+def test_text_lang_left_out_is_detected_from_the_title_and_description(kb):
+    director = kb.user("director")
+    payload = kb.request_payload(title="Réduire la pollution des tanneries artisanales",
+                                 description="Les tanneries rejettent du chrome dans les canaux ; nous souhaitons un "
+                                             "accompagnement en production plus propre.")
+    payload.pop("text_lang")
+    req = kb.ok("POST", "/requests", director, payload)
+    assert req["text_lang"] == "fr"
+    [event] = [e for e in kb.ok("GET", f"/events?record_type=request&record_id={req['id']}", director)["items"]
+               if e["action"] == "create"]
+    assert event["details"]["text_lang_detected"] == "fr"
+    # Given, it is taken as given (the author may correct a detection).
+    given = kb.ok("POST", "/requests", director, {**payload, "text_lang": "en"})
+    assert given["text_lang"] == "en"

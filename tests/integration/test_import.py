@@ -203,3 +203,19 @@ def test_an_import_leaves_the_planner_statistics_of_what_it_filled_on_postgresql
             "SELECT relname, reltuples FROM pg_class WHERE relname IN ('offers', 'offer_sectors', 'offer_languages')")).all())
         db.session.rollback()
     assert tuples == {"offers": 37, "offer_sectors": 37, "offer_languages": 74}, tuples
+
+
+def test_a_line_without_text_lang_gets_the_detected_language_and_a_second_run_skips_it(app, cli, tmp_path):
+    rows = _rows(2)
+    for row in rows:
+        row.pop("text_lang")
+    rows[1].update(title="Diagnósticos de producción más limpia",
+                   description="Nuestro centro realiza auditorías para pymes del cuero y textiles.")
+    path = _write(tmp_path / "offers.jsonl", rows)
+    result = cli("offers", str(path))
+    assert result.exit_code == 0 and "2 created" in result.output, result.output
+    with app.app_context():
+        langs = dict(db.session.execute(select(Offer.external_id, Offer.text_lang)).all())
+        db.session.rollback()
+    assert langs == {"T0001": "en", "T0002": "es"}
+    assert "2 skipped" in cli("offers", str(path)).output

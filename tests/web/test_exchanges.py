@@ -388,7 +388,7 @@ def test_the_whole_journey_through_the_pages(kb, browser, people):
     assert sec.post(f"/secretariat/review/offer/{offer['id']}", data={"action": "publish"}).status_code == 302
 
     # The desk suggests the offer for the request; the secretariat proposes it.
-    desk = text(sec.get(f"/secretariat/desk?request_id={req['id']}"))
+    desk = text(sec.get(f"/secretariat/desk?request_id={req['id']}&include_weak=true"))
     assert offer["title"] in desk and "Shared sectors" in desk
     assert sec.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
                                                        "from_suggestion": "true", "note": "Strong fit"}).status_code == 302

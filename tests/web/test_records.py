@@ -181,14 +181,18 @@ def test_a_published_request_shows_suggested_offers_with_their_explanations(brow
     req = kb.published_request(director, secretariat)
     off = kb.published_offer(centre, secretariat)
     page = _page(browser(director).get(f"/my/requests/{req['id']}"))
+    # Alone in its catalogue, the offer is no stronger than an average one: a weak fit, hidden by default.
+    assert off["title"] not in page and "No strong match yet" in page
+    page = _page(browser(director).get(f"/my/requests/{req['id']}?include_weak=true"))
     assert off["title"] in page and f'href="/offers/{off["id"]}"' in page
-    assert "Score" in page and "Shared sectors" in page and "Cleaner production" in page
+    assert "Weak match" in page and "fit" in page and "%" in page
+    assert "Shared sectors" in page and "Cleaner production" in page
     assert "Shared modalities" in page and "Expert mission" in page
     assert "Working languages" in page and "shared" in page
     assert "Matching terms" in page
     assert "Express interest" not in page  # a director cannot propose matches
     # Filters narrow the suggestions; a bad filter is a 422 on the field.
-    assert off["title"] not in _page(browser(director).get(f"/my/requests/{req['id']}?sector=health"))
+    assert off["title"] not in _page(browser(director).get(f"/my/requests/{req['id']}?include_weak=true&sector=health"))
     assert browser(director).get(f"/my/requests/{req['id']}?language=zz").status_code == 422
     # A director cannot express interest even by posting the form.
     assert browser(director).post(f"/my/offers/{off['id']}/interest",
@@ -302,7 +306,7 @@ def test_a_centre_expresses_interest_in_a_fitting_request(browser, kb):
     req = kb.published_request(director, secretariat)
     off = kb.published_offer(centre, secretariat)
     client = browser(centre)
-    page = _page(client.get(f"/my/offers/{off['id']}"))
+    page = _page(client.get(f"/my/offers/{off['id']}?include_weak=true"))
     assert req["title"] in page and "Express interest" in page and "Shared sectors" in page
     assert f'name="request_id" value="{req["id"]}"' in page
     resp = client.post(f"/my/offers/{off['id']}/interest", data={"request_id": req["id"]})
@@ -312,9 +316,9 @@ def test_a_centre_expresses_interest_in_a_fitting_request(browser, kb):
     match = matches[0]
     assert match["status"] == "accepted_by_provider" and match["origin"] == "interest"
     assert match["request"]["id"] == req["id"] and match["offer"]["id"] == off["id"]
-    assert "Interest expressed" in _page(client.get(f"/my/offers/{off['id']}"))
+    assert "Interest expressed" in _page(client.get(f"/my/offers/{off['id']}?include_weak=true"))
     # Twice is refused with a message, not a crash.
-    resp = client.post(f"/my/offers/{off['id']}/interest", data={"request_id": req["id"]})
+    resp = client.post(f"/my/offers/{off['id']}/interest?include_weak=true", data={"request_id": req["id"]})
     assert resp.status_code == 409 and "Already proposed" in _page(resp)
     assert kb.ok("GET", "/matches", secretariat)["total"] == 1
 
@@ -405,3 +409,33 @@ def test_the_roster_form_keeps_sex_nationality_sectors_experience_and_cv(browser
                        data={**form, "years_experience": "", "cv": "", "version": "1"}).status_code == 302
     expert = kb.ok("GET", f"/experts/{expert['id']}", centre)
     assert expert["years_experience"] is None and expert["cv"] is None
+
+
+def test_the_form_detects_the_language_of_the_text_and_lets_the_author_correct_it(browser, kb):
+    director = kb.user("director")
+    client = browser(director)
+    form = _page(client.get("/my/requests/new"))
+    select = re.search(r'<select id="f-text_lang".*?</select>', form, re.S).group(0)
+    assert '<option value="">Detect from the title and description</option>' in select
+    assert " selected" not in select  # no longer the interface language by default
+    resp = client.post("/my/requests/new", data=_request_form(
+        text_lang="", title="Réduire les déchets des tanneries",
+        description="Nous souhaitons un accompagnement en production plus propre pour les tanneries artisanales."))
+    assert resp.status_code == 302 and "/edit?detected=fr" in resp.headers["Location"]
+    page = _page(client.get(resp.headers["Location"]))
+    assert "Language of the text detected: French" in page
+    assert re.search(r'<option value="fr" selected>[^<]*\(detected\)</option>', page)
+    rid = int(re.search(r"/my/requests/(\d+)/edit", resp.headers["Location"]).group(1))
+    assert _record(kb, director, "requests", rid)["text_lang"] == "fr"
+
+
+def test_a_draft_warns_its_author_of_possible_duplicates_before_submitting(browser, kb):
+    secretariat = kb.user("secretariat")
+    director, other = kb.user("director", country="EC"), kb.user("director", country="JM")
+    published = kb.published_request(other, secretariat)
+    draft = kb.ok("POST", "/requests", director, kb.request_payload())
+    page = _page(browser(director).get(f"/my/requests/{draft['id']}"))
+    warning = page.split('id="h-dups"')[1].split("</section>")[0]
+    assert published["title"] in warning and f'href="/requests/{published["id"]}"' in warning
+    assert "another organisation" in warning and "Check them before submitting" in warning
+    assert 'id="h-dups"' not in _page(browser(other).get(f"/my/requests/{published['id']}"))  # published: no warning

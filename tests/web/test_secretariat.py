@@ -155,9 +155,9 @@ def test_desk_lists_published_requests_to_pick_from(kb, browser, people, pair):
 
 def test_desk_shows_a_request_beside_its_suggested_offers_with_explanations(kb, browser, people, pair):
     req, offer = pair
-    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}"))
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}&include_weak=true"))
     assert req["title"] in page and offer["title"] in page
-    for piece in ("Score", "Components", "Keywords", "Shared sectors", "Cleaner production", "Shared modalities",
+    for piece in ("match · fit", "Details", "Component scores", "Keywords", "Shared sectors", "Cleaner production", "Shared modalities",
                   "Expert mission", "Working-language fit", "Matching terms", "Propose this match"):
         assert piece in page, piece
 
@@ -168,9 +168,12 @@ def test_desk_filters_are_validated_like_the_api(kb, browser, people, pair):
 
 
 def test_desk_filters_narrow_the_suggestions(kb, browser, people, pair):
-    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"
+                                          "&include_weak=true"))
     assert pair[1]["title"] not in page.split('id="h-suggestions"')[1]
     assert "No published offer fits this request with these filters." in page
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
+    assert "No strong match yet." in page and "weak suggestions are hidden" in page
 
 
 def test_desk_for_an_unknown_request_is_404(browser, people):
@@ -181,8 +184,10 @@ def test_proposing_from_the_desk_creates_a_match_from_the_suggestion(kb, browser
     req, offer = pair
     client = browser(people["sec"])
     resp = client.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
-                                                          "from_suggestion": "true", "note": "Strong fit"})
+                                                          "from_suggestion": "true", "note": "Strong fit",
+                                                          "include_weak": "true"})
     assert resp.status_code == 302 and f"request_id={req['id']}" in resp.headers["Location"]
+    assert "include_weak=true" in resp.headers["Location"]
     [match] = kb.ok("GET", "/matches", people["sec"])["items"]
     assert (match["origin"], match["note"], match["status"]) == ("suggestion", "Strong fit", "proposed")
     assert match["score"] is not None and match["explanation"]["shared_sectors"] == ["cleaner-production"]
@@ -256,3 +261,23 @@ def test_approving_a_match_not_yet_accepted_is_an_invalid_transition(kb, browser
     assert resp.status_code == 409 and "Cannot approve a match that is proposed." in text(resp)
     resp = browser(people["sec"]).post(f"/secretariat/desk/matches/{match['id']}", data={"action": "accept"})
     assert resp.status_code == 422 and "Not an action of the matching desk." in text(resp)
+
+
+def test_review_queue_flags_likely_duplicates_and_compares_them_side_by_side(kb, browser, people):
+    first = submitted(kb, "requests", people["director"])
+    other_director = kb.user("director", country="JM")
+    second = submitted(kb, "requests", other_director)  # the same text, from another organisation
+    distinct = submitted(kb, "requests", other_director, title="Port logistics",
+                         description="Container handling, customs windows and cold chain at sea ports.")
+    client = browser(people["sec"])
+    queue = text(client.get("/secretariat/review"))
+    card = queue.split(f'id="request-{second["id"]}"')[1].split("</article>")[0]
+    assert "Possible duplicates" in card and "another organisation" in card
+    compare = f"/secretariat/compare/request/{second['id']}/{first['id']}"
+    assert compare in card
+    assert "Possible duplicates" not in queue.split(f'id="request-{distinct["id"]}"')[1].split("</article>")[0]
+    page = text(client.get(compare))
+    assert page.count(first["title"]) >= 2 and "Similarity of the two texts: 100%." in page
+    assert "not close enough" in text(client.get(f"/secretariat/compare/request/{first['id']}/{distinct['id']}"))
+    assert client.get(f"/secretariat/compare/request/{first['id']}/999999").status_code == 404
+    assert browser(people["director"]).get(compare).status_code == 403
