@@ -17,8 +17,8 @@ from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.i18n import N_
-from kb.matching.sync import PENDING_INDEX_CHANGES
 from kb.matching import language
+from kb.matching.sync import PENDING_INDEX_CHANGES
 from kb.models import (
     SDG,
     Country,
