@@ -26,9 +26,10 @@ def test_kb_eval_meets_the_quality_targets_on_the_shared_benchmark(app):
     dup = summary["duplicates"]  # translations and paraphrases of benchmark records vs every other record
     assert dup["positives"] >= 12 and dup["precision"] >= 0.90 and dup["recall"] >= 0.80, dup
     assert set(summary["by_lang"]) == {"en", "es", "pt", "fr"}
-    assert summary["ndcg@10"] >= 0.85, summary
+    # Floors a little under the shipped figures (0.887 overall; en .920, es .858, pt .879, fr .844).
+    assert summary["ndcg@10"] >= 0.87 and summary["recall@10"] >= 0.82, summary
     for lang, m in summary["by_lang"].items():
-        assert m["ndcg@10"] >= 0.78, (lang, summary)
+        assert m["ndcg@10"] >= 0.82, (lang, summary)
     assert 0 < summary["recall@10"] <= 1 and 0 < summary["mrr@10"] <= 1
     assert summary["ece"] <= 0.05, summary  # the shipped fit is calibrated on what the pages show
 

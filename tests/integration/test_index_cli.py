@@ -16,6 +16,12 @@ def _publish_two_offers(kb):
     return sec
 
 
+def _forget_managers() -> None:
+    from kb.matching.sync import forget_managers
+
+    forget_managers()
+
+
 def test_status_reports_counts_and_is_up_to_date(app, kb):
     _publish_two_offers(kb)
     out = app.test_cli_runner().invoke(args=["kb", "index", "status"]).output
@@ -27,6 +33,7 @@ def test_changing_the_model_makes_vectors_stale_until_rebuild(app, kb, tmp_path,
     _publish_two_offers(kb)
     monkeypatch.setitem(app.config, "KB_EMBEDDING_MODEL", "hashing-64")
     monkeypatch.setitem(app.config, "KB_INDEX_DIR", str(tmp_path))
+    _forget_managers()  # saving records already started this process's manager (duplicate checks) elsewhere
     runner = app.test_cli_runner()
     out = runner.invoke(args=["kb", "index", "status"]).output
     assert "model: hashing-64" in out
@@ -49,6 +56,7 @@ def test_a_snapshot_from_another_history_is_ignored(app, kb, tmp_path, monkeypat
 
     _publish_two_offers(kb)
     monkeypatch.setitem(app.config, "KB_INDEX_DIR", str(tmp_path))
+    _forget_managers()  # saving records already started this process's manager (duplicate checks) elsewhere
     with app.app_context():
         from kb.services.matching import rebuild
 
@@ -71,6 +79,7 @@ def test_a_new_process_starts_from_the_snapshot_and_applies_later_changes(app, k
 
     sec = _publish_two_offers(kb)
     monkeypatch.setitem(app.config, "KB_INDEX_DIR", str(tmp_path))
+    _forget_managers()  # saving records already started this process's manager (duplicate checks) elsewhere
     with app.app_context():
         from kb.services.matching import rebuild
 
@@ -102,6 +111,7 @@ def test_a_snapshot_loads_the_same_catalogues_as_the_database_with_one_keyword_r
                   "Port logistics for exporters", "Geothermal drilling supervision"):
         kb.published_offer(centre, sec, title=title)
     monkeypatch.setitem(app.config, "KB_INDEX_DIR", str(tmp_path))
+    _forget_managers()  # saving records already started this process's manager (duplicate checks) elsewhere
     monkeypatch.setattr(keyword, "COMPACT_AFTER", 1)  # compact at every other change: a per-record refill shows
     with app.app_context():
         rebuild()
