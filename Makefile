@@ -75,8 +75,11 @@ db: install $(SECRET)
 demo: db
 	$(BIN)/flask kb demo
 
+# The server and, as its child, one job worker (outbox, alerts, reminders) on the SQLite queue file in instance/
+# (or Redis with KB_REDIS_URL); stopping make (Ctrl-C) stops both.
 run: demo
-	KB_PRELOAD_MODEL=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask kb worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+		KB_PRELOAD_MODEL=1 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # gunicorn on 127.0.0.1:8000: one process with threads on the default SQLite file (SQLite serves one server
 # process); with KB_DATABASE_URL on PostgreSQL, WORKERS=4 (say) runs several processes.

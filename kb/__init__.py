@@ -29,6 +29,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     _sqlite_pragmas(app)
 
+    from kb.jobs import configure as configure_jobs
+
+    configure_jobs(app)
+
     from kb.security import init_security
 
     init_security(app)

@@ -100,6 +100,52 @@ def outbox_send(limit: int) -> None:
         raise click.ClickException(f"Stopped: {report.stopped}")
 
 
+@outbox_cli.command("status")
+def outbox_status() -> None:
+    """Messages per state, the claimed ones, the latest failures with their errors, and the job queue."""
+    from kb.jobs import queue_figures
+    from kb.services.events import outbox_overview
+
+    o = outbox_overview(None)
+    click.echo("outbox: " + ", ".join(f"{v} {k}" for k, v in o.counts.items()) + f" ({o.claimed} claimed now)")
+    q = queue_figures()
+    click.echo(f"job queue ({q['backend']}): {q['queued']} queued, {q['scheduled']} scheduled")
+    for n in o.failed:
+        click.echo(f"failed {n.id} to {n.user.email} after {n.attempts} attempts: {n.error}")
+
+
+@outbox_cli.command("retry")
+@click.option("--id", "notification_id", type=int, help="One failed message (default: every failed message)")
+def outbox_retry(notification_id: int | None) -> None:
+    """Put failed messages back in the outbox; a worker sends them again."""
+    from kb.services.events import retry_failed
+
+    try:
+        n = retry_failed(None, notification_id)
+    except DomainError as exc:
+        _fail(exc)
+    click.echo(f"{n} message(s) queued again")
+
+
+@kb_cli.command("worker")
+@click.option("--threads", type=click.IntRange(1, 64), help="Worker threads (default KB_WORKER_THREADS)")
+@click.option("--no-periodic", is_flag=True, help="Leave the periodic jobs to other workers")
+def worker_cmd(threads: int | None, no_periodic: bool) -> None:
+    """Run background jobs (outbox delivery, alerts, reminders, digests) until stopped (Ctrl-C: graceful).
+
+    Queue: Redis when KB_REDIS_URL is set (run as many workers as you like), else the SQLite file KB_JOBS_FILE."""
+    import logging
+
+    from flask import current_app
+
+    from kb.jobs import backend, run_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    threads = threads or current_app.config["KB_WORKER_THREADS"]
+    click.echo(f"kb worker: {threads} thread(s), queue in {backend()}", err=True)
+    run_worker(threads, periodic=not no_periodic)
+
+
 @index_cli.command("rebuild")
 def index_rebuild() -> None:
     """Embed records whose vector is missing or from another model, reload the index, write a snapshot."""

@@ -32,10 +32,12 @@ def N_(message: str) -> str:
 A_RECORD = {
     "request": lazy_gettext("a request"), "offer": lazy_gettext("an offer"),
     "match": lazy_gettext("a match"), "exchange": lazy_gettext("an exchange"),
+    "application": lazy_gettext("an application"),
 }
 THIS_RECORD = {
     "request": lazy_gettext("this request"), "offer": lazy_gettext("this offer"),
     "match": lazy_gettext("this match"), "exchange": lazy_gettext("this exchange"),
+    "application": lazy_gettext("this application"),
 }
 STATES = {
     "draft": lazy_pgettext("workflow state", "draft"),
@@ -59,6 +61,9 @@ STATES = {
     "completed": lazy_pgettext("workflow state", "completed"),
     "evaluated": lazy_pgettext("workflow state", "evaluated"),
     "cancelled": lazy_pgettext("workflow state", "cancelled"),
+    "unconfirmed": lazy_pgettext("workflow state", "unconfirmed"),
+    "waiting": lazy_pgettext("workflow state", "waiting for review"),
+    "refused": lazy_pgettext("workflow state", "refused"),
 }
 ACTIONS = {
     "submit": lazy_pgettext("workflow action", "submit"),
@@ -79,6 +84,9 @@ ACTIONS = {
     "cancel": lazy_pgettext("workflow action", "cancel"),
     "match": lazy_pgettext("workflow action", "match"),
     "reopen": lazy_pgettext("workflow action", "reopen"),
+    "confirm": lazy_pgettext("workflow action", "confirm"),
+    "refuse": lazy_pgettext("workflow action", "refuse"),
+    "recall": lazy_pgettext("workflow action", "recall to draft"),
 }
 
 

@@ -61,6 +61,11 @@ def is_staff(user: User | None) -> bool:
     return user is not None and user.role in STAFF
 
 
+def can_manage_outbox(user: User | None) -> bool:
+    """Reading the outbox's failures (with the addresses they went to) and sending failed messages again."""
+    return user is not None and user.role == Role.ADMIN
+
+
 def record_capacities(user: User | None, record: Request | Offer) -> set[str]:
     """Capacities towards a request or offer: owner (its organisation's director/centre) or secretariat."""
     caps: set[str] = set()
@@ -247,3 +252,77 @@ def capabilities(actor: User | None, record: object) -> set[str]:
     allowed = set(transitions(actor, record))
     allowed |= {op for op in OPERATIONS[type(record)] if refusal(actor, record, op) is None}
     return allowed
+
+
+# --- joining: invitations and applications ---------------------------------------------------
+
+ORGANISATION_ROLES = (Role.DIRECTOR, Role.CENTRE, Role.PARTNER)
+
+
+def invitation_refusal(actor: User | None, organisation_id: int, role: Role) -> DomainError | None:
+    """Who may invite whom: the admin anyone anywhere; the secretariat anyone anywhere but an admin; a director,
+    centre or partner a colleague into their own organisation with their own role."""
+    if actor is None or not actor.active:
+        return Forbidden(N_("Sign in to invite someone."))
+    if actor.role == Role.ADMIN:
+        return None
+    if actor.role == Role.SECRETARIAT:
+        if role == Role.ADMIN:
+            return Forbidden(N_("Only an administrator may invite an administrator."),
+                             {"role": [N_("Only an administrator may invite an administrator.")]})
+        return None
+    if organisation_id != actor.organisation_id:
+        return Forbidden(N_("You may invite colleagues into your own organisation only."),
+                         {"organisation_id": [N_("You may invite colleagues into your own organisation only.")]})
+    if role != actor.role:
+        return Forbidden(N_("You may invite colleagues with your own role only."),
+                         {"role": [N_("You may invite colleagues with your own role only.")]})
+    return None
+
+
+def invitable_roles(actor: User | None) -> list[Role]:
+    """The roles actor may invite someone with (the invitation form's choices)."""
+    if actor is None:
+        return []
+    return [r for r in Role if invitation_refusal(actor, actor.organisation_id, r) is None]
+
+
+def application_capacities(actor: User | None) -> set[str]:
+    """The secretariat and the admin review applications to join."""
+    return {wf.SECRETARIAT} if is_staff(actor) and actor.active else set()  # type: ignore[union-attr]
+
+
+def require_application_reviewer(actor: User | None) -> None:
+    """Raise unless actor reviews applications (secretariat or admin)."""
+    if not application_capacities(actor):
+        raise Forbidden(N_("Only the secretariat or an administrator review applications."))
+# --- administration (the /admin pages and the matching API calls) ---------------------------
+
+SEE_ORGANISATIONS = "see_organisations"  # the administration's organisation list (the secretariat too)
+MANAGE_ORGANISATIONS = "manage_organisations"  # create, edit, verify, deactivate
+MANAGE_USERS = "manage_users"  # see, change role or organisation, deactivate
+ADMINISTRATION: dict[str, tuple[Role, ...]] = {
+    SEE_ORGANISATIONS: STAFF, MANAGE_ORGANISATIONS: (Role.ADMIN,), MANAGE_USERS: (Role.ADMIN,),
+}
+
+
+def administration_refusal(actor: User | None, operation: str) -> DomainError | None:
+    """Why actor may not perform an administration operation; None when allowed."""
+    allowed = ADMINISTRATION[operation]
+    if actor is None or not actor.active or actor.role not in allowed:
+        if allowed == (Role.ADMIN,):
+            return Forbidden(N_("Only an administrator may do this."))
+        return Forbidden(N_("Only the secretariat or an administrator may do this."))
+    return None
+
+
+def may_administer(actor: User | None, operation: str) -> bool:
+    """True when actor may perform the administration operation (the pages' links and buttons)."""
+    return administration_refusal(actor, operation) is None
+
+
+def require_administration(actor: User | None, operation: str) -> None:
+    """Raise the refusal of an administration operation, if any."""
+    error = administration_refusal(actor, operation)
+    if error is not None:
+        raise error

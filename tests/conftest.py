@@ -16,7 +16,7 @@ from kb import create_app
 from kb.extensions import db
 
 REFERENCE_TABLES = {"countries", "regional_groups", "country_groups", "sectors", "modalities", "sdgs",
-                    "alembic_version"}
+                    "alembic_version", "reference_revision"}
 
 
 def _database_url(tmp_path_factory) -> str:
@@ -50,7 +50,7 @@ def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     app = create_app({"KB_DATABASE_URL": url, "TESTING": True, "KB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
                       "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
-                      "KB_SQLITE_JOURNAL_MODE": "memory",
+                      "KB_SQLITE_JOURNAL_MODE": "memory", "KB_JOBS_FILE": ":memory:",
                       "KB_INDEX_DIR": str(tmp_path_factory.mktemp("idx"))})
     with app.app_context():
         _fast_throwaway_sqlite(url)
@@ -75,6 +75,9 @@ def clean_db(request):
 
     forget_managers()
     with app.app_context():
+        from kb.services import cache
+
+        cache.clear()
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in REFERENCE_TABLES:

@@ -17,10 +17,10 @@ def _require_json_body(request) -> None:  # type: ignore[no-untyped-def]
 
 def register_api(app: Flask, api: Api) -> None:
     """Register every API blueprint and the bearer security scheme."""
-    from kb.api import auth, exchanges, exports, matching, organisations, records, reference, reports
+    from kb.api import accounts, auth, exchanges, exports, matching, organisations, records, reference, reports
     from kb.api.blueprint import is_public
 
-    modules = (auth, organisations, records, exchanges, matching, reference, reports, exports)
+    modules = (auth, organisations, records, exchanges, matching, reference, accounts, reports, exports)
     ours = {blp.name for module in modules for blp in module.BLUEPRINTS}
 
     @app.before_request

@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select, text
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from kb.extensions import db
@@ -26,6 +26,32 @@ from kb.matching.text import record_text
 from kb.models import Country, IndexChange, Offer, OfferState, Request, RequestState
 
 KINDS = {"offer": (Offer, OfferState.PUBLISHED), "request": (Request, RequestState.PUBLISHED)}
+PENDING_INDEX_CHANGES = "kb_index_changes"  # Session.info key: (kind, record id) noted by the unit of work
+INDEX_CHANGES_LOCK = 0x6B62_0001  # PostgreSQL advisory lock key serialising the writers of index_changes
+
+
+@event.listens_for(Session, "before_commit")
+def write_index_changes(session: Session) -> None:
+    """Insert the unit of work's index_changes rows as it commits, in the order readers will see them.
+
+    Readers apply the changes past the revision they hold, by increasing id. PostgreSQL takes an id at
+    INSERT, and transactions commit in any order: a change with a lower id committing after one with a
+    higher id would be skipped for good. So the rows are inserted at commit time under a transaction-level
+    advisory lock, held until COMMIT (or ROLLBACK) ends the transaction: writers of index changes commit one
+    at a time, in id order. The lock is held only from here to the COMMIT. SQLite has one writer at a time anyway.
+    """
+    pending = session.info.pop(PENDING_INDEX_CHANGES, None)
+    if not pending:
+        return
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": INDEX_CHANGES_LOCK})
+    session.add_all(IndexChange(kind=kind, record_id=rid) for kind, rid in sorted(pending))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_index_changes(session: Session) -> None:
+    session.info.pop(PENDING_INDEX_CHANGES, None)
 SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
 
 

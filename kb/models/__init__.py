@@ -1,10 +1,13 @@
 """SQLAlchemy models; importing this package registers every table."""
+from kb.models.accounts import Application, Invitation, MailRequest
 from kb.models.audit import Event, Notification
 from kb.models.base import utcnow
 from kb.models.enums import (
     ActivityKind,
+    ApplicationState,
     ContributionKind,
     ExchangeState,
+    InvitationState,
     MatchOrigin,
     MatchState,
     NotificationStatus,
@@ -28,12 +31,13 @@ from kb.models.exchange import (
 from kb.models.matching import IndexChange
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
-from kb.models.reference import SDG, Country, Modality, RegionalGroup, Sector
+from kb.models.reference import SDG, Country, Modality, ReferenceRevision, RegionalGroup, Sector
 
 __all__ = [
-    "Activity", "ActivityKind", "ApiToken", "Contribution", "ContributionKind", "Country", "Event",
-    "Exchange", "ExchangeExpert", "ExchangeParty", "ExchangeState", "Expert", "IndexChange", "LoginAttempt", "Match", "MatchOrigin",
-    "MatchState", "Modality", "Notification", "NotificationStatus", "Offer", "OfferLanguage",
-    "OfferState", "OrgKind", "Organisation", "PartyRole", "RegionalGroup", "Request",
-    "RequestLanguage", "RequestState", "Result", "Role", "SDG", "Sex", "Sector", "Terms", "User", "new_session_key", "utcnow",
+    "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Contribution", "ContributionKind",
+    "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty", "ExchangeState", "Expert", "IndexChange",
+    "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match", "MatchOrigin", "MatchState", "Modality",
+    "Notification", "NotificationStatus", "Offer", "OfferLanguage", "OfferState", "OrgKind", "Organisation",
+    "PartyRole", "ReferenceRevision", "RegionalGroup", "Request", "RequestLanguage", "RequestState", "Result", "Role",
+    "SDG", "Sector", "Sex", "Terms", "User", "new_session_key", "utcnow",
 ]

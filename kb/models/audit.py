@@ -32,13 +32,15 @@ class Event(db.Model):
 
 
 class Notification(db.Model):
-    """A message queued for one user about an event; sent by `flask kb outbox send` (kb/services/events.py)."""
+    """A message queued for one user about an event; sent by the job workers (kb/jobs.py) or `flask kb outbox send` (kb/services/events.py)."""
 
     __tablename__ = "notifications"
     id: Mapped[int] = mapped_column(primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False, default=utcnow)
     event_id: Mapped[int] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True)
+    # A user, or an address with no account yet (an applicant, an invitee): email then says where it goes.
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300), nullable=False)
     body: Mapped[str] = mapped_column(Text, nullable=False)
     status: Mapped[NotificationStatus] = mapped_column(
@@ -48,8 +50,17 @@ class Notification(db.Model):
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # After a transient SMTP failure: not tried again before this time.
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The worker run holding the message (kb/services/events.py claims due messages with a lease): another run
+    # takes it only once lease_until has passed (the holder was killed or hung).
+    claimed_by: Mapped[str | None] = mapped_column(String(40))
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
 
     event: Mapped[Event] = relationship()
-    user: Mapped[User] = relationship()
+    user: Mapped[User | None] = relationship()
+
+    @property
+    def recipient(self) -> str:
+        """The address the message goes to: its own, else its user's."""
+        return self.email or (self.user.email if self.user is not None else "")

@@ -135,3 +135,19 @@ class NotificationStatus(enum.StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SKIPPED = "skipped"
+
+
+class ApplicationState(enum.StrEnum):
+    """Life cycle of an institution's application to join (kb/workflow/applications.py)."""
+
+    UNCONFIRMED = "unconfirmed"
+    WAITING = "waiting"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class InvitationState(enum.StrEnum):
+    """An invitation is pending until the invitee sets a password."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"

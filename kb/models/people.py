@@ -5,7 +5,7 @@ import hmac
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, String
+from sqlalchemy import Boolean, ForeignKey, Index, String, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,6 +27,8 @@ class Organisation(TimestampMixin, VersionedMixin, db.Model):
     verified: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     website: Mapped[str | None] = mapped_column(String(300))
     contact_email: Mapped[str | None] = mapped_column(String(254))
+    # A deactivated organisation keeps its records and history; its users are deactivated with it.
+    active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True, server_default=true())
 
     country: Mapped[Country] = relationship(lazy="joined")
     users: Mapped[list[User]] = relationship(back_populates="organisation")

@@ -10,6 +10,7 @@ from sqlalchemy import (
     Column,
     Date,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -33,6 +34,8 @@ def _tag_table(name: str, owner: str, target_col: str, target: str, kind=TAG_COD
         db.metadata,
         Column(f"{owner}_id", ForeignKey(f"{owner}s.id", ondelete="CASCADE"), primary_key=True),
         Column(target_col, ForeignKey(target, ondelete="CASCADE"), primary_key=True),
+        # The filters look records up by tag (sector, modality, SDG): the key read the other way round.
+        Index(f"ix_{name}_{target_col}", target_col, f"{owner}_id"),
     )
 
 
@@ -55,6 +58,7 @@ class RequestLanguage(db.Model):
     """A working language wanted for a request (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "request_languages"
+    __table_args__ = (Index("ix_request_languages_code", "code", "request_id"),)
     request_id: Mapped[int] = mapped_column(ForeignKey("requests.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
@@ -63,6 +67,7 @@ class OfferLanguage(db.Model):
     """A working language of an offer's experts (ISO 639-1, or ISO 639-3 without a two-letter code)."""
 
     __tablename__ = "offer_languages"
+    __table_args__ = (Index("ix_offer_languages_code", "code", "offer_id"),)
     offer_id: Mapped[int] = mapped_column(ForeignKey("offers.id", ondelete="CASCADE"), primary_key=True)
     code: Mapped[str] = mapped_column(String(3), primary_key=True)
 
@@ -162,7 +167,8 @@ class Offer(RecordMixin, db.Model):
     """Expertise a competence centre offers to other developing countries."""
 
     __tablename__ = "offers"
-    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "external_id"),
+                      Index("ix_offers_status_valid_until", "status", "valid_until"))  # the catalogue's COUNT
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), nullable=False, index=True)
     country_code: Mapped[str] = mapped_column(ForeignKey("countries.code"), nullable=False, index=True)
     status: Mapped[OfferState] = mapped_column(

@@ -76,3 +76,11 @@ class SDG(LabelledMixin, db.Model):
     __tablename__ = "sdgs"
     __table_args__ = (CheckConstraint("number BETWEEN 1 AND 17", name="number_range"),)
     number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+
+
+class ReferenceRevision(db.Model):
+    """One row counting the committed changes to reference data (kb.services.reference caches per process)."""
+
+    __tablename__ = "reference_revision"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

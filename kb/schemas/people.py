@@ -57,6 +57,7 @@ class OrganisationPatchSchema(OrganisationInSchema):
 
     EDIT = True
 
+    active = fields.Bool(metadata={"description": "false deactivates the organisation and its users (admin)"})
     version = fields.Int(load_default=None, allow_none=True, validate=ID)
 
 
@@ -71,6 +72,7 @@ class OrganisationOutSchema(Schema):
     verified = fields.Bool()
     website = fields.Str(allow_none=True)
     contact_email = fields.Function(lambda o: o.contact_email if viewer() else None, allow_none=True)
+    active = fields.Bool()
     version = fields.Int()
 
 
@@ -80,6 +82,8 @@ class OrganisationQuerySchema(PageQuerySchema):
     kind = fields.Str(validate=validate.OneOf([k.value for k in OrgKind]))
     country = fields.Str(validate=validate.Regexp(r"^[A-Za-z]{2}$"))
     q = fields.Str(validate=validate.Length(min=1, max=200))
+    verified = fields.Bool()
+    active = fields.Bool()
 
 
 class UserInSchema(StrictSchema):
@@ -128,3 +132,5 @@ class UserQuerySchema(PageQuerySchema):
 
     role = fields.Str(validate=validate.OneOf([r.value for r in Role]))
     organisation_id = fields.Int(validate=ID)
+    q = fields.Str(validate=validate.Length(min=1, max=200), metadata={"description": "part of the name or e-mail"})
+    active = fields.Bool()

@@ -10,7 +10,7 @@ from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import func, or_, select
 from zxcvbn import zxcvbn
 
-from kb import i18n
+from kb import i18n, permissions
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.i18n import N_
@@ -24,13 +24,12 @@ MIN_PASSWORD = 10
 MIN_PASSWORD_SCORE = 3
 MAX_SCORED = 100  # zxcvbn's time grows with length; a longer password is strong by its first 100 characters
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email")
+ORG_FIELDS = ("name", "acronym", "kind", "country_code", "verified", "website", "contact_email", "active")
 USER_FIELDS = ("name", "role", "organisation_id", "language", "active")
 
 
-def _require_admin(actor: User | None) -> None:
-    if actor is None or actor.role != Role.ADMIN:
-        raise Forbidden(N_("Only an administrator may do this."))
+def _require_admin(actor: User | None, operation: str = permissions.MANAGE_USERS) -> None:
+    permissions.require_administration(actor, operation)
 
 
 def _check_country(code: str | None) -> None:
@@ -41,7 +40,7 @@ def _check_country(code: str | None) -> None:
 def create_organisation(actor: User | None, data: dict[str, Any]) -> Organisation:
     """Register an organisation (admin; None as actor for the command line)."""
     if actor is not None:
-        _require_admin(actor)
+        _require_admin(actor, permissions.MANAGE_ORGANISATIONS)
     with unit_of_work() as session:
         data = {**data, "country_code": data["country_code"].upper()}
         _check_country(data["country_code"])
@@ -53,8 +52,9 @@ def create_organisation(actor: User | None, data: dict[str, Any]) -> Organisatio
 
 
 def update_organisation(actor: User, org_id: int, data: dict[str, Any], version: int | None) -> Organisation:
-    """Edit an organisation (admin)."""
-    _require_admin(actor)
+    """Edit an organisation (admin): its details, verified, active. Deactivating it deactivates its users (each
+    audited, their sessions and tokens ended); reactivating it leaves them to be reactivated one by one."""
+    _require_admin(actor, permissions.MANAGE_ORGANISATIONS)
     with unit_of_work():
         org = get_organisation(org_id)
         access.require_version(org, version)
@@ -66,9 +66,21 @@ def update_organisation(actor: User, org_id: int, data: dict[str, Any], version:
             return org
         if "country_code" in changed:
             _check_country(data["country_code"])
+        if "active" in changed and not data["active"] and org.id == actor.organisation_id:
+            raise Conflict(N_("You cannot deactivate your own organisation."),
+                           {"active": [N_("You cannot deactivate your own organisation.")]})
         populate(org, data, changed)
         org.updated_at = utcnow()
         record_event(actor, org, "update", details=change_log(current, data, changed), notify=False)
+        if "active" in changed and not org.active:
+            for user in db.session.scalars(select(User).where(User.organisation_id == org.id,
+                                                              User.active.is_(True)).order_by(User.id)):
+                user.active = False
+                user.updated_at = utcnow()
+                end_sessions(user)
+                details = change_log({"active": True}, {"active": False}, ["active"])
+                record_event(actor, user, "update", details={**details, "organisation_deactivated": org.id},
+                             notify=False)
     return org
 
 
@@ -162,16 +174,23 @@ class UserFilters:
 
     role: str | None = None
     organisation_id: int | None = None
+    q: str | None = None
+    active: bool | None = None
 
 
 def list_users(actor: User, f: UserFilters, page: int = 1, per_page: int = 20) -> Pagination:
-    """One page of the users (admin only), oldest account first."""
+    """One page of the users (admin only), oldest account first; q matches the name or e-mail address."""
     _require_admin(actor)
     stmt = select(User).order_by(User.id)
     if f.role:
         stmt = stmt.where(User.role == f.role)
     if f.organisation_id:
         stmt = stmt.where(User.organisation_id == f.organisation_id)
+    if f.active is not None:
+        stmt = stmt.where(User.active.is_(f.active))
+    if f.q:
+        like = f"%{f.q.lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
     return paginate(stmt, page, per_page)
 
 
@@ -182,6 +201,8 @@ class OrganisationFilters:
     kind: str | None = None
     country: str | None = None
     q: str | None = None
+    verified: bool | None = None
+    active: bool | None = None
 
 
 def list_organisations(f: OrganisationFilters, page: int = 1, per_page: int = 20) -> Pagination:
@@ -194,7 +215,27 @@ def list_organisations(f: OrganisationFilters, page: int = 1, per_page: int = 20
     if f.q:
         like = f"%{f.q.lower()}%"
         stmt = stmt.where(or_(func.lower(Organisation.name).like(like), func.lower(Organisation.acronym).like(like)))
+    if f.verified is not None:
+        stmt = stmt.where(Organisation.verified.is_(f.verified))
+    if f.active is not None:
+        stmt = stmt.where(Organisation.active.is_(f.active))
     return paginate(stmt, page, per_page)
+
+
+def administered_organisations(actor: User, f: OrganisationFilters, page: int = 1,
+                               per_page: int = 20) -> Pagination:
+    """The administration's organisation list (admin and secretariat): the public list's filters, every state."""
+    _require_admin(actor, permissions.SEE_ORGANISATIONS)
+    return list_organisations(f, page, per_page)
+
+
+ORGANISATION_CHOICES = 2000
+
+
+def organisation_choices(actor: User) -> list[Organisation]:
+    """Active organisations by name, to move a user into one (admin)."""
+    _require_admin(actor)
+    return list(list_organisations(OrganisationFilters(active=True), 1, ORGANISATION_CHOICES).items)
 
 
 def first_organisation_id() -> int | None:

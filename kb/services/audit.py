@@ -102,5 +102,11 @@ def describe(event: Event, record: Any) -> tuple[str, str]:
 def queue_notifications(event: Event, record: Any, users: Iterable[User]) -> None:
     """Add one pending outbox message per user."""
     subject, body = describe(event, record)
+    queued = False
     for user in users:
         db.session.add(Notification(event_id=event.id, user_id=user.id, subject=subject, body=body))
+        queued = True
+    if queued:
+        from kb.jobs import after_commit, send_outbox
+
+        after_commit(send_outbox)  # a worker delivers them as soon as the transaction has committed

@@ -2,16 +2,17 @@
 from __future__ import annotations
 
 import smtplib
+import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 
 from kb import permissions
-from kb.errors import DomainError, Forbidden
+from kb.errors import DomainError, Forbidden, NotFound
 from kb.extensions import db
 from kb.i18n import N_
 from kb.models import (
@@ -23,7 +24,7 @@ from kb.models import (
     User,
     utcnow,
 )
-from kb.services import access, mail, unit_of_work
+from kb.services import access, audit, change_log, mail, unit_of_work
 from kb.services.pages import first, paginate
 
 VISIBLE_TYPES = {"request": Request, "offer": Offer}
@@ -99,6 +100,7 @@ class OutboxReport:
     pending: int = 0
     stopped: str | None = None
     failures: list[str] = field(default_factory=list)
+    configured: bool = False  # KB_SMTP_HOST is set (without it nothing is sent and nothing is worth retrying)
 
     def counts(self) -> dict[str, int]:
         return {"sent": self.sent, "failed": self.failed, "retrying": self.retrying, "pending": self.pending}
@@ -109,12 +111,16 @@ class _StopBatch(Exception):
 
 
 def send_pending(limit: int = 200, now: datetime | None = None) -> OutboxReport:
-    """Send the pending notifications that are due, one SMTP session for the batch, when KB_SMTP_HOST is set.
+    """Send the pending notifications that are due, when KB_SMTP_HOST is set: claim a batch with a lease, send
+    it over one SMTP session, again until limit messages were handled or nothing is left to claim.
 
-    Each message is marked in its own transaction right after the server answered for it: sent; failed for
-    good (refused recipient, a message that cannot be built: error and attempts kept); or, for a transient
-    answer (4xx), retried by a later run after a growing delay, until MAX_ATTEMPTS. A lost connection, a
-    failed TLS or authentication step ends the run without marking the message it was on.
+    Claiming (claim_due) makes several workers share the outbox without sending a message twice; a worker
+    killed mid-batch leaves its claims to expire (KB_OUTBOX_LEASE_SECONDS) and another worker sends what it had
+    not marked. Each message is marked in its own transaction right after the server answered for it: sent;
+    failed for good (refused recipient, a message that cannot be built: error and attempts kept); or, for a
+    transient answer (4xx), retried by a later run after a growing delay, until MAX_ATTEMPTS. A lost
+    connection, a failed TLS or authentication step ends the run without marking the message it was on (its
+    claim is released for the next run).
     """
     report = OutboxReport()
     now = now or utcnow()
@@ -124,21 +130,133 @@ def send_pending(limit: int = 200, now: datetime | None = None) -> OutboxReport:
         report.stopped = str(exc)
     else:
         if cfg is not None:
-            due = db.session.scalars(
-                select(Notification.id).where(Notification.status == NotificationStatus.PENDING,
-                                              or_(Notification.next_attempt_at.is_(None),
-                                                  Notification.next_attempt_at <= now))
-                .order_by(Notification.id).limit(limit)).all()
-            db.session.rollback()  # no transaction stays open while we talk to the server
-            if due:
-                _send_batch(cfg, due, now, report)
+            report.configured = True
+            token = uuid.uuid4().hex
+            batch = max(1, int(current_app.config.get("KB_OUTBOX_BATCH") or 50))
+            handled = 0
+            try:
+                while handled < limit and not report.stopped:
+                    ids = claim_due(token, min(batch, limit - handled), now)
+                    if not ids:
+                        break
+                    _send_batch(cfg, ids, now, report, token)
+                    handled += len(ids)
+            finally:  # an error here (not a kill: that leaves the claims to expire) gives the rest back now
+                db.session.rollback()
+                _release(token)
     report.pending = db.session.scalar(select(func.count()).select_from(Notification)
                                        .where(Notification.status == NotificationStatus.PENDING)) or 0
     db.session.rollback()
     return report
 
 
-def _send_batch(cfg: mail.Settings, ids: list[int], now: datetime, report: OutboxReport) -> None:
+def _lease() -> timedelta:
+    return timedelta(seconds=max(1, int(current_app.config.get("KB_OUTBOX_LEASE_SECONDS") or 300)))
+
+
+def _due(now: datetime):  # type: ignore[no-untyped-def]
+    return (Notification.status == NotificationStatus.PENDING,
+            or_(Notification.next_attempt_at.is_(None), Notification.next_attempt_at <= now),
+            or_(Notification.lease_until.is_(None), Notification.lease_until < now))
+
+
+def claim_due(token: str, limit: int, now: datetime | None = None) -> list[int]:
+    """Claim up to limit due, unclaimed (or expired) messages for the run token; their ids, oldest first.
+
+    PostgreSQL: SELECT ... FOR UPDATE SKIP LOCKED, so concurrent workers take different rows without waiting.
+    SQLite (one writer at a time, no row locks): the UPDATE repeats the conditions, so a row another run claimed
+    between our SELECT and our UPDATE is not taken again. Either way only the rows carrying token are ours."""
+    now = now or utcnow()
+    with unit_of_work():
+        ids = db.session.scalars(select(Notification.id).where(*_due(now)).order_by(Notification.id).limit(limit)
+                                 .with_for_update(skip_locked=True)).all()
+        if ids:
+            db.session.execute(update(Notification).where(Notification.id.in_(ids), *_due(now))
+                               .values(claimed_by=token, lease_until=max(now, utcnow()) + _lease())
+                               .execution_options(synchronize_session=False))
+    if not ids:
+        return []
+    found = db.session.scalars(select(Notification.id).where(Notification.claimed_by == token,
+                                                             Notification.status == NotificationStatus.PENDING)
+                               .order_by(Notification.id)).all()
+    db.session.rollback()  # no transaction stays open while we talk to the server
+    return list(found)
+
+
+def _release(token: str) -> None:
+    """Give back what the run claimed and did not mark (it stopped early)."""
+    with unit_of_work():
+        db.session.execute(update(Notification).where(Notification.claimed_by == token)
+                           .values(claimed_by=None, lease_until=None)
+                           .execution_options(synchronize_session=False))
+
+
+def next_outbox_run(now: datetime | None = None) -> float | None:
+    """Seconds until a pending message may be claimed (a retry falls due, a lease expires); None when none is
+    pending. 0 when one is due now."""
+    now = now or utcnow()
+    rows = db.session.execute(select(Notification.next_attempt_at, Notification.lease_until)
+                              .where(Notification.status == NotificationStatus.PENDING)).all()
+    db.session.rollback()
+    if not rows:
+        return None
+    waits = [max([(t - now).total_seconds() for t in (retry, lease) if t is not None] + [0.0])
+             for retry, lease in rows]
+    return min(waits)
+
+
+@dataclass
+class OutboxOverview:
+    """The outbox at a glance: messages per state, the claimed ones, the failed ones with their errors."""
+
+    counts: dict[str, int]
+    claimed: int
+    failed: list[Notification]
+
+
+def outbox_overview(actor: User | None, limit: int = 50) -> OutboxOverview:
+    """Counts per state and the latest failed messages (administrators; None is the command line)."""
+    _require_admin(actor)
+    counts = {s.value: 0 for s in NotificationStatus}
+    for status, n in db.session.execute(select(Notification.status, func.count()).group_by(Notification.status)):
+        counts[NotificationStatus(status).value] = n
+    claimed = db.session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.status == NotificationStatus.PENDING, Notification.lease_until > utcnow())) or 0
+    failed = list(db.session.scalars(select(Notification).where(Notification.status == NotificationStatus.FAILED)
+                                     .order_by(Notification.id.desc()).limit(limit)))
+    return OutboxOverview(counts, claimed, failed)
+
+
+def retry_failed(actor: User | None, notification_id: int | None = None) -> int:
+    """Put failed messages (one, or all) back in the outbox with a fresh count of attempts; audited. How many."""
+    _require_admin(actor)
+    with unit_of_work():
+        stmt = select(Notification).where(Notification.status == NotificationStatus.FAILED)
+        if notification_id is not None:
+            stmt = stmt.where(Notification.id == notification_id)
+        rows = list(db.session.scalars(stmt.order_by(Notification.id)))
+        if notification_id is not None and not rows:
+            raise NotFound(N_("No failed message has this id."), {"notification_id": [N_("Not a failed message.")]})
+        for n in rows:
+            old = {"status": n.status.value, "attempts": n.attempts, "error": n.error}
+            new = {"status": NotificationStatus.PENDING.value, "attempts": 0, "error": n.error}
+            n.status, n.attempts, n.next_attempt_at, n.claimed_by, n.lease_until = (
+                NotificationStatus.PENDING, 0, None, None, None)
+            audit.record_event(actor, n, "retry", NotificationStatus.FAILED.value, NotificationStatus.PENDING.value,
+                               details=change_log(old, new, ["status", "attempts"]), notify=False)
+        if rows:
+            from kb.jobs import after_commit, send_outbox
+
+            after_commit(send_outbox)
+    return len(rows)
+
+
+def _require_admin(actor: User | None) -> None:
+    if actor is not None and not permissions.can_manage_outbox(actor):
+        raise Forbidden(N_("Only administrators manage the outbox."))
+
+
+def _send_batch(cfg: mail.Settings, ids: list[int], now: datetime, report: OutboxReport, token: str) -> None:
     try:
         smtp = mail.connect(cfg)
     except (OSError, smtplib.SMTPException) as exc:
@@ -146,20 +264,21 @@ def _send_batch(cfg: mail.Settings, ids: list[int], now: datetime, report: Outbo
         return
     try:
         for nid in ids:
-            _send_one(smtp, cfg, nid, now, report)
+            _send_one(smtp, cfg, nid, now, report, token)
     except _StopBatch as exc:
         report.stopped = str(exc)
     finally:
         mail.quit_quietly(smtp)
 
 
-def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, report: OutboxReport) -> None:
+def _send_one(smtp: smtplib.SMTP, cfg: mail.Settings, nid: int, now: datetime, report: OutboxReport,
+              token: str) -> None:
     n = db.session.get(Notification, nid)
-    if n is None or n.status != NotificationStatus.PENDING:
+    if n is None or n.status != NotificationStatus.PENDING or n.claimed_by != token:
         db.session.rollback()
-        return  # sent or dropped meanwhile
+        return  # sent, dropped or taken over meanwhile
     try:
-        msg = mail.build(cfg, n.id, n.created_at, n.user.email, n.subject, n.body)
+        msg = mail.build(cfg, n.id, n.created_at, n.recipient, n.subject, n.body)
     except mail.BUILD_ERRORS as exc:
         return _mark(nid, report, permanent=f"The message cannot be made: {_describe(exc)}")
     db.session.rollback()  # the row is read; no transaction stays open during the delivery
@@ -198,15 +317,17 @@ def _mark(nid: int, report: OutboxReport, permanent: str | None = None, transien
     with unit_of_work():
         n = db.session.get(Notification, nid)
         n.attempts += 1
+        n.claimed_by, n.lease_until = None, None
         if permanent is None and transient is None:
             n.status, n.sent_at, n.error, n.next_attempt_at = NotificationStatus.SENT, utcnow(), None, None
+            n.claimed_by, n.lease_until = None, None
             report.sent += 1
             return
         n.error = (permanent or transient or "")[:2000]
         if permanent is not None or n.attempts >= MAX_ATTEMPTS:
             n.status, n.next_attempt_at = NotificationStatus.FAILED, None
             report.failed += 1
-            report.failures.append(f"notification {n.id} to {n.user.email}: {n.error}")
+            report.failures.append(f"notification {n.id} to {n.recipient}: {n.error}")
         else:
             n.next_attempt_at = (now or utcnow()) + RETRY_AFTER * 2 ** (n.attempts - 1)
             report.retrying += 1

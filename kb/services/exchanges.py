@@ -9,6 +9,7 @@ from typing import Any
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kb import i18n, permissions
 from kb import workflow as wf
@@ -121,6 +122,7 @@ def list_matches(actor: User | None, f: MatchFilters, page: int = 1, per_page: i
     for value, column in ((f.status, Match.status), (f.request_id, Match.request_id), (f.offer_id, Match.offer_id)):
         if value:
             stmt = stmt.where(column == value)
+    stmt = stmt.options(selectinload(Match.exchange))  # each row shows its exchange's id: one query per page
     return paginate(stmt.order_by(Match.id if oldest_first else Match.id.desc()), page, per_page)
 
 
@@ -139,6 +141,10 @@ def list_exchanges(actor: User | None, f: ExchangeFilters, page: int = 1, per_pa
         stmt = stmt.where(Exchange.status == f.status)
     if f.organisation_id:
         stmt = stmt.where(Exchange.parties.any(ExchangeParty.organisation_id == f.organisation_id))
+    # What each row shows (parties with their contributions, activities, results): one query per collection.
+    stmt = stmt.options(selectinload(Exchange.parties).selectinload(ExchangeParty.contributions),
+                        selectinload(Exchange.activities), selectinload(Exchange.results),
+                        selectinload(Exchange.experts))
     return paginate(stmt, page, per_page)
 
 

@@ -1,6 +1,7 @@
 """Requests, offers and experts: create, edit, move through their workflows, list."""
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -9,17 +10,18 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import selectinload
 
 from kb import permissions
 from kb import workflow as wf
 from kb.errors import Conflict, Forbidden, NotFound, ValidationFailed, unknown_reference
 from kb.extensions import db
 from kb.i18n import N_
+from kb.matching.sync import PENDING_INDEX_CHANGES
 from kb.models import (
     SDG,
     Country,
     Expert,
-    IndexChange,
     Modality,
     Offer,
     OfferLanguage,
@@ -50,8 +52,12 @@ SIMPLE_FIELDS = {
 
 
 def note_index_change(record: Request | Offer) -> None:
-    """Log that a record's searchable state changed (other processes refresh their index from it)."""
-    db.session.add(IndexChange(kind="request" if isinstance(record, Request) else "offer", record_id=record.id))
+    """Log that a record's searchable state changed (other processes refresh their index from it).
+
+    The `index_changes` row is written when the transaction commits (kb.matching.sync.write_index_changes),
+    so that its id is taken in commit order."""
+    pending = db.session.info.setdefault(PENDING_INDEX_CHANGES, set())
+    pending.add(("request" if isinstance(record, Request) else "offer", record.id))
 
 
 def _unknown(label: str, missing: list):  # type: ignore[no-untyped-def]
@@ -278,14 +284,29 @@ def get_record(model: type[Request] | type[Offer], actor: User | None, record_id
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    return paginate(filtered_records(model, actor, f), page, per_page)
+    stmt = filtered_records(model, actor, f).options(*shown_with(model))
+    # The count only changes with the records (every change to one notes an index change) and with the day
+    # (expiry); who sees what: staff everything, others the published records plus their organisation's.
+    viewer = "staff" if permissions.is_staff(actor) else (actor.organisation_id if actor else None)
+    count_key = (model.__name__, viewer, dataclasses.astuple(f), date.today())
+    return paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
+
+
+def shown_with(model: type[Request] | type[Offer]) -> list:
+    """Loader options for what a list shows of each record (tags, languages, an offer's experts): one query per
+    collection for the whole page, instead of one per record and collection."""
+    options = [selectinload(model.sectors), selectinload(model.modalities), selectinload(model.sdgs),
+               selectinload(model.languages)]
+    if model is Offer:
+        options.append(selectinload(Offer.experts))
+    return options
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
     """The records among ids the actor may see, by id (e.g. to show ranked suggestions)."""
     if not ids:
         return {}
-    stmt = access.visible_records(model, actor).where(model.id.in_(ids))
+    stmt = access.visible_records(model, actor).where(model.id.in_(ids)).options(*shown_with(model))
     return {r.id: r for r in first(stmt, len(ids))}
 
 

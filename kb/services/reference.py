@@ -7,14 +7,14 @@ from __future__ import annotations
 import gettext
 
 import pycountry
-from flask import g
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from kb import data
 from kb.extensions import db
 from kb.i18n import LANGUAGES
 from kb.models import SDG, Country, Modality, RegionalGroup, Sector
-from kb.services import unit_of_work
+from kb.services import cache, unit_of_work
 
 
 def _translators() -> dict[str, gettext.NullTranslations]:
@@ -72,7 +72,6 @@ def seed_reference_data() -> dict[str, int]:
             _upsert(Modality, "code", m["code"], m["labels"], position=i)
         for s in sdgs:
             _upsert(SDG, "number", s["number"], s["labels"])
-    g.pop(_LABELS_CACHE, None)
     return {
         "countries": len(countries), "regional_groups": len(groups),
         "sectors": len(sectors), "modalities": len(modalities), "sdgs": len(sdgs),
@@ -81,7 +80,7 @@ def seed_reference_data() -> dict[str, int]:
 
 def list_countries(region: str | None = None) -> list[Country]:
     """All countries, optionally those of one regional group."""
-    stmt = select(Country).order_by(Country.code)
+    stmt = select(Country).options(selectinload(Country.groups)).order_by(Country.code)
     if region:
         stmt = stmt.join(Country.groups).where(RegionalGroup.code == region.upper())
     return list(db.session.scalars(stmt).unique())
@@ -99,18 +98,26 @@ def list_vocabulary(model) -> list:
     return list(db.session.scalars(select(model).order_by(order)))
 
 
-_LABELS_CACHE = "kb_vocabulary_labels"
 _VOCABULARY_MODELS = {"sectors": Sector, "modalities": Modality, "sdgs": SDG, "regional_groups": RegionalGroup}
 
 
 def labels(vocabulary: str, lang: str) -> dict[str, str]:
     """{code: label in lang} of a vocabulary (sectors, modalities, sdgs, regional_groups) in display order.
 
-    SDG numbers are given as strings, like the codes of the forms. Read once per request (or app context).
-    """
-    cache = g.setdefault(_LABELS_CACHE, {})
-    key = (vocabulary, lang)
-    if key not in cache:
+    SDG numbers are given as strings, like the codes of the forms. Cached per process until reference data
+    changes (kb.services.cache)."""
+    def build() -> dict[str, str]:
         model = _VOCABULARY_MODELS[vocabulary]
-        cache[key] = {str(row.number) if model is SDG else row.code: row.label(lang) for row in list_vocabulary(model)}
-    return cache[key]
+        return {str(row.number) if model is SDG else row.code: row.label(lang) for row in list_vocabulary(model)}
+
+    return cache.cached(("labels", vocabulary, lang), build, depends=("reference",))
+
+
+def country_names(lang: str) -> list[tuple[str, str]]:
+    """(code, name in lang) of every country, sorted by name: the country options of the forms and filters.
+    Cached per process until reference data changes."""
+    def build() -> list[tuple[str, str]]:
+        countries = db.session.scalars(select(Country)).all()
+        return sorted(((c.code, c.label(lang)) for c in countries), key=lambda p: p[1].casefold())
+
+    return cache.cached(("countries", lang), build, depends=("reference",))

@@ -36,7 +36,7 @@ def _load_user(session_id: str):  # type: ignore[no-untyped-def]
 def register_web(app: Flask) -> None:
     """Babel, sessions, CSRF, blueprints and HTML error pages."""
     from kb.errorhandlers import set_html_error_handler
-    from kb.web import account, catalogue, exchanges, records, reports, secretariat
+    from kb.web import account, admin, applications, catalogue, exchanges, home, join, records, reports, secretariat
 
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
@@ -45,11 +45,12 @@ def register_web(app: Flask) -> None:
     login_manager.login_view = "account.login"
     login_manager.login_message = None
     csrf.init_app(app)
-    for module in (catalogue, account, records, secretariat, exchanges, reports):
+    web_modules = (catalogue, account, records, secretariat, exchanges, home, admin, join, applications, reports)
+    for module in web_modules:
         app.register_blueprint(module.bp)
     # The API authenticates with bearer tokens, not cookies: no CSRF there.
     for name, blueprint in app.blueprints.items():
-        if name not in {m.bp.name for m in (catalogue, account, records, secretariat, exchanges, reports)}:
+        if name not in {m.bp.name for m in web_modules}:
             csrf.exempt(blueprint)
 
     @app.context_processor

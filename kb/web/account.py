@@ -15,10 +15,10 @@ from kb.web import helpers as h
 bp = Blueprint("account", __name__)
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(target: str | None, default: str = "catalogue.home") -> str:
     if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
         return target
-    return url_for("catalogue.home")
+    return url_for(default)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -37,7 +37,7 @@ def login():
         else:
             session.clear()  # a new session on sign-in (no state carried over from before)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(_safe_next(request.args.get("next"), "home.home"))  # the workspace, unless `next`
     return render_template("auth/login.html", error=error, email=email), (401 if error else 200)
 
 

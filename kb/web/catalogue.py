@@ -9,7 +9,7 @@ from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
-from kb.services import access, matching, records, stats
+from kb.services import access, cache, matching, records, stats
 from kb.web import display
 from kb.web import helpers as h
 from kb.web.display import viewer
@@ -24,7 +24,8 @@ FILTERS = ("sector", "modality", "country", "region", "language", "text_lang")
 @bp.route("/")
 def home():
     """Front page: headline figures and a search box."""
-    return render_template("public/home.html", figures=stats.headline())
+    # Cached per process while no record or audited change is committed (and for a minute at most).
+    return render_template("public/home.html", figures=cache.cached("headline", stats.headline))
 
 
 @bp.route("/offers")

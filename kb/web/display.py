@@ -8,7 +8,7 @@ from flask_babel import get_locale, lazy_gettext
 from flask_login import current_user
 
 from kb.i18n import LANGUAGES
-from kb.models import Country, RegionalGroup, User
+from kb.models import User
 from kb.services import reference
 from kb.web import helpers as h
 
@@ -77,16 +77,12 @@ def text_language_options() -> list[tuple[str, str]]:
 
 def country_options() -> list[tuple[str, str]]:
     """Every country, by its name in the current language."""
-    lang = _lang()
-    countries: list[Country] = reference.list_countries()
-    return sorted(((c.code, c.label(lang)) for c in countries), key=lambda p: p[1].casefold())
+    return reference.country_names(_lang())
 
 
 def region_options() -> list[tuple[str, str]]:
     """Regional groups by code and name in the current language."""
-    lang = _lang()
-    groups: list[RegionalGroup] = reference.list_vocabulary(RegionalGroup)
-    return [(g.code, f"{g.code} · {g.label(lang)}") for g in groups]
+    return [(code, f"{code} · {label}") for code, label in reference.labels("regional_groups", _lang()).items()]
 
 
 def context() -> dict[str, Any]:

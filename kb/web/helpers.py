@@ -10,7 +10,7 @@ from marshmallow import Schema, ValidationError
 from werkzeug.datastructures import MultiDict
 
 from kb import i18n
-from kb.models import ActivityKind, ContributionKind, PartyRole, Terms
+from kb.models import ActivityKind, ContributionKind, PartyRole, Role, Terms
 from kb.schemas.common import text_input
 from kb.services import reference
 
@@ -32,7 +32,7 @@ ACTION_LABELS = {
     "renew": lazy_gettext("Renew"), "close": lazy_gettext("Close"), "accept": lazy_gettext("Accept"),
     "decline": lazy_gettext("Decline"), "approve": lazy_gettext("Approve"), "agree": lazy_gettext("Record agreement"),
     "start": lazy_gettext("Start"), "complete": lazy_gettext("Complete"), "evaluate": lazy_gettext("Evaluate"),
-    "cancel": lazy_gettext("Cancel"),
+    "cancel": lazy_gettext("Cancel"), "recall": lazy_gettext("Recall to draft"),
 }
 ROLE_LABELS = {
     "admin": lazy_gettext("Administrator"), "secretariat": lazy_gettext("Secretariat"),
@@ -221,3 +221,25 @@ def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[d
             return schema.load(data, partial=partial), {}
     except ValidationError as err:
         return None, messages(err.normalized_messages())
+
+
+def record_url(record: Any) -> str | None:
+    """Where the signed-in viewer reads a request or offer: their own organisation's record page, else its
+    catalogue page when they may see it (published, or staff); None when they may not see it."""
+    from flask import url_for
+    from flask_login import current_user
+
+    from kb.models import Offer, Request
+    from kb.permissions import is_staff
+
+    kind = "requests" if isinstance(record, Request) else "offers" if isinstance(record, Offer) else None
+    if kind is None:
+        return None
+    viewer = current_user if getattr(current_user, "is_authenticated", False) else None
+    owner_role = Role.DIRECTOR if kind == "requests" else Role.CENTRE
+    if viewer is not None and viewer.role == owner_role and viewer.organisation_id == record.organisation_id:
+        return url_for("records.record", kind=kind, record_id=record.id)
+    if str(record.status) == "published" or is_staff(viewer) or \
+            (viewer is not None and viewer.organisation_id == record.organisation_id):
+        return url_for("catalogue.request_page" if kind == "requests" else "catalogue.offer", record_id=record.id)
+    return None

@@ -24,7 +24,7 @@ from kb.schemas.records import (
     RequestInSchema,
     RequestPatchSchema,
 )
-from kb.services import access, exchanges, matching
+from kb.services import access, exchanges, matching, workspace
 from kb.services import records as svc
 from kb.web import display
 from kb.web import helpers as h
@@ -170,6 +170,10 @@ def edit(kind: str, record_id: int):
     k = KINDS[kind]
     user, record = _my_record(k, record_id)
     if permissions.EDIT not in permissions.capabilities(user, record):
+        if "recall" in permissions.transitions(user, record):  # the record page offers to take it back
+            return _render_record(k, user, record, _("A submitted record cannot be edited: recall it to draft "
+                                                     "first (it leaves the review queue until you submit it again)."),
+                                  status=409)
         raise Conflict(_("A record can be edited only while it is a draft or returned."))
     if request.method == "GET":
         return _render_form(k, user, _values_from(record), {}, record=record)
@@ -208,7 +212,8 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
         reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
-        message=message, errors=errors or {},
+        message=message, errors=errors or {}, return_reason=workspace.return_reason(record),
+        exchange=workspace.exchange_of(user, record) if str(record.status) == "matched" else None,
     ), (422 if filter_errors and status == 200 else status)
 
 

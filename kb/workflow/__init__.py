@@ -99,6 +99,7 @@ REQUEST = Machine("request", [
     (R.SUBMITTED, "publish", SECRETARIAT, R.PUBLISHED),
     (R.SUBMITTED, "return", SECRETARIAT, R.RETURNED),
     (R.SUBMITTED, "reject", SECRETARIAT, R.REJECTED),
+    (R.SUBMITTED, "recall", OWNER, R.DRAFT),  # the owner takes it back to fix it before the review
     *[(s, "withdraw", OWNER, R.WITHDRAWN) for s in _BEFORE_MATCH],
     (R.PUBLISHED, "match", SYSTEM, R.MATCHED),
     (R.MATCHED, "reopen", SYSTEM, R.PUBLISHED),
@@ -112,6 +113,7 @@ OFFER = Machine("offer", [
     (O.SUBMITTED, "publish", SECRETARIAT, O.PUBLISHED),
     (O.SUBMITTED, "return", SECRETARIAT, O.RETURNED),
     (O.SUBMITTED, "reject", SECRETARIAT, O.REJECTED),
+    (O.SUBMITTED, "recall", OWNER, O.DRAFT),
     (O.PUBLISHED, "renew", (OWNER, SECRETARIAT), O.PUBLISHED),
     (O.PUBLISHED, "archive", (OWNER, SECRETARIAT), O.ARCHIVED),
     (O.DRAFT, "archive", OWNER, O.ARCHIVED),

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from e2e_support import OUTPUT, SCREENSHOTS, WEIGHTS, Session, weight_table
+from mailserver import MailServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("KB_E2E_CHROMIUM", "/usr/bin/chromium")
@@ -38,8 +39,30 @@ def _run(args: list[str], env: dict[str, str], log) -> None:  # type: ignore[no-
     subprocess.run(args, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, check=True, timeout=300)
 
 
+SERVER_ENV: dict[str, str] = {}  # the server's environment, for the command line run next to it (the outbox)
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory):
+def mail_server():
+    """A real SMTP server (aiosmtpd) the application's outbox delivers to."""
+    with MailServer() as mail:
+        yield mail
+
+
+@pytest.fixture
+def outbox(server, mail_server):
+    """outbox() runs `flask kb outbox send` next to the server and answers the messages delivered by that run."""
+    def send() -> list:  # type: ignore[type-arg]
+        before = len(mail_server.delivered)
+        subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "kb", "outbox", "send"], cwd=ROOT,
+                       env=SERVER_ENV, check=True, timeout=120, capture_output=True)
+        return mail_server.delivered[before:]
+
+    return send
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory, mail_server):
     """Base URL of the application served by gunicorn on a migrated demo database; stopped at the end."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make e2e-deps` (apt-get install chromium)")
@@ -55,6 +78,9 @@ def server(tmp_path_factory):
            "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "FLASK_APP": "wsgi"}
     env.pop("KB_TEST_DATABASE_URL", None)
     port = _free_port()
+    env.update({"KB_SMTP_HOST": "127.0.0.1", "KB_SMTP_PORT": str(mail_server.port),
+                "KB_BASE_URL": f"http://127.0.0.1:{port}"})
+    SERVER_ENV.update(env)
     log_path = OUTPUT / "e2e-server.log"
     with log_path.open("wb") as log:
         _run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], env, log)

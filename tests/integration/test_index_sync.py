@@ -114,3 +114,61 @@ def test_a_thread_that_read_an_older_revision_does_not_take_it_for_a_reset(kb, a
     assert seen["a"] == seen["b"] == m.revision
     assert reloads == []  # no reset was mistaken, nothing reloaded from scratch
     assert "Cocoa fermentation quality" in _search(app, "cocoa fermentation")
+
+
+def test_changes_committed_out_of_id_order_are_never_skipped(kb, app):
+    """PostgreSQL takes an id at INSERT and transactions commit in any order. Transaction A writes its index
+    change and stalls before COMMIT; B writes its own and commits; a reader looks in between. The reader must
+    not apply B's (higher) id while A's (lower) one is still to come, or A's record would never be indexed:
+    writers of index changes commit in id order (B waits for A)."""
+    import threading
+
+    from sqlalchemy import event
+
+    from kb.models import Offer, OfferState
+    from kb.services import unit_of_work
+    from kb.services.matching import embed_records, manager
+    from kb.services.records import note_index_change
+
+    if not app.config["KB_DATABASE_URL"].startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time: commits are in id order by construction")
+    org_id = kb.org("competence-centre", "CO")
+    _search(app, "warm up")
+    a_written, release_a, b_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def publish(title: str, stall: bool) -> None:
+        try:
+            with app.app_context(), unit_of_work() as session:
+                offer = Offer(organisation_id=org_id, country_code="CO", title=title, text_lang="en",
+                              description=f"{title}: methods and training.", status=OfferState.PUBLISHED)
+                embed_records([offer])
+                session.add(offer)
+                session.flush()
+                note_index_change(offer)
+                if stall:
+                    @event.listens_for(session, "after_flush_postexec")
+                    def _stall(*_args):  # the index_changes row is written: wait before COMMIT
+                        if not a_written.is_set():
+                            a_written.set()
+                            release_a.wait(30)
+        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+            errors.append(exc)
+        finally:
+            if not stall:
+                b_done.set()
+
+    a = threading.Thread(target=publish, args=("Glacier lake outburst early warning", True))
+    a.start()
+    assert a_written.wait(30)
+    b = threading.Thread(target=publish, args=("Seaweed farming cooperatives", False))
+    b.start()
+    b_done.wait(1.0)  # B waits for A's lock (before the fix it committed here, with a higher id than A's)
+    with app.app_context():
+        manager().ensure_fresh()  # a reader between the commits
+    release_a.set()
+    a.join(30)
+    b.join(30)
+    assert not errors and not a.is_alive() and not b.is_alive()
+    assert "Glacier lake outburst early warning" in _search(app, "glacier lake outburst early warning")
+    assert "Seaweed farming cooperatives" in _search(app, "seaweed farming cooperatives")
