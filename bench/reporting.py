@@ -191,6 +191,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=10_000)
     ap.add_argument("--rounds", type=int, default=3, help="timed calls of each page and API call")
     ap.add_argument("--export-rounds", type=int, default=1, help="timed calls of each export (besides the memory run)")
+    ap.add_argument("--pages-only", action="store_true", help="time the pages and the API, not the exports")
     ap.add_argument("--database-url")
     ap.add_argument("--json")
     args = ap.parse_args()
@@ -246,6 +247,8 @@ def main() -> None:
     ]
     results = {}
     for name, client, path, headers, memory in cases:
+        if memory and args.pages_only:
+            continue
         runs = [timed(client, path, headers) for _ in range(args.export_rounds if memory else args.rounds)]
         mem = timed(client, path, headers, memory=True) if memory else None
         results[name] = {"median_ms": statistics.median(r["ms"] for r in runs), "min_ms": min(r["ms"] for r in runs),

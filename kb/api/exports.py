@@ -15,6 +15,7 @@ blp = Blueprint("exports", __name__, url_prefix="/exports",
                 description="Exports under the indicators' filter (docs/EXPORTS.md)")
 BLUEPRINTS = [blp]
 CSV = "text/csv"
+FILE = {"schema": {"type": "string", "format": "binary"}}  # what the document says a file response holds
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -27,7 +28,7 @@ def _stream(chunks, mimetype: str, filename: str) -> Response:  # type: ignore[n
 class ExchangesCsv(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=CSV, description="One row per exchange (columns: docs/EXPORTS.md)")
+    @blp.doc(responses={"200": {"description": "One row per exchange (columns: docs/EXPORTS.md)", "content": {CSV: FILE}}})
     def get(self, args):
         """Exchanges: parties, contributions, activity totals and results, one row each."""
         return _stream(exports.exchanges_csv(require_user(), Filters(**args)), CSV, "kb-exchanges.csv")
@@ -37,8 +38,8 @@ class ExchangesCsv(MethodView):
 class ExchangesXlsx(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=XLSX, description="Sheets: exchanges, requests, offers, each indicator "
-                                                      "table, data dictionary")
+    @blp.doc(responses={"200": {"description": "Sheets: exchanges, requests, offers, each indicator "
+                                                      "table, data dictionary", "content": {XLSX: FILE}}})
     def get(self, args):
         """Exchanges, requests, offers and every indicator table in one workbook, with a data dictionary."""
         book = exports.workbook(require_user(), Filters(**args))
@@ -48,15 +49,17 @@ class ExchangesXlsx(MethodView):
                 while block := book.read(64 * 1024):
                     yield block
 
-        return Response(chunks(), mimetype=XLSX,
+        resp = Response(chunks(), mimetype=XLSX,
                         headers={"Content-Disposition": 'attachment; filename="kb-exchanges.xlsx"'})
+        resp.call_on_close(book.close)  # also when the body is never read
+        return resp
 
 
 @blp.route("/requests.csv")
 class RequestsCsv(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=CSV, description="One row per request")
+    @blp.doc(responses={"200": {"description": "One row per request", "content": {CSV: FILE}}})
     def get(self, args):
         """Requests under the filter."""
         return _stream(exports.records_csv(require_user(), Request, Filters(**args)), CSV, "kb-requests.csv")
@@ -66,7 +69,7 @@ class RequestsCsv(MethodView):
 class OffersCsv(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=CSV, description="One row per offer")
+    @blp.doc(responses={"200": {"description": "One row per offer", "content": {CSV: FILE}}})
     def get(self, args):
         """Offers under the filter."""
         return _stream(exports.records_csv(require_user(), Offer, Filters(**args)), CSV, "kb-offers.csv")
@@ -76,7 +79,7 @@ class OffersCsv(MethodView):
 class IndicatorTableCsv(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=CSV, description="One indicator table (names: the keys of the XLSX's sheets)")
+    @blp.doc(responses={"200": {"description": "One indicator table (names: the keys of the XLSX's sheets)", "content": {CSV: FILE}}})
     def get(self, args, name):
         """One indicator table (headline, by_year, countries, flows, experts, participants, pipeline, ...)."""
         lines = exports.indicator_table_csv(require_user(), Filters(**args), name)
@@ -87,9 +90,9 @@ class IndicatorTableCsv(MethodView):
 
 @blp.route("/iati.xml")
 class IatiXml(MethodView):
-    @blp.refuses(403, 409)
+    @blp.refuses(403, 404, 409)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type="application/xml", description="IATI 2.03 activities, one per exchange")
+    @blp.doc(responses={"200": {"description": "IATI 2.03 activities, one per exchange", "content": {"application/xml": FILE}}})
     def get(self, args):
         """The exchanges as IATI 2.03 activities (needs KB_IATI_ORG_REF; 404 when no exchange is under the filter)."""
         return _stream(exports.iati_xml(require_user(), Filters(**args)), "application/xml", "kb-iati.xml")
@@ -99,7 +102,7 @@ class IatiXml(MethodView):
 class SidicssCsv(MethodView):
     @blp.refuses(403)
     @blp.arguments(IndicatorQuerySchema, location="query")
-    @blp.response(200, content_type=CSV, description="SEGIB SIDICSS-shaped rows (docs/EXPORTS.md)")
+    @blp.doc(responses={"200": {"description": "SEGIB SIDICSS-shaped rows (docs/EXPORTS.md)", "content": {CSV: FILE}}})
     def get(self, args):
         """Exchanges agreed or later in the shape of SEGIB's SIDICSS."""
         return _stream(exports.sidicss_csv(require_user(), Filters(**args)), CSV, "kb-sidicss.csv")

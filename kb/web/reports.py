@@ -301,8 +301,10 @@ def reports_xlsx():
             while block := book.read(64 * 1024):
                 yield block
 
-    return Response(chunks(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    resp = Response(chunks(), mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": 'attachment; filename="kb-report.xlsx"'})
+    resp.call_on_close(book.close)  # also when the body is never read
+    return resp
 
 
 # --- public pages ------------------------------------------------------------------------------------

@@ -16,9 +16,7 @@ from kb.config import ROOT
 from kb.services import indicators
 from kb.services.indicators import Filters
 
-IATI_DIR = Path(ROOT).parent / "shared" / "standards" / "iati-2.03"
-if not IATI_DIR.is_dir():  # a worktree of /work/main: the standards are next to the main checkout
-    IATI_DIR = Path("/work/shared/standards/iati-2.03")
+IATI_DIR = Path(ROOT).parent / "shared" / "standards" / "iati-2.03"  # ../shared beside the repository
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 

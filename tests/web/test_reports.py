@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -100,7 +101,7 @@ def test_a_partner_sees_only_the_exchanges_it_supports(browser, kb, scenario):
 def test_transparency_is_public_with_aggregates_only(client, scenario):
     resp = client.get("/transparency")
     assert resp.status_code == 200
-    page = _page(resp)
+    page = re.sub(r'name="csrf_token" value="[^"]*"', "", _page(resp))  # a random token may hold anything
     for private in ("Org es", "Org co", "E1", "E2", "E3", "Too expensive", "@"):
         assert private not in page, private
     assert "Exchanges and people reached by year" in page and "South-South flows" in page
