@@ -56,9 +56,7 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "MAIL_LOG": (str(ROOT / "instance" / "mail.log"), str, "Without KB_SMTP_HOST, e-mails are appended to this "
                                                             "file (mbox) instead of being sent"),
     "ANSWER_LINK_DAYS": (14, int, "Days the accept/decline links of a \"match proposed\" e-mail stay valid"),
-    "ALERT_MIN_SCORE": (1.0, float, "Match alerts: the suggestion score a pair needs for its parties to be alerted "
-                                     "when one of the two is published (until a calibrated fit exists)"),
-    "ALERT_MIN_FIT": (0.6, float, "Match alerts: the calibrated fit (0-1) a pair needs, once suggestions carry one"),
+    "ALERT_MIN_FIT": (0.5, float, "Match alerts: the calibrated fit (0-1) a pair needs (0.5: the strong band)"),
     "ALERT_CANDIDATES": (50, int, "Match alerts: how many best-ranked counterparts of a newly published record "
                                   "are considered"),
     "REMIND_MATCH_DAYS": (7, int, "Remind a party of a proposed match it has not answered after this many days "

@@ -17,11 +17,9 @@ from kb.workflow import recipients as rcp
 
 
 def deserves_alert(suggestion: dict[str, Any]) -> bool:
-    """The one rule: does this suggested pair deserve an alert? A calibrated fit (0..1) when the matching gives
-    one, against KB_ALERT_MIN_FIT; until then the suggestion score against KB_ALERT_MIN_SCORE."""
-    if suggestion.get("fit") is not None:
-        return float(suggestion["fit"]) >= float(current_app.config["KB_ALERT_MIN_FIT"])
-    return float(suggestion["score"]) >= float(current_app.config["KB_ALERT_MIN_SCORE"])
+    """The one rule: does this suggested pair deserve an alert? Its calibrated fit (the estimated probability that
+    the pair is relevant, kb.matching.calibration) at least KB_ALERT_MIN_FIT (by default the strong band's cut-off)."""
+    return float(suggestion["fit"]) >= float(current_app.config["KB_ALERT_MIN_FIT"])
 
 
 @dataclass
@@ -42,7 +40,7 @@ def alert_for(kind: str, record_id: int) -> AlertReport:
     if record is None or str(record.status) != "published":
         return report
     hits = _run(target_kind, _query_for(record),
-                SuggestionArgs(k=max(1, int(current_app.config["KB_ALERT_CANDIDATES"]))))
+                SuggestionArgs(k=max(1, int(current_app.config["KB_ALERT_CANDIDATES"])), include_weak=True))
     report.considered = len(hits)
     fitting = [h for h in hits if deserves_alert(h)]
     report.fitting = len(fitting)
@@ -63,11 +61,11 @@ def alert_for(kind: str, record_id: int) -> AlertReport:
             request_id, offer_id = pair(h)
             if (request_id, offer_id) in done:
                 continue
-            db.session.add(MatchAlert(request_id=request_id, offer_id=offer_id, score=float(h["score"])))
+            db.session.add(MatchAlert(request_id=request_id, offer_id=offer_id, score=float(h["fit"])))
             reasons = _reasons(h)
             event = record_event(None, record, "alert", details={"fits": {"kind": target_kind, "id": h["id"],
                                                                           "title": h["title"]},
-                                                                 "score": h["score"], "reasons": reasons},
+                                                                 "score": h["score"], "fit": h["fit"], "reasons": reasons},
                                  notify=False, reason=_reason_text(h, reasons))
             users = users_by_org.get(h["organisation"]["id"], [])
             queue_notifications(event, record, users, rcp.MATCH_ALERT)

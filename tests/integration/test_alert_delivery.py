@@ -41,6 +41,13 @@ SETUP = """
                "languages": ["en"], "valid_until": "2099-12-31"})
     ok("POST", f"/offers/{offer['id']}/transitions", "centre", {"action": "submit"})
     ok("POST", f"/offers/{offer['id']}/transitions", "secretariat", {"action": "publish"})
+    # A catalogue of one offer gives no pair a strong fit (fits are relative to the catalogue): a second, unrelated.
+    other = ok("POST", "/offers", "centre", {"title": "Coffee cupping for cooperatives", "description": "Training "
+               "in coffee quality grading and cupping for farmer cooperatives.", "text_lang": "en",
+               "sectors": ["agro-industry"], "modalities": ["training-course"], "languages": ["es"],
+               "valid_until": "2099-12-31"})
+    ok("POST", f"/offers/{other['id']}/transitions", "centre", {"action": "submit"})
+    ok("POST", f"/offers/{other['id']}/transitions", "secretariat", {"action": "publish"})
     req = ok("POST", "/requests", "director", {"title": "Cleaner production in tanneries", "description": "We need "
              "help to cut chrome pollution from small tanneries and train inspectors.", "text_lang": "en",
              "sectors": ["cleaner-production"], "modalities": ["expert-mission"], "languages": ["en", "es"]})

@@ -24,8 +24,9 @@ def catalogue(kb):
             for who in (centre, director):
                 kb.ok("POST", f"/matches/{match['id']}/transitions", who, {"action": "accept"}, 200)
             xid = kb.ok("POST", f"/matches/{match['id']}/transitions", sec, {"action": "approve"}, 200)["exchange_id"]
-            kb.ok("POST", f"/exchanges/{xid}/parties", partner,
-                  {"contribution": {"kind": "money", "amount": "1500", "currency": "EUR"}})
+            offered = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", partner,
+                            {"kind": "money", "amount": "1500", "currency": "EUR"})
+            kb.ok("POST", f"/contribution-offers/{offered['id']}/transitions", sec, {"action": "accept"}, 200)
     return {"secretariat": sec, "admin": admin, "centre": centre, "director": director, "anonymous": None}
 
 

@@ -14,7 +14,7 @@ EVERYONE_IN_AN_EXCHANGE = {RQ: XU, PV: XU, F: XU, PT: XU, S: XU}
 EXPECTED = {
     **{(t, a): who for t in ("request", "offer") for a, who in {
         "create": {}, "import": {}, "update": {OW: U}, "submit": {OW: U, S: RV}, "publish": {OW: U},
-        "return": {OW: U}, "reject": {OW: U}}.items()},
+        "return": {OW: U}, "reject": {OW: U}, "recall": {OW: U, S: U}}.items()},
     ("request", "withdraw"): {OW: U, S: U}, ("request", "match"): {OW: U}, ("request", "reopen"): {OW: U},
     ("request", "close"): {OW: U}, ("offer", "renew"): {OW: U}, ("offer", "archive"): {OW: U, S: U},
     ("match", "propose"): {RQ: MP, PV: MP},
@@ -25,10 +25,14 @@ EXPECTED = {
     **{("exchange", a): EVERYONE_IN_AN_EXCHANGE for a in (
         "create", "agree", "start", "complete", "evaluate", "close", "cancel", "join", "contribute", "activity",
         "result")},
+    ("contribution_offer", "offer"): {S: RV}, ("contribution_offer", "accept"): {OW: XU},
+    ("contribution_offer", "decline"): {OW: XU}, ("contribution_offer", "withdraw"): {S: XU},
+    ("application", "confirm"): {S: RV},
 }
 # Actions the services record besides the state machines' own.
 RECORDED = {"request": {"create", "update", "import"}, "offer": {"create", "update", "import"},
-            "match": {"propose"}, "exchange": {"create", "join", "contribute", "activity", "result"}}
+            "match": {"propose"}, "exchange": {"create", "join", "contribute", "activity", "result"},
+            "contribution_offer": {"offer"}}
 
 
 @pytest.mark.parametrize("record_type", sorted(MACHINES))
