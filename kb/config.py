@@ -75,8 +75,8 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
     "IATI_ORG_NAME": ("Knowledge Bank secretariat", str, "Name of that reporting organisation"),
     "IATI_ORG_TYPE": ("40", str, "Its IATI OrganisationType code (40: multilateral)"),
     "UNMET_WAIT_DAYS": (30, int, "Unmet needs: a published request waiting longer than this without a proposal"),
-    "UNMET_WEAK_SCORE": (1.0, float, "Unmet needs: a best suggestion below this fused score is weak (docs/MATCHING.md "
-                                     "scale; 1.0 is 0.5 on the calibrated 0-1 reading)"),
+    "UNMET_MIN_FIT": (0.5, float, "Unmet needs: a request whose best suggestion's calibrated fit is below this (0.5: the "
+                                  "strong band) has no strong match"),
     "UNMET_LIMIT": (300, int, "Unmet needs: at most this many published requests (the oldest) are examined"),
     "UNMET_CLUSTER_DISTANCE": (0.5, float, "Unmet needs: cosine distance under which requests fall in one cluster"),
     "INDEX_DIR": (str(ROOT / "embeddings"), str, "Folder for FAISS index snapshots"),

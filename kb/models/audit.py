@@ -85,6 +85,8 @@ class Notification(db.Model):
     def link(self) -> str | None:
         """The web page of the record it is about: the review queue for a review, a request's or offer's own
         page for its organisation's users, the catalogue's (or the match's or exchange's) page otherwise."""
+        if self.record_type in _DECISION_PAGES:  # an application to join, a partner's contribution offer
+            return _DECISION_PAGES[self.record_type].format(id=self.record_id)
         if self.kind == rcp.REVIEW:
             return "/secretariat/review"
         if not self.record_id or self.record_type not in _PAGES:
@@ -132,4 +134,7 @@ class ReminderSent(db.Model):
 
 _OWN_PAGES = {"request": "/my/requests/{id}", "offer": "/my/offers/{id}"}
 _PAGES = {"request": "/requests/{id}", "offer": "/offers/{id}", "match": "/matches#match-{id}",
-          "exchange": "/exchanges/{id}", "application": "/admin/applications?status=waiting#application-{id}"}
+          "exchange": "/exchanges/{id}"}
+# Where the secretariat decides them (the application's card in the queue; the contribution offers on /home) and,
+# for the partner, where it sees the answer (its /home lists its offers and the exchanges it supports).
+_DECISION_PAGES = {"application": "/admin/applications?status=waiting#application-{id}", "contribution_offer": "/home"}

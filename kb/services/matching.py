@@ -474,9 +474,12 @@ def find_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> li
     vector = np.frombuffer(record.embedding, dtype=np.float32)
     submitted, published = _duplicate_states(model)
     kind = "request" if model is Request else "offer"
-    cat = manager().catalogues[kind]
+    try:
+        cat = manager().catalogues[kind]
+    except Starting:  # the index is loading (a few seconds after a start): a save is not refused for it; only
+        cat = None    # the records in review are compared until the published ones are loaded
     found: dict[int, float] = {}
-    if len(cat):
+    if cat is not None and len(cat):
         ids, cos = cat.dense(vector, min(len(cat), 2 * limit + 1))
         found.update({int(i): float(c) for i, c in zip(ids, cos, strict=True) if c >= DUPLICATE_SIMILARITY})
     in_review = db.session.execute(select(model.id, model.embedding).where(

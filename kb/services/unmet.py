@@ -37,16 +37,15 @@ _WORD = re.compile(r"[^\W\d_]{3,}")
 TERMS_PER_LABEL = 3
 
 
-def weak_fit(best_score: float | None) -> bool:
-    """The one rule of a weak best suggestion: no suggestion at all, or a fused score (docs/MATCHING.md) below
-    KB_UNMET_WEAK_SCORE. (When the matching's calibrated fit and its "strong" threshold land, this is the place to
-    read them instead.)"""
-    return best_score is None or best_score < current_app.config["KB_UNMET_WEAK_SCORE"]
+def weak_fit(best_fit: float | None) -> bool:
+    """The one rule of an unmet request's suggestions: none at all, or the best one's calibrated fit (the estimated
+    probability that the pair is relevant, docs/MATCHING.md) below KB_UNMET_MIN_FIT (0.5: no strong match)."""
+    return best_fit is None or best_fit < current_app.config["KB_UNMET_MIN_FIT"]
 
 
-def _best_score(actor: User, request: Request) -> float | None:
-    hits = matching.suggest(actor, "request", request.id, matching.SuggestionArgs(k=1))
-    return hits[0]["score"] if hits else None
+def _best_fit(actor: User, request: Request) -> float | None:
+    hits = matching.suggest(actor, "request", request.id, matching.SuggestionArgs(k=1, include_weak=True))
+    return hits[0]["fit"] if hits else None
 
 
 def unmet_needs(actor: User | None) -> dict[str, Any]:
@@ -65,7 +64,7 @@ def unmet_needs(actor: User | None) -> dict[str, Any]:
         Request.status == RequestState.PUBLISHED, ~proposed, Request.published_at < now - wait)))
     unmet = []
     for r in examined:
-        best = _best_score(actor, r)  # type: ignore[arg-type]
+        best = _best_fit(actor, r)  # type: ignore[arg-type]
         reasons = []
         if weak_fit(best):
             reasons.append("weak")
@@ -73,13 +72,13 @@ def unmet_needs(actor: User | None) -> dict[str, Any]:
             reasons.append("waiting")
         if reasons:
             days = (now - r.published_at).days if r.published_at else None
-            unmet.append({"request": r, "best_score": best, "reasons": reasons, "days_published": days})
+            unmet.append({"request": r, "best_fit": best, "reasons": reasons, "days_published": days})
     clusters = _clusters([u["request"] for u in unmet])
     return {
         "examined": len(examined), "published": int(total_published), "unmet": unmet,
         "by_sector": _by_sector(unmet), "by_region": _by_region(unmet), "clusters": clusters,
         "offers_never_proposed": _offers_never_proposed(),
-        "settings": {"wait_days": cfg["KB_UNMET_WAIT_DAYS"], "weak_score": cfg["KB_UNMET_WEAK_SCORE"],
+        "settings": {"wait_days": cfg["KB_UNMET_WAIT_DAYS"], "min_fit": cfg["KB_UNMET_MIN_FIT"],
                      "limit": cfg["KB_UNMET_LIMIT"], "distance": cfg["KB_UNMET_CLUSTER_DISTANCE"]},
     }
 

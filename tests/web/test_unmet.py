@@ -49,12 +49,13 @@ def test_unmet_needs_find_weak_and_waiting_requests_and_cluster_them_across_lang
                     description="Low-cost feed for tilapia ponds.", sectors=["fisheries-aquaculture"])
     with app.test_request_context():
         user = db.session.get(User, people.sec.id)
-        scores = {rid: (matching.suggest(user, "request", rid, matching.SuggestionArgs(k=1)) or [{"score": None}])[0]
-                  ["score"] for rid in (tannery, solar_es, solar_en, fish)}
-    weak_ones = [s for rid, s in scores.items() if rid != tannery and s is not None]
-    threshold = (scores[tannery] + max(weak_ones, default=scores[tannery] - 1)) / 2
-    assert all(s is None or s < scores[tannery] for rid, s in scores.items() if rid != tannery), scores
-    app.config["KB_UNMET_WEAK_SCORE"] = threshold
+        args = matching.SuggestionArgs(k=1, include_weak=True)
+        fits = {rid: (matching.suggest(user, "request", rid, args) or [{"fit": None}])[0]["fit"]
+                for rid in (tannery, solar_es, solar_en, fish)}
+    weak_ones = [s for rid, s in fits.items() if rid != tannery and s is not None]
+    threshold = (fits[tannery] + max(weak_ones, default=fits[tannery] - 1)) / 2
+    assert all(s is None or s < fits[tannery] for rid, s in fits.items() if rid != tannery), fits
+    app.config["KB_UNMET_MIN_FIT"] = threshold
     # The multilingual model puts the Spanish and English solar requests together; the test's hashing embedder
     # cannot, so their stored vectors are set as such a model would give them.
     rng = np.random.default_rng(7)
@@ -90,7 +91,7 @@ def test_unmet_needs_find_weak_and_waiting_requests_and_cluster_them_across_lang
         assert "No proposal yet" not in page
         assert "0 published offers have never been proposed" in page
     finally:
-        app.config["KB_UNMET_WEAK_SCORE"] = 1.0
+        app.config["KB_UNMET_MIN_FIT"] = 0.5
 
 
 def test_unmet_needs_are_the_secretariats(kb, people, browser):
