@@ -16,6 +16,11 @@ NEW_PASSWORD = "araguaia-jatobá-buriti-73"
 ORGANISATION = "Instituto Federal de Goiás"
 
 
+def _text(message) -> str:  # type: ignore[no-untyped-def]
+    """The plain text of a message, whole or the text part of a multipart one."""
+    return (message.get_body(("plain",)) or message).get_content()
+
+
 @contextmanager
 def step(name: str):
     try:
@@ -31,10 +36,10 @@ def _mail_to(deliveries, address: str):  # type: ignore[no-untyped-def]
 
 
 def _link(message, prefix: str) -> str:  # type: ignore[no-untyped-def]
-    for url in re.findall(r"https?://\S+", message.get_content()):
+    for url in re.findall(r"https?://\S+", _text(message)):
         if urlsplit(url).path.startswith(prefix):
             return urlsplit(url).path
-    raise AssertionError(f"no {prefix} link in {message.get_content()!r}")
+    raise AssertionError(f"no {prefix} link in {_text(message)!r}")
 
 
 def _sign_in(s: Session, email: str, password: str) -> None:
@@ -78,7 +83,7 @@ def test_an_institution_joins_and_later_resets_its_password(session_factory, out
 
     with step("the secretariat hears of it, sees it on /home and opens it from the e-mailed link"):
         told = _mail_to(outbox(), SECRETARIAT[0])
-        (url,) = [u for u in re.findall(r"https?://\S+", told.get_content()) if "/admin/applications" in u]
+        (url,) = [u for u in re.findall(r"https?://\S+", _text(told)) if "/admin/applications" in u]
         assert url.startswith(server + "/admin/applications?status=waiting#application-"), url  # KB_BASE_URL
         secretariat.sign_in(SECRETARIAT)
         assert urlsplit(secretariat.page.url).path == "/home", secretariat.page.url

@@ -18,6 +18,7 @@ def test_the_secretariat_filters_the_report_by_region_and_downloads_the_xlsx(ses
 
     s = session_factory(locale="en-GB")
     s.sign_in(SECRETARIAT)
+    s.choose_language("en")  # other browser tests leave the account's saved language in another one
     s.page.get_by_role("link", name="Reports").click()
     s.page.wait_for_load_state()
     assert s.page.locator("h1").inner_text() == "Reports"

@@ -12,7 +12,7 @@ ROLES = [
     ("centre", CENTRE, "pt", "Vinculações aguardando sua resposta"),
     ("secretariat", SECRETARIAT, "fr", "Demandes à examiner"),
     ("partner", PARTNER, "es", "Intercambios que buscan cofinanciación acordes con sus prioridades"),
-    ("admin", ADMIN, "fr", "Organisations pas encore vérifiées"),
+    ("admin", ADMIN, "fr", "Candidatures d'adhésion en attente"),
 ]
 
 
