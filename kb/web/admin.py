@@ -23,6 +23,7 @@ from kb.schemas.people import (
     UserPatchSchema,
     UserQuerySchema,
 )
+from kb.services import accounts
 from kb.services import admin as svc
 from kb.services import installation as install
 from kb.services import vocabularies as vocab
@@ -245,6 +246,19 @@ def user_state(user_id: int):
         return _render_user(person, _user_values(person), h.messages(exc.errors), h.message(exc.message), exc.status)
     flash(_("The user is deactivated: they cannot sign in; their records and history stay.") if action == "deactivate"
           else _("The user is active again."), "ok")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+def user_reset_link(user_id: int):
+    """E-mail the user the same reset link as /password/forgot (admin; audited)."""
+    permissions.require_administration(current_user, permissions.MANAGE_USERS)
+    try:
+        person = accounts.send_reset_link(current_user, user_id)
+    except DomainError as exc:
+        person = svc.get_user(current_user, user_id)
+        return _render_user(person, _user_values(person), h.messages(exc.errors), h.message(exc.message), exc.status)
+    flash(_("A link to set a new password is on its way to %(email)s.", email=person.email), "ok")
     return redirect(url_for("admin.user", user_id=user_id))
 
 
