@@ -345,7 +345,8 @@ def installation():
     shown = shown if shown in OUTBOX_STATES else "failed"
     page = max(request.args.get("page", type=int) or 1, 1)
     return render_template("admin/installation.html", index=install.index_status(current_user),
-                           figures=install.outbox_figures(current_user), shown=shown,
+                           figures=install.outbox_figures(current_user), jobs=install.job_queue(current_user),
+                           shown=shown,
                            messages=install.outbox(current_user, shown, page, 20),
                            versions=install.versions(current_user))
 
@@ -365,5 +366,5 @@ def retry_message(message_id: int):
     """Put a failed message back in the queue."""
     permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
     install.retry(current_user, message_id)
-    flash(_("Message %(id)s is queued again; the next outbox run sends it.", id=message_id), "ok")
+    flash(_("Message %(id)s is queued again; a worker sends it.", id=message_id), "ok")
     return redirect(url_for("admin.installation", outbox="failed", _anchor="outbox"))
