@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from huey import Huey, crontab
+from huey.signals import SIGNAL_COMPLETE, SIGNAL_ERROR
 from huey.storage import MemoryStorage, RedisStorage, SqliteStorage
 
 log = logging.getLogger("kb.jobs")
@@ -181,6 +183,23 @@ def run_worker(threads: int, periodic: bool = True) -> None:
                                     initial_delay=0.1, max_delay=2.0, check_worker_health=True)
     enqueue(send_outbox)  # whatever is due now, without waiting for the first sweep
     consumer.run()
+
+
+PERIODIC = ("kb.sweep_outbox", "kb.send_reminders", "kb.send_digests", "kb.send_weekly")
+LAST_RUN = "kb.last_run:"
+
+
+@huey.signal(SIGNAL_COMPLETE, SIGNAL_ERROR)
+def _remember_periodic_run(signal: str, task: Any, exc: BaseException | None = None) -> None:
+    """Keep, in the queue's own storage, when each periodic job last ended and how (for the admin's page)."""
+    if task.name in PERIODIC:
+        huey.put(LAST_RUN + task.name, {"at": datetime.now(UTC).isoformat(timespec="seconds"),
+                                        "ok": signal == SIGNAL_COMPLETE, "error": None if exc is None else repr(exc)[:500]})
+
+
+def last_runs() -> dict[str, dict[str, Any] | None]:
+    """Each periodic job's last end ({"at", "ok", "error"}), None when it has not run with this queue."""
+    return {name: huey.get(LAST_RUN + name, peek=True) for name in PERIODIC}
 
 
 def queue_figures() -> dict[str, Any]:

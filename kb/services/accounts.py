@@ -24,6 +24,7 @@ For the administration pages (also used by /admin/applications here):
 - ``decide_application(actor, application_id, action, reason=None, organisation_id=None, version=None)``:
   ``approve`` (with ``organisation_id``: attach the person to that existing organisation; without: create the
   applicant's organisation, verified) or ``refuse`` (a reason is required); the applicant is told by e-mail.
+- ``send_reset_link(actor, user_id)``: the admin e-mails a user the /password/forgot reset link (audited).
 - ``invite(actor, data)``: an invitation (``email``, ``role``, ``organisation_id``, optional ``language``).
 """
 from __future__ import annotations
@@ -162,19 +163,38 @@ def request_password_reset(email: str, remote_addr: str | None = None) -> None:
         user = _user_by_email(email)
         if user is None or not user.active:
             return
-        token = _serializer("reset").dumps([user.id, _fingerprint(user)])
-        link = _link("join.reset_password", token=token)
-        minutes = current_app.config["KB_PASSWORD_RESET_MINUTES"]
-        event = record_event(None, user, "reset-requested", notify=False)
+        _mail_reset_link(None, user, "reset-requested")
 
-        def compose() -> tuple[str, str]:
-            return (gettext("Knowledge Bank: set a new password"),
-                    gettext("Someone (we hope you) asked to set a new password for your Knowledge Bank account "
-                            "%(email)s.\n\nOpen this link within %(minutes)s minutes to choose one (it works once):"
-                            "\n%(link)s\n\nIf it was not you, ignore this message: your password stays as it is.",
-                            email=user.email, minutes=minutes, link=link))
 
-        _queue_mail(event, user.language, compose, user=user)
+def send_reset_link(actor: User, user_id: int) -> User:
+    """The admin sends a user the same reset link as /password/forgot (audited as reset-link-sent, by the
+    admin); a deactivated user gets none (409)."""
+    permissions.require_administration(actor, permissions.MANAGE_USERS)
+    with unit_of_work():
+        user = db.session.get(User, user_id)
+        if user is None:
+            raise NotFound(i18n.not_found("user", user_id))
+        if not user.active:
+            raise Conflict(N_("This user is deactivated: reactivate them before sending a reset link."))
+        _mail_reset_link(actor, user, "reset-link-sent")
+    return user
+
+
+def _mail_reset_link(actor: User | None, user: User, action: str) -> None:
+    """Queue the reset message to user (inside the caller's transaction), audited as action by actor."""
+    token = _serializer("reset").dumps([user.id, _fingerprint(user)])
+    link = _link("join.reset_password", token=token)
+    minutes = current_app.config["KB_PASSWORD_RESET_MINUTES"]
+    event = record_event(actor, user, action, notify=False)
+
+    def compose() -> tuple[str, str]:
+        return (gettext("Knowledge Bank: set a new password"),
+                gettext("Someone (we hope you) asked to set a new password for your Knowledge Bank account "
+                        "%(email)s.\n\nOpen this link within %(minutes)s minutes to choose one (it works once):"
+                        "\n%(link)s\n\nIf it was not you, ignore this message: your password stays as it is.",
+                        email=user.email, minutes=minutes, link=link))
+
+    _queue_mail(event, user.language, compose, user=user)
 
 
 def user_for_reset(token: str) -> User:

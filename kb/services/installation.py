@@ -75,8 +75,23 @@ def outbox(actor: User, status: str, page: int = 1, per_page: int = 20) -> Pagin
     return paginate(stmt, page, per_page)
 
 
+def job_queue(actor: User) -> dict[str, Any]:
+    """The job queue next to the outbox (what `flask kb outbox status` prints): backend, queued and scheduled
+    jobs, messages a worker holds now, each periodic job's last run; ``error`` when the queue cannot be read."""
+    from kb import jobs
+    from kb.services.events import outbox_overview
+
+    _require(actor)
+    figures: dict[str, Any] = {"backend": jobs.backend(), "claimed": outbox_overview(actor, limit=0).claimed}
+    try:
+        figures.update(jobs.queue_figures(), last_runs=jobs.last_runs(), error=None)
+    except Exception as exc:  # noqa: BLE001  (Redis down, a locked queue file: say so on the page)
+        figures.update(queued=None, scheduled=None, last_runs={}, error=str(exc)[:300])
+    return figures
+
+
 def retry(actor: User, notification_id: int) -> Notification:
-    """Put a failed message back in the queue: pending, attempts from zero, sent by the next `kb outbox send`."""
+    """Put a failed message back in the queue: pending, attempts from zero; a delivery job is queued."""
     _require(actor)
     with unit_of_work():
         message = db.session.get(Notification, notification_id)
@@ -89,6 +104,9 @@ def retry(actor: User, notification_id: int) -> Notification:
         message.error = None
         record_event(actor, message, "retry", NotificationStatus.FAILED, NotificationStatus.PENDING, details=details,
                      notify=False)
+        from kb.jobs import after_commit, send_outbox
+
+        after_commit(send_outbox)  # a worker sends it as soon as the transaction has committed
     return message
 
 

@@ -23,6 +23,7 @@ from kb.schemas.people import (
     UserPatchSchema,
     UserQuerySchema,
 )
+from kb.services import accounts
 from kb.services import admin as svc
 from kb.services import installation as install
 from kb.services import vocabularies as vocab
@@ -248,6 +249,19 @@ def user_state(user_id: int):
     return redirect(url_for("admin.user", user_id=user_id))
 
 
+@bp.route("/users/<int:user_id>/reset-link", methods=["POST"])
+def user_reset_link(user_id: int):
+    """E-mail the user the same reset link as /password/forgot (admin; audited)."""
+    permissions.require_administration(current_user, permissions.MANAGE_USERS)
+    try:
+        person = accounts.send_reset_link(current_user, user_id)
+    except DomainError as exc:
+        person = svc.get_user(current_user, user_id)
+        return _render_user(person, _user_values(person), h.messages(exc.errors), h.message(exc.message), exc.status)
+    flash(_("A link to set a new password is on its way to %(email)s.", email=person.email), "ok")
+    return redirect(url_for("admin.user", user_id=user_id))
+
+
 # --- vocabularies ------------------------------------------------------------------------------
 
 VOCABULARIES = ("sectors", "modalities")
@@ -331,7 +345,8 @@ def installation():
     shown = shown if shown in OUTBOX_STATES else "failed"
     page = max(request.args.get("page", type=int) or 1, 1)
     return render_template("admin/installation.html", index=install.index_status(current_user),
-                           figures=install.outbox_figures(current_user), shown=shown,
+                           figures=install.outbox_figures(current_user), jobs=install.job_queue(current_user),
+                           shown=shown,
                            messages=install.outbox(current_user, shown, page, 20),
                            versions=install.versions(current_user))
 
@@ -351,5 +366,5 @@ def retry_message(message_id: int):
     """Put a failed message back in the queue."""
     permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
     install.retry(current_user, message_id)
-    flash(_("Message %(id)s is queued again; the next outbox run sends it.", id=message_id), "ok")
+    flash(_("Message %(id)s is queued again; a worker sends it.", id=message_id), "ok")
     return redirect(url_for("admin.installation", outbox="failed", _anchor="outbox"))

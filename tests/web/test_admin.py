@@ -179,3 +179,43 @@ def test_admin_pages_in_spanish(kb, browser, people):
     page = text(client.get("/admin/organisations"))
     assert "Registrar una organización" in page and "Organizaciones" in page
     assert "Usuarios" in text(client.get("/admin/users"))
+
+
+def test_users_page_offers_an_invitation(kb, browser, people):
+    page = text(browser(people["admin"]).get("/admin/users"))
+    assert 'href="/invite"' in page and "Invite someone" in page
+
+
+def test_admin_sends_a_reset_link_audited_and_it_works(kb, browser, people, app):
+    import re
+
+    from kb.extensions import db
+    from kb.models import Event, Notification
+
+    admin, centre = people["admin"], people["centre"]
+    client = browser(admin)
+    assert "Send a reset link" in text(client.get(f"/admin/users/{centre.id}"))
+    resp = client.post(f"/admin/users/{centre.id}/reset-link")
+    assert resp.status_code == 302
+    assert "is on its way to" in text(client.get(resp.headers["Location"]))
+    with app.app_context():
+        notes = db.session.query(Notification).filter_by(user_id=centre.id).all()
+        mail = [n for n in notes if "set a new password" in n.subject]
+        assert len(mail) == 1
+        event = db.session.query(Event).filter_by(record_type="user", record_id=centre.id,
+                                                  action="reset-link-sent").one()
+        assert event.actor_id == admin.id
+        link = re.search(r"/password/reset/\S+", mail[0].body).group(0)
+    page = browser().get(link)
+    assert page.status_code == 200
+    # Refused to every other role, nothing sent; a deactivated user gets no link; an unknown one is 404.
+    for who in ("sec", "director", "centre", "partner"):
+        assert browser(people[who]).post(f"/admin/users/{centre.id}/reset-link").status_code == 403
+    assert client.post(f"/admin/users/{people['partner'].id}/state", data={"action": "deactivate"}).status_code == 302
+    resp = client.post(f"/admin/users/{people['partner'].id}/reset-link")
+    assert resp.status_code == 409 and "reactivate them" in text(resp)
+    assert client.post("/admin/users/999999/reset-link").status_code == 404
+    with app.app_context():
+        assert db.session.query(Event).filter_by(action="reset-link-sent").count() == 1
+        assert db.session.query(Notification).filter(Notification.user_id.in_(
+            [centre.id, people["partner"].id]), Notification.subject.contains("set a new password")).count() == 1

@@ -100,3 +100,53 @@ def test_versions_name_python_the_database_and_the_migration(app, kb, browser, p
     versions = page.split('id="h-versions"')[1]
     assert platform.python_version() in versions and "flask" in versions and "sqlalchemy" in versions
     assert all(head in versions for head in heads) and "Up to date" in versions
+
+
+def test_job_queue_figures_and_last_periodic_runs_next_to_the_outbox(app, kb, browser, people, monkeypatch):
+    import contextlib
+    import re
+    from datetime import datetime, timedelta
+
+    from kb import jobs
+
+    _failed_message(app, kb, people)  # a submitted request queued a delivery job after its commit
+    later = jobs.send_outbox.s()
+    later.eta = datetime.now() + timedelta(hours=1)
+    jobs.huey.add_schedule(later)  # what a worker does with a job that is not due yet
+    client = browser(people["admin"])
+    page = text(client.get("/admin/installation"))
+    outbox = page.split('id="h-outbox"')[1].split('id="h-versions"')[0]
+    assert "Job queue" in outbox and "(memory)" in outbox
+    queued = int(re.search(r'id="jobs-queued">(\d+)<', outbox).group(1))
+    assert queued == jobs.huey.pending_count() >= 1
+    assert re.search(r'id="jobs-scheduled">(\d+)<', outbox).group(1) == "1"
+    assert re.search(r'id="jobs-claimed">(\d+)<', outbox).group(1) == "0"
+    assert outbox.count("Not run yet with this queue") == len(jobs.PERIODIC)
+    # A periodic job that ran, and one that failed with its error.
+    jobs.huey.execute(jobs.sweep_outbox.s())
+
+    def broken():
+        raise RuntimeError("database is locked")
+
+    monkeypatch.setattr("kb.services.reminders.send_reminders", broken)
+    with contextlib.suppress(RuntimeError):  # Huey re-raises after recording the failure (and a retry)
+        jobs.huey.execute(jobs.send_reminders.s())
+    outbox = text(client.get("/admin/installation")).split('id="h-outbox"')[1].split('id="h-versions"')[0]
+    sweep = outbox.split('id="job-kb.sweep_outbox"')[1].split("</tr>")[0]
+    reminders = outbox.split('id="job-kb.send_reminders"')[1].split("</tr>")[0]
+    assert "Succeeded" in sweep and "Failed" in reminders and "database is locked" in reminders
+    assert outbox.count("Not run yet with this queue") == len(jobs.PERIODIC) - 2
+    # Only the admin sees it.
+    for who in ("sec", "director", "centre", "partner"):
+        assert browser(people[who]).get("/admin/installation").status_code == 403
+
+
+def test_an_unreadable_job_queue_is_said_not_a_500(app, kb, browser, people, monkeypatch):
+    from kb import jobs
+
+    def down():
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
+
+    monkeypatch.setattr(jobs, "queue_figures", down)
+    resp = browser(people["admin"]).get("/admin/installation")
+    assert resp.status_code == 200 and "The job queue cannot be read" in text(resp) and "Connection refused" in text(resp)
