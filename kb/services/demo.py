@@ -159,6 +159,10 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
         "name": "Ing. Luz Marina Ortega", "email": "l.ortega@sena.co.example", "expertise":
         "Panela processing, furnace efficiency, food safety in rural agro-industry", "languages": ["es"],
         "availability": "Up to 3 missions a year"})
+    second_expert = records.create_expert(sena_centre, {
+        "name": "Téc. Andrés Felipe Rojas", "email": "a.rojas@sena.co.example", "expertise":
+        "Trapiche maintenance, clarification and moulding of panela, producer training", "languages": ["es"],
+        "availability": "Missions of up to two weeks"})
     made_offers = []
     for org_key, lang, title, text, sectors, modalities, languages, terms in OFFERS:
         org_id = ids[org_key]
@@ -174,7 +178,7 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
         records.transition_record(Offer, owner, offer.id, "submit")
         records.transition_record(Offer, sec, offer.id, "publish")
         made_offers.append(offer)
-    progress(f"{len(made_requests)} requests, {len(made_offers)} offers, 1 expert.")
+    progress(f"{len(made_requests)} requests, {len(made_offers)} offers, 2 experts.")
 
     # One exchange under way: Ecuador's panela request served by SENA, with AECID co-financing.
     match = exchanges.propose_match(sec, made_requests[0].id, made_offers[0].id,
@@ -198,6 +202,9 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
         "start_date": date.today() - timedelta(days=10), "end_date": date.today() - timedelta(days=4),
         "place": "Pacto, Pichincha", "virtual": False, "participants_female": 38, "participants_male": 64,
         "participants_other": 0, "participant_kinds": "producers, extension technicians", "expert_days": 21})
+    # Which roster experts went, with their expert-days (what the indicators count as experts mobilised).
+    exchanges.add_expert(sena_centre, ex.id, {"expert_id": expert.id, "expert_days": 14})
+    exchanges.add_expert(sena_centre, ex.id, {"expert_id": second_expert.id, "expert_days": 7})
     # A second proposal waiting for answers, for the matching desk.
     exchanges.propose_match(sec, made_requests[2].id, made_offers[3].id,
                             "Tannery diagnostics and effluent treatment in French.")
@@ -209,4 +216,4 @@ def _load_records(ids: dict[str, int], users: dict[str, User], progress: Callabl
     admin.update_priorities(users["partner@aecid.es.example"], ids["es_aecid"], {
         "priority_sectors": sorted({*seeking.sector_codes, "agro-industry"}), "priority_sdgs": seeking.sdg_numbers,
         "priority_contributions": ["money", "hosting"]})
-    progress("1 exchange in progress, 1 match proposed, 1 request seeking co-financing.")
+    progress("1 exchange in progress with 2 experts mobilised, 1 match proposed, 1 request seeking co-financing.")

@@ -403,6 +403,33 @@ def add_expert(actor: User, exchange_id: int, data: dict[str, Any]) -> ExchangeE
     return link
 
 
+ROSTER_OPTIONS_LIMIT = 500
+
+
+@dataclass
+class ExpertsView:
+    """The experts mobilised on an exchange as a reader sees them, and whom they may still record."""
+
+    mobilised: list[tuple[ExchangeExpert, bool]]  # each link, and whether the reader may see the roster entry
+    roster: list[Expert]  # the provider's active experts not yet recorded (empty when the reader may not record)
+
+
+def experts_view(actor: User, exchange: Exchange) -> ExpertsView:
+    """Roster entries are personal data: named only for readers who may see them (access.visible_experts); the
+    roster to choose from only for those who may record experts (permissions.REPORT_ACTIVITY)."""
+    ids = [e.expert_id for e in exchange.experts]
+    visible = set(db.session.scalars(access.visible_experts(actor).where(Expert.id.in_(ids))
+                                     .with_only_columns(Expert.id))) if ids else set()
+    roster: list[Expert] = []
+    if permissions.refusal(actor, exchange, permissions.REPORT_ACTIVITY) is None:
+        providers = [p.organisation_id for p in exchange.parties if p.role == PartyRole.PROVIDER]
+        roster = list(db.session.scalars(
+            access.visible_experts(actor).where(Expert.organisation_id.in_(providers), Expert.active.is_(True),
+                                                Expert.id.not_in(ids or [0]))
+            .order_by(Expert.name, Expert.id).limit(ROSTER_OPTIONS_LIMIT)))
+    return ExpertsView([(e, e.expert_id in visible) for e in exchange.experts], roster)
+
+
 RESULT_FIELDS = ("people_trained", "women_trained", "policy_changes", "practice_changes", "feedback", "rating")
 
 

@@ -15,6 +15,7 @@ from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import (
     ActivityInSchema,
     ContributionInSchema,
+    ExchangeExpertInSchema,
     ExchangeQuerySchema,
     MatchQuerySchema,
     PartnerContributionSchema,
@@ -130,6 +131,7 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
                      for p in exchange.parties]
     facilitator = next((p.id for p in exchange.parties if p.role == PartyRole.FACILITATOR), None)
     totals = svc.exchange_totals(exchange)
+    experts = svc.experts_view(current_user, exchange)
     return render_template(
         "exchanges/exchange.html", x=exchange, status=status, can=can, P=permissions,
         actions=sorted(permissions.transitions(current_user, exchange), key=lambda a: a == "cancel"),  # cancel last
@@ -139,6 +141,7 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
         activity_kinds=h.vocabulary("activity_kinds"), contribution_kinds=h.vocabulary("contribution_kinds"),
         ratings=[(n, h.number(n)) for n in range(1, 6)],
         offers=partners.list_offers(current_user, partners.OfferFilters(exchange_id=exchange.id), 1, 100).items,
+        experts=experts, expert_options=[(e.id, f"{e.name} · {e.organisation.name}") for e in experts.roster],
     ), (failure.status if failure else 200)
 
 
@@ -190,6 +193,13 @@ def add_activity(exchange_id: int):
     """Report an activity: kind, title, dates, place or virtual, participants by sex and kind, expert-days."""
     return _post(exchange_id, "activity", ActivityInSchema(),
                  lambda d: svc.add_activity(current_user, exchange_id, d), _("Activity recorded."), "activities")
+
+
+@bp.route("/exchanges/<int:exchange_id>/experts", methods=["POST"])
+def add_expert(exchange_id: int):
+    """Record an expert of the provider's roster who took part, with the expert-days given."""
+    return _post(exchange_id, "expert", ExchangeExpertInSchema(),
+                 lambda d: svc.add_expert(current_user, exchange_id, d), _("Expert recorded."), "experts")
 
 
 @bp.route("/exchanges/<int:exchange_id>/results", methods=["POST"])

@@ -22,6 +22,7 @@ EVENT_ACTION_LABELS = {
     "create": lazy_gettext("Created"), "update": lazy_gettext("Edited"), "propose": lazy_gettext("Proposed"),
     "join": lazy_gettext("Partner joined"), "contribute": lazy_gettext("Contribution declared"),
     "activity": lazy_gettext("Activity reported"), "result": lazy_gettext("Results reported"),
+    "expert": lazy_gettext("Expert recorded"),
     "match": lazy_gettext("Matched"), "reopen": lazy_gettext("Reopened"),
 }
 RECORD_TYPE_LABELS = {"request": lazy_gettext("Request"), "offer": lazy_gettext("Offer"),

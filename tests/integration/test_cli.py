@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from kb.extensions import db
 from kb.models import Country, Modality, Organisation, RegionalGroup, Sector, User
+from kb.services import indicators
 
 
 @pytest.fixture
@@ -144,6 +145,11 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(app, cli, client):
     assert "secretariat@kb.example" in first.output
     loaded = db_snapshot(app)
     assert loaded["requests"] > 0 and loaded["offers"] > 0 and loaded["exchanges"] >= 1 and loaded["matches"] >= 2
+    assert loaded["experts"] == 2 and loaded["exchange_experts"] == 2  # experts mobilised show on the indicators
+    with app.app_context():
+        figures = indicators.experts(indicators.Filters())
+        assert (figures["mobilised"], figures["expert_days"]) == (2, 21)
+        assert indicators.headline()["experts"] == 2
     second = cli("demo")
     assert second.exit_code == 0, second.output
     assert db_snapshot(app) == loaded

@@ -249,6 +249,57 @@ def test_activities_wait_for_the_start_and_belong_to_provider_and_secretariat(kb
     assert resp.status_code == 403 and "Only the secretariat or the providing centre report activities." in text(resp)
 
 
+def test_the_provider_records_roster_experts_with_their_expert_days(kb, browser, people, exchange_id):
+    started(kb, people, exchange_id)
+    luz = kb.ok("POST", "/experts", people["centre"], {"name": "Luz Ortega", "expertise": "Tanning"})["id"]
+    ana = kb.ok("POST", "/experts", people["centre"], {"name": "Ana Ruiz", "expertise": "Effluents"})["id"]
+    foreign = kb.ok("POST", "/experts", people["other_centre"], {"name": "Not Theirs", "expertise": "x"})["id"]
+    client = browser(people["centre"])
+    page = text(client.get(f"/exchanges/{exchange_id}"))
+    assert "No expert recorded yet." in page and "Record an expert who took part" in page
+    assert f'<option value="{luz}" >Luz Ortega' in page and f'<option value="{ana}" >Ana Ruiz' in page
+    assert "Not Theirs" not in page
+    resp = client.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(luz), "expert_days": "7.5"})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("#experts")
+    page = text(client.get(f"/exchanges/{exchange_id}"))
+    assert re.search(r"<td>Luz Ortega</td>\s*<td>[^<]+</td>\s*<td>7.5</td>", page)
+    assert ">Luz Ortega ·" not in page and f'<option value="{ana}" >Ana Ruiz' in page  # recorded once
+    assert "1 expert mobilised (7.5 expert-days)" in page and "Expert recorded" in page  # summary and timeline
+    assert kb.ok("GET", f"/exchanges/{exchange_id}/experts", people["sec"])[0]["expert_days"] == 7.5
+    # Bad input: a 4xx naming the field, the input kept, nothing changed.
+    resp = client.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(ana), "expert_days": "-1"})
+    page = text(resp)
+    assert resp.status_code == 422 and 'id="expert-e-expert_days"' in page and 'value="-1"' in page
+    resp = client.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(foreign), "expert_days": "3"})
+    assert resp.status_code in (404, 422) and 'id="expert-e-expert_id"' in text(resp)
+    assert f"No expert {foreign} on the provider&#39;s roster." in text(resp)
+    resp = client.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(luz), "expert_days": "2"})
+    assert resp.status_code == 409 and "This expert is already recorded on the exchange." in text(resp)
+    assert len(kb.ok("GET", f"/exchanges/{exchange_id}/experts", people["sec"])) == 1
+
+
+def test_experts_are_recorded_by_provider_and_secretariat_only_and_named_to_those_who_see_the_roster(
+        kb, browser, people, exchange_id):
+    luz = kb.ok("POST", "/experts", people["centre"], {"name": "Luz Ortega", "expertise": "Tanning"})["id"]
+    resp = browser(people["sec"]).post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(luz),
+                                                                                  "expert_days": "3"})
+    assert resp.status_code == 409 and "Activities are reported once the exchange has started" in text(resp)
+    started(kb, people, exchange_id)
+    director = browser(people["director"])
+    assert "Record an expert who took part" not in text(director.get(f"/exchanges/{exchange_id}"))
+    resp = director.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(luz), "expert_days": "3"})
+    assert resp.status_code == 403 and "Only the secretariat or the providing centre report activities." in text(resp)
+    assert kb.ok("GET", f"/exchanges/{exchange_id}/experts", people["sec"]) == []
+    assert browser(people["sec"]).post(f"/exchanges/{exchange_id}/experts",
+                                       data={"expert_id": str(luz), "expert_days": "3"}).status_code == 302
+    page = text(director.get(f"/exchanges/{exchange_id}"))  # the requester does not see the provider's roster
+    assert "Luz Ortega" not in page and "An expert of the roster" in page and "1 expert mobilised" in page
+    director.post("/language", data={"lang": "pt", "next": "/"})
+    resp = director.post(f"/exchanges/{exchange_id}/experts", data={"expert_id": str(luz), "expert_days": "2"})
+    assert resp.status_code == 403 and "Só o Secretariado ou o centro ofertante relatam atividades." in text(resp)
+    assert "Especialistas mobilizados" in text(resp) and "Um especialista da lista" in text(resp)
+
+
 def test_results_are_validated_and_shown(kb, browser, people, exchange_id):
     started(kb, people, exchange_id)
     client = browser(people["director"])
