@@ -8,8 +8,10 @@ export TRANSFORMERS_OFFLINE := 1
 export FLASK_APP := wsgi
 # The address of `make run`: the links in e-mails point there, and requests must name its host (127.0.0.1, not
 # localhost). Production sets KB_BASE_URL to its public address; kb refuses to start without one.
+# Given to the commands that start kb for a local install only: the tests make their own applications, whose
+# test clients name other hosts.
 KB_BASE_URL ?= http://127.0.0.1:5000
-export KB_BASE_URL
+db demo run: export KB_BASE_URL := $(KB_BASE_URL)
 SERVE_BASE_URL := $(if $(filter file,$(origin KB_BASE_URL)),http://127.0.0.1:8000,$(KB_BASE_URL))
 
 .PHONY: install run test test-pg db demo serve clean translations e2e-deps lock lock-upgrade secret lint
