@@ -68,7 +68,13 @@ def app(tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def clean_db(request):
-    """Every test starts with reference data only."""
+    """Every test starts with reference data only, and with the suite's app owning an empty job queue (the queue is
+    process-wide, kb.jobs.configure: a test that made another application took it over)."""
+    if "app" in request.fixturenames:
+        from kb import jobs
+
+        jobs.configure(request.getfixturevalue("app"))
+        jobs.huey.flush()
     yield
     if "app" not in request.fixturenames:
         return
