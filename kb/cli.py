@@ -279,7 +279,8 @@ def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None, 
               help="Where to write the parameters (default: the shipped kb/data/calibration.json)")
 def calibrate_cmd(offers: str, requests: str, qrels: str, depth: int, folds: int, model: str | None,
                   out: str | None) -> None:
-    """Refit the calibrated fit (Platt scaling of the fused score) on judged pairs, cross-validated."""
+    """Refit the calibrated fit (a logistic regression over the pair features, weights in kb/data/calibration.json)
+    on judged pairs, cross-validated."""
     from pathlib import Path
 
     from kb.services.evaluation import run_calibrate
