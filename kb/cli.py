@@ -245,19 +245,34 @@ def import_cmd(kind: str, path: str) -> None:
 
 
 @kb_cli.command("eval")
-@click.option("--offers", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--requests", required=True, type=click.Path(exists=True, dir_okay=False))
-@click.option("--qrels", required=True, type=click.Path(exists=True, dir_okay=False))
+@click.option("--offers", type=click.Path(exists=True, dir_okay=False))
+@click.option("--requests", type=click.Path(exists=True, dir_okay=False))
+@click.option("--qrels", type=click.Path(exists=True, dir_okay=False))
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
 @click.option("--tag-free", is_flag=True, help="Import the requests without their sectors and modalities")
 @click.option("--duplicates", default=None, type=click.Path(exists=True, dir_okay=False),
               help="A labelled duplicate set (bench/data/duplicates.jsonl): also report duplicate precision/recall")
-def eval_cmd(offers: str, requests: str, qrels: str, k: int, model: str | None, tag_free: bool,
-             duplicates: str | None) -> None:
-    """Rank the benchmark's offers for each request; the last line is one JSON object."""
+@click.option("--live", is_flag=True,
+              help="Score the current ranking and the fit on this installation's own decisions (judged pairs)")
+def eval_cmd(offers: str | None, requests: str | None, qrels: str | None, k: int, model: str | None, tag_free: bool,
+             duplicates: str | None, live: bool) -> None:
+    """Rank the benchmark's offers for each request (--offers, --requests, --qrels), or with --live score this
+    installation's ranking on its own decisions; the last line is one JSON object."""
     import json
 
+    if live:
+        from kb.services.live_eval import live_report, report_lines
+
+        report = live_report(k)
+        for line in report_lines(report):
+            click.echo(line)
+        click.echo(json.dumps(report))
+        return
+    missing = [f"--{name}" for name, value in (("offers", offers), ("requests", requests), ("qrels", qrels))
+               if not value]
+    if missing:
+        raise click.UsageError(f"Missing {', '.join(missing)} (or use --live).")
     from kb.services.evaluation import run_eval
 
     try:

@@ -29,7 +29,7 @@ from kb.models.exchange import (
     Match,
     Result,
 )
-from kb.models.matching import IndexChange
+from kb.models.matching import JUDGEMENTS, IndexChange, JudgedPair
 from kb.models.partners import ContributionOffer
 from kb.models.people import ApiToken, LoginAttempt, Organisation, User, new_session_key
 from kb.models.records import Expert, Offer, OfferLanguage, Request, RequestLanguage
@@ -38,7 +38,7 @@ from kb.models.reference import SDG, Country, Modality, ReferenceRevision, Regio
 __all__ = [
     "Activity", "ActivityKind", "ApiToken", "Application", "ApplicationState", "Contribution", "ContributionKind",
     "ContributionOffer", "ContributionOfferState", "Country", "Event", "Exchange", "ExchangeExpert", "ExchangeParty",
-    "ExchangeState", "Expert", "IndexChange", "Invitation", "InvitationState", "LoginAttempt", "MailRequest", "Match",
+    "ExchangeState", "Expert", "IndexChange", "Invitation", "InvitationState", "JUDGEMENTS", "JudgedPair", "LoginAttempt", "MailRequest", "Match",
     "MatchAlert", "MatchOrigin", "MatchState", "Modality", "Notification", "NotificationPreference",
     "NotificationStatus", "Offer", "OfferLanguage", "OfferState", "OrgKind", "Organisation", "PartyRole",
     "ReferenceRevision", "RegionalGroup", "ReminderSent", "Request", "RequestLanguage", "RequestState", "Result",

@@ -40,6 +40,7 @@ from kb.models import (
 )
 from kb.services import access, unit_of_work
 from kb.services.audit import record_event
+from kb.services.judgements import record_judgement
 from kb.services.matching import explain_pair
 from kb.services.pages import paginate
 from kb.services.records import system_transition
@@ -103,6 +104,7 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
         session.flush()
         record_event(actor, match, "propose", None, match.status, note,
                      {"request_id": request.id, "offer_id": offer.id, "origin": str(match.origin)})
+        record_judgement(actor, match, "propose", wf.PROVIDER if actor.role == Role.CENTRE else wf.SECRETARIAT)
     return match
 
 
@@ -179,6 +181,7 @@ def move_match(actor: User, match_id: int, action: str, reason: str | None = Non
     match.status = t.target
     match.updated_at = now
     record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor})
+    record_judgement(actor, match, action, t.actor, reason)
     if action == "approve":
         _check_matchable(match.request, match.offer)
         _create_exchange(actor, match)

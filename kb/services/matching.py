@@ -504,3 +504,11 @@ def duplicates(actor: User | None, kind: str, record_id: int) -> list[dict[str, 
     model = Request if kind == "request" else Offer
     record = access.get_visible_record(model, record_id, actor)
     return find_duplicates(record)
+
+
+def current_ranking(request: Request, k: int) -> list[tuple[int, float | None]]:
+    """The offers the suggestion service ranks first for a request today, whatever the request's state
+    (`kb eval --live` scores it against the installation's decisions): (offer id, fit), best first, weak
+    ones included, default filters."""
+    items = _run("offer", _query_for(request), SuggestionArgs(k=k, include_weak=True))
+    return [(item["id"], item["fit"]) for item in items]
