@@ -103,3 +103,60 @@ def test_downgrading_to_base_removes_every_table_and_upgrading_again_works(empty
     upgrade(directory=str(MIGRATIONS))
     assert _schema_differences() == []
     assert {t.name for t in db.metadata.sorted_tables} <= set(inspect(db.engine).get_table_names())
+
+
+def test_the_judged_pairs_migration_backfills_the_decisions_already_made(empty_app):
+    """Decisions made before 0011 (kept in the audit trail) become the same judged pairs the service writes now."""
+    from datetime import date, timedelta
+
+    from sqlalchemy import select
+
+    from kb.models import JudgedPair, Offer, OrgKind, Request
+    from kb.services import admin, exchanges, records
+    from kb.services.reference import seed_reference_data
+
+    upgrade(directory=str(MIGRATIONS))
+    with empty_app.test_request_context():
+        seed_reference_data()
+        users = {}
+        for n, (role, kind, country) in enumerate((("director", "ministry", "EC"), ("centre", "competence-centre", "CO"),
+                                                   ("secretariat", "un-agency", "AT"))):
+            org = admin.create_organisation(None, {"name": f"Org {n}", "kind": OrgKind(kind), "country_code": country})
+            users[role] = admin.create_user(None, {"email": f"{role}@mig.example", "password": "correct-horse-battery",
+                                                   "role": role, "organisation_id": org.id})
+        sec = users["secretariat"]
+        req = records.create_record(Request, users["director"], {
+            "title": "Cleaner production in tanneries", "description": "Cut chrome pollution from tanneries.",
+            "text_lang": "en", "sectors": ["cleaner-production"], "modalities": ["expert-mission"],
+            "languages": ["en"], "sdgs": [12]})
+        records.transition_record(Request, users["director"], req.id, "submit")
+        records.transition_record(Request, sec, req.id, "publish")
+        offers = []
+        for title in ("Cleaner production audits", "Effluent treatment training"):
+            off = records.create_record(Offer, users["centre"], {
+                "title": title, "description": f"{title} for leather SMEs.", "text_lang": "en",
+                "sectors": ["cleaner-production"], "modalities": ["expert-mission"], "languages": ["en"],
+                "valid_until": date.today() + timedelta(days=300)})
+            records.transition_record(Offer, users["centre"], off.id, "submit")
+            records.transition_record(Offer, sec, off.id, "publish")
+            offers.append(off)
+        declined = exchanges.propose_match(sec, req.id, offers[0].id)
+        exchanges.transition_match(users["director"], declined.id, "decline", reason="Too far from our need.")
+        interest = exchanges.propose_match(users["centre"], req.id, offers[1].id)
+        exchanges.transition_match(users["director"], interest.id, "accept")
+
+        def judged() -> list[tuple]:
+            return [(j.request_id, j.offer_id, j.match_id, j.decision, j.relevant, j.capacity, j.reason, j.origin,
+                     j.fit, j.band, j.model, j.index_revision, j.decided_by_id)
+                    for j in db.session.scalars(select(JudgedPair).order_by(JudgedPair.id))]
+
+        live = judged()
+        assert [row[3:6] for row in live] == [("propose", True, "secretariat"), ("decline", False, "requester"),
+                                              ("interest", True, "provider"), ("accept", True, "requester")]
+        db.session.commit()
+        db.session.remove()
+    downgrade(directory=str(MIGRATIONS), revision="0010_merge_2")
+    upgrade(directory=str(MIGRATIONS))
+    with empty_app.test_request_context():
+        assert judged() == live
+        assert all(j.backfilled for j in db.session.scalars(select(JudgedPair)))
