@@ -136,6 +136,21 @@ def can_see_email_of(viewer: User | None, person: User) -> bool:
     return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
 
 
+def duplicate_as_seen_by(viewer: User | None, duplicate: dict[str, Any]) -> dict[str, Any]:
+    """What a caller may see of a possible duplicate (kb.services.matching.near_duplicates).
+
+    Staff see everything. Anyone else sees a published record (it is public) and their own organisation's
+    records in full; another organisation's record still in review is counted but not named: no id, title
+    or language, only that a record in review says nearly the same thing (its similarity and status), so
+    an author learns they may not be first without reading someone else's unpublished text.
+    """
+    shown = {k: v for k, v in duplicate.items() if k != "organisation_id"}
+    own = viewer is not None and viewer.organisation_id == duplicate.get("organisation_id")
+    if is_staff(viewer) or own or duplicate.get("status") == "published":
+        return {**shown, "withheld": False}
+    return {**shown, "id": None, "title": None, "text_lang": None, "withheld": True}
+
+
 # --- reports -------------------------------------------------------------------------------
 
 def reports_refusal(user: User | None) -> DomainError | None:

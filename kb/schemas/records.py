@@ -311,12 +311,15 @@ class RequestImportSchema(_ImportRow, RequestInSchema):
 class DuplicateSchema(Schema):
     """A possible duplicate of a record."""
 
-    id = fields.Int()
-    title = fields.Str()
-    similarity = fields.Float(metadata={"description": "Cosine of the two texts' embeddings (0.77 and above)."})
+    id = fields.Int(allow_none=True, metadata={"description": "None when withheld."})
+    title = fields.Str(allow_none=True, metadata={"description": "None when withheld."})
+    similarity = fields.Float(metadata={"description": "Cosine of the two texts' embeddings (at or above "
+                                                       "kb.services.matching.DUPLICATE_SIMILARITY)."})
     status = fields.Str()
-    text_lang = fields.Str()
+    text_lang = fields.Str(allow_none=True)
     same_organisation = fields.Bool()
+    withheld = fields.Bool(metadata={"description": "Another organisation's record still in review: counted, "
+                                                    "not named (only the secretariat sees it whole)."})
 
 
 class DuplicateListSchema(Schema):

@@ -110,7 +110,7 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
                 flagged: set[frozenset[str]] = set()
                 for kind, model_cls in (("offer", Offer), ("request", Request)):
                     for record in db.session.scalars(db.select(model_cls)):
-                        for d in matching.find_duplicates(record, limit=50):
+                        for d in matching.near_duplicates(record, limit=50):
                             flagged.add(frozenset((key_of[(kind, record.id)], key_of[(kind, d["id"])])))
                 hits = len(flagged & truth)
                 return {"positives": len(truth), "flagged": len(flagged), "correct": hits,

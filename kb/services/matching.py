@@ -463,9 +463,18 @@ def _duplicate_states(model: type[Request] | type[Offer]) -> tuple[str, str]:
     return states.SUBMITTED.value, states.PUBLISHED.value
 
 
-def find_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> list[dict[str, Any]]:
+def find_duplicates(record: Request | Offer, viewer: User | None, limit: int = DUPLICATE_LIMIT) -> list[dict[str, Any]]:
+    """The near-duplicates of a record as the viewer may see them (kb.permissions.duplicate_as_seen_by: another
+    organisation's record still in review is counted, not named, except for the secretariat)."""
+    from kb import permissions
+
+    return [permissions.duplicate_as_seen_by(viewer, d) for d in near_duplicates(record, limit)]
+
+
+def near_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> list[dict[str, Any]]:
     """Published or in-review records of the same kind (any organisation, any language) whose text is
-    nearly the same as this one's: id, title, similarity, status, same organisation or not; closest first.
+    nearly the same as this one's: id, title, similarity, status, text language, organisation, same
+    organisation or not; closest first, unfiltered (callers show them through find_duplicates).
     Published ones come from the catalogue's vector index, those in review from the database."""
     emb = embedder()
     if record.embedding is None or record.embedding_model != emb.name:
@@ -494,7 +503,8 @@ def find_duplicates(record: Request | Offer, limit: int = DUPLICATE_LIMIT) -> li
     rows = {r.id: r for r in db.session.scalars(select(model).where(
         model.id.in_(list(found)), model.status.in_((submitted, published))))}
     out = [{"id": rid, "title": rows[rid].title, "similarity": round(c, 3), "status": str(rows[rid].status),
-            "text_lang": rows[rid].text_lang, "same_organisation": rows[rid].organisation_id == record.organisation_id}
+            "text_lang": rows[rid].text_lang, "organisation_id": rows[rid].organisation_id,
+            "same_organisation": rows[rid].organisation_id == record.organisation_id}
            for rid, c in sorted(found.items(), key=lambda kv: -kv[1]) if rid in rows]
     return out[:limit]
 
@@ -503,7 +513,7 @@ def duplicates(actor: User | None, kind: str, record_id: int) -> list[dict[str, 
     """Possible duplicates of a record the caller may see (404 otherwise)."""
     model = Request if kind == "request" else Offer
     record = access.get_visible_record(model, record_id, actor)
-    return find_duplicates(record)
+    return find_duplicates(record, actor)
 
 
 def current_ranking(request: Request, k: int) -> list[tuple[int, float | None]]:

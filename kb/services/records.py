@@ -188,7 +188,7 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
             details["text_lang_detected"] = detected
         record_event(actor, record, "create", None, record.status, details=details, notify=False)
         note_index_change(record)
-    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
+    record.possible_duplicates = find_duplicates(record, actor)  # shown with the answer, never stored
     return record
 
 
@@ -211,7 +211,7 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         record_event(actor, record, "update", record.status, record.status,
                      details=change_log(current, data, changed), notify=False)
         note_index_change(record)
-    record.possible_duplicates = find_duplicates(record)  # shown with the answer, never stored
+    record.possible_duplicates = find_duplicates(record, actor)  # shown with the answer, never stored
     return record
 
 

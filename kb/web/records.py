@@ -214,7 +214,7 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
     suggestions, filters, filter_errors = _suggestions(k, user, record)
     can = permissions.capabilities(user, record)
     # Before it is submitted, the author is warned of records that say nearly the same thing.
-    duplicates = matching.find_duplicates(record) if permissions.EDIT in can else []
+    duplicates = matching.find_duplicates(record, user) if permissions.EDIT in can else []
     return render_template(
         "records/record.html", kind=k.name, record=record, actions=permissions.transitions(user, record),
         reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can, duplicates=duplicates,

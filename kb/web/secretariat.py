@@ -36,7 +36,7 @@ def _render_review(failure: forms.Failure | None = None):  # type: ignore[no-unt
         queue[kind] = records.list_records(model, current_user, records.RecordFilters(status="submitted"), 1,
                                            QUEUE_LIMIT).items
         for record in queue[kind]:
-            duplicates[(kind, record.id)] = matching.find_duplicates(record)
+            duplicates[(kind, record.id)] = matching.find_duplicates(record, current_user)
     return render_template("secretariat/review.html", queue=queue, failure=failure, duplicates=duplicates,
                            terms=forms.vocab("terms")), (failure.status if failure else 200)
 
@@ -47,7 +47,7 @@ def compare(kind: str, first_id: int, second_id: int):
     model = MODELS[kind]
     first = access.get_visible_record(model, first_id, current_user)
     second = access.get_visible_record(model, second_id, current_user)
-    similarity = next((d["similarity"] for d in matching.find_duplicates(first, limit=50) if d["id"] == second.id),
+    similarity = next((d["similarity"] for d in matching.find_duplicates(first, current_user, limit=50) if d["id"] == second.id),
                       None)
     return render_template("secretariat/compare.html", kind=kind, first=first, second=second,
                            similarity=similarity, terms=forms.vocab("terms"))

@@ -439,3 +439,13 @@ def test_a_draft_warns_its_author_of_possible_duplicates_before_submitting(brows
     assert published["title"] in warning and f'href="/requests/{published["id"]}"' in warning
     assert "another organisation" in warning and "Check them before submitting" in warning
     assert 'id="h-dups"' not in _page(browser(other).get(f"/my/requests/{published['id']}"))  # published: no warning
+
+
+def test_the_draft_warning_counts_another_organisations_record_in_review_without_naming_it(browser, kb):
+    director, other = kb.user("director", country="EC"), kb.user("director", country="JM")
+    in_review = kb.ok("POST", "/requests", other, kb.request_payload(title="Our confidential tannery plan"))
+    kb.ok("POST", f"/requests/{in_review['id']}/transitions", other, {"action": "submit"}, 200)
+    draft = kb.ok("POST", "/requests", director, kb.request_payload())
+    warning = _page(browser(director).get(f"/my/requests/{draft['id']}")).split('id="h-dups"')[1].split("</section>")[0]
+    assert "A record of another organisation, still in review" in warning
+    assert "Our confidential tannery plan" not in warning and f"/requests/{in_review['id']}" not in warning
