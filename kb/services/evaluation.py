@@ -47,9 +47,71 @@ def _written_rows(originals: dict[str, dict[str, Any]], written: list[dict[str, 
         if w["kind"] != kind:
             continue
         base = {k: v for k, v in originals[w["of"]].items() if k not in ("title", "description", "text_lang", "source")}
-        rows.append({**base, "id": f"{w['of']}-{w['how']}-{w['text_lang']}", "title": w["title"],
+        rows.append({**base, "id": written_id(w), "title": w["title"],
                      "description": w["description"], "text_lang": w["text_lang"], "source": "duplicate set"})
     return rows
+
+
+def written_id(w: dict[str, Any]) -> str:
+    """The key of a written record of the labelled duplicate set (its `id`, else of-how-language)."""
+    return str(w.get("id") or f"{w['of']}-{w['how']}-{w['text_lang']}")
+
+
+def duplicate_truth(written: list[dict[str, Any]]) -> tuple[set[frozenset[str]], set[frozenset[str]]]:
+    """(duplicate pairs, hard-negative pairs) of a labelled set: an original and every translation or paraphrase
+    of it are all duplicates of one another (how != "negative"); a record written as a hard negative of an
+    original (how == "negative": same topic and a different need, or the same institution and another offer)
+    is not a duplicate of it."""
+    groups: dict[str, set[str]] = {}
+    negatives: set[frozenset[str]] = set()
+    for w in written:
+        if w["how"] == "negative":
+            negatives.add(frozenset((written_id(w), w["of"])))
+        else:
+            groups.setdefault(w["of"], {w["of"]}).add(written_id(w))
+    truth = {frozenset((a, b)) for members in groups.values() for a in members for b in members if a < b}
+    return truth, negatives
+
+
+def half_of(key: str) -> str:
+    """The half ("A" or "B") of the duplicate study a record belongs to: by the digits of the benchmark id it
+    restates (O001-translation-es goes with O001), odd in A, even in B."""
+    digits = "".join(ch for ch in key.split("-")[0] if ch.isdigit())
+    return "A" if digits and int(digits) % 2 else "B"
+
+
+def duplicate_study(cosines: dict[frozenset[str], float], truth: set[frozenset[str]],
+                    negatives: set[frozenset[str]], grid: tuple[float, ...] = tuple(x / 100 for x in range(60, 96))
+                    ) -> dict[str, Any]:
+    """Choose the duplicate threshold on half A and report it on half B (and the whole set).
+
+    cosines: every unordered pair of records of the same kind with its similarity. A pair belongs to the half
+    of its first key (sorted). On A, the chosen threshold is the one with the best F1 (ties: the higher
+    threshold, the more cautious); precision, recall and hard negatives flagged are then reported on B."""
+    def scores(pairs: dict[frozenset[str], float], t: float) -> dict[str, Any]:
+        flagged = {p for p, c in pairs.items() if c >= t}
+        pos = {p for p in pairs if p in truth}
+        hits = len(flagged & pos)
+        precision = hits / len(flagged) if flagged else 1.0
+        recall = hits / len(pos) if pos else 0.0
+        return {"threshold": t, "flagged": len(flagged), "correct": hits, "positives": len(pos),
+                "precision": round(precision, 4), "recall": round(recall, 4),
+                "f1": round(2 * precision * recall / (precision + recall), 4) if hits else 0.0,
+                "hard_negatives_flagged": len(flagged & negatives)}
+
+    halves = {h: {p: c for p, c in cosines.items() if half_of(min(p)) == h} for h in ("A", "B")}
+
+    def choose(half: str) -> float:
+        return max((scores(halves[half], t) for t in grid), key=lambda r: (r["f1"], r["threshold"]))["threshold"]
+
+    t, t_b = choose("A"), choose("B")
+    return {"chosen_on_A": t, "A": scores(halves["A"], t), "B": scores(halves["B"], t), "all": scores(cosines, t),
+            "chosen_on_B": t_b, "A_with_B_s": scores(halves["A"], t_b),
+            "lowest_positive": round(min((c for p, c in cosines.items() if p in truth), default=0.0), 4),
+            "highest_hard_negative": round(max((c for p, c in cosines.items() if p in negatives), default=0.0), 4),
+            "highest_other_negative": round(max((c for p, c in cosines.items()
+                                                 if p not in truth and p not in negatives), default=0.0), 4),
+            "sweep_all": [scores(cosines, x) for x in grid]}
 
 
 @contextlib.contextmanager
@@ -106,14 +168,26 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
                 key_of: dict[tuple[str, int], str] = {}
                 for kind, ids in (("offer", offer_ids), ("request", request_ids), *written_ids.items()):
                     key_of.update({(kind, v): k for k, v in ids.items()})
-                truth = {frozenset((f"{w['of']}-{w['how']}-{w['text_lang']}", w["of"])) for w in written}
+                truth, negatives = duplicate_truth(written)
                 flagged: set[frozenset[str]] = set()
+                cosines: dict[frozenset[str], float] = {}
                 for kind, model_cls in (("offer", Offer), ("request", Request)):
-                    for record in db.session.scalars(db.select(model_cls)):
+                    records_ = db.session.scalars(db.select(model_cls).order_by(model_cls.id)).all()
+                    for record in records_:
                         for d in matching.near_duplicates(record, limit=50):
                             flagged.add(frozenset((key_of[(kind, record.id)], key_of[(kind, d["id"])])))
+                    keys = [key_of[(kind, r.id)] for r in records_]
+                    vectors = np.vstack([np.frombuffer(r.embedding, dtype=np.float32) for r in records_])
+                    sims = vectors @ vectors.T
+                    for i in range(len(keys)):
+                        for j in range(i + 1, len(keys)):
+                            cosines[frozenset((keys[i], keys[j]))] = float(sims[i, j])
                 hits = len(flagged & truth)
                 return {"positives": len(truth), "flagged": len(flagged), "correct": hits,
+                        "hard_negatives": len(negatives), "hard_negatives_flagged": len(flagged & negatives),
+                        "written": {"positives": sum(w["how"] != "negative" for w in written),
+                                    "negatives": sum(w["how"] == "negative" for w in written)},
+                        "study": duplicate_study(cosines, truth, negatives),
                         "precision": round(hits / len(flagged), 4) if flagged else 1.0,
                         "recall": round(hits / len(truth), 4) if truth else 0.0,
                         "threshold": matching.DUPLICATE_SIMILARITY,
@@ -182,6 +256,15 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
         summary["duplicates"] = dup
         echo(f"duplicates (cosine >= {dup['threshold']}): {dup['correct']} of {dup['positives']} labelled pairs found, "
              f"{dup['flagged']} pairs flagged: precision {dup['precision']:.3f}, recall {dup['recall']:.3f}")
+        echo(f"  hard negatives flagged: {dup['hard_negatives_flagged']} of {dup['hard_negatives']}")
+        st = dup["study"]
+        echo(f"  threshold chosen on half A (best F1): {st['chosen_on_A']:.2f}; "
+             + "; ".join(f"{h}: precision {st[h]['precision']:.3f}, recall {st[h]['recall']:.3f} "
+                         f"({st[h]['correct']}/{st[h]['positives']}, {st[h]['flagged']} flagged)"
+                         for h in ("A", "B", "all")))
+        echo(f"  (chosen on half B instead: {st['chosen_on_B']:.2f}, on A: precision {st['A_with_B_s']['precision']:.3f}, "
+             f"recall {st['A_with_B_s']['recall']:.3f}); weakest positive {st['lowest_positive']:.3f}, strongest "
+             f"written hard negative {st['highest_hard_negative']:.3f}, strongest other pair {st['highest_other_negative']:.3f}")
         for pair in dup["false"]:
             echo(f"  flagged, not a duplicate: {pair}")
         for pair in dup["missed"]:

@@ -1,6 +1,8 @@
 """Near-duplicates of a record among published and in-review records of the same kind, at saving and on demand."""
 from __future__ import annotations
 
+from kb.services.matching import DUPLICATE_SIMILARITY
+
 
 def test_saving_a_near_duplicate_returns_it_and_the_duplicates_endpoint_lists_it(kb):
     sec = kb.user("secretariat")
@@ -16,7 +18,7 @@ def test_saving_a_near_duplicate_returns_it_and_the_duplicates_endpoint_lists_it
     # Another organisation's record in review is counted, not named (see the next test).
     assert published["id"] in dups and None in dups and in_review["id"] not in dups and unrelated["id"] not in dups
     assert dups[published["id"]]["same_organisation"] is True and dups[None]["same_organisation"] is False
-    assert dups[published["id"]]["similarity"] >= 0.77 and dups[published["id"]]["status"] == "published"
+    assert dups[published["id"]]["similarity"] >= DUPLICATE_SIMILARITY and dups[published["id"]]["status"] == "published"
     assert again["id"] not in dups
     listed = kb.ok("GET", f"/offers/{again['id']}/duplicates", co)["items"]
     assert [d["id"] for d in listed] == [d["id"] for d in again["possible_duplicates"]]

@@ -24,7 +24,10 @@ def test_kb_eval_meets_the_quality_targets_on_the_shared_benchmark(app):
     summary = json.loads(result.output.strip().splitlines()[-1])
     assert summary["n"] == 44
     dup = summary["duplicates"]  # translations and paraphrases of benchmark records vs every other record
-    assert dup["positives"] >= 12 and dup["precision"] >= 0.90 and dup["recall"] >= 0.80, dup
+    assert dup["written"]["positives"] >= 60 and dup["written"]["negatives"] >= 30, dup
+    assert dup["precision"] >= 0.90 and dup["recall"] >= 0.80 and dup["hard_negatives_flagged"] == 0, dup
+    # The threshold is chosen on half the set; the other half is the honest estimate.
+    assert dup["study"]["B"]["precision"] >= 0.90 and dup["study"]["B"]["recall"] >= 0.80, dup["study"]
     assert set(summary["by_lang"]) == {"en", "es", "pt", "fr"}
     # Floors a little under the shipped figures (0.887 overall; en .920, es .858, pt .879, fr .844).
     assert summary["ndcg@10"] >= 0.87 and summary["recall@10"] >= 0.82, summary
