@@ -38,6 +38,15 @@ def index_status(actor: User) -> dict[str, Any]:
     return matching.status()
 
 
+def decision_figures(actor: User) -> dict[str, Any]:
+    """Acceptance of suggestions by the band shown and the calibration of the fit, from the judged pairs (what
+    `flask kb eval --live` reports besides the ranking's nDCG, which needs a ranking per request)."""
+    from kb.services import live_eval
+
+    _require(actor)
+    return live_eval.decision_report()
+
+
 def rebuild_index(actor: User) -> dict[str, Any]:
     """Re-embed what is missing or from another model, reload the index and save a snapshot (as `flask kb index
     rebuild`); audited with the counts."""

@@ -134,6 +134,15 @@ def _rankable(pairs: list[Pair]) -> list[Pair]:
     return [p for p in pairs if p.offer_id in entries]
 
 
+def decision_report() -> dict[str, Any]:
+    """Counts, acceptance by band and calibration of the judged pairs (no ranking: cheap enough for a page)."""
+    pairs = judged_pairs()
+    decided = sum(p.outcome != PENDING for p in pairs)
+    return {"pairs": len(pairs), "decided": decided, "pending": len(pairs) - decided,
+            "acceptance": acceptance(pairs), "calibration": calibration_of(pairs),
+            "enough": decided >= MIN_PAIRS, "min_pairs": MIN_PAIRS}
+
+
 def live_report(k: int = 10) -> dict[str, Any]:
     """The figures of `kb eval --live` (see the module's docstring)."""
     pairs = judged_pairs()
@@ -169,12 +178,12 @@ def report_lines(r: dict[str, Any]) -> list[str]:
         lines.append(f"  left out: {q['left_out_pairs']} pairs whose offer is no longer in the catalogue")
     few = "" if r["enough"]["decided"] else f"  [too few: fewer than {r['min_pairs']} decided pairs, not meaningful]"
     lines.append(f"Acceptance by the band shown when proposed (accepted / decided):{few}")
-    lines.append(f"{'band':10}{'accepted':>10}{'declined':>10}{'pending':>9}{'rate':>8}")
+    lines.append(f"{'band':10}{'accepted':>10}{'turned down':>13}{'pending':>9}{'rate':>8}")
     for band, a in r["acceptance"].items():
         if band == "unknown" and not (a["accepted"] or a["turned_down"] or a["pending"]):
             continue
         rate = f"{a['rate']:.3f}" if a["rate"] is not None else "-"
-        lines.append(f"{band:10}{a['accepted']:>10}{a['turned_down']:>10}{a['pending']:>9}{rate:>8}")
+        lines.append(f"{band:10}{a['accepted']:>10}{a['turned_down']:>13}{a['pending']:>9}{rate:>8}")
     c = r["calibration"]
     if c["n"]:
         lines.append(f"Calibration of the fit shown vs the decision ({c['n']} decided pairs with a fit): "

@@ -348,7 +348,8 @@ def installation():
                            figures=install.outbox_figures(current_user), jobs=install.job_queue(current_user),
                            shown=shown,
                            messages=install.outbox(current_user, shown, page, 20),
-                           versions=install.versions(current_user))
+                           versions=install.versions(current_user),
+                           decisions=install.decision_figures(current_user))
 
 
 @bp.route("/installation/rebuild", methods=["POST"])

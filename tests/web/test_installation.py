@@ -150,3 +150,29 @@ def test_an_unreadable_job_queue_is_said_not_a_500(app, kb, browser, people, mon
     monkeypatch.setattr(jobs, "queue_figures", down)
     resp = browser(people["admin"]).get("/admin/installation")
     assert resp.status_code == 200 and "The job queue cannot be read" in text(resp) and "Connection refused" in text(resp)
+
+
+def test_acceptance_by_band_and_calibration_of_the_decisions_say_when_there_are_too_few(kb, browser, people):
+    client = browser(people["admin"])
+    assert "No decision yet." in text(client.get("/admin/installation"))
+    req = kb.published_request(people["director"], people["sec"])
+    offers = [kb.published_offer(people["centre"], people["sec"]),
+              kb.published_offer(people["centre"], people["sec"], title="Solar pumping for irrigation",
+                                 description="Design and upkeep of solar water pumps.", sectors=["renewable-energy"])]
+    accepted = kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offers[0]["id"],
+                                                         "from_suggestion": True})
+    kb.ok("POST", f"/matches/{accepted['id']}/transitions", people["director"], {"action": "accept"}, 200)
+    declined = kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offers[1]["id"],
+                                                         "from_suggestion": True})
+    kb.ok("POST", f"/matches/{declined['id']}/transitions", people["director"],
+          {"action": "decline", "reason": "Not our need."}, 200)
+    page = text(client.get("/admin/installation"))
+    section = page.split('id="h-decisions"')[1].split("</section>")[0]
+    assert "Too few decisions to read these figures yet: 2 decided pairs, at least 20 needed." in section
+    bands = {b: accepted["explanation"]["band"] if b == "a" else declined["explanation"]["band"] for b in "ad"}
+    counts = {code: section.split(f'id="band-{code}"')[1].split("</tr>")[0] for code in ("strong", "possible", "weak")}
+    for code, row in counts.items():
+        cells = [c.split("<")[0] for c in row.split("<td>")[1:]]
+        assert cells[:3] == [str(int(bands["a"] == code)), str(int(bands["d"] == code)), "0"], (code, cells)
+    assert "ECE, 10 bins" in section and "on 2 decided pairs" in section
+    assert "Learning from decisions" not in text(browser(people["sec"]).get("/admin/installation"))
