@@ -102,9 +102,10 @@ def propose_match(actor: User, request_id: int, offer_id: int, note: str | None 
         match.request, match.offer = request, offer
         session.add(match)
         session.flush()
+        judged = record_judgement(actor, match, "propose", wf.PROVIDER if actor.role == Role.CENTRE else wf.SECRETARIAT)
         record_event(actor, match, "propose", None, match.status, note,
-                     {"request_id": request.id, "offer_id": offer.id, "origin": str(match.origin)})
-        record_judgement(actor, match, "propose", wf.PROVIDER if actor.role == Role.CENTRE else wf.SECRETARIAT)
+                     {"request_id": request.id, "offer_id": offer.id, "origin": str(match.origin),
+                      "judged_pair_id": judged.id})
     return match
 
 
@@ -180,8 +181,8 @@ def move_match(actor: User, match_id: int, action: str, reason: str | None = Non
     from_state = match.status
     match.status = t.target
     match.updated_at = now
-    record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor})
-    record_judgement(actor, match, action, t.actor, reason)
+    judged = record_judgement(actor, match, action, t.actor, reason)  # the decision as a relevance judgement
+    record_event(actor, match, action, from_state, t.target, reason, {"as": t.actor, "judged_pair_id": judged.id})
     if action == "approve":
         _check_matchable(match.request, match.offer)
         _create_exchange(actor, match)

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from kb.errors import ValidationFailed
 from kb.extensions import db
-from kb.models import JudgedPair, Offer, OrgKind, Request
+from kb.models import Event, JudgedPair, Offer, OrgKind, Request
 from kb.services import admin, exchanges, records
 
 PASSWORD = "correct-horse-battery"
@@ -72,6 +72,10 @@ def test_each_step_of_an_approved_match_is_a_relevant_judgement_with_the_fit_it_
                                                               shown["revision"])
         assert j.score == match.score and j.backfilled is False
     assert rows[1].decided_by_id == cast["director"].id
+    # Each decision's audit event names the judged pair it left.
+    events = db.session.scalars(select(Event).where(Event.record_type == "match", Event.record_id == match.id)
+                                .order_by(Event.id)).all()
+    assert [e.details["judged_pair_id"] for e in events] == [j.id for j in rows]
 
 
 def test_a_decline_is_a_judgement_of_not_relevant_that_keeps_its_reason(cast):
