@@ -152,6 +152,19 @@ def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any
     return ListPagination(hits, page, per_page)
 
 
+def best_fits(requests: Iterable[Request]) -> dict[int, float | None]:
+    """Each published request's best calibrated fit among the published offers, with the default filters (as its
+    suggestions, weak ones included, would show first); None when no offer is a candidate at all. Ranked on the
+    process's catalogue only (no statement per request): load the requests with their embedding and tags."""
+    m = manager()
+    cat = m.catalogues["offer"]
+    out: dict[int, float | None] = {}
+    for r in requests:
+        scored = ranking.rank(cat, _query_for(r), SuggestionArgs(k=1).filters(), 1)
+        out[r.id] = pair_fit(scored[0].score)[0] if scored else None
+    return out
+
+
 def pair_fit(score: float) -> tuple[float, str]:
     """The calibrated fit of a pair from its fused score (request side), and its band: the one place
     pages, the API, alerts and reports get a pair's fit from."""

@@ -173,7 +173,7 @@ def test_desk_filters_narrow_the_suggestions(kb, browser, people, pair):
     assert pair[1]["title"] not in page.split('id="h-suggestions"')[1]
     assert "No published offer fits this request with these filters." in page
     page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
-    assert "No strong match yet." in page and "weak suggestions are hidden" in page
+    assert "No strong match yet" in page and "weak suggestions are hidden" in page
 
 
 def test_desk_for_an_unknown_request_is_404(browser, people):
