@@ -376,3 +376,23 @@ def test_the_secretariat_sees_suggested_partners_on_the_exchange_and_the_request
                                       cofinancing_purpose="Laboratory equipment")
     page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={cofinanced['id']}"))
     assert "Fund for clean industry" in page.split('id="suggested-partners"')[1]
+
+
+def test_the_catalogue_page_of_a_request_leads_the_secretariat_to_the_desk_and_its_partners(kb, app, browser, people):
+    from kb.extensions import db
+    from kb.models import Organisation
+
+    partner = kb.user("partner", country="ES")
+    with app.app_context():
+        org = db.session.get(Organisation, partner.org_id)
+        org.name, org.priority_countries = "Andean climate fund", ["EC"]
+        db.session.commit()
+    req = kb.published_request(people["director"], people["sec"], seeks_cofinancing=True,
+                               cofinancing_amount="5000.00", cofinancing_currency="USD",
+                               cofinancing_purpose="Travel")
+    page = text(browser(people["sec"], lang="es").get(f"/requests/{req['id']}"))
+    assert f"/secretariat/desk?request_id={req['id']}" in page
+    card = page.split('id="suggested-partners"')[1]
+    assert "Andean climate fund" in card and "Ecuador es uno de sus países prioritarios." in card
+    page = text(browser(people["director"]).get(f"/requests/{req['id']}"))
+    assert 'id="suggested-partners"' not in page and "/secretariat/desk" not in page
