@@ -135,12 +135,12 @@ def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: i
     accepted = _matches(svc.MatchFilters(status=MatchState.ACCEPTED))
     order = request.args.get("waiting_order", "age")
     waiting = waiting_list.unproposed_requests(current_user, order if order in waiting_list.ORDERS else "age",
-                                       max(1, request.args.get("waiting_page", 1, type=int)), WAITING_PER_PAGE)
+                                               max(1, request.args.get("waiting_page", 1, type=int)),
+                                               WAITING_PER_PAGE)
     return render_template(
         "secretariat/desk.html", published=published, published_offers=published_offers, selected=selected,
         selected_offer=selected_offer, suggestions=suggestions, counterparts=counterparts, notice=notice,
-        partners=partners,
-        open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order, failure=failure,
+        partners=partners, open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order, failure=failure,
         args=request.args, arg_errors=arg_errors, sectors=h.vocabulary("sectors"),
         modalities=h.vocabulary("modalities"), languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
     ), (failure.status if failure else (422 if arg_errors else 200))
