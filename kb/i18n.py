@@ -117,7 +117,10 @@ EVENTS = {
     "activity": lazy_gettext("an activity was reported"), "result": lazy_gettext("a result was reported"),
     "alert": lazy_gettext("newly published; it fits yours"),
     "remind": lazy_gettext("reminder"),
+    "unmet": lazy_gettext("no strong match or no proposal yet; listed among the unmet needs"),
 }
+# Events whose reason is one of kb's fixed messages (marked N_ where raised), shown in the reader's language.
+FIXED_REASONS = ("remind", "unmet")
 
 
 # Field labels as the forms show them (the same msgids as the templates), for messages that name a field.

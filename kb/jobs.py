@@ -109,13 +109,14 @@ def match_alerts(kind: str, record_id: int) -> dict[str, int]:
 @huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
 @_in_app
 def send_reminders() -> dict[str, int]:
-    """Every hour: the reminders due (proposed matches unanswered, offers expiring or expired, quiet exchanges)."""
+    """Every hour: the reminders due (proposed matches unanswered, offers expiring or expired, quiet exchanges,
+    requests waiting too long without a proposal)."""
     from kb.services.reminders import send_reminders as run
 
     report = run()
     log.info("reminders: %s", report)
     return {"matches": report.matches, "offers": report.offers, "exchanges": report.exchanges,
-            "users": report.users}
+            "requests": report.requests, "users": report.users}
 
 
 def _digest_time(moment: Any) -> bool:

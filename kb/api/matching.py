@@ -4,14 +4,18 @@ from __future__ import annotations
 from flask.views import MethodView
 
 from kb.api.blueprint import Blueprint
-from kb.api.common import current_user
+from kb.api.common import current_user, page_of
+from kb.schemas.common import page_schema
 from kb.schemas.matching import (
     SearchQuerySchema,
+    SuggestedPartnerListSchema,
     SuggestionListSchema,
     SuggestionQuerySchema,
+    WaitingQuerySchema,
+    WaitingRequestSchema,
 )
 from kb.schemas.records import DuplicateListSchema
-from kb.services import matching
+from kb.services import desk, matching, partner_fit
 
 blp = Blueprint("matching", __name__, url_prefix="", description="Suggestions and search")
 BLUEPRINTS = [blp]
@@ -70,3 +74,37 @@ class OfferDuplicates(MethodView):
     def get(self, record_id):
         """Published or in-review offers, in any language, whose text is nearly the same as this one's."""
         return {"items": matching.duplicates(current_user(), "offer", record_id)}
+
+
+@blp.route("/requests/without-proposal")
+class RequestsWithoutProposal(MethodView):
+    @blp.refuses(403)
+    @blp.arguments(WaitingQuerySchema, location="query")
+    @blp.response(200, page_schema(WaitingRequestSchema, "WaitingRequestPage"))
+    def get(self, args):
+        """Published requests without a proposed match yet (secretariat and admin), oldest first or weakest best
+        fit first, with their age in days and best fit."""
+        page = desk.unproposed_requests(current_user(), args["order"], args["page"], args["per_page"])
+        out = page_of(page)
+        out["items"] = [desk.as_dict(w) for w in page.items]
+        return out
+
+
+@blp.route("/requests/<int:record_id>/suggested-partners")
+class RequestPartners(MethodView):
+    @blp.refuses(403)
+    @blp.response(200, SuggestedPartnerListSchema)
+    def get(self, record_id):
+        """Partner organisations that could co-finance this request, best first, with the reasons (secretariat
+        and admin)."""
+        return {"items": partner_fit.for_request(current_user(), record_id)}
+
+
+@blp.route("/exchanges/<int:exchange_id>/suggested-partners")
+class ExchangePartners(MethodView):
+    @blp.refuses(403)
+    @blp.response(200, SuggestedPartnerListSchema)
+    def get(self, exchange_id):
+        """Partner organisations that could support this exchange, best first, with the reasons (secretariat and
+        admin)."""
+        return {"items": partner_fit.for_exchange(current_user(), exchange_id)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.schemas.common import StrictSchema, language_code
+from kb.schemas.common import PageQuerySchema, StrictSchema, language_code
 
 
 class _RankQuerySchema(StrictSchema):
@@ -76,3 +76,45 @@ class SuggestionListSchema(Schema):
         "description": "Whether any suggestion is strong (fit >= 0.5); false means no strong match yet. "
                        "None for free-text search."})
     revision = fields.Int()
+
+
+class WaitingQuerySchema(PageQuerySchema):
+    """The order of the requests without a proposal yet."""
+
+    order = fields.Str(load_default="age", validate=validate.OneOf(["age", "fit"]), metadata={
+        "description": "age: oldest publication first (the default); fit: weakest best fit first (requests without "
+                       "any candidate offer, then the lowest fit; ties oldest first), among the KB_UNMET_LIMIT oldest."})
+
+
+class WaitingRequestSchema(Schema):
+    """A published request without a proposal yet, with its age and its best suggestion's fit right now."""
+
+    id = fields.Int()
+    title = fields.Str()
+    country_code = fields.Str()
+    text_lang = fields.Str()
+    organisation_id = fields.Int()
+    published_at = fields.DateTime(allow_none=True)
+    days_published = fields.Int(allow_none=True)
+    best_fit = fields.Float(allow_none=True, metadata={
+        "description": "The calibrated fit of its best suggested offer (default filters); null when no published "
+                       "offer is a candidate."})
+    band = fields.Str(allow_none=True, validate=validate.OneOf(["strong", "possible", "weak"]))
+    seeks_cofinancing = fields.Bool()
+
+
+class SuggestedPartnerSchema(Schema):
+    """A partner organisation that could support the exchange or request, with its score and reasons."""
+
+    organisation = fields.Dict(metadata={"description": "id, name, country_code, kind"})
+    score = fields.Float(metadata={"description": "0-1: the weighted sum of the components (docs/MATCHING.md)."})
+    components = fields.Dict(metadata={"description": "sectors, place, sdgs, track_record, contribution (each 0-1)."})
+    reasons = fields.List(fields.Str(), metadata={"description": "Plain sentences in the caller's language."})
+    exchanges_supported = fields.Int()
+    similar_supported = fields.Int()
+
+
+class SuggestedPartnerListSchema(Schema):
+    """Suggested partners, best first."""
+
+    items = fields.List(fields.Nested(SuggestedPartnerSchema))

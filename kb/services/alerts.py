@@ -1,6 +1,7 @@
 """Match alerts: when a request is published, the centres whose published offers fit it are told; when an offer
 is published, the directors whose open requests it fits. Once per pair (match_alerts), with the reasons (the
-suggestion's explanation: shared sectors, matching terms, working languages)."""
+suggestion's explanation: shared sectors, matching terms, working languages). A request published without a strong
+match is reported to the secretariat here too (kb/services/unmet.py: the same ranking tells both)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ class AlertReport:
     fitting: int = 0     # of which deserved an alert
     pairs: int = 0       # new pairs alerted (the others were alerted before)
     users: int = 0       # notifications made
+    unmet: bool = False  # a request without a strong match: the secretariat was told (kb/services/unmet.py)
 
 
 def alert_for(kind: str, record_id: int) -> AlertReport:
@@ -42,6 +44,12 @@ def alert_for(kind: str, record_id: int) -> AlertReport:
     hits = _run(target_kind, _query_for(record),
                 SuggestionArgs(k=max(1, int(current_app.config["KB_ALERT_CANDIDATES"])), include_weak=True))
     report.considered = len(hits)
+    if kind == "request":
+        from kb.services import unmet
+
+        best = max((float(h["fit"]) for h in hits), default=None)  # ranked with the unmet-needs report's filters
+        if unmet.weak_fit(best):
+            report.unmet = unmet.tell_secretariat(record.id, "weak", best)
     fitting = [h for h in hits if deserves_alert(h)]
     report.fitting = len(fitting)
     if not fitting:

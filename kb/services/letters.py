@@ -48,7 +48,7 @@ def _line(n: Notification) -> str:
 
 def _item(n: Notification) -> dict:
     item = {"kind": str(i18n.NOTIFICATION_KINDS.get(n.kind, n.kind)), "line": mail.body_text(_line(n)),
-            "reason": mail.body_text(gettext(n.event.reason) if n.event.action == "remind" and n.event.reason
+            "reason": mail.body_text(gettext(n.event.reason) if n.event.action in i18n.FIXED_REASONS and n.event.reason
                                      else n.event.reason or ""), "when": n.created_at,
             "link": f"{base_url()}{n.link}" if n.link else None, "answers": None}
     if n.kind == rcp.MATCH_PROPOSED and n.record_type == "match":  # e-mail-first answers (kb/services/answers.py)

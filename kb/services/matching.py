@@ -33,6 +33,8 @@ MAX_K = 100
 STARTING_RETRY_AFTER = 5  # seconds a client is told to wait while the index loads
 STRONG_FIT = calibration.STRONG_FIT   # a pair at or above this fit is a strong match (alerts, unmet needs)
 POSSIBLE_FIT = calibration.POSSIBLE_FIT
+BEST_FIT_TTL = 600.0  # seconds a request's best fit is cached (any change to a record moves the index revision first;
+#                      the TTL only bounds what the calendar changes: offers expiring)
 MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_LENGTH
 
 
@@ -150,6 +152,21 @@ def search_page(actor: User | None, text: str, kind: str, filters: dict[str, Any
     if text_lang:
         hits = [hit for hit in hits if hit["text_lang"] == text_lang]
     return ListPagination(hits, page, per_page)
+
+
+def best_fits(requests: Iterable[Request]) -> dict[int, float | None]:
+    """Each published request's best calibrated fit among the published offers, with the default filters (as its
+    suggestions, weak ones included, would show first); None when no offer is a candidate at all. Ranked on the
+    process's catalogue only (no statement per request): load the requests with their embedding and tags. Each
+    value is cached per process while the index revision stands (any change to a published record moves it), at
+    most BEST_FIT_TTL seconds."""
+    def compute(r: Request) -> float | None:
+        scored = ranking.rank(manager().catalogues["offer"], _query_for(r), SuggestionArgs(k=1).filters(), 1)
+        return pair_fit(scored[0].score)[0] if scored else None
+
+    name = current_app.config["KB_EMBEDDING_MODEL"]
+    return {r.id: cache.cached(("best-fit", name, r.id), functools.partial(compute, r), depends=("index",),
+                               ttl=BEST_FIT_TTL) for r in requests}
 
 
 def pair_fit(score: float) -> tuple[float, str]:

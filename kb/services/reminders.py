@@ -5,7 +5,9 @@
 - an offer whose validity ends within KB_REMIND_EXPIRY_DAYS, and one whose validity has passed: its owner's
   users (the reminder links to the offer's own page, where the signed-in owner renews it in one click). This
   changes nothing in the data: the catalogue already stops matching expired offers;
-- an exchange in progress without an activity report for KB_REMIND_ACTIVITY_DAYS: its parties' users.
+- an exchange in progress without an activity report for KB_REMIND_ACTIVITY_DAYS: its parties' users;
+- a published request never proposed after KB_UNMET_WAIT_DAYS: the secretariat, once per request (unless it was
+  told already, when the request was published without a strong match: kb/services/unmet.py).
 """
 from __future__ import annotations
 
@@ -42,6 +44,7 @@ class ReminderReport:
     matches: int = 0
     offers: int = 0
     exchanges: int = 0
+    requests: int = 0  # published requests waiting too long without a proposal: the secretariat told (once)
     users: int = 0
 
 
@@ -67,6 +70,9 @@ def send_reminders(now: datetime | None = None) -> ReminderReport:
     ids = db.session.scalars(select(Exchange.id).where(Exchange.status == ExchangeState.IN_PROGRESS)).all()
     for exchange_id in ids:
         report.exchanges += _exchange(report, exchange_id, now)
+    from kb.services import unmet
+
+    report.requests = unmet.tell_about_waiting(now)
     db.session.rollback()
     return report
 

@@ -8,13 +8,16 @@
   multilingual embeddings, each cluster labelled by its most common sector and its most characteristic terms
   (class-based TF-IDF: frequent in the cluster, rare in the others).
 - Supply side: published offers never proposed in any match.
+- The secretariat is told (once per request, in its inbox and by e-mail as each chose for reminders) when a request
+  is published without a strong suggestion (the match alerts' job, kb/services/alerts.py, which ranks the offers
+  anyway) or when it starts waiting too long (the hourly reminders' job); pages then say so (`notice`).
 """
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -27,9 +30,10 @@ from kb.errors import Forbidden
 from kb.extensions import db
 from kb.i18n import N_
 from kb.matching.text import record_text, tokenize
-from kb.models import Match, Offer, OfferState, Request, RequestState, User, utcnow
+from kb.models import Match, Offer, OfferState, ReminderSent, Request, RequestState, User, utcnow
 from kb.models.reference import country_groups
-from kb.services import matching
+from kb.services import matching, unit_of_work
+from kb.services.audit import record_event
 from kb.services.pages import first
 
 OFFERS_SHOWN = 100
@@ -43,6 +47,14 @@ def weak_fit(best_fit: float | None) -> bool:
     return best_fit is None or best_fit < current_app.config["KB_UNMET_MIN_FIT"]
 
 
+def waiting(now: datetime) -> tuple:
+    """The one rule of a request that has waited too long: published more than KB_UNMET_WAIT_DAYS ago and never
+    proposed in any match (conditions on Request)."""
+    wait = timedelta(days=current_app.config["KB_UNMET_WAIT_DAYS"])
+    return (Request.status == RequestState.PUBLISHED, ~exists().where(Match.request_id == Request.id),
+            Request.published_at < now - wait)
+
+
 def _best_fit(actor: User, request: Request) -> float | None:
     hits = matching.suggest(actor, "request", request.id, matching.SuggestionArgs(k=1, include_weak=True))
     return hits[0]["fit"] if hits else None
@@ -53,15 +65,12 @@ def unmet_needs(actor: User | None) -> dict[str, Any]:
     if not permissions.is_staff(actor):
         raise Forbidden(N_("The unmet needs are the secretariat's planning tool."))
     cfg = current_app.config
-    wait = timedelta(days=cfg["KB_UNMET_WAIT_DAYS"])
     now = utcnow()
-    proposed = exists().where(Match.request_id == Request.id)
     published = (select(Request).where(Request.status == RequestState.PUBLISHED)
                  .order_by(Request.published_at, Request.id))
     examined = first(published.options(undefer(Request.embedding)), cfg["KB_UNMET_LIMIT"])
     total_published = db.session.scalar(select(func.count()).select_from(published.subquery())) or 0
-    waiting_ids = set(db.session.scalars(select(Request.id).where(
-        Request.status == RequestState.PUBLISHED, ~proposed, Request.published_at < now - wait)))
+    waiting_ids = set(db.session.scalars(select(Request.id).where(*waiting(now))))
     unmet = []
     for r in examined:
         best = _best_fit(actor, r)  # type: ignore[arg-type]
@@ -157,3 +166,61 @@ def _offers_never_proposed() -> dict[str, Any]:
              .order_by(Offer.published_at, Offer.id))
     total = db.session.scalar(select(func.count()).select_from(never.subquery())) or 0
     return {"total": int(total), "offers": first(never, OFFERS_SHOWN)}
+
+
+# --- telling the secretariat ---------------------------------------------------------------------------------
+
+TOLD = "unmet"  # the stage of reminders_sent that records that the secretariat was told about a request
+REASONS = {
+    "weak": N_("Published without a strong match: no offer's fit reaches the strong band. It is listed among "
+               "the unmet needs."),
+    "waiting": N_("Still without any proposed match after the waiting period. It is listed among the unmet "
+                  "needs."),
+}
+
+
+def tell_secretariat(request_id: int, reason: str, best_fit: float | None = None) -> bool:
+    """Tell every secretariat user, once per request (whatever the reason), that a published request is unmet
+    (reason: "weak" or "waiting"): an audited "unmet" event whose recipients kb/workflow/recipients.py names.
+    True when they were told now; False when they had been before or the request is no longer published."""
+    with unit_of_work():
+        request = db.session.get(Request, request_id)
+        if request is None or request.status != RequestState.PUBLISHED:
+            return False
+        if db.session.scalar(select(ReminderSent.id).where(ReminderSent.record_type == "request",
+                                                           ReminderSent.record_id == request_id,
+                                                           ReminderSent.stage == TOLD)) is not None:
+            return False
+        db.session.add(ReminderSent(record_type="request", record_id=request_id, stage=TOLD))
+        record_event(None, request, "unmet", details={"reason": reason, "best_fit": best_fit},
+                     reason=REASONS[reason])
+    return True
+
+
+def told(request_ids: list[int]) -> set[int]:
+    """Which of these requests the secretariat has been told about."""
+    if not request_ids:
+        return set()
+    return set(db.session.scalars(select(ReminderSent.record_id).where(
+        ReminderSent.record_type == "request", ReminderSent.stage == TOLD, ReminderSent.record_id.in_(request_ids))))
+
+
+def tell_about_waiting(now: datetime | None = None) -> int:
+    """Tell the secretariat about every request that has started waiting too long (the rule `waiting`) and that
+    it was not told about; how many (the hourly reminders' job)."""
+    now = now or utcnow()
+    ids = db.session.scalars(select(Request.id).where(*waiting(now)).where(~exists().where(
+        ReminderSent.record_type == "request", ReminderSent.record_id == Request.id, ReminderSent.stage == TOLD))
+        .order_by(Request.published_at, Request.id)).all()
+    return sum(tell_secretariat(request_id, "waiting") for request_id in ids)
+
+
+def notice(actor: User | None, record: Request | Offer) -> str | None:
+    """What a page may add to "No strong match yet" about a request: "told" (to its organisation and others: the
+    secretariat has been told, which is only said once it is true), "listed" (to the secretariat and the admin:
+    by the unmet-needs rule its best fit is weak right now), or None."""
+    if not isinstance(record, Request) or record.status != RequestState.PUBLISHED:
+        return None
+    if permissions.is_staff(actor):
+        return "listed" if weak_fit(matching.best_fits([record])[record.id]) else None
+    return "told" if record.id in told([record.id]) else None

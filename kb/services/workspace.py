@@ -54,6 +54,12 @@ LIVE_MATCH = (MatchState.PROPOSED, MatchState.ACCEPTED_BY_REQUESTER, MatchState.
               MatchState.ACCEPTED, MatchState.APPROVED)
 
 
+def no_live_match():  # type: ignore[no-untyped-def]
+    """The condition on Request "no proposal yet": no match proposed, accepted or approved (a declined or rejected
+    one leaves the request to propose again). The secretariat's /home and the matching desk share it."""
+    return ~exists(select(Match.id).where(Match.request_id == Request.id, Match.status.in_(LIVE_MATCH)))
+
+
 @dataclass
 class Section:
     """One list of the workspace: its key (the page names it), first items, total."""
@@ -205,7 +211,7 @@ def secretariat(actor: User) -> Workspace:
     accepted = select(Match).where(Match.status == MatchState.ACCEPTED).order_by(Match.updated_at)
     stale = (select(Request).where(Request.status == RequestState.PUBLISHED,
                                    Request.published_at <= now - timedelta(days=STALE_DAYS))
-             .where(~exists(select(Match.id).where(Match.request_id == Request.id, Match.status.in_(LIVE_MATCH))))
+             .where(no_live_match())
              .order_by(Request.published_at))
     no_activity = ~exists(select(Activity.id).where(Activity.exchange_id == Exchange.id))
     overdue = (select(Exchange).where(Exchange.status == ExchangeState.IN_PROGRESS)

@@ -9,7 +9,7 @@ from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
-from kb.services import access, cache, matching, records, stats
+from kb.services import access, cache, matching, partner_fit, records, stats
 from kb.web import display
 from kb.web import helpers as h
 from kb.web.display import viewer
@@ -88,9 +88,12 @@ def _record(kind: str, record_id: int):
     user = viewer()
     record = access.get_visible_record(model, record_id, user)
     caps = permissions.record_capacities(user, record)
+    staff = permissions.is_staff(user)
     return render_template("public/record.html", kind=kind, record=record,
                            show_contacts=permissions.can_see_contacts(user, record),
-                           is_owner="owner" in caps, my_offers=_offers_to_propose(user, record))
+                           is_owner="owner" in caps, my_offers=_offers_to_propose(user, record), staff=staff,
+                           partners=partner_fit.for_request(user, record.id)
+                           if staff and kind == "requests" and record.seeks_cofinancing else None)
 
 
 def _offers_to_propose(user, record) -> list:

@@ -21,7 +21,7 @@ from kb.schemas.exchanges import (
     PartnerContributionSchema,
     ResultInSchema,
 )
-from kb.services import events, partners
+from kb.services import events, partner_fit, partners
 from kb.services import exchanges as svc
 from kb.services.pages import filters_from
 from kb.web import forms
@@ -142,6 +142,8 @@ def _render_exchange(exchange_id: int, failure: forms.Failure | None = None):  #
         ratings=[(n, h.number(n)) for n in range(1, 6)],
         offers=partners.list_offers(current_user, partners.OfferFilters(exchange_id=exchange.id), 1, 100).items,
         experts=experts, expert_options=[(e.id, f"{e.name} · {e.organisation.name}") for e in experts.roster],
+        suggested=(partner_fit.for_exchange(current_user, exchange.id)
+                   if permissions.is_staff(current_user) and exchange.status in permissions.OPEN_EXCHANGE else None),
     ), (failure.status if failure else 200)
 
 

@@ -104,7 +104,9 @@ def event_reason(event: Any) -> str:
     """An event's reason as the reader should see it: a reminder's (a fixed message) in their language."""
     from flask_babel import gettext
 
-    if event.action == "remind" and event.reason:
+    from kb.i18n import FIXED_REASONS
+
+    if event.action in FIXED_REASONS and event.reason:
         return gettext(event.reason)
     return event.reason or ""
 

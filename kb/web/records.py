@@ -24,7 +24,7 @@ from kb.schemas.records import (
     RequestInSchema,
     RequestPatchSchema,
 )
-from kb.services import access, exchanges, matching, workspace
+from kb.services import access, exchanges, matching, unmet, workspace
 from kb.services import records as svc
 from kb.web import display
 from kb.web import helpers as h
@@ -219,6 +219,7 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
         "records/record.html", kind=k.name, record=record, actions=permissions.transitions(user, record),
         reason_required=wf.REASON_REQUIRED, editable=permissions.EDIT in can, duplicates=duplicates,
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
+        notice=unmet.notice(user, record) if suggestions is not None and not filter_errors else None,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
         message=message, errors=errors or {}, return_reason=workspace.return_reason(record),
         exchange=workspace.exchange_of(user, record) if str(record.status) == "matched" else None,

@@ -6,11 +6,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from kb.errors import DomainError
-from kb.models import Match, MatchState, Offer, Request, RequestState, Role
+from kb.models import Match, MatchState, Offer, OfferState, Request, RequestState, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import MatchInSchema
 from kb.schemas.matching import SuggestionQuerySchema
-from kb.services import access, matching, records
+from kb.services import access, matching, partner_fit, records, unmet
+from kb.services import desk as waiting_list
 from kb.services import exchanges as svc
 from kb.services.exchanges import OPEN_MATCH_STATES
 from kb.web import forms
@@ -91,25 +92,57 @@ def _desk_args() -> tuple[dict, dict[str, list[str]]]:
     return h.load(SuggestionQuerySchema(), raw)
 
 
-def _render_desk(request_id: int | None, failure: forms.Failure | None = None):  # type: ignore[no-untyped-def]
+WAITING_PER_PAGE = 20
+
+
+def _desk_selection() -> tuple[int | None, int | None]:
+    """The record the desk works from: a published request (?request_id) or a published offer (?offer_id)."""
+    request_id = request.values.get("request_id", type=int)
+    offer_id = request.values.get("offer_id", type=int)
+    if request.method == "POST":  # a proposal names both: the side it was made from says which page to show
+        return (None, offer_id) if request.form.get("side") == "offer" else (request_id, None)
+    return (request_id, None) if request_id is not None else (None, offer_id)
+
+
+def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: ignore[no-untyped-def]
+                 failure: forms.Failure | None = None):
     published = records.list_records(Request, current_user, records.RecordFilters(status=RequestState.PUBLISHED), 1,
                                      QUEUE_LIMIT).items
+    published_offers = records.list_records(Offer, current_user, records.RecordFilters(
+        status=OfferState.PUBLISHED, include_expired=False), 1, QUEUE_LIMIT).items
     args, arg_errors = _desk_args()
-    selected, suggestions, open_matches = None, [], {}
+    selected = selected_offer = None
+    suggestions, open_matches, notice, partners = [], {}, None, None
     if request_id is not None:
         selected = access.get_visible_record(Request, request_id, current_user)
         if not arg_errors:
             suggestions = matching.suggest(current_user, "request", request_id, matching.SuggestionArgs(**args))
+            notice = unmet.notice(current_user, selected)
+        if selected.seeks_cofinancing:
+            partners = partner_fit.for_request(current_user, selected.id)
         for m in _matches(svc.MatchFilters(request_id=request_id)):
             if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
                 open_matches[m.offer_id] = m
-    offers = records.visible_by_id(Offer, current_user, [s["id"] for s in suggestions])
+    elif offer_id is not None:
+        selected_offer = access.get_visible_record(Offer, offer_id, current_user)
+        if not arg_errors:
+            suggestions = matching.suggest(current_user, "offer", offer_id, matching.SuggestionArgs(**args))
+        for m in _matches(svc.MatchFilters(offer_id=offer_id)):
+            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
+                open_matches[m.request_id] = m
+    ids = [s["id"] for s in suggestions]
+    counterparts = records.visible_by_id(Offer if selected_offer is None else Request, current_user, ids)
     accepted = _matches(svc.MatchFilters(status=MatchState.ACCEPTED))
+    order = request.args.get("waiting_order", "age")
+    waiting = waiting_list.unproposed_requests(current_user, order if order in waiting_list.ORDERS else "age",
+                                               max(1, request.args.get("waiting_page", 1, type=int)),
+                                               WAITING_PER_PAGE)
     return render_template(
-        "secretariat/desk.html", published=published, selected=selected, suggestions=suggestions, offers=offers,
-        open_matches=open_matches, accepted=accepted, failure=failure, args=request.args, arg_errors=arg_errors,
-        sectors=h.vocabulary("sectors"), modalities=h.vocabulary("modalities"),
-        languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
+        "secretariat/desk.html", published=published, published_offers=published_offers, selected=selected,
+        selected_offer=selected_offer, suggestions=suggestions, counterparts=counterparts, notice=notice,
+        partners=partners, open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order, failure=failure,
+        args=request.args, arg_errors=arg_errors, sectors=h.vocabulary("sectors"),
+        modalities=h.vocabulary("modalities"), languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
     ), (failure.status if failure else (422 if arg_errors else 200))
 
 
@@ -120,48 +153,51 @@ def _matches(filters: svc.MatchFilters) -> list[Match]:
 
 @bp.route("/desk")
 def desk():
-    """The matching desk: a published request beside its suggested offers, and matches to decide."""
-    request_id = request.args.get("request_id", type=int)
-    return _render_desk(request_id)
+    """The matching desk: a published request beside its suggested offers, or a published offer beside its
+    suggested requests; the requests without a proposal yet; matches to decide."""
+    return _render_desk(*_desk_selection())
 
 
 @bp.route("/desk/propose", methods=["POST"])
 def propose():
-    """Propose a match from a suggestion, with an optional note."""
+    """Propose a match from a suggestion (on either side of the desk), with an optional note."""
     schema = MatchInSchema()
     data, errors = h.load(schema, h.form_data(schema))
-    request_id = request.form.get("request_id", type=int)
-    form = f"propose-{request.form.get('offer_id', '')}"
+    request_id, offer_id = _desk_selection()
+    form = f"propose-{request.form.get('offer_id' if offer_id is None else 'request_id', '')}"
     if errors:
         return _render_desk(request_id if "request_id" not in errors else None,
-                            forms.invalid(form, errors, DESK_FIELDS))
+                            offer_id if "offer_id" not in errors else None, forms.invalid(form, errors, DESK_FIELDS))
     try:
         match = svc.propose_match(current_user, data["request_id"], data["offer_id"], data["note"],
                                   from_suggestion=data["from_suggestion"])
     except DomainError as exc:
-        return _render_desk(request_id, forms.refused(form, exc, DESK_FIELDS))
+        return _render_desk(request_id, offer_id, forms.refused(form, exc, DESK_FIELDS))
     flash(_("Match proposed: %(request)s ↔ %(offer)s. The two parties are asked to answer.",
             request=match.request.title, offer=match.offer.title), "ok")
-    return redirect(url_for(".desk", request_id=data["request_id"],
-                            include_weak="true" if request.form.get("include_weak") == "true" else None))
+    weak = "true" if request.form.get("include_weak") == "true" else None
+    if offer_id is not None:
+        return redirect(url_for(".desk", offer_id=data["offer_id"], include_weak=weak))
+    return redirect(url_for(".desk", request_id=data["request_id"], include_weak=weak))
 
 
 @bp.route("/desk/matches/<int:match_id>", methods=["POST"])
 def decide(match_id: int):
     """Approve (creating the exchange) or reject, with a reason, a match both parties accepted."""
     form = f"match-{match_id}"
-    request_id = request.form.get("request_id", type=int)
+    request_id, offer_id = _desk_selection()
     data, errors = h.load(TransitionSchema(), h.form_data(TransitionSchema()))
     if errors:
-        return _render_desk(request_id, forms.invalid(form, errors, ("reason",)))
+        return _render_desk(request_id, offer_id, forms.invalid(form, errors, ("reason",)))
     if data["action"] not in ("approve", "reject"):
-        return _render_desk(request_id, forms.invalid(form, {"action": [_("Not an action of the matching desk.")]}))
+        return _render_desk(request_id, offer_id,
+                            forms.invalid(form, {"action": [_("Not an action of the matching desk.")]}))
     try:
         match = svc.transition_match(current_user, match_id, data["action"], data["reason"], data["version"])
     except DomainError as exc:
-        return _render_desk(request_id, forms.refused(form, exc, ("reason",)))
+        return _render_desk(request_id, offer_id, forms.refused(form, exc, ("reason",)))
     if match.exchange is not None:
         flash(_("Match approved: the exchange has been created."), "ok")
         return redirect(url_for("exch.exchange", exchange_id=match.exchange.id))
     flash(_("Match %(state)s.", state=h.state(match.status)), "ok")
-    return redirect(url_for(".desk", request_id=request_id) if request_id else url_for(".desk"))
+    return redirect(url_for(".desk", request_id=request_id, offer_id=offer_id))

@@ -46,7 +46,9 @@ _RECORD_MOVES = {
 
 TABLE: dict[str, dict[str, dict[str, str]]] = {
     "request": {**_RECORD_MOVES, "withdraw": _OWNER_AND_SECRETARIAT, "match": _OWNER, "reopen": _OWNER,
-                "close": _OWNER},
+                "close": _OWNER,
+                # published without a strong match, or waiting too long without a proposal (kb/services/unmet.py)
+                "unmet": {SECRETARIAT: REMINDER}},
     "offer": {**_RECORD_MOVES, "renew": _OWNER, "archive": _OWNER_AND_SECRETARIAT},
     # "alert" (a newly published record fits another organisation's) is addressed by kb/services/alerts.py
     # to the organisation of each fitting record, as MATCH_ALERT; no party of the record itself is told.

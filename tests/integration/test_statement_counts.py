@@ -98,3 +98,16 @@ def test_reference_caches_follow_a_change_of_labels_made_elsewhere(app, client):
     with app.app_context(), unit_of_work() as session:
         session.get(Sector, "cleaner-production").label_en = "Cleaner production"
     assert "Resource-efficient" not in client.get("/offers").get_data(as_text=True)
+
+
+def test_requests_without_a_proposal_cost_no_more_statements_for_more_rows(app, client, kb):
+    """Each row's best fit is ranked on the catalogue in memory: no statement per request, in either order."""
+    sec, centre, director = kb.user("secretariat", country="AT"), kb.user("centre", country="CO"), \
+        kb.user("director", country="EC")
+    for i in range(3):
+        kb.published_offer(centre, sec, title=f"Cleaner production offer {i}")
+    for i in range(8):
+        kb.published_request(director, sec, title=f"Tannery request {i}")
+    for order in ("age", "fit"):
+        costs = _costs(app, client, f"/api/v1/requests/without-proposal?order={order}", sec.headers)
+        assert costs[0] >= costs[1] >= costs[2], (order, costs)

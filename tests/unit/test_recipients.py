@@ -8,6 +8,7 @@ from kb.workflow import recipients as rcp
 
 OW, S, RQ, PV, F, PT = rcp.OWNER, rcp.SECRETARIAT, rcp.REQUESTER, rcp.PROVIDER, rcp.FACILITATOR, rcp.PARTNER
 U, RV, MP, MU, XU = rcp.RECORD_UPDATE, rcp.REVIEW, rcp.MATCH_PROPOSED, rcp.MATCH_UPDATE, rcp.EXCHANGE_UPDATE
+RM = rcp.REMINDER
 EVERYONE_IN_AN_EXCHANGE = {RQ: XU, PV: XU, F: XU, PT: XU, S: XU}
 
 # (record type, action) -> {party: kind}; a party missing is not told.
@@ -16,7 +17,7 @@ EXPECTED = {
         "create": {}, "import": {}, "update": {OW: U}, "submit": {OW: U, S: RV}, "publish": {OW: U},
         "return": {OW: U}, "reject": {OW: U}, "recall": {OW: U, S: U}}.items()},
     ("request", "withdraw"): {OW: U, S: U}, ("request", "match"): {OW: U}, ("request", "reopen"): {OW: U},
-    ("request", "close"): {OW: U}, ("offer", "renew"): {OW: U}, ("offer", "archive"): {OW: U, S: U},
+    ("request", "close"): {OW: U}, ("request", "unmet"): {S: RM}, ("offer", "renew"): {OW: U}, ("offer", "archive"): {OW: U, S: U},
     ("match", "propose"): {RQ: MP, PV: MP},
     ("match", "accept"): {RQ: MU, PV: MU, S: MU},
     ("match", "decline"): {RQ: MU, PV: MU, S: MU},
@@ -30,7 +31,7 @@ EXPECTED = {
     ("application", "confirm"): {S: RV},
 }
 # Actions the services record besides the state machines' own.
-RECORDED = {"request": {"create", "update", "import"}, "offer": {"create", "update", "import"},
+RECORDED = {"request": {"create", "update", "import", "unmet"}, "offer": {"create", "update", "import"},
             "match": {"propose"}, "exchange": {"create", "join", "contribute", "activity", "result"},
             "contribution_offer": {"offer"}}
 

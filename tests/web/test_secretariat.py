@@ -173,7 +173,7 @@ def test_desk_filters_narrow_the_suggestions(kb, browser, people, pair):
     assert pair[1]["title"] not in page.split('id="h-suggestions"')[1]
     assert "No published offer fits this request with these filters." in page
     page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&sector=health"))
-    assert "No strong match yet." in page and "weak suggestions are hidden" in page
+    assert "No strong match yet" in page and "weak suggestions are hidden" in page
 
 
 def test_desk_for_an_unknown_request_is_404(browser, people):
@@ -281,3 +281,118 @@ def test_review_queue_flags_likely_duplicates_and_compares_them_side_by_side(kb,
     assert "not close enough" in text(client.get(f"/secretariat/compare/request/{first['id']}/{distinct['id']}"))
     assert client.get(f"/secretariat/compare/request/{first['id']}/999999").status_code == 404
     assert browser(people["director"]).get(compare).status_code == 403
+
+
+# --- the desk from an offer, requests without a proposal, unmet requests, suggested partners -----------------
+
+def test_desk_from_an_offer_shows_its_suggested_requests_with_the_request_sides_fit(kb, browser, people, pair):
+    req, offer = pair
+    kb.published_offer(people["centre"], people["sec"], title="Port logistics", description="Crane scheduling "
+                       "for seaports.", sectors=["ict-digital"])
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?offer_id={offer['id']}&include_weak=true"))
+    assert f'<option value="{offer["id"]}" selected' in page and "Suggested requests" in page
+    panel = page.split('id="h-suggestions"')[1]
+    assert req["title"] in panel and 'name="side" value="offer"' in panel and "Propose this match" in panel
+    # the same pair, the same fit, whichever side of the desk shows it
+    from_request = kb.ok("GET", f"/requests/{req['id']}/suggestions?include_weak=true", people["sec"])["items"]
+    from_offer = kb.ok("GET", f"/offers/{offer['id']}/suggestions?include_weak=true", people["sec"])["items"]
+    fit = next(s["fit"] for s in from_request if s["id"] == offer["id"])
+    assert next(s["fit"] for s in from_offer if s["id"] == req["id"]) == fit
+
+
+def test_proposing_from_the_offer_side_returns_to_the_offer(kb, browser, people, pair):
+    req, offer = pair
+    client = browser(people["sec"])
+    resp = client.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
+                                                          "side": "offer", "from_suggestion": "true"})
+    assert resp.status_code == 302 and f"offer_id={offer['id']}" in resp.headers["Location"]
+    [match] = kb.ok("GET", "/matches", people["sec"])["items"]
+    assert (match["request"]["id"], match["offer"]["id"], match["origin"]) == (req["id"], offer["id"], "suggestion")
+    page = text(client.get(resp.headers["Location"] + "&include_weak=true"))
+    assert "Match proposed" in page and "Already proposed" in page.split('id="h-suggestions"')[1]
+    resp = client.post("/secretariat/desk/propose", data={"request_id": req["id"], "offer_id": offer["id"],
+                                                          "side": "offer", "from_suggestion": "true"})
+    assert resp.status_code == 409 and "Suggested requests" in text(resp)  # refused on the side it came from
+
+
+def test_desk_for_an_unknown_offer_is_404(browser, people):
+    assert browser(people["sec"]).get("/secretariat/desk?offer_id=999999").status_code == 404
+
+
+def test_desk_lists_requests_without_a_proposal_with_age_and_fit(kb, browser, people, pair):
+    req, offer = pair
+    client = browser(people["sec"])
+    page = text(client.get("/secretariat/desk"))
+    section = page.split('id="h-waiting"')[1].split("</section>")[0]
+    assert f'id="waiting-{req["id"]}"' in section and "Days published" in section and "fit" in section
+    assert "weakest best fit first" in section
+    assert f'id="waiting-{req["id"]}"' in text(client.get("/secretariat/desk?waiting_order=fit"))
+    kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offer["id"]})
+    page = text(client.get("/secretariat/desk"))
+    assert f'id="waiting-{req["id"]}"' not in page and "Every published request has a proposed match." in page
+
+
+def test_no_strong_match_says_the_secretariat_was_told_only_once_it_was(kb, app, browser, people):
+    from kb.services import alerts
+
+    kb.published_offer(people["centre"], people["sec"], title="Port logistics", description="Crane scheduling "
+                       "for seaports.", sectors=["ict-digital"], modalities=["study-visit"])
+    kb.published_offer(people["centre"], people["sec"], title="Customs single window", description="Customs "
+                       "data exchange for ports.", sectors=["ict-digital"], modalities=["study-visit"])
+    req = kb.published_request(people["director"], people["sec"])
+    director = browser(people["director"])
+    page = text(director.get(f"/my/requests/{req['id']}"))
+    assert "No strong match yet." in page and "the secretariat has been told" not in page
+    with app.app_context():
+        assert alerts.alert_for("request", req["id"]).unmet
+    page = text(director.get(f"/my/requests/{req['id']}"))
+    assert "No strong match yet — the secretariat has been told." in page
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={req['id']}"))
+    assert "listed among the requests without a strong match" in page and "the secretariat has been told" not in page
+    inbox = text(browser(people["sec"]).get("/notifications"))
+    assert req["title"] in inbox and "Published without a strong match" in inbox
+
+
+def test_the_secretariat_sees_suggested_partners_on_the_exchange_and_the_request(kb, app, browser, people, pair):
+    from kb.extensions import db
+    from kb.models import Organisation
+
+    req, offer = pair
+    partner = kb.user("partner", country="ES")
+    with app.app_context():
+        org = db.session.get(Organisation, partner.org_id)
+        org.name, org.priority_sectors = "Fund for clean industry", ["cleaner-production"]
+        db.session.commit()
+    m = kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offer["id"]})
+    for who in ("director", "centre"):
+        kb.ok("POST", f"/matches/{m['id']}/transitions", people[who], {"action": "accept"}, 200)
+    xid = kb.ok("POST", f"/matches/{m['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
+    page = text(browser(people["sec"]).get(f"/exchanges/{xid}"))
+    card = page.split('id="suggested-partners"')[1]
+    assert "Fund for clean industry" in card and "Its priority sectors include Cleaner production." in card
+    assert 'id="suggested-partners"' not in text(browser(people["director"]).get(f"/exchanges/{xid}"))
+    cofinanced = kb.published_request(people["director"], people["sec"], title="Chrome recovery", seeks_cofinancing=True,
+                                      cofinancing_amount="9000.00", cofinancing_currency="USD",
+                                      cofinancing_purpose="Laboratory equipment")
+    page = text(browser(people["sec"]).get(f"/secretariat/desk?request_id={cofinanced['id']}"))
+    assert "Fund for clean industry" in page.split('id="suggested-partners"')[1]
+
+
+def test_the_catalogue_page_of_a_request_leads_the_secretariat_to_the_desk_and_its_partners(kb, app, browser, people):
+    from kb.extensions import db
+    from kb.models import Organisation
+
+    partner = kb.user("partner", country="ES")
+    with app.app_context():
+        org = db.session.get(Organisation, partner.org_id)
+        org.name, org.priority_countries = "Andean climate fund", ["EC"]
+        db.session.commit()
+    req = kb.published_request(people["director"], people["sec"], seeks_cofinancing=True,
+                               cofinancing_amount="5000.00", cofinancing_currency="USD",
+                               cofinancing_purpose="Travel")
+    page = text(browser(people["sec"], lang="es").get(f"/requests/{req['id']}"))
+    assert f"/secretariat/desk?request_id={req['id']}" in page
+    card = page.split('id="suggested-partners"')[1]
+    assert "Andean climate fund" in card and "Ecuador es uno de sus países prioritarios." in card
+    page = text(browser(people["director"]).get(f"/requests/{req['id']}"))
+    assert 'id="suggested-partners"' not in page and "/secretariat/desk" not in page
