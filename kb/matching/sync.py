@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.extensions import db
 from kb.matching.embedder import Embedder
+from kb.matching.faiss_index import FaissIndex
 from kb.matching.index import Catalogue, Entry
 from kb.matching.text import record_text
 from kb.models import (
@@ -338,7 +339,8 @@ class IndexManager:
 
     def _restore(self, session: Session, kind: str, rows: list[list], index_path: Path) -> Catalogue:
         """A new catalogue from a saved vector index and the manifest's entries, keyword texts from the database."""
-        cat = Catalogue(kind, self.embedder.dim)
+        # Mapped, not read (FaissIndex.load): workers that load the same snapshot share its pages.
+        cat = Catalogue(kind, self.embedder.dim, FaissIndex(self.embedder.dim, mmap=True))
         cat.load(index_path, [_entry_from_row(r) for r in rows], _texts(session, KINDS[kind][0]))
         return cat
 
