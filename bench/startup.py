@@ -29,6 +29,7 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 
 import argparse
+import contextlib
 import importlib.util
 import json
 import re
@@ -198,7 +199,8 @@ def restart_one(proc: subprocess.Popen, base: str, path: str, limit: float) -> d
             time.sleep(0.1)
     finally:
         for pid in others:
-            os.kill(pid, signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):  # gunicorn killed it (no heartbeat for `timeout` s)
+                os.kill(pid, signal.SIGCONT)
     new = [p for p in workers_of(proc.pid) if p not in workers]
     return {"victim": victim, "new": new, "seconds": answered, "statuses": statuses}
 
@@ -214,7 +216,8 @@ def main() -> None:
     ap.add_argument("--snapshot", action="store_true", help="write an index snapshot first (kb index rebuild)")
     ap.add_argument("--settle", type=float, default=8.0, help="seconds without worker changes before measuring")
     ap.add_argument("--timeout", type=float, default=900.0)
-    ap.add_argument("--restart-limit", type=float, default=25.0, help="< gunicorn's timeout: others are stopped")
+    ap.add_argument("--restart-limit", type=float, default=20.0,
+                    help="below gunicorn's timeout when the other workers are stopped meanwhile (--workers 1: any)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
