@@ -26,11 +26,21 @@ control_socket_disable = True  # gunicorn 27's control socket has one default pa
 
 def _kb_serving():
     """kb's hooks (kb/serving.py), or None when serving another application from elsewhere (bench's baseline)."""
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    if os.path.isdir(os.path.join(here, "kb")) and here not in sys.path:
+        sys.path.insert(0, here)  # this checkout's kb, also before gunicorn has changed to its directory
     try:
         from kb import serving
     except ImportError:
         return None
     return serving
+
+
+if preload_app and _kb_serving():
+    _kb_serving().master_loads_later = True  # the master loads once it listens (when_ready), not while importing
 
 
 def pre_fork(server, worker):

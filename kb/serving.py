@@ -26,6 +26,11 @@ from flask import Flask
 
 _log = logging.getLogger(__name__)
 
+# Set by gunicorn.conf.py before the master imports the application: create_app then leaves KB_PRELOAD_MODEL's load
+# to rotate_when_loaded (gunicorn's when_ready, once the socket is bound), so that the load does not slow the import
+# that gunicorn waits for before it listens.
+master_loads_later = False
+
 
 def before_fork(worker: Any) -> None:
     """In the master, just before it forks a worker (gunicorn's `pre_fork`): note when, and freeze the heap."""
@@ -62,9 +67,24 @@ def after_fork(app: Any) -> None:
 
 
 def rotate_when_loaded(server: Any, timeout: float | None = None) -> threading.Thread:
-    """In the master (gunicorn's `when_ready`): once its background load has succeeded, replace the workers forked
+    """In the master (gunicorn's `when_ready`, the socket bound, no worker forked yet): start loading the model and the
+    index in the background when KB_PRELOAD_MODEL asks for it; once that load has succeeded, replace the workers forked
     before, one at a time (SIGTERM: a sync worker finishes its request and exits; gunicorn forks a new one from the
     loaded master). The other workers serve meanwhile and the listening socket stays open: no request fails."""
+
+    app = server.app.wsgi() if server.cfg.preload_app else None
+    if isinstance(app, Flask) and app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING"):
+        with app.app_context():
+            from kb.services.matching import embedder, start_loading
+
+            try:
+                # The model first, in this thread (seconds; the socket is bound, connections wait): every worker
+                # inherits it, and no worker is forked while a thread is importing its modules (a module lock held
+                # by a thread that does not come along would hang the worker's own import for ever).
+                embedder()
+            except Exception:  # noqa: BLE001 (the workers load it themselves and report the error)
+                _log.exception("Loading the embedding model in the master failed")
+            start_loading()  # the index, in the master's background: gunicorn forks the workers meanwhile
 
     def run() -> None:
         sync = sys.modules.get("kb.matching.sync")  # not imported: the master loads no index (nothing to share)

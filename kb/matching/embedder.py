@@ -128,6 +128,17 @@ _cache: dict[str, Embedder] = {}
 _lock = threading.Lock()
 
 
+def _after_fork_in_child() -> None:
+    """A forked child (a gunicorn worker forked from the master, kb/serving.py) gets a new lock: the master's loading
+    thread may have held it at the fork (it holds it while a model loads), and does not come along to release it. A
+    model whose load was under way is not in _cache (it is stored once built), so the child loads its own."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def load_embedder(setting: str | None) -> Embedder:
     """The embedder for a KB_EMBEDDING_MODEL value, loaded once per process (thread-safe)."""
     key = (setting or "").strip() or DEFAULT_MODEL
