@@ -127,3 +127,38 @@ def test_the_gunicorn_settings_share_the_master_and_bound_the_workers():
     assert conf["preload_app"] is True and conf["timeout"] >= 30
     assert 0 < conf["max_requests_jitter"] < conf["max_requests"]
     assert {"pre_fork", "post_fork", "when_ready"} <= set(conf)
+
+
+def test_the_master_replaces_only_the_workers_forked_before_its_load(app):
+    """kb.serving.rotate_when_loaded: SIGTERM, one at a time, to the workers forked before the load succeeded."""
+    import subprocess
+    import sys
+    import time
+    from types import SimpleNamespace
+
+    from kb.serving import before_fork, rotate_when_loaded
+
+    old, new = (subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) for _ in range(2))
+    workers = {p.pid: SimpleNamespace(tmp=None) for p in (old, new)}
+    before_fork(workers[old.pid])
+    key = ("some database", "some model")
+    start = sync._Start(threading.Event())
+    with sync._managers_lock:
+        sync._starts[key] = start
+    server = SimpleNamespace(WORKERS=workers, cfg=SimpleNamespace(preload_app=False, graceful_timeout=-27))  # 3 s for a replacement
+    try:
+        thread = rotate_when_loaded(server)
+        time.sleep(0.3)
+        assert old.poll() is None  # still loading: nobody replaced
+        start.manager = object()
+        start.done.set()
+        time.sleep(0.1)
+        before_fork(workers[new.pid])  # forked after the load: shares it already
+        thread.join(10)
+        assert old.wait(5) == -15 and new.poll() is None
+    finally:
+        with sync._managers_lock:
+            sync._starts.pop(key, None)
+        for p in (old, new):
+            p.kill()
+            p.wait()
