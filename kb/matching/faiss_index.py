@@ -85,10 +85,12 @@ def _empty() -> tuple[np.ndarray, np.ndarray]:
 class FaissIndex:
     """vectors.VectorIndex on FAISS, switching between exact and IVF with the number of vectors."""
 
-    def __init__(self, dim: int) -> None:
+    def __init__(self, dim: int, mmap: bool = False) -> None:
         self.dim = dim
         self.index: faiss.Index = make_faiss_index(dim)
         self.trained_for = 0  # size the IVF index was trained at (0: exact index)
+        self.mmap = mmap        # load() maps a snapshot's vectors instead of reading them (see load)
+        self._mapped = False    # the vectors are a read-only view of a file: copied before the first change
 
     def __len__(self) -> int:
         return self.index.ntotal
@@ -98,6 +100,7 @@ class FaissIndex:
         return is_approximate(self.index)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray, replacing: np.ndarray | None = None) -> None:
+        self._own()
         if replacing is not None and len(replacing):
             self.index.remove_ids(_ids(replacing))  # FAISS would keep duplicate ids
         ids, vectors = _ids(ids), np.ascontiguousarray(vectors, dtype=np.float32)
@@ -110,6 +113,7 @@ class FaissIndex:
 
     def remove(self, ids: np.ndarray) -> None:
         """In one FAISS call: remove_ids costs O(N) whatever the count."""
+        self._own()
         self.index.remove_ids(_ids(ids))
         self._adapt()
 
@@ -152,8 +156,13 @@ class FaissIndex:
         faiss.write_index(self.index, str(path))
 
     def load(self, path: Path) -> None:
+        """Read what save() wrote. With mmap, the flat vectors are mapped from the file (IO_FLAG_MMAP_IFC), not read:
+        processes that load the same snapshot share its pages through the page cache, and loading reads nothing
+        until searched. FAISS cannot change a mapped index (it aborts the process), so the first add or remove
+        copies it into memory first (_own). The file must not be changed in place: snapshots are replaced by
+        rename, so a mapping keeps the file it was made from."""
         try:
-            index = faiss.read_index(str(path))
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if self.mmap else 0)
         except RuntimeError as exc:  # FAISS reports unreadable files this way
             raise ValueError(f"not a FAISS index: {path}: {exc}") from exc
         if index.d != self.dim or not isinstance(index, (faiss.IndexIDMap2, faiss.IndexIVF)):
@@ -161,6 +170,16 @@ class FaissIndex:
         if is_approximate(index):
             index.nprobe = min(IVF_NPROBE, index.nlist)
         self.index, self.trained_for = index, (index.ntotal if is_approximate(index) else 0)
+        self._mapped = self.mmap
+
+    def _own(self) -> None:
+        """Copy a mapped index into memory (once) before changing it."""
+        if self._mapped:
+            nprobe = self.index.nprobe if is_approximate(self.index) else None
+            self.index = faiss.deserialize_index(faiss.serialize_index(self.index))
+            if nprobe is not None:
+                self.index.nprobe = nprobe
+            self._mapped = False
 
     def stored_ids(self) -> np.ndarray:
         """Every stored id, ascending."""

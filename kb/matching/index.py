@@ -80,6 +80,9 @@ class Moments:
         return mean, np.sqrt(np.maximum(var, 1e-12))
 
 
+LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (the moments' float64 copy stays small)
+
+
 class Catalogue:
     """Vectors, entries, moments and keywords of one kind of record, kept in step under one write lock."""
 
@@ -168,11 +171,12 @@ class Catalogue:
             ids = np.array([e.id for e in entries], dtype=np.int64)
             if len(self.index) != len(ids) or len(set(ids.tolist())) != len(ids):
                 raise ValueError(f"{path}: {len(self.index)} vectors for {len(ids)} entries")
-            try:
-                vectors = self.index.vectors(ids)
-            except KeyError as exc:
-                raise ValueError(f"{path}: an entry's id is not in the index ({exc})") from exc
-            self.moments.add(vectors)
+            for start in range(0, len(ids), LOAD_CHUNK):  # in chunks: no full float64 copy of every vector at once
+                try:
+                    vectors = self.index.vectors(ids[start:start + LOAD_CHUNK])
+                except KeyError as exc:
+                    raise ValueError(f"{path}: an entry's id is not in the index ({exc})") from exc
+                self.moments.add(vectors)
             self.entries = {e.id: e for e in entries}
             self.keywords.upsert_many((i, text) for i, text in texts if i in self.entries)
             self.keywords.upsert_many((e.id, e.title) for e in entries if e.id not in self.keywords.docs)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from kb.extensions import db
 from kb.matching.embedder import Embedder
+from kb.matching.faiss_index import FaissIndex
 from kb.matching.index import Catalogue, Entry
 from kb.matching.text import record_text
 from kb.models import (
@@ -338,7 +339,8 @@ class IndexManager:
 
     def _restore(self, session: Session, kind: str, rows: list[list], index_path: Path) -> Catalogue:
         """A new catalogue from a saved vector index and the manifest's entries, keyword texts from the database."""
-        cat = Catalogue(kind, self.embedder.dim)
+        # Mapped, not read (FaissIndex.load): workers that load the same snapshot share its pages.
+        cat = Catalogue(kind, self.embedder.dim, FaissIndex(self.embedder.dim, mmap=True))
         cat.load(index_path, [_entry_from_row(r) for r in rows], _texts(session, KINDS[kind][0]))
         return cat
 
@@ -432,6 +434,46 @@ def started_manager(model_name: str, make: Callable[[], IndexManager], wait: flo
     return start.manager
 
 
+def loaded_before_fork(timeout: float | None = None) -> bool:
+    """Wait (at most timeout seconds) for this process's background loads; True when every one has succeeded.
+
+    gunicorn's master (preload_app, see gunicorn.conf.py and kb/serving.py) calls it before re-forking its
+    workers: a worker forked afterwards inherits the loaded catalogues instead of loading its own."""
+    with _managers_lock:
+        starts = list(_starts.values())
+    if not starts:
+        return False
+    for start in starts:
+        if not start.done.wait(timeout):
+            return False
+    return all(s.error is None and s.manager is not None for s in starts)
+
+
+def _after_fork_in_child() -> None:
+    """In a forked child (a gunicorn worker forked from a master that loaded the index): keep the catalogues the
+    parent finished loading, forget the loads it had under way (their thread did not come along: the child starts
+    its own when asked), and make the next request check the database for changes past the inherited revision.
+    Locks are new: a parent's thread may have held one at the fork."""
+    global _managers_lock
+    _managers_lock = threading.Lock()
+    finished = {key: s for key, s in _starts.items() if s.done.is_set() and s.error is None and s.manager is not None}
+    kept = {id(s.manager) for s in finished.values()}
+    _starts.clear()
+    _starts.update(finished)
+    for key, m in list(_managers.items()):
+        if id(m) not in kept and not m.loaded:
+            del _managers[key]  # half-built by a thread that did not come along
+            continue
+        m._write = threading.Lock()
+        m.checked = (float("-inf"), -1)  # check for changes past the inherited revision on the first request
+        for cat in m.catalogues.values():
+            cat.lock = threading.RLock()
+            cat.keywords._lock = threading.RLock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _load_in_background(app, start: _Start, make: Callable[[], IndexManager]) -> None:  # type: ignore[no-untyped-def]
     began = time.monotonic()
     try:
@@ -446,4 +488,4 @@ def _load_in_background(app, start: _Start, make: Callable[[], IndexManager]) ->
 
 
 __all__ = ["IndexManager", "StillLoading", "entry_for", "get_manager", "forget_managers", "database_identity",
-           "started_manager"]
+           "loaded_before_fork", "started_manager"]
