@@ -37,7 +37,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--only", help="one path (or a prefix of one) of the calls")
     ap.add_argument("--lang", default="", help="Accept-Language of every request")
-    ap.add_argument("--profile", help="write a pyinstrument HTML profile of the --only call here")
+    ap.add_argument("--profile", help="write a pyinstrument HTML profile (wall time) of the --only call here")
+    ap.add_argument("--cprofile", type=int, metavar="N",
+                    help="print the N costliest functions of each call by CPU time (cProfile, time.process_time)")
     args = ap.parse_args()
 
     from sqlalchemy import create_engine, text
@@ -76,10 +78,23 @@ def main() -> None:
 
             profiler = Profiler(interval=0.0005)
             profiler.start()
+        cprof = None
+        if args.cprofile:
+            import cProfile
+
+            cprof = cProfile.Profile(time.process_time)
+            cprof.enable()
         c0, w0 = time.process_time(), time.perf_counter()
         for _ in range(args.rounds):
             client.get(path, headers=headers)
         c1, w1 = time.process_time(), time.perf_counter()
+        if cprof is not None:
+            import pstats
+
+            cprof.disable()
+            stats = pstats.Stats(cprof, stream=sys.stderr)
+            stats.sort_stats("tottime").print_stats(args.cprofile)
+            stats.sort_stats("cumulative").print_stats(args.cprofile)
         if profiler is not None:
             profiler.stop()
             with open(args.profile, "w") as f:

@@ -1,0 +1,46 @@
+"""Per-process caches of page fragments (kb.web.display): the same HTML as rendering them each time, per language,
+and following the data they show."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from flask import render_template
+
+from kb.services import cache
+from kb.web import display
+
+CHOICES = [{}, {"country": "CO"}, {"sector": "agriculture", "country": "BR", "region": "CAN", "language": "es",
+                                   "text_lang": "es"}, {"language": "fr", "text_lang": "fr", "modality": "training-course"},
+           {"country": "XX"}]
+
+
+@pytest.mark.parametrize("lang", ["en", "es", "pt-BR", "fr"])
+def test_cached_filter_fields_are_the_fields_rendered_each_time(app, lang):
+    cache.clear()
+    for values in CHOICES:
+        for _ in range(2):  # the first fills the cache, the second reads it
+            with app.test_request_context("/offers", headers={"Accept-Language": lang}):
+                cached = str(display.filter_fields(values, {}))
+                direct = render_template("public/_filters.html", values=values, errors={}, d=display)
+            assert cached == direct, values
+    with app.test_request_context("/offers", headers={"Accept-Language": lang}):
+        chosen = str(display.filter_fields({"language": "es", "text_lang": "es"}, {}))
+        every = str(display.filter_fields(CHOICES[2], {}))
+    assert chosen.count('value="es" selected>') == 2  # each select marks its own choice
+    assert every.count(" selected>") == 5
+
+
+def test_the_catalogue_filters_are_in_the_readers_language(browser):
+    cache.clear()
+    for lang, label in (("es", "Agricultura"), ("en", "Agriculture"), ("fr", "Agriculture"), ("es", "Agricultura")):
+        page = html.unescape(browser(lang=lang).get("/offers").get_data(as_text=True))
+        assert f'<option value="agriculture" >{label}</option>' in page, lang
+        assert ("Colombie" in page) == (lang == "fr")
+
+
+def test_a_filter_that_is_no_option_shows_its_error_next_to_the_field(browser):
+    resp = browser().get("/offers?country=ZZZZ")
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert 'id="f-country" name="country"' in page and 'aria-invalid="true" aria-describedby="e-country"' in page
