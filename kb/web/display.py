@@ -6,10 +6,11 @@ from typing import Any
 
 from babel import Locale
 from flask import render_template
-from flask_babel import get_locale, lazy_gettext
+from flask_babel import lazy_gettext
 from flask_login import current_user
 from markupsafe import Markup, escape
 
+from kb import i18n
 from kb.i18n import LANGUAGES
 from kb.models import User
 from kb.services import cache, reference
@@ -30,7 +31,7 @@ def viewer() -> User | None:
 
 
 def _lang() -> str:
-    return str(get_locale() or "en")[:2]
+    return i18n.current_language()
 
 
 def language_name(code: str) -> str:
@@ -106,7 +107,7 @@ def filter_fields(values: dict[str, str], errors: dict[str, Any]) -> Markup:
     that is no option) the fields are rendered as they are."""
     if errors:
         return Markup(render_template("public/_filters.html", values=values, errors=errors, d=_module()))
-    html = str(cache.cached(("filter-fields", str(get_locale())), _render_blank_filters, depends=("reference",)))
+    html = str(cache.cached(("filter-fields", str(i18n.current_locale())), _render_blank_filters, depends=("reference",)))
     for name in FILTER_FIELDS:
         value = values.get(name)
         if not value:

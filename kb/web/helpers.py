@@ -122,18 +122,25 @@ def role(code: Any) -> str:
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
+    return i18n.current_language()
 
-    return str(get_locale() or "en")[:2]
+
+_FIXED_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def labels(name: str) -> dict[str, str]:
     """{code: label} of a vocabulary in the current language, in display order: sectors, modalities, sdgs and
     regional_groups from the database; terms, activity_kinds, contribution_kinds and party_roles from the catalogues."""
+    lang = _lang()
     fixed = FIXED_VOCABULARIES.get(name)
     if fixed is not None:
-        return {code: str(label) for code, label in fixed.items()}
-    return reference.labels(name, _lang())
+        # The catalogues do not change while the process runs: each language's labels are translated once.
+        key = (name, lang)
+        found = _FIXED_LABELS.get(key)
+        if found is None:
+            found = _FIXED_LABELS[key] = {code: str(label) for code, label in fixed.items()}
+        return found
+    return reference.labels(name, lang)
 
 
 def label(name: str, code: Any) -> str:

@@ -44,3 +44,27 @@ def test_a_filter_that_is_no_option_shows_its_error_next_to_the_field(browser):
     assert resp.status_code == 422
     page = resp.get_data(as_text=True)
     assert 'id="f-country" name="country"' in page and 'aria-invalid="true" aria-describedby="e-country"' in page
+
+
+def test_the_memoised_locale_and_translations_follow_force_locale_and_refresh(app):
+    """kb.i18n's fast paths read Flask-Babel's own state: a mail rendered in its reader's language inside a page
+    request (force_locale) gets that language, and the page's language comes back after it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    from kb import i18n
+    from kb.web import helpers
+
+    page = "{{ _('Sector') }} {{ h.label('terms', 'in-kind') }}"
+    with app.test_request_context("/offers", headers={"Accept-Language": "es"}):
+        assert render_template_string(page) == "Sector En especie"
+        assert i18n.current_language() == "es"
+        with force_locale("fr"):
+            assert i18n.current_language() == "fr" and str(i18n.current_locale()) == "fr"
+            assert render_template_string(page) == "Secteur En nature"
+        assert render_template_string(page) == "Sector En especie"
+        with force_locale("pt"):
+            assert helpers.label("terms", "in-kind") == "Contribuição não financeira"
+        refresh()
+        assert i18n.current_language() == "es"
+    assert i18n.current_language() == "en"
