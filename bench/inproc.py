@@ -4,7 +4,8 @@
     .venv/bin/python bench/inproc.py --only /offers --rounds 500 --profile out.html  # one call, profiled
 
 Uses the database bench/http.py built (`kb_http_<offers>_<model>` on --pg; build it there first). For each call:
-one warm-up request (index loaded, caches filled), then --rounds requests; prints the process CPU time per request
+one warm-up request (index loaded, caches filled), then --rounds requests in --batches batches; prints the process
+CPU time per request of the best and of the median batch
 (time.process_time: user + system of this process, so a busy neighbour on a shared core does not inflate it as much
 as wall time) and the wall time, and the status code (a call that does not answer 200 is reported, not timed).
 --profile writes a pyinstrument HTML profile of the --only call (pyinstrument is not a dependency of kb: put it on
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import statistics
 import sys
 import time
 
@@ -35,6 +37,8 @@ def main() -> None:
     ap.add_argument("--model", default="hashing-512")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--batches", type=int, default=5,
+                    help="rounds are timed in this many batches; the best batch is the least disturbed by neighbours")
     ap.add_argument("--only", help="one path (or a prefix of one) of the calls")
     ap.add_argument("--lang", default="", help="Accept-Language of every request")
     ap.add_argument("--profile", help="write a pyinstrument HTML profile (wall time) of the --only call here")
@@ -65,7 +69,7 @@ def main() -> None:
     client = app.test_client()
     headers = {"Accept-Language": args.lang} if args.lang else {}
     print(f"{args.offers} offers, model {args.model}, {args.rounds} rounds, load {loadavg()}\n")
-    print("| call | status | CPU ms/request | wall ms/request |")
+    print("| call | status | CPU ms/request (best / median batch) | wall ms/request (best / median batch) |")
     print("|---|---|---|---|")
     for name, path in calls:
         status = client.get(path, headers=headers).status_code
@@ -84,10 +88,14 @@ def main() -> None:
 
             cprof = cProfile.Profile(time.process_time)
             cprof.enable()
-        c0, w0 = time.process_time(), time.perf_counter()
-        for _ in range(args.rounds):
-            client.get(path, headers=headers)
-        c1, w1 = time.process_time(), time.perf_counter()
+        batch = max(1, args.rounds // args.batches)
+        cpu, wall = [], []
+        for _ in range(args.batches):
+            c0, w0 = time.process_time(), time.perf_counter()
+            for _ in range(batch):
+                client.get(path, headers=headers)
+            cpu.append((time.process_time() - c0) / batch * 1000)
+            wall.append((time.perf_counter() - w0) / batch * 1000)
         if cprof is not None:
             import pstats
 
@@ -100,8 +108,8 @@ def main() -> None:
             with open(args.profile, "w") as f:
                 f.write(profiler.output_html())
             print(profiler.output_text(unicode=False, color=False, show_all=False), file=sys.stderr)
-        print(f"| {name} | {status} | {(c1 - c0) / args.rounds * 1000:.2f} | {(w1 - w0) / args.rounds * 1000:.2f} |",
-              flush=True)
+        print(f"| {name} | {status} | {min(cpu):.2f} / {statistics.median(cpu):.2f} | {min(wall):.2f} / "
+              f"{statistics.median(wall):.2f} |", flush=True)
     print(f"\nload {loadavg()}")
 
 

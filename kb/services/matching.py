@@ -353,24 +353,27 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
     return item
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def summary_sentence(explanation: dict[str, Any]) -> str:
     """One plain sentence, in the reader's language, saying what the pair has in common (shared
     sectors, modalities asked for and offered, working languages, matching terms), computed when
     shown so that a stored explanation reads in whoever's language looks at it."""
     from babel.lists import format_list
-    from flask_babel import get_locale, gettext, ngettext
 
+    from kb.i18n import current_language, current_locale, gettext, ngettext  # Flask-Babel's, memoised per request
     from kb.services import reference
 
-    locale = get_locale() or Locale.parse("en")
-    lang = str(locale)[:2]
+    locale = current_locale() or _ENGLISH
+    lang = current_language()
 
     def names(codes: list[str], vocabulary: str) -> str:
         labels = reference.labels(vocabulary, lang)
         return format_list([labels.get(c, c) for c in codes], locale=locale)
 
     def language_names(codes: list[str]) -> str:
-        return format_list([(locale.languages.get(c) or Locale.parse("en").languages.get(c) or c) for c in codes],
+        return format_list([(locale.languages.get(c) or _ENGLISH.languages.get(c) or c) for c in codes],
                            locale=locale)
 
     parts = []

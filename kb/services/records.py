@@ -8,9 +8,8 @@ from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, cast, exists, func, or_, select
+from sqlalchemy import Select, String, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import selectinload
 
 from kb import permissions
 from kb import workflow as wf
@@ -37,6 +36,7 @@ from kb.models import (
     User,
     utcnow,
 )
+from kb.models.records import TAGS_KEY
 from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records, find_duplicates
@@ -323,30 +323,63 @@ def get_record(model: type[Request] | type[Offer], actor: User | None, record_id
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    stmt = filtered_records(model, actor, f).options(*shown_with(model))
+    stmt = filtered_records(model, actor, f)
     # The count only changes with the records (every change to one notes an index change) and with the day
     # (expiry); who sees what: staff everything, others the published records plus their organisation's.
     viewer = "staff" if permissions.is_staff(actor) else (actor.organisation_id if actor else None)
     count_key = (model.__name__, viewer, dataclasses.astuple(f), date.today())
-    return paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
+    found = paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
+    attach_tags(model, found.items)
+    return found
 
 
-def shown_with(model: type[Request] | type[Offer]) -> list:
-    """Loader options for what a list shows of each record (tags, languages, an offer's experts): one query per
-    collection for the whole page, instead of one per record and collection."""
-    options = [selectinload(model.sectors), selectinload(model.modalities), selectinload(model.sdgs),
-               selectinload(model.languages)]
+def attach_tags(model: type[Request] | type[Offer], items: list) -> list:
+    """Read what a list shows of each record's collections (sectors, modalities, SDGs, working languages, an
+    offer's experts) in one statement for the whole page, and keep the codes on the records (RecordMixin's
+    properties read them): loading each collection's objects cost a statement and a few ORM objects per row."""
+    if not items:
+        return items
+    ids = [r.id for r in items]
+    owner = "offer_id" if model is Offer else "request_id"
+    sectors, modalities, sdgs = (rel.property.secondary for rel in (model.sectors, model.modalities, model.sdgs))
+    languages = (OfferLanguage if model is Offer else RequestLanguage).__table__
+    parts = [
+        select(sectors.c[owner].label("rid"), literal("sectors").label("name"), sectors.c.sector_code.label("code"),
+               Sector.position.label("pos")).join(Sector, Sector.code == sectors.c.sector_code)
+        .where(sectors.c[owner].in_(ids)),
+        select(modalities.c[owner], literal("modalities"), modalities.c.modality_code, Modality.position)
+        .join(Modality, Modality.code == modalities.c.modality_code).where(modalities.c[owner].in_(ids)),
+        select(sdgs.c[owner], literal("sdgs"), cast(sdgs.c.sdg_number, String), sdgs.c.sdg_number)
+        .where(sdgs.c[owner].in_(ids)),
+        select(languages.c[owner], literal("languages"), languages.c.code, literal(0))
+        .where(languages.c[owner].in_(ids)),
+    ]
     if model is Offer:
-        options.append(selectinload(Offer.experts))
-    return options
+        experts = Offer.experts.property.secondary
+        parts.append(select(experts.c.offer_id, literal("experts"), Expert.name, experts.c.expert_id)
+                     .join(Expert, Expert.id == experts.c.expert_id).where(experts.c.offer_id.in_(ids)))
+    found: dict[int, dict[str, list]] = {i: {"sectors": [], "modalities": [], "sdgs": [], "languages": [],
+                                             "experts": []} for i in ids}
+    for rid, name, code, pos in db.session.execute(union_all(*parts)):
+        found[rid][name].append((code, pos))
+    for record in items:
+        tags = found[record.id]
+        record.__dict__[TAGS_KEY] = {
+            "sectors": [c for c, _p in sorted(tags["sectors"], key=lambda t: t[1])],
+            "modalities": [c for c, _p in sorted(tags["modalities"], key=lambda t: t[1])],
+            "sdgs": sorted(p for _c, p in tags["sdgs"]),
+            "languages": sorted(c for c, _p in tags["languages"]),
+            "experts": [p for _n, p in sorted(tags["experts"], key=lambda t: (t[0], t[1]))],
+        }
+    return items
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
     """The records among ids the actor may see, by id (e.g. to show ranked suggestions)."""
     if not ids:
         return {}
-    stmt = access.visible_records(model, actor).where(model.id.in_(ids)).options(*shown_with(model))
-    return {r.id: r for r in first(stmt, len(ids))}
+    stmt = access.visible_records(model, actor).where(model.id.in_(ids))
+    return {r.id: r for r in attach_tags(model, first(stmt, len(ids)))}
 
 
 @dataclass
