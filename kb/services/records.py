@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, String, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, String, bindparam, cast, exists, func, literal, or_, select, union_all
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kb import permissions
@@ -340,6 +341,26 @@ def attach_tags(model: type[Request] | type[Offer], items: list) -> list:
     if not items:
         return items
     ids = [r.id for r in items]
+    found: dict[int, dict[str, list]] = {i: {"sectors": [], "modalities": [], "sdgs": [], "languages": [],
+                                             "experts": []} for i in ids}
+    for rid, name, code, pos in db.session.execute(_tags_statement(model), {"ids": ids}):
+        found[rid][name].append((code, pos))
+    for record in items:
+        tags = found[record.id]
+        record.__dict__[TAGS_KEY] = {
+            "sectors": [c for c, _p in sorted(tags["sectors"], key=lambda t: t[1])],
+            "modalities": [c for c, _p in sorted(tags["modalities"], key=lambda t: t[1])],
+            "sdgs": sorted(p for _c, p in tags["sdgs"]),
+            "languages": sorted(c for c, _p in tags["languages"]),
+            "experts": [p for _n, p in sorted(tags["experts"], key=lambda t: (t[0], t[1]))],
+        }
+    return items
+
+
+@functools.cache
+def _tags_statement(model: type[Request] | type[Offer]) -> Any:
+    """attach_tags' statement, built once per model (its compiled form is then cached by SQLAlchemy)."""
+    ids = bindparam("ids", expanding=True)
     owner = "offer_id" if model is Offer else "request_id"
     sectors, modalities, sdgs = (rel.property.secondary for rel in (model.sectors, model.modalities, model.sdgs))
     languages = (OfferLanguage if model is Offer else RequestLanguage).__table__
@@ -358,20 +379,7 @@ def attach_tags(model: type[Request] | type[Offer], items: list) -> list:
         experts = Offer.experts.property.secondary
         parts.append(select(experts.c.offer_id, literal("experts"), Expert.name, experts.c.expert_id)
                      .join(Expert, Expert.id == experts.c.expert_id).where(experts.c.offer_id.in_(ids)))
-    found: dict[int, dict[str, list]] = {i: {"sectors": [], "modalities": [], "sdgs": [], "languages": [],
-                                             "experts": []} for i in ids}
-    for rid, name, code, pos in db.session.execute(union_all(*parts)):
-        found[rid][name].append((code, pos))
-    for record in items:
-        tags = found[record.id]
-        record.__dict__[TAGS_KEY] = {
-            "sectors": [c for c, _p in sorted(tags["sectors"], key=lambda t: t[1])],
-            "modalities": [c for c, _p in sorted(tags["modalities"], key=lambda t: t[1])],
-            "sdgs": sorted(p for _c, p in tags["sdgs"]),
-            "languages": sorted(c for c, _p in tags["languages"]),
-            "experts": [p for _n, p in sorted(tags["experts"], key=lambda t: (t[0], t[1]))],
-        }
-    return items
+    return union_all(*parts)
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
