@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, String, bindparam, cast, exists, func, literal, or_, select, union_all
+from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from kb import permissions
@@ -37,11 +36,11 @@ from kb.models import (
     User,
     utcnow,
 )
-from kb.models.records import TAGS_KEY
 from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
 from kb.services.matching import embed_records, find_duplicates
 from kb.services.pages import first, paginate
+from kb.services.tags import attach_tags
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
@@ -332,54 +331,6 @@ def list_records(model: type[Request] | type[Offer], actor: User | None, f: Reco
     found = paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
     attach_tags(model, found.items)
     return found
-
-
-def attach_tags(model: type[Request] | type[Offer], items: list) -> list:
-    """Read what a list shows of each record's collections (sectors, modalities, SDGs, working languages, an
-    offer's experts) in one statement for the whole page, and keep the codes on the records (RecordMixin's
-    properties read them): loading each collection's objects cost a statement and a few ORM objects per row."""
-    if not items:
-        return items
-    ids = [r.id for r in items]
-    found: dict[int, dict[str, list]] = {i: {"sectors": [], "modalities": [], "sdgs": [], "languages": [],
-                                             "experts": []} for i in ids}
-    for rid, name, code, pos in db.session.execute(_tags_statement(model), {"ids": ids}):
-        found[rid][name].append((code, pos))
-    for record in items:
-        tags = found[record.id]
-        record.__dict__[TAGS_KEY] = {
-            "sectors": [c for c, _p in sorted(tags["sectors"], key=lambda t: t[1])],
-            "modalities": [c for c, _p in sorted(tags["modalities"], key=lambda t: t[1])],
-            "sdgs": sorted(p for _c, p in tags["sdgs"]),
-            "languages": sorted(c for c, _p in tags["languages"]),
-            "experts": [p for _n, p in sorted(tags["experts"], key=lambda t: (t[0], t[1]))],
-        }
-    return items
-
-
-@functools.cache
-def _tags_statement(model: type[Request] | type[Offer]) -> Any:
-    """attach_tags' statement, built once per model (its compiled form is then cached by SQLAlchemy)."""
-    ids = bindparam("ids", expanding=True)
-    owner = "offer_id" if model is Offer else "request_id"
-    sectors, modalities, sdgs = (rel.property.secondary for rel in (model.sectors, model.modalities, model.sdgs))
-    languages = (OfferLanguage if model is Offer else RequestLanguage).__table__
-    parts = [
-        select(sectors.c[owner].label("rid"), literal("sectors").label("name"), sectors.c.sector_code.label("code"),
-               Sector.position.label("pos")).join(Sector, Sector.code == sectors.c.sector_code)
-        .where(sectors.c[owner].in_(ids)),
-        select(modalities.c[owner], literal("modalities"), modalities.c.modality_code, Modality.position)
-        .join(Modality, Modality.code == modalities.c.modality_code).where(modalities.c[owner].in_(ids)),
-        select(sdgs.c[owner], literal("sdgs"), cast(sdgs.c.sdg_number, String), sdgs.c.sdg_number)
-        .where(sdgs.c[owner].in_(ids)),
-        select(languages.c[owner], literal("languages"), languages.c.code, literal(0))
-        .where(languages.c[owner].in_(ids)),
-    ]
-    if model is Offer:
-        experts = Offer.experts.property.secondary
-        parts.append(select(experts.c.offer_id, literal("experts"), Expert.name, experts.c.expert_id)
-                     .join(Expert, Expert.id == experts.c.expert_id).where(experts.c.offer_id.in_(ids)))
-    return union_all(*parts)
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
