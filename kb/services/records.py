@@ -316,8 +316,9 @@ def filtered_records(model: type[Request] | type[Offer], actor: User | None, f: 
 
 
 def get_record(model: type[Request] | type[Offer], actor: User | None, record_id: int) -> Request | Offer:
-    """One request or offer the actor may see, else 404 (never revealing that it exists)."""
-    return access.get_visible_record(model, record_id, actor)
+    """One request or offer the actor may see, else 404 (never revealing that it exists); its tags read in one
+    statement (kb.services.tags) rather than one lazy load per collection."""
+    return attach_tags(model, [access.get_visible_record(model, record_id, actor)])[0]
 
 
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,

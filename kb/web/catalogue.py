@@ -9,7 +9,7 @@ from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
-from kb.services import access, cache, matching, records, stats
+from kb.services import cache, matching, records, stats
 from kb.web import display
 from kb.web import helpers as h
 from kb.web.display import viewer
@@ -86,7 +86,7 @@ def _catalogue(kind: str):
 def _record(kind: str, record_id: int):
     model = KINDS[kind][0]
     user = viewer()
-    record = access.get_visible_record(model, record_id, user)
+    record = records.get_record(model, user, record_id)
     caps = permissions.record_capacities(user, record)
     return render_template("public/record.html", kind=kind, record=record,
                            show_contacts=permissions.can_see_contacts(user, record),
