@@ -1,6 +1,7 @@
 """Small helpers for views and templates: form parsing through the API schemas, labels, formatting."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -190,8 +191,19 @@ def person(user: Any) -> str:
 
 
 def date(value: Any) -> str:
-    """A date in the current locale's medium format."""
-    return format_date(value, "medium") if value else ""
+    """A date in the current locale's medium format (each date formatted once per locale and time zone: a list
+    page shows twenty)."""
+    if not value:
+        return ""
+    from flask_babel import get_timezone
+
+    return _date(value, str(i18n.current_locale()), str(get_timezone()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(value: Any, _locale: str, _timezone: str) -> str:
+    """format_date in the locale and time zone of the call (the key's)."""
+    return format_date(value, "medium")
 
 
 def number(value: Any) -> str:

@@ -68,3 +68,20 @@ def test_the_memoised_locale_and_translations_follow_force_locale_and_refresh(ap
         refresh()
         assert i18n.current_language() == "es"
     assert i18n.current_language() == "en"
+
+
+def test_formatted_dates_are_cached_per_locale(app):
+    from datetime import UTC, date, datetime
+
+    from flask_babel import force_locale
+
+    from kb.web import helpers
+
+    day, moment = date(2026, 3, 5), datetime(2026, 3, 5, 23, 30, tzinfo=UTC)
+    with app.test_request_context("/offers", headers={"Accept-Language": "fr"}):
+        assert helpers.date(day) == "5 mars 2026" and helpers.date(day) == "5 mars 2026"
+        with force_locale("es"):
+            assert helpers.date(day) == "5 mar 2026"
+        assert helpers.date(moment) == "5 mars 2026" and helpers.date(None) == ""
+    with app.test_request_context("/offers", headers={"Accept-Language": "en"}):
+        assert helpers.date(day) == "Mar 5, 2026"
