@@ -183,7 +183,8 @@ def build(url: str, offers: int, model: str) -> None:
     from kb.services import ingest
     from kb.services.reference import seed_reference_data
 
-    app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": model})
+    app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": model,
+                      "KB_BASE_URL": "http://localhost"})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_reference_data()
@@ -218,7 +219,7 @@ def statements(url: str, model: str, paths: list[str]) -> dict[str, int]:
     from kb.extensions import db
 
     app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": model,
-                      "KB_INDEX_WAIT_SECONDS": 600.0})
+                      "KB_INDEX_WAIT_SECONDS": 600.0, "KB_BASE_URL": "http://localhost"})  # the test client's host
     client = app.test_client()
     out = {}
     with app.app_context():
@@ -319,7 +320,8 @@ def main() -> None:
             trivial.stop()
     env = {**os.environ, "KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32,
            "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1", "HF_HUB_OFFLINE": "1",
-           "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-")}
+           "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-"),
+           "KB_BASE_URL": "http://127.0.0.1"}  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
     server = Server("wsgi:app", env, args.workers, ROOT)
     try:
         server.wait("/")

@@ -199,3 +199,81 @@ def not_found(kind: str, record_id: Any) -> LazyString:
     if kind == "user":
         return lazy_gettext("User %(id)s not found.", id=record_id)
     return lazy_gettext("Record %(id)s not found.", id=record_id)
+
+
+# Fast paths to the request's locale and translations. Flask-Babel keeps both on `g._flask_babel` once the request
+# has chosen its locale, but reaching them costs several context-local lookups a call, and a catalogue page asks
+# for them hundreds of times (every label, every _() of the templates). These read the same attributes directly
+# and fall back to Flask-Babel whenever they are not set yet (first call of a request, outside a request, after
+# flask_babel.refresh()); force_locale() replaces the locale object, which the memo below compares by identity.
+def current_locale() -> Any:
+    """flask_babel.get_locale(), read without its context lookups once the request has chosen its locale."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    if locale is None:
+        from flask_babel import get_locale
+
+        return get_locale()
+    return locale
+
+
+def current_language() -> str:
+    """The interface language's two-letter code ("pt" for pt_BR), "en" outside a request."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    if locale is None:
+        from flask_babel import get_locale
+
+        return str(get_locale() or "en")[:2]
+    memo = getattr(state, "kb_language", None)
+    if memo is None or memo[0] is not locale:
+        memo = (locale, str(locale)[:2])
+        state.kb_language = memo
+    return memo[1]
+
+
+def current_translations() -> Any:
+    """flask_babel.get_translations(), memoised per request and locale."""
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    memo = getattr(state, "kb_translations", None) if locale is not None else None
+    if memo is not None and memo[0] is locale and getattr(state, "babel_domain", None) is memo[1]:
+        return memo[2]
+    from flask_babel import get_translations
+
+    translations = get_translations()
+    state = _babel_state()
+    locale = getattr(state, "babel_locale", None) if state is not None else None
+    if locale is not None:
+        state.kb_translations = (locale, getattr(state, "babel_domain", None), translations)
+    return translations
+
+
+def _babel_state() -> Any:
+    from flask.globals import _cv_app
+
+    ctx = _cv_app.get(None)
+    return None if ctx is None else ctx.g.__dict__.get("_flask_babel")
+
+
+def install_fast_gettext(env: Any) -> None:
+    """Give a Jinja environment (after Flask-Babel's init_app) the same gettext callables through the memo."""
+    env.install_gettext_callables(
+        gettext=lambda s: current_translations().ugettext(s),
+        ngettext=lambda s, p, n: current_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: current_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: current_translations().unpgettext(c, s, p, n),
+    )
+
+
+def gettext(string: str, **variables: Any) -> str:
+    """flask_babel.gettext through the memoised translations (the same result)."""
+    s = current_translations().ugettext(string)
+    return s % variables if variables else s
+
+
+def ngettext(singular: str, plural: str, num: int, **variables: Any) -> str:
+    """flask_babel.ngettext through the memoised translations (the same result; `num` is a variable too)."""
+    variables.setdefault("num", num)
+    return current_translations().ungettext(singular, plural, num) % variables

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    event,
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -93,21 +94,44 @@ class RecordMixin(TimestampMixin, VersionedMixin):
     embedding_model: Mapped[str | None] = mapped_column(String(200))
     embedding_hash: Mapped[str | None] = mapped_column(String(64))
 
+    # A list page reads its records' tags with one query (kb.services.records.attach_tags) instead of loading each
+    # collection's objects: the codes are kept under TAGS_KEY and read by the properties below while the collection
+    # itself is not loaded (a loaded one, changed or not, wins) and until the record is expired or refreshed.
     @property
     def language_codes(self) -> list[str]:
-        return sorted(lang.code for lang in self.languages)
+        tags = _tags(self, "languages")
+        return list(tags) if tags is not None else sorted(lang.code for lang in self.languages)
 
     @property
     def sector_codes(self) -> list[str]:
-        return [s.code for s in self.sectors]
+        tags = _tags(self, "sectors")
+        return list(tags) if tags is not None else [s.code for s in self.sectors]
 
     @property
     def modality_codes(self) -> list[str]:
-        return [m.code for m in self.modalities]
+        tags = _tags(self, "modalities")
+        return list(tags) if tags is not None else [m.code for m in self.modalities]
 
     @property
     def sdg_numbers(self) -> list[int]:
-        return sorted(s.number for s in self.sdgs)
+        tags = _tags(self, "sdgs")
+        return list(tags) if tags is not None else sorted(s.number for s in self.sdgs)
+
+
+TAGS_KEY = "_kb_tags"
+
+
+def _tags(record: object, name: str) -> list | None:
+    """The prefetched codes of a collection, unless the collection is loaded (then it is the truth)."""
+    tags = record.__dict__.get(TAGS_KEY)
+    if tags is None or name in record.__dict__:
+        return None
+    return tags.get(name)
+
+
+def _forget_tags(target: object | None, *_args: object) -> None:
+    if target is not None:  # None: an instance already collected while its session expired everything
+        target.__dict__.pop(TAGS_KEY, None)
 
 
 class Request(RecordMixin, db.Model):
@@ -198,6 +222,17 @@ class Offer(RecordMixin, db.Model):
     languages: Mapped[list[OfferLanguage]] = relationship(cascade="all, delete-orphan")
     experts: Mapped[list[Expert]] = relationship(secondary=offer_experts, order_by=Expert.name)
 
+    @property
+    def expert_ids(self) -> list[int]:
+        """The ids of the offer's experts, by name (prefetched on list pages, see RecordMixin)."""
+        tags = _tags(self, "experts")
+        return list(tags) if tags is not None else [e.id for e in self.experts]
+
     def is_expired(self, today: date | None = None) -> bool:
         """True when the offer's validity has passed (it is then not matched until renewed)."""
         return self.valid_until is not None and self.valid_until < (today or date.today())
+
+
+for _model in (Request, Offer):
+    event.listen(_model, "expire", _forget_tags)
+    event.listen(_model, "refresh", _forget_tags)

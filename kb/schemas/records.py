@@ -177,7 +177,7 @@ class OfferOutSchema(RecordOutSchema):
         return obj.is_expired()
 
     def _expert_ids(self, obj) -> list[int]:  # type: ignore[no-untyped-def]
-        return [e.id for e in obj.experts]
+        return obj.expert_ids
 
 
 class RecordQuerySchema(PageQuerySchema):

@@ -20,6 +20,7 @@ from collections.abc import Callable, Hashable, Iterable
 from typing import Any, TypeVar
 
 from flask import g, has_app_context
+from flask.globals import _cv_app
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
@@ -58,7 +59,8 @@ def cached(key: Hashable, compute: Callable[[], T], depends: Iterable[str] = ("i
 
     Within a request (until a commit) a value is looked up once: a page asking for a label per badge pays
     one dict lookup each."""
-    memo = g.setdefault(_G_MEMO, {}) if has_app_context() else {}
+    ctx = _cv_app.get(None)  # flask.g without its proxy: pages look labels up hundreds of times
+    memo = ctx.g.__dict__.setdefault(_G_MEMO, {}) if ctx is not None else {}
     if key in memo:
         return memo[key]
     value = _cached(key, compute, depends, ttl)

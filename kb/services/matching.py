@@ -16,7 +16,7 @@ from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload, undefer
+from sqlalchemy.orm import undefer
 
 from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
@@ -28,6 +28,7 @@ from kb.matching.text import record_text, text_hash, tokenize
 from kb.models import Offer, Request, User
 from kb.services import access, cache
 from kb.services.pages import ListPagination
+from kb.services.tags import attach_tags
 
 MAX_K = 100
 STARTING_RETRY_AFTER = 5  # seconds a client is told to wait while the index loads
@@ -121,10 +122,9 @@ def _query_for(record: Request | Offer) -> ranking.Query:
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
-    # 404 unless the caller may see it; with its stored vector and tags (the query), in one round of statements
-    record = access.get_visible_record(source_model, record_id, actor, options=(
-        undefer(source_model.embedding), selectinload(source_model.sectors), selectinload(source_model.modalities),
-        selectinload(source_model.languages)))
+    # 404 unless the caller may see it; with its stored vector, and its tags (the query) in one more statement
+    record = access.get_visible_record(source_model, record_id, actor, options=(undefer(source_model.embedding),))
+    attach_tags(source_model, [record])
     q = _query_for(record)
     return _run(target_kind, q, args, source=record)
 
@@ -224,6 +224,12 @@ _sentence_lock = threading.Lock()
 
 def sentences(description: str) -> list[str]:
     """The description's sentences worth quoting (field-listing sentences left out), at most MAX_SENTENCES."""
+    return list(_sentences(description or ""))
+
+
+@functools.lru_cache(maxsize=4096)
+def _sentences(description: str) -> tuple[str, ...]:
+    """sentences(), split once per description and process (the candidates of suggestions recur)."""
     from kb.matching.text import strip_field_sentences
 
     out = []
@@ -233,7 +239,13 @@ def sentences(description: str) -> list[str]:
             out.append(part[:400])
         if len(out) == MAX_SENTENCES:
             break
-    return out
+    return tuple(out)
+
+
+@functools.lru_cache(maxsize=20000)
+def _sentence_stems(sentence: str) -> frozenset[str]:
+    """A sentence's stems, tokenised once per process."""
+    return frozenset(tokenize(sentence))
 
 
 def sentence_vectors(texts: list[str]) -> np.ndarray:
@@ -266,7 +278,7 @@ def _shortlist(group: list[str], stems: list[str]) -> list[str]:
     if len(group) <= PASSAGE_CANDIDATES:
         return group
     wanted = set(stems)
-    ranked = sorted(range(len(group)), key=lambda i: (-len(wanted & set(tokenize(group[i]))), i))
+    ranked = sorted(range(len(group)), key=lambda i: (-len(wanted & _sentence_stems(group[i])), i))
     return [group[i] for i in sorted(ranked[:PASSAGE_CANDIDATES])]
 
 
@@ -370,24 +382,27 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
     return item
 
 
+_ENGLISH = Locale.parse("en")
+
+
 def summary_sentence(explanation: dict[str, Any]) -> str:
     """One plain sentence, in the reader's language, saying what the pair has in common (shared
     sectors, modalities asked for and offered, working languages, matching terms), computed when
     shown so that a stored explanation reads in whoever's language looks at it."""
     from babel.lists import format_list
-    from flask_babel import get_locale, gettext, ngettext
 
+    from kb.i18n import current_language, current_locale, gettext, ngettext  # Flask-Babel's, memoised per request
     from kb.services import reference
 
-    locale = get_locale() or Locale.parse("en")
-    lang = str(locale)[:2]
+    locale = current_locale() or _ENGLISH
+    lang = current_language()
 
     def names(codes: list[str], vocabulary: str) -> str:
         labels = reference.labels(vocabulary, lang)
         return format_list([labels.get(c, c) for c in codes], locale=locale)
 
     def language_names(codes: list[str]) -> str:
-        return format_list([(locale.languages.get(c) or Locale.parse("en").languages.get(c) or c) for c in codes],
+        return format_list([(locale.languages.get(c) or _ENGLISH.languages.get(c) or c) for c in codes],
                            locale=locale)
 
     parts = []

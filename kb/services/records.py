@@ -10,7 +10,6 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import selectinload
 
 from kb import permissions
 from kb import workflow as wf
@@ -41,6 +40,7 @@ from kb.services import access, change_log, changed_fields, populate, unit_of_wo
 from kb.services.audit import record_event
 from kb.services.matching import embed_records, find_duplicates
 from kb.services.pages import first, paginate
+from kb.services.tags import attach_tags
 
 OWNER_ROLE = {Request: Role.DIRECTOR, Offer: Role.CENTRE}
 MACHINE = {Request: wf.REQUEST, Offer: wf.OFFER}
@@ -316,37 +316,30 @@ def filtered_records(model: type[Request] | type[Offer], actor: User | None, f: 
 
 
 def get_record(model: type[Request] | type[Offer], actor: User | None, record_id: int) -> Request | Offer:
-    """One request or offer the actor may see, else 404 (never revealing that it exists)."""
-    return access.get_visible_record(model, record_id, actor)
+    """One request or offer the actor may see, else 404 (never revealing that it exists); its tags read in one
+    statement (kb.services.tags) rather than one lazy load per collection."""
+    return attach_tags(model, [access.get_visible_record(model, record_id, actor)])[0]
 
 
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    stmt = filtered_records(model, actor, f).options(*shown_with(model))
+    stmt = filtered_records(model, actor, f)
     # The count only changes with the records (every change to one notes an index change) and with the day
     # (expiry); who sees what: staff everything, others the published records plus their organisation's.
     viewer = "staff" if permissions.is_staff(actor) else (actor.organisation_id if actor else None)
     count_key = (model.__name__, viewer, dataclasses.astuple(f), date.today())
-    return paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
-
-
-def shown_with(model: type[Request] | type[Offer]) -> list:
-    """Loader options for what a list shows of each record (tags, languages, an offer's experts): one query per
-    collection for the whole page, instead of one per record and collection."""
-    options = [selectinload(model.sectors), selectinload(model.modalities), selectinload(model.sdgs),
-               selectinload(model.languages)]
-    if model is Offer:
-        options.append(selectinload(Offer.experts))
-    return options
+    found = paginate(stmt, page, per_page, count_key=count_key, count_depends=("index",))
+    attach_tags(model, found.items)
+    return found
 
 
 def visible_by_id(model: type[Request] | type[Offer], actor: User | None, ids: list[int]) -> dict[int, Request | Offer]:
     """The records among ids the actor may see, by id (e.g. to show ranked suggestions)."""
     if not ids:
         return {}
-    stmt = access.visible_records(model, actor).where(model.id.in_(ids)).options(*shown_with(model))
-    return {r.id: r for r in first(stmt, len(ids))}
+    stmt = access.visible_records(model, actor).where(model.id.in_(ids))
+    return {r.id: r for r in attach_tags(model, first(stmt, len(ids)))}
 
 
 @dataclass

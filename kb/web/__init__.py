@@ -53,6 +53,9 @@ def register_web(app: Flask) -> None:
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(app.root_path + "/translations"))
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)
     babel.init_app(app, locale_selector=select_locale)
+    from kb.i18n import install_fast_gettext
+
+    install_fast_gettext(app.jinja_env)  # the same translations, without Flask-Babel's lookups on every _()
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
     login_manager.login_message = None

@@ -86,7 +86,7 @@ def _catalogue(kind: str):
 def _record(kind: str, record_id: int):
     model = KINDS[kind][0]
     user = viewer()
-    record = access.get_visible_record(model, record_id, user)
+    record = records.get_record(model, user, record_id)
     caps = permissions.record_capacities(user, record)
     staff = permissions.is_staff(user)
     return render_template("public/record.html", kind=kind, record=record,

@@ -5,12 +5,15 @@ import functools
 from typing import Any
 
 from babel import Locale
-from flask_babel import get_locale, lazy_gettext
+from flask import render_template
+from flask_babel import lazy_gettext
 from flask_login import current_user
+from markupsafe import Markup, escape
 
+from kb import i18n
 from kb.i18n import LANGUAGES
 from kb.models import User
-from kb.services import reference
+from kb.services import cache, reference
 from kb.web import helpers as h
 
 # Working languages offered as checkboxes on the forms (ISO 639-1); a record keeps any other code it has.
@@ -28,7 +31,7 @@ def viewer() -> User | None:
 
 
 def _lang() -> str:
-    return str(get_locale() or "en")[:2]
+    return i18n.current_language()
 
 
 def language_name(code: str) -> str:
@@ -90,6 +93,44 @@ def country_options() -> list[tuple[str, str]]:
 def region_options() -> list[tuple[str, str]]:
     """Regional groups by code and name in the current language."""
     return [(code, f"{code} · {label}") for code, label in reference.labels("regional_groups", _lang()).items()]
+
+
+FILTER_FIELDS = ("sector", "modality", "country", "region", "language", "text_lang")
+
+
+def filter_fields(values: dict[str, str], errors: dict[str, Any]) -> Markup:
+    """The catalogue's filter fields (six selects, 249 countries among their ~330 options) with the chosen values.
+
+    Rendering them costs more than the rest of the page, and they only change with the reference data and the
+    language: the fields with nothing chosen are rendered once per language and reference revision (cached per
+    process, kb.services.cache), and a chosen value is marked `selected` in its own select. With errors (a value
+    that is no option) the fields are rendered as they are."""
+    if errors:
+        return Markup(render_template("public/_filters.html", values=values, errors=errors, d=_module()))
+    html = str(cache.cached(("filter-fields", str(i18n.current_locale())), _render_blank_filters, depends=("reference",)))
+    for name in FILTER_FIELDS:
+        value = values.get(name)
+        if not value:
+            continue
+        start = html.find(f'<select id="f-{name}"')
+        end = html.find("</select>", start)
+        if start < 0 or end < 0:
+            continue
+        option = f'<option value="{escape(value)}" >'
+        at = html.find(option, start, end)
+        if at >= 0:
+            html = f"{html[:at]}{option[:-1]}selected>{html[at + len(option):]}"
+    return Markup(html)
+
+
+def _render_blank_filters() -> Markup:
+    return Markup(render_template("public/_filters.html", values={}, errors={}, d=_module()))
+
+
+def _module() -> Any:
+    import kb.web.display as module
+
+    return module
 
 
 def context() -> dict[str, Any]:

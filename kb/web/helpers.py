@@ -1,6 +1,7 @@
 """Small helpers for views and templates: form parsing through the API schemas, labels, formatting."""
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -124,18 +125,25 @@ def role(code: Any) -> str:
 
 
 def _lang() -> str:
-    from flask_babel import get_locale
+    return i18n.current_language()
 
-    return str(get_locale() or "en")[:2]
+
+_FIXED_LABELS: dict[tuple[str, str], dict[str, str]] = {}
 
 
 def labels(name: str) -> dict[str, str]:
     """{code: label} of a vocabulary in the current language, in display order: sectors, modalities, sdgs and
     regional_groups from the database; terms, activity_kinds, contribution_kinds and party_roles from the catalogues."""
+    lang = _lang()
     fixed = FIXED_VOCABULARIES.get(name)
     if fixed is not None:
-        return {code: str(label) for code, label in fixed.items()}
-    return reference.labels(name, _lang())
+        # The catalogues do not change while the process runs: each language's labels are translated once.
+        key = (name, lang)
+        found = _FIXED_LABELS.get(key)
+        if found is None:
+            found = _FIXED_LABELS[key] = {code: str(label) for code, label in fixed.items()}
+        return found
+    return reference.labels(name, lang)
 
 
 def label(name: str, code: Any) -> str:
@@ -185,8 +193,19 @@ def person(user: Any) -> str:
 
 
 def date(value: Any) -> str:
-    """A date in the current locale's medium format."""
-    return format_date(value, "medium") if value else ""
+    """A date in the current locale's medium format (each date formatted once per locale and time zone: a list
+    page shows twenty)."""
+    if not value:
+        return ""
+    from flask_babel import get_timezone
+
+    return _date(value, str(i18n.current_locale()), str(get_timezone()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(value: Any, _locale: str, _timezone: str) -> str:
+    """format_date in the locale and time zone of the call (the key's)."""
+    return format_date(value, "medium")
 
 
 def number(value: Any) -> str:

@@ -126,6 +126,21 @@ def test_a_retired_sector_leaves_the_forms_but_stays_on_old_records(kb, browser,
     assert actions == ["retire", "restore"]
 
 
+def test_the_catalogue_filters_follow_a_label_edit_and_a_retirement(kb, browser, people, vocabulary):
+    """The catalogue's filter fields are rendered once per language and reference revision (kb.web.display)."""
+    visitor = browser(lang="es")
+    assert '<option value="agriculture" >Agricultura</option>' in text(visitor.get("/offers"))
+    admin = browser(people["admin"])
+    labels = {"label_en": "Farming", "label_es": "Agricultura familiar", "label_pt": "Agricultura",
+              "label_fr": "Agriculture"}
+    assert admin.post("/admin/vocabularies/sectors/agriculture", data={"action": "labels", **labels}).status_code == 302
+    assert '<option value="agriculture" >Agricultura familiar</option>' in text(visitor.get("/offers"))
+    assert '<option value="agriculture" selected>Farming</option>' in \
+        text(browser(lang="en").get("/offers?sector=agriculture"))
+    assert admin.post("/admin/vocabularies/sectors/agriculture", data={"action": "retire"}).status_code == 302
+    assert 'value="agriculture"' not in text(visitor.get("/offers"))
+
+
 def test_unknown_entries_and_actions_are_refused(kb, browser, people, vocabulary):
     client = browser(people["admin"])
     assert client.post("/admin/vocabularies/sectors/no-such-sector", data={"action": "retire"}).status_code == 404
