@@ -9,7 +9,7 @@ from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
-from kb.services import access, cache, matching, partner_fit, records, stats
+from kb.services import cache, matching, partner_fit, records, stats
 from kb.web import display
 from kb.web import helpers as h
 from kb.web.display import viewer
