@@ -106,6 +106,17 @@ def match_alerts(kind: str, record_id: int) -> dict[str, int]:
     return {"pairs": report.pairs, "users": report.users}
 
 
+@huey.task(retries=3, retry_delay=30, retry_backoff=2, name="kb.embed_second")
+@_in_app
+def embed_second(kind: str, record_id: int) -> int:
+    """A request or offer was saved with a new text: compute its second embedder's vector (about a quarter of a
+    second), store it and append an index change, so every process's catalogue scores its pairs with it.
+    Idempotent: a vector already current is not computed again."""
+    from kb.services.matching import embed_second as run
+
+    return run(kind, [record_id])
+
+
 @huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
 @_in_app
 def send_reminders() -> dict[str, int]:

@@ -80,6 +80,49 @@ class Moments:
         return mean, np.sqrt(np.maximum(var, 1e-12))
 
 
+class SecondVectors:
+    """The second embedder's vectors of the catalogue's records that have one (a worker computes them after a
+    save; a record without one yet is simply absent), with their moments for z-scoring. Plain arrays: they are
+    only read for the candidates a query re-scores, never searched."""
+
+    def __init__(self, dim: int = 0) -> None:
+        self.dim = dim
+        self.rows: dict[int, np.ndarray] = {}
+        self.moments = Moments(dim) if dim else None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def set_many(self, ids: list[int], vectors: np.ndarray) -> None:
+        if not ids:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.moments is None:
+            self.dim = vectors.shape[1]
+            self.moments = Moments(self.dim)
+        old = [self.rows[i] for i in ids if i in self.rows]
+        if old:
+            self.moments.remove(np.vstack(old))
+        self.moments.add(vectors)
+        for i, v in zip(ids, vectors, strict=True):
+            self.rows[i] = v
+
+    def remove_many(self, ids: Iterable[int]) -> None:
+        old = [self.rows.pop(i) for i in ids if i in self.rows]
+        if old and self.moments is not None:
+            self.moments.remove(np.vstack(old))
+
+    def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
+        mask = np.fromiter((i in self.rows for i in ids), dtype=bool, count=len(ids))
+        out = np.zeros((len(ids), self.dim or 1), dtype=np.float32)
+        for j, i in enumerate(ids):
+            v = self.rows.get(i)
+            if v is not None:
+                out[j] = v
+        return mask, out
+
+
 class Catalogue:
     """Vectors, entries, moments and keywords of one kind of record, kept in step under one write lock."""
 
@@ -90,6 +133,7 @@ class Catalogue:
         self.entries: dict[int, Entry] = {}
         self.moments = Moments(dim)
         self.keywords = KeywordIndex()
+        self.second = SecondVectors()
 
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of cos(vector, x) over every stored x."""
@@ -103,6 +147,27 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def set_second(self, ids: list[int], vectors: np.ndarray | None) -> None:
+        """Store (vectors given) or drop (None) the second embedder's vectors of catalogue records."""
+        with self.lock:
+            if vectors is None:
+                self.second.remove_many(ids)
+            else:
+                keep = [j for j, i in enumerate(ids) if i in self.entries]
+                self.second.set_many([ids[j] for j in keep], np.asarray(vectors)[keep])
+
+    def second_for(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(has a second vector, second vectors) of ids."""
+        with self.lock:
+            return self.second.lookup(ids)
+
+    def second_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of the second cosine of each row against every stored second vector."""
+        with self.lock:
+            if self.second.moments is None:
+                return np.zeros(len(vectors)), np.ones(len(vectors))
+            return self.second.moments.similarity_stats_many(vectors)
 
     def upsert_many(self, entries: list[Entry], vectors: np.ndarray, texts: list[str]) -> None:
         """Add or replace records."""
@@ -132,6 +197,7 @@ class Catalogue:
             for i in present:
                 del self.entries[i]
                 self.keywords.remove(i)
+            self.second.remove_many(present)
 
     def dense(self, vector: np.ndarray, k: int, allowed_ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine) by inner product; optionally only among allowed_ids."""
