@@ -190,11 +190,11 @@ def index_rebuild() -> None:
         bar = bars.get(kind) or bars.setdefault(kind, tqdm(total=total, desc=f"{kind}s", unit="rec"))
         bar.update(done - bar.n)
 
-    counts = rebuild(progress)
+    counts = rebuild(progress, second=True)
     for bar in bars.values():
         bar.close()
     click.echo("Re-embedded: " + ", ".join(f"{counts[k]} {k}s" for k in ("offer", "request")) + "; second vectors: "
-               + ", ".join(f"{counts[k + '_second']} {k}s" for k in ("offer", "request")))
+               + ", ".join(f"{counts.get(k + '_second', 0)} {k}s" for k in ("offer", "request")))
     index_status_print()
 
 
@@ -207,7 +207,8 @@ def index_status_print() -> None:
     for kind in ("offer", "request"):
         k = s[kind]
         click.echo(f"{kind}s: {k['indexed']} indexed of {k['published']} published; "
-                   f"{k['stale_vectors']} with missing or other-model vectors")
+                   f"{k['stale_vectors']} with missing or other-model vectors; "
+                   f"{k['second_vectors']} indexed with the second embedder's vector ({s['second_model'] or 'off'})")
     click.echo("up to date" if s["up_to_date"] else "STALE: run `flask kb index rebuild`")
 
 

@@ -533,8 +533,12 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
-def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64) -> dict[str, Any]:
-    """Re-embed every record whose vector is missing or from another model, then reload the index."""
+def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64,
+            second: bool = False) -> dict[str, Any]:
+    """Re-embed every record whose vector is missing or from another model, then reload the index.
+
+    second: also compute the second embedder's missing vectors (about 4 records a second: the command line's
+    rebuild does; the admin page's, which runs in a web request, leaves them to the workers and the command)."""
     from kb.services import unit_of_work
 
     counts: dict[str, int] = {}
@@ -550,7 +554,7 @@ def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size:
             if progress:
                 progress(kind, done, len(ids))
         counts[kind] = embedded
-    for kind in ("offer", "request"):
+    for kind in ("offer", "request") if second else ():
         counts[f"{kind}_second"] = embed_second(kind, progress=(lambda k, d, t: progress(f"{k} (second vectors)", d, t))
                                                 if progress else None)
     m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"], second_name())
@@ -575,13 +579,15 @@ def status() -> dict[str, Any]:
     m = manager()
     emb = embedder()
     latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
-    out: dict[str, Any] = {"model": emb.name, "dim": emb.dim, "revision": m.revision, "database_revision": latest}
+    out: dict[str, Any] = {"model": emb.name, "dim": emb.dim, "revision": m.revision, "database_revision": latest,
+                           "second_model": second_name()}
     for model, kind, published in ((Offer, "offer", OfferState.PUBLISHED), (Request, "request", RequestState.PUBLISHED)):
         total = db.session.scalar(select(func.count()).select_from(model).where(model.status == published))
         stale = db.session.scalar(select(func.count()).select_from(model).where(
             model.status == published,
             (model.embedding_model.is_(None)) | (model.embedding_model != emb.name)))
-        out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale}
+        out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale,
+                     "second_vectors": len(m.catalogues[kind].second)}
     out["up_to_date"] = m.revision == latest and all(out[k]["stale_vectors"] == 0 for k in ("offer", "request"))
     return out
 
