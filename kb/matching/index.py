@@ -82,16 +82,29 @@ class Moments:
 
 class SecondVectors:
     """The second embedder's vectors of the catalogue's records that have one (a worker computes them after a
-    save; a record without one yet is simply absent), with their moments for z-scoring. Plain arrays: they are
-    only read for the candidates a query re-scores, never searched."""
+    save; a record without one yet is simply absent), with their moments for z-scoring. One growing matrix with
+    a row per record (freed rows reused): a query gathers its ~400 candidates' rows in one NumPy take. They are
+    read for the candidates being scored, never searched."""
 
     def __init__(self, dim: int = 0) -> None:
         self.dim = dim
-        self.rows: dict[int, np.ndarray] = {}
+        self.rows: dict[int, int] = {}          # record id -> row of the matrix
+        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._free: list[int] = []
         self.moments = Moments(dim) if dim else None
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def _row(self) -> int:
+        if self._free:
+            return self._free.pop()
+        used = len(self.rows) + len(self._free)
+        if used >= len(self._matrix):
+            grown = np.zeros((max(64, 2 * len(self._matrix)), self.dim), dtype=np.float32)
+            grown[:len(self._matrix)] = self._matrix
+            self._matrix = grown
+        return used
 
     def set_many(self, ids: list[int], vectors: np.ndarray) -> None:
         if not ids:
@@ -100,26 +113,37 @@ class SecondVectors:
         if self.moments is None:
             self.dim = vectors.shape[1]
             self.moments = Moments(self.dim)
+            self._matrix = np.zeros((0, self.dim), dtype=np.float32)
         old = [self.rows[i] for i in ids if i in self.rows]
         if old:
-            self.moments.remove(np.vstack(old))
+            self.moments.remove(self._matrix[old])
         self.moments.add(vectors)
         for i, v in zip(ids, vectors, strict=True):
-            self.rows[i] = v
+            row = self.rows.get(i)
+            if row is None:
+                row = self.rows[i] = self._row()
+            self._matrix[row] = v
 
     def remove_many(self, ids: Iterable[int]) -> None:
-        old = [self.rows.pop(i) for i in ids if i in self.rows]
-        if old and self.moments is not None:
-            self.moments.remove(np.vstack(old))
+        gone = [self.rows.pop(i) for i in ids if i in self.rows]
+        if gone and self.moments is not None:
+            self.moments.remove(self._matrix[gone])
+            self._matrix[gone] = 0.0
+            self._free.extend(gone)
+
+    def vector(self, record_id: int) -> np.ndarray | None:
+        row = self.rows.get(record_id)
+        return None if row is None else self._matrix[row].copy()
 
     def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
-        mask = np.fromiter((i in self.rows for i in ids), dtype=bool, count=len(ids))
-        out = np.zeros((len(ids), self.dim or 1), dtype=np.float32)
-        for j, i in enumerate(ids):
-            v = self.rows.get(i)
-            if v is not None:
-                out[j] = v
+        get = self.rows.get
+        rows = np.fromiter((get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        mask = rows >= 0
+        if not len(self._matrix):
+            return mask, np.zeros((len(ids), self.dim or 1), dtype=np.float32)
+        out = self._matrix[np.where(mask, rows, 0)]
+        out[~mask] = 0.0
         return mask, out
 
 

@@ -101,3 +101,21 @@ def test_removing_a_record_drops_its_second_vector_and_moments(world):
     assert 1 not in offers.second.rows and offers.second.moments.n == 3
     offers.set_second([2], None)
     assert len(offers.second) == 2 and offers.second.moments.n == 2
+
+
+def test_second_vectors_reuse_freed_rows_and_look_up_the_right_vectors():
+    from kb.matching.index import SecondVectors
+
+    rng = np.random.default_rng(3)
+    sv, v = SecondVectors(), _unit(rng, 100, DIM2)
+    sv.set_many(list(range(100)), v)
+    sv.remove_many(range(0, 100, 2))
+    sv.set_many([500, 501], v[:2])          # into freed rows
+    sv.set_many([1], v[50:51])              # replaced in place
+    mask, got = sv.lookup([500, 2, 1, 99, 501])
+    assert mask.tolist() == [True, False, True, True, True]
+    np.testing.assert_allclose(got, np.vstack([v[0], np.zeros(DIM2), v[50], v[99], v[1]]), rtol=1e-6)
+    assert sv.moments.n == 52 and len(sv) == 52
+    mean, _std = sv.moments.similarity_stats(v[3])
+    rest = [sv.vector(i) for i in sv.rows]
+    assert mean == pytest.approx(float(np.mean([r @ v[3] for r in rest])), rel=1e-4)
