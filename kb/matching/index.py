@@ -91,6 +91,7 @@ class SecondVectors:
         self.rows: dict[int, int] = {}          # record id -> row of the matrix
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._free: list[int] = []
+        self._row_of = np.full(0, -1, dtype=np.int64)  # the same map as an array indexed by id, for lookups
         self.moments = Moments(dim) if dim else None
 
     def __len__(self) -> int:
@@ -118,14 +119,22 @@ class SecondVectors:
         if old:
             self.moments.remove(self._matrix[old])
         self.moments.add(vectors)
+        top = max(ids)
+        if top >= len(self._row_of):
+            grown = np.full(max(top + 1, 2 * len(self._row_of)), -1, dtype=np.int64)
+            grown[:len(self._row_of)] = self._row_of
+            self._row_of = grown
         for i, v in zip(ids, vectors, strict=True):
             row = self.rows.get(i)
             if row is None:
                 row = self.rows[i] = self._row()
+                self._row_of[i] = row
             self._matrix[row] = v
 
     def remove_many(self, ids: Iterable[int]) -> None:
-        gone = [self.rows.pop(i) for i in ids if i in self.rows]
+        ids = [i for i in ids if i in self.rows]
+        self._row_of[ids] = -1
+        gone = [self.rows.pop(i) for i in ids]
         if gone and self.moments is not None:
             self.moments.remove(self._matrix[gone])
             self._matrix[gone] = 0.0
@@ -137,8 +146,10 @@ class SecondVectors:
 
     def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
-        get = self.rows.get
-        rows = np.fromiter((get(i, -1) for i in ids), dtype=np.int64, count=len(ids))
+        wanted = np.asarray(ids, dtype=np.int64)
+        known = (wanted >= 0) & (wanted < len(self._row_of))
+        rows = np.full(len(wanted), -1, dtype=np.int64)
+        rows[known] = self._row_of[wanted[known]]
         mask = rows >= 0
         if not len(self._matrix):
             return mask, np.zeros((len(ids), self.dim or 1), dtype=np.float32)
@@ -185,6 +196,13 @@ class Catalogue:
         """(has a second vector, second vectors) of ids."""
         with self.lock:
             return self.second.lookup(ids)
+
+    def second_stats(self, vector: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation of the second cosine of one vector against every stored second vector."""
+        with self.lock:
+            if self.second.moments is None:
+                return 0.0, 1.0
+            return self.second.moments.similarity_stats(vector)
 
     def second_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of the second cosine of each row against every stored second vector."""

@@ -164,8 +164,8 @@ def _second_z(cat: Catalogue, q_vector2: np.ndarray | None, cand: list[int]) -> 
     has, vecs = cat.second_for(cand)
     if not has.any():
         return np.zeros(n), has
-    mean, std = cat.second_stats_many(q_vector2[None, :])
-    z = (vecs.astype(np.float64) @ q_vector2.astype(np.float64) - mean[0]) / std[0]
+    mean, std = cat.second_stats(q_vector2)
+    z = ((vecs @ q_vector2).astype(np.float64) - mean) / std
     return np.where(has, z, 0.0), has
 
 
@@ -372,7 +372,7 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
         has2, rvecs = requests.second_for(cand)
         if has2.any():
             m2, s2 = offers.second_stats_many(rvecs)
-            z2 = np.where(has2, (rvecs.astype(np.float64) @ q.vector2.astype(np.float64) - m2) / s2, 0.0)
+            z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
                  np.array([1.0 if e.modalities else 0.0 for e in entries]), z2, has2)
