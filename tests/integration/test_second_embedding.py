@@ -49,7 +49,8 @@ def _other_process(app, tmp_path) -> subprocess.Popen:
     env.update(KB_DATABASE_URL=app.config["KB_DATABASE_URL"], KB_EMBEDDING_MODEL="hashing-256",
                KB_SECOND_EMBEDDING_MODEL="hashing-64", KB_SECRET_KEY=secrets.token_hex(32),
                KB_INDEX_DIR=str(tmp_path / "idx-other"), KB_BASE_URL="http://localhost",
-               KB_JOBS_FILE=str(tmp_path / "jobs.sqlite3"))
+               KB_JOBS_FILE=str(tmp_path / "jobs.sqlite3"),
+               KB_SQLITE_JOURNAL_MODE=app.config["KB_SQLITE_JOURNAL_MODE"])  # the suite's (WAL would stay on the file)
     return subprocess.Popen([sys.executable, "-c", textwrap.dedent(OTHER_PROCESS)], cwd=ROOT, env=env,
                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
