@@ -117,6 +117,19 @@ def embed_second(kind: str, record_id: int) -> int:
     return run(kind, [record_id])
 
 
+SWEEP_SECOND_BATCH = 60  # records of each kind per sweep: about half a minute of a worker at 4 vectors a second
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="kb.sweep_second")
+@_in_app
+def sweep_second() -> dict[str, int]:
+    """Every five minutes: second vectors that no job computed (the queue was down at the save, a worker was
+    killed, or the second embedder was just switched on), newest records first."""
+    from kb.services.matching import embed_second as run
+
+    return {kind: run(kind, limit=SWEEP_SECOND_BATCH) for kind in ("request", "offer")}
+
+
 @huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
 @_in_app
 def send_reminders() -> dict[str, int]:
@@ -196,7 +209,7 @@ def run_worker(threads: int, periodic: bool = True) -> None:
     consumer.run()
 
 
-PERIODIC = ("kb.sweep_outbox", "kb.send_reminders", "kb.send_digests", "kb.send_weekly")
+PERIODIC = ("kb.sweep_outbox", "kb.send_reminders", "kb.send_digests", "kb.send_weekly", "kb.sweep_second")
 LAST_RUN = "kb.last_run:"
 
 

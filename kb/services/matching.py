@@ -160,11 +160,12 @@ class VectorCache:
 
 
 def embed_second(kind: str, ids: list[int] | None = None, progress: Callable[[str, int, int], None] | None = None,
-                 cache_dir: str | None = None, batch: int = 16) -> int:
+                 cache_dir: str | None = None, batch: int = 16, limit: int | None = None) -> int:
     """Compute and store the second vector of the records (all of the kind when ids is None) that need one,
     a batch per transaction; each stored vector of a published record appends an index change, so every
     process's catalogue picks it up. Returns how many were computed. Used by the worker's job (one record),
-    `kb index rebuild`, `kb import`, the demo loader and `kb eval` (with a disk cache)."""
+    `kb index rebuild`, `kb import`, the demo loader and `kb eval` (with a disk cache). limit: at most that many
+    of the records without a second vector of this model, newest first (the workers' periodic sweep)."""
     from kb.services import unit_of_work
 
     name = second_name()
@@ -176,6 +177,9 @@ def embed_second(kind: str, ids: list[int] | None = None, progress: Callable[[st
     stmt = select(model.id).order_by(model.id)
     if ids is not None:
         stmt = stmt.where(model.id.in_(ids))
+    if limit is not None:
+        stmt = stmt.where(model.embedding_e5_model.is_(None) | (model.embedding_e5_model != name)) \
+            .order_by(None).order_by(model.id.desc()).limit(limit)
     todo_ids = list(db.session.scalars(stmt))
     emb2 = None
     cache = VectorCache(cache_dir)

@@ -120,3 +120,17 @@ def test_a_save_queues_the_second_vector_and_the_worker_s_vector_reaches_another
         embed_records([r])
         assert r.embedding_e5 is None
         db.session.rollback()
+
+
+def test_the_periodic_sweep_computes_the_vectors_whose_job_was_lost(kb, second_on):
+    from kb import jobs
+    from kb.models import Offer
+
+    sec = kb.user("secretariat", country="AT")
+    centre = kb.user("centre", country="CO")
+    offer = kb.published_offer(centre, sec)
+    jobs.huey.flush()  # the queue lost the job (Redis restarted, a worker killed)
+    assert jobs.huey.execute(jobs.sweep_second.s()) == {"request": 0, "offer": 1}
+    with second_on.app_context():
+        assert db.session.get(Offer, offer["id"]).embedding_e5_model == "hashing-64"
+    assert jobs.huey.execute(jobs.sweep_second.s()) == {"request": 0, "offer": 0}  # nothing twice
