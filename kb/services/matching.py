@@ -118,7 +118,8 @@ def needs_second(record: Request | Offer) -> bool:
     name = second_name()
     if name is None:
         return False
-    return record.embedding_e5 is None or record.embedding_e5_model != name or \
+    # The model and hash are set and cleared with the vector (read without loading the deferred vector).
+    return record.embedding_e5_model != name or \
         record.embedding_e5_hash != _second_hash(name, record_text(record.title, record.description))
 
 
