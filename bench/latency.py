@@ -44,6 +44,9 @@ CHUNK = 100_000
 LOAD_BATCH = 2_000
 
 
+SECOND_DIM = 384  # multilingual-e5-small
+
+
 def vocabularies() -> dict:
     from kb import data
     from kb.i18n import LANGUAGES
@@ -90,6 +93,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--encode-threads", type=int, default=None,
                     help="BLAS threads of the USE model for batches over 8 texts (queries always use 1 since da1218b)")
+    ap.add_argument("--second", action="store_true",
+                    help="give every offer and query a second embedder's vector (384 random unit floats: the cost "
+                         "of fusing them, not their quality), as when the workers have embedded every record")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     sizes = [int(s) for s in (args.sizes or ("1000,10000,100000" if args.quick else
@@ -115,6 +121,11 @@ def main() -> None:
     queries = [ranking.Query(vector=v, text=t, country=r["country"], organisation_id=-1,
                              sectors=tuple(r.get("sectors") or ()), modalities=tuple(r.get("modality") or ()),
                              languages=tuple(r.get("languages") or ())) for r, v, t in zip(reqs, qvecs, qtexts, strict=True)]
+    if args.second:
+        srng = np.random.default_rng(5)
+        for q in queries:
+            v2 = srng.standard_normal(SECOND_DIM)
+            q.vector2 = (v2 / np.linalg.norm(v2)).astype(np.float32)
     titles = [r["title"] for r in reqs]
     voc = vocabularies()
     rng = random.Random(7)
@@ -138,6 +149,10 @@ def main() -> None:
             t = time.perf_counter()
             for b in range(0, m, LOAD_BATCH):  # batches of 2,000, as IndexManager loads from the database
                 cat.upsert_many(entries[b:b + LOAD_BATCH], x[b:b + LOAD_BATCH], kw_texts[b:b + LOAD_BATCH])
+                if args.second:
+                    v2 = vrng.standard_normal((len(entries[b:b + LOAD_BATCH]), SECOND_DIM))
+                    cat.set_second([e.id for e in entries[b:b + LOAD_BATCH]],
+                                   (v2 / np.linalg.norm(v2, axis=1, keepdims=True)).astype(np.float32))
             t_kw += time.perf_counter() - t
             filled += m
             del x, kw_texts, entries

@@ -190,10 +190,11 @@ def index_rebuild() -> None:
         bar = bars.get(kind) or bars.setdefault(kind, tqdm(total=total, desc=f"{kind}s", unit="rec"))
         bar.update(done - bar.n)
 
-    counts = rebuild(progress)
+    counts = rebuild(progress, second=True)
     for bar in bars.values():
         bar.close()
-    click.echo("Re-embedded: " + ", ".join(f"{v} {k}s" for k, v in counts.items()))
+    click.echo("Re-embedded: " + ", ".join(f"{counts[k]} {k}s" for k in ("offer", "request")) + "; second vectors: "
+               + ", ".join(f"{counts.get(k + '_second', 0)} {k}s" for k in ("offer", "request")))
     index_status_print()
 
 
@@ -206,7 +207,8 @@ def index_status_print() -> None:
     for kind in ("offer", "request"):
         k = s[kind]
         click.echo(f"{kind}s: {k['indexed']} indexed of {k['published']} published; "
-                   f"{k['stale_vectors']} with missing or other-model vectors")
+                   f"{k['stale_vectors']} with missing or other-model vectors; "
+                   f"{k['second_vectors']} indexed with the second embedder's vector ({s['second_model'] or 'off'})")
     click.echo("up to date" if s["up_to_date"] else "STALE: run `flask kb index rebuild`")
 
 
@@ -240,8 +242,30 @@ def import_cmd(kind: str, path: str) -> None:
         for reason in reasons:
             click.echo(f"{path}:{line}: rejected: {reason}", err=True)
     click.echo(f"{kind.capitalize()} from {path}: {report.summary()}.")
+    second_vectors(kind.rstrip("s"))
     if report.rejected:
         raise click.exceptions.Exit(1)
+
+
+def second_vectors(kind: str) -> None:
+    """Compute the second embedder's vectors the records of a kind lack, with a progress bar (about 4 per second;
+    the workers would compute them too, one job per saved record)."""
+    from tqdm import tqdm
+
+    from kb.services.matching import embed_second
+
+    bar: tqdm | None = None
+
+    def progress(_kind: str, done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or tqdm(total=total, desc=f"{kind}s (second vectors)", unit="rec")
+        bar.update(done - bar.n)
+
+    n = embed_second(kind, progress=progress)
+    if bar is not None:
+        bar.close()
+    if n:
+        click.echo(f"Second vectors computed: {n} {kind}s.")
 
 
 @kb_cli.command("eval")
@@ -251,12 +275,14 @@ def import_cmd(kind: str, path: str) -> None:
 @click.option("--k", default=10, show_default=True, type=click.IntRange(1, 100))
 @click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
 @click.option("--tag-free", is_flag=True, help="Import the requests without their sectors and modalities")
+@click.option("--second-model", default=None,
+              help="Second embedder fused with the first (default: multilingual-e5-small-q4; none: the first alone)")
 @click.option("--duplicates", default=None, type=click.Path(exists=True, dir_okay=False),
               help="A labelled duplicate set (bench/data/duplicates.jsonl): also report duplicate precision/recall")
 @click.option("--live", is_flag=True,
               help="Score the current ranking and the fit on this installation's own decisions (judged pairs)")
 def eval_cmd(offers: str | None, requests: str | None, qrels: str | None, k: int, model: str | None, tag_free: bool,
-             duplicates: str | None, live: bool) -> None:
+             second_model: str | None, duplicates: str | None, live: bool) -> None:
     """Rank the benchmark's offers for each request (--offers, --requests, --qrels), or with --live score this
     installation's ranking on its own decisions; the last line is one JSON object."""
     import json
@@ -276,7 +302,8 @@ def eval_cmd(offers: str | None, requests: str | None, qrels: str | None, k: int
     from kb.services.evaluation import run_eval
 
     try:
-        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo, tag_free=tag_free, duplicates=duplicates)
+        summary = run_eval(offers, requests, qrels, k, model, echo=click.echo, tag_free=tag_free, duplicates=duplicates,
+                           second=second_model)
     except DomainError as exc:
         _fail(exc)
     click.echo(json.dumps(summary))
@@ -290,10 +317,12 @@ def eval_cmd(offers: str | None, requests: str | None, qrels: str | None, k: int
               help="Suggestions per request used as calibration pairs")
 @click.option("--folds", default=5, show_default=True, type=click.IntRange(2, 50))
 @click.option("--model", default=None, help="Embedding model (default: KB_EMBEDDING_MODEL)")
+@click.option("--second-model", default=None,
+              help="Second embedder fused with the first (default: multilingual-e5-small-q4; none: the first alone)")
 @click.option("--out", default=None, type=click.Path(dir_okay=False),
               help="Where to write the parameters (default: the shipped kb/data/calibration.json)")
 def calibrate_cmd(offers: str, requests: str, qrels: str, depth: int, folds: int, model: str | None,
-                  out: str | None) -> None:
+                  second_model: str | None, out: str | None) -> None:
     """Refit the calibrated fit (a logistic regression over the pair features, weights in kb/data/calibration.json)
     on judged pairs, cross-validated."""
     from pathlib import Path
@@ -301,7 +330,8 @@ def calibrate_cmd(offers: str, requests: str, qrels: str, depth: int, folds: int
     from kb.services.evaluation import run_calibrate
 
     try:
-        run_calibrate(offers, requests, qrels, depth, folds, model, Path(out) if out else None, echo=click.echo)
+        run_calibrate(offers, requests, qrels, depth, folds, model, Path(out) if out else None, echo=click.echo,
+                      second=second_model)
     except DomainError as exc:
         _fail(exc)
 

@@ -66,6 +66,10 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
                                       "for this many days"),
     "DIGEST_HOUR": (6, int, "Hour (UTC, 0-23) at which the daily digests are sent"),
     "EMBEDDING_MODEL": ("", str, "Sentence-transformers model directory or registered name (empty = default)"),
+    "SECOND_EMBEDDING_MODEL": ("", str, "Second embedder, computed by the job workers and fused with the first "
+                                        "(empty = multilingual-e5-small-q4; none = off; hashing-N for tests)"),
+    "VECTOR_CACHE_DIR": ("", str, "Directory caching the second embedder's vectors by content hash for `kb eval` "
+                                  "and `kb calibrate` (empty = instance/vector-cache)"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "
                                       "(an estimate: docs/INDICATORS.md)"),

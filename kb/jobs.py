@@ -106,6 +106,30 @@ def match_alerts(kind: str, record_id: int) -> dict[str, int]:
     return {"pairs": report.pairs, "users": report.users}
 
 
+@huey.task(retries=3, retry_delay=30, retry_backoff=2, name="kb.embed_second")
+@_in_app
+def embed_second(kind: str, record_id: int) -> int:
+    """A request or offer was saved with a new text: compute its second embedder's vector (about a quarter of a
+    second), store it and append an index change, so every process's catalogue scores its pairs with it.
+    Idempotent: a vector already current is not computed again."""
+    from kb.services.matching import embed_second as run
+
+    return run(kind, [record_id])
+
+
+SWEEP_SECOND_BATCH = 60  # records of each kind per sweep: about half a minute of a worker at 4 vectors a second
+
+
+@huey.periodic_task(crontab(minute="*/5"), name="kb.sweep_second")
+@_in_app
+def sweep_second() -> dict[str, int]:
+    """Every five minutes: second vectors that no job computed (the queue was down at the save, a worker was
+    killed, or the second embedder was just switched on), newest records first."""
+    from kb.services.matching import embed_second as run
+
+    return {kind: run(kind, limit=SWEEP_SECOND_BATCH) for kind in ("request", "offer")}
+
+
 @huey.periodic_task(crontab(minute="30"), retries=3, retry_delay=300, name="kb.send_reminders")
 @_in_app
 def send_reminders() -> dict[str, int]:
@@ -186,7 +210,7 @@ def run_worker(threads: int, periodic: bool = True) -> None:
     consumer.run()
 
 
-PERIODIC = ("kb.sweep_outbox", "kb.send_reminders", "kb.send_digests", "kb.send_weekly")
+PERIODIC = ("kb.sweep_outbox", "kb.send_reminders", "kb.send_digests", "kb.send_weekly", "kb.sweep_second")
 LAST_RUN = "kb.last_run:"
 
 

@@ -49,7 +49,7 @@ def _fast_throwaway_sqlite(url: str) -> None:
 def app(tmp_path_factory):
     url = _database_url(tmp_path_factory)
     app = create_app({"KB_DATABASE_URL": url, "TESTING": True, "KB_PASSWORD_METHOD": "pbkdf2:sha256:1000",
-                      "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256",
+                      "KB_SECRET_KEY": "test-secret", "KB_EMBEDDING_MODEL": "hashing-256", "KB_SECOND_EMBEDDING_MODEL": "none",
                       "KB_SQLITE_JOURNAL_MODE": "memory", "KB_JOBS_FILE": ":memory:",
                       "KB_INDEX_WAIT_SECONDS": 120.0,  # no 503 on a busy machine
                       "KB_MAIL_LOG": str(tmp_path_factory.mktemp("mail") / "mail.log"),

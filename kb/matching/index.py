@@ -83,6 +83,84 @@ class Moments:
 LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (the moments' float64 copy stays small)
 
 
+class SecondVectors:
+    """The second embedder's vectors of the catalogue's records that have one (a worker computes them after a
+    save; a record without one yet is simply absent), with their moments for z-scoring. One growing matrix with
+    a row per record (freed rows reused): a query gathers its ~400 candidates' rows in one NumPy take. They are
+    read for the candidates being scored, never searched."""
+
+    def __init__(self, dim: int = 0) -> None:
+        self.dim = dim
+        self.rows: dict[int, int] = {}          # record id -> row of the matrix
+        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._free: list[int] = []
+        self._row_of = np.full(0, -1, dtype=np.int64)  # the same map as an array indexed by id, for lookups
+        self.moments = Moments(dim) if dim else None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def _row(self) -> int:
+        if self._free:
+            return self._free.pop()
+        used = len(self.rows) + len(self._free)
+        if used >= len(self._matrix):
+            grown = np.zeros((max(64, 2 * len(self._matrix)), self.dim), dtype=np.float32)
+            grown[:len(self._matrix)] = self._matrix
+            self._matrix = grown
+        return used
+
+    def set_many(self, ids: list[int], vectors: np.ndarray) -> None:
+        if not ids:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if self.moments is None:
+            self.dim = vectors.shape[1]
+            self.moments = Moments(self.dim)
+            self._matrix = np.zeros((0, self.dim), dtype=np.float32)
+        old = [self.rows[i] for i in ids if i in self.rows]
+        if old:
+            self.moments.remove(self._matrix[old])
+        self.moments.add(vectors)
+        top = max(ids)
+        if top >= len(self._row_of):
+            grown = np.full(max(top + 1, 2 * len(self._row_of)), -1, dtype=np.int64)
+            grown[:len(self._row_of)] = self._row_of
+            self._row_of = grown
+        for i, v in zip(ids, vectors, strict=True):
+            row = self.rows.get(i)
+            if row is None:
+                row = self.rows[i] = self._row()
+                self._row_of[i] = row
+            self._matrix[row] = v
+
+    def remove_many(self, ids: Iterable[int]) -> None:
+        ids = [i for i in ids if i in self.rows]
+        self._row_of[ids] = -1
+        gone = [self.rows.pop(i) for i in ids]
+        if gone and self.moments is not None:
+            self.moments.remove(self._matrix[gone])
+            self._matrix[gone] = 0.0
+            self._free.extend(gone)
+
+    def vector(self, record_id: int) -> np.ndarray | None:
+        row = self.rows.get(record_id)
+        return None if row is None else self._matrix[row].copy()
+
+    def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
+        wanted = np.asarray(ids, dtype=np.int64)
+        known = (wanted >= 0) & (wanted < len(self._row_of))
+        rows = np.full(len(wanted), -1, dtype=np.int64)
+        rows[known] = self._row_of[wanted[known]]
+        mask = rows >= 0
+        if not len(self._matrix):
+            return mask, np.zeros((len(ids), self.dim or 1), dtype=np.float32)
+        out = self._matrix[np.where(mask, rows, 0)]
+        out[~mask] = 0.0
+        return mask, out
+
+
 class Catalogue:
     """Vectors, entries, moments and keywords of one kind of record, kept in step under one write lock."""
 
@@ -93,6 +171,7 @@ class Catalogue:
         self.entries: dict[int, Entry] = {}
         self.moments = Moments(dim)
         self.keywords = KeywordIndex()
+        self.second = SecondVectors()
 
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of cos(vector, x) over every stored x."""
@@ -106,6 +185,39 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.entries)
+
+    def set_second(self, ids: list[int], vectors: np.ndarray | None) -> None:
+        """Store (vectors given) or drop (None) the second embedder's vectors of catalogue records."""
+        with self.lock:
+            if vectors is None:
+                self.second.remove_many(ids)
+            else:
+                keep = [j for j, i in enumerate(ids) if i in self.entries]
+                self.second.set_many([ids[j] for j in keep], np.asarray(vectors)[keep])
+
+    def second_for(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(has a second vector, second vectors) of ids."""
+        with self.lock:
+            return self.second.lookup(ids)
+
+    def second_stats(self, vector: np.ndarray) -> tuple[float, float]:
+        """Mean and standard deviation of the second cosine of one vector against every stored second vector."""
+        with self.lock:
+            m = self.second.moments
+            if m is None or m.n == 0:
+                return 0.0, 1.0
+            # einsum's own loops, not BLAS: a product this small costs more in woken OpenBLAS threads than it saves
+            q = vector.astype(np.float64)
+            mean = float(np.einsum("i,i->", q, m._sum)) / m.n
+            var = float(np.einsum("i,ij,j->", q, m._gram, q)) / m.n - mean * mean
+            return mean, max(var, 1e-12) ** 0.5
+
+    def second_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and standard deviation of the second cosine of each row against every stored second vector."""
+        with self.lock:
+            if self.second.moments is None:
+                return np.zeros(len(vectors)), np.ones(len(vectors))
+            return self.second.moments.similarity_stats_many(vectors)
 
     def upsert_many(self, entries: list[Entry], vectors: np.ndarray, texts: list[str]) -> None:
         """Add or replace records."""
@@ -135,6 +247,7 @@ class Catalogue:
             for i in present:
                 del self.entries[i]
                 self.keywords.remove(i)
+            self.second.remove_many(present)
 
     def dense(self, vector: np.ndarray, k: int, allowed_ids: list[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k (ids, cosine) by inner product; optionally only among allowed_ids."""

@@ -34,6 +34,7 @@ from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
 FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities")
+SECOND_FEATURES = FEATURES + ("dense_z_e5",)  # when both records have the second embedder's vector
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
 
@@ -44,6 +45,7 @@ class Query:
 
     vector: np.ndarray
     text: str
+    vector2: np.ndarray | None = None   # the second embedder's stored vector (None: not computed yet, or free text)
     country: str | None = None
     organisation_id: int | None = None
     sectors: tuple[str, ...] = ()
@@ -101,6 +103,7 @@ class Scored:
     language: float
     has_sectors: float
     has_modalities: float
+    dense_z2: float | None
     entry: Entry
     shared_sectors: list[str]
     shared_modalities: list[str]
@@ -121,23 +124,49 @@ class Features:
     language: np.ndarray
     has_sectors: np.ndarray
     has_modalities: np.ndarray
+    dense_z2: np.ndarray | None = None   # z of the second cosine (0 where has2 is False)
+    has2: np.ndarray | None = None       # both records of the pair have a second vector
 
     def matrix(self) -> np.ndarray:
         """n x len(FEATURES), in FEATURES order."""
         return np.column_stack([self.dense_z, self.keyword, self.sector, self.modality, self.language,
                                 self.has_sectors, self.has_modalities])
 
-    @property
+    @functools.cached_property
     def score(self) -> np.ndarray:
-        return fuse(self.matrix())
+        return fuse(self.matrix(), self.dense_z2, self.has2)
 
 
-def fuse(features: np.ndarray) -> np.ndarray:
+def fuse(features: np.ndarray, dense_z2: np.ndarray | None = None, has2: np.ndarray | None = None) -> np.ndarray:
     """The fused score (log-odds of relevance) of pairs from their features (rows in FEATURES order):
-    the one formula every page, API call, alert and report uses."""
+    the one formula every page, API call, alert and report uses.
+
+    Pairs whose two records both have the second embedder's vector (has2) are scored by the model learnt
+    with z(second cosine) as an eighth feature (calibration "second"); the others by the model learnt
+    without it, so the fit is calibrated either way (a record whose vector the worker has not computed yet
+    is scored as before)."""
     p = calibration.params()
     w = np.array([p["weights"][name] for name in FEATURES], dtype=np.float64)
-    return features @ w + p["bias"]
+    score = features @ w + p["bias"]
+    second = p.get("second")
+    if second is None or has2 is None or dense_z2 is None or not has2.any():
+        return score
+    w2 = np.array([second["weights"][name] for name in SECOND_FEATURES], dtype=np.float64)
+    score2 = np.column_stack([features, dense_z2]) @ w2 + second["bias"]
+    return np.where(has2, score2, score)
+
+
+def _second_z(cat: Catalogue, q_vector2: np.ndarray | None, cand: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    """z of the second cosine of the query against candidates of cat (request side), and where it exists."""
+    n = len(cand)
+    if q_vector2 is None or not len(cat.second):
+        return np.zeros(n), np.zeros(n, dtype=bool)
+    has, vecs = cat.second_for(cand)
+    if not has.any():
+        return np.zeros(n), has
+    mean, std = cat.second_stats(q_vector2)
+    z = (np.einsum("ij,j->i", vecs, q_vector2).astype(np.float64) - mean) / std  # no BLAS threads for 400 x 384
+    return np.where(has, z, 0.0), has
 
 
 # --- tags as bit masks, so the structured-field features of ~400 candidates are NumPy operations ---
@@ -255,9 +284,10 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     sector, modality, language = _tag_features(
         [q.sectors] * n, [q.modalities] * n, [q.languages] * n,
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
+    z2, has2 = _second_z(cat, q.vector2, cand)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
-                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0))
+                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), z2, has2)
     top = _top(f, k)
     out = []
     for i in top:
@@ -278,7 +308,8 @@ def _scored(f: Features, i: int, entry: Entry, req_s: tuple[str, ...], req_m: tu
             req_l: tuple[str, ...], offer: Entry) -> Scored:
     return Scored(int(f.ids[i]), float(f.score[i]), float(f.cosine[i]), float(f.dense_z[i]), float(f.keyword[i]),
                   float(f.sector[i]), float(f.modality[i]), float(f.language[i]), float(f.has_sectors[i]),
-                  float(f.has_modalities[i]), entry,
+                  float(f.has_modalities[i]),
+                  float(f.dense_z2[i]) if f.has2 is not None and f.has2[i] else None, entry,
                   [s for s in req_s if s in offer.sectors], [m for m in req_m if m in offer.modalities],
                   [lang for lang in req_l if lang in offer.languages], [])
 
@@ -335,9 +366,16 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
     sector, modality, language = _tag_features(
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries],
         [q.sectors] * n, [q.modalities] * n, [q.languages] * n)
+    # The second cosine from each request's side: z-scored against the offers' second vectors.
+    z2, has2 = np.zeros(n), np.zeros(n, dtype=bool)
+    if q.vector2 is not None and len(offers.second):
+        has2, rvecs = requests.second_for(cand)
+        if has2.any():
+            m2, s2 = offers.second_stats_many(rvecs)
+            z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
-                 np.array([1.0 if e.modalities else 0.0 for e in entries]))
+                 np.array([1.0 if e.modalities else 0.0 for e in entries]), z2, has2)
     offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
                   sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
     out = []

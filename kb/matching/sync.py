@@ -109,7 +109,7 @@ def _rows(model, ids: list[int] | None):
     """The columns an index entry needs, as plain rows (no ORM objects: a full load at 100k records built
     hundreds of MB of throw-away objects)."""
     columns = [model.id, model.status, model.title, model.description, model.country_code, model.organisation_id,
-               model.text_lang, model.embedding, model.embedding_model]
+               model.text_lang, model.embedding, model.embedding_model, model.embedding_e5, model.embedding_e5_model]
     columns.append(model.valid_until if model is Offer else null().label("valid_until"))
     stmt = select(*columns)
     if ids is not None:
@@ -159,8 +159,9 @@ def release_memory() -> None:
 class IndexManager:
     """The catalogues of one process for one database and one embedding model."""
 
-    def __init__(self, embedder: Embedder, snapshot_dir: str | None = None) -> None:
+    def __init__(self, embedder: Embedder, snapshot_dir: str | None = None, second: str | None = None) -> None:
         self.embedder = embedder
+        self.second = second  # the second embedder's name: stored vectors of that model join the catalogues
         self.catalogues = {kind: Catalogue(kind, embedder.dim) for kind in KINDS}
         self.revision = 0
         self.loaded = False
@@ -244,6 +245,9 @@ class IndexManager:
         batch_entries: list[Entry] = []
         batch_vectors: list[np.ndarray] = []
         batch_texts: list[str] = []
+        second_ids: list[int] = []
+        second_vectors: list[np.ndarray] = []
+        no_second: list[int] = []
         drop: list[int] = []
         stale = 0
         for row in session.execute(_rows(model, wanted)):
@@ -262,6 +266,11 @@ class IndexManager:
                 valid_until=row.valid_until, groups=groups.get(row.country_code, frozenset())))
             batch_vectors.append(np.frombuffer(row.embedding, dtype=np.float32))
             batch_texts.append(record_text(row.title, row.description))
+            if self.second and row.embedding_e5 is not None and row.embedding_e5_model == self.second:
+                second_ids.append(row.id)
+                second_vectors.append(np.frombuffer(row.embedding_e5, dtype=np.float32))
+            else:
+                no_second.append(row.id)
             if len(batch_entries) >= 2000:
                 cat.upsert_many(batch_entries, np.vstack(batch_vectors), batch_texts)
                 batch_entries, batch_vectors, batch_texts = [], [], []
@@ -273,6 +282,9 @@ class IndexManager:
         else:
             self.stale[kind] = stale
         cat.remove_many(drop)
+        cat.set_second(no_second, None)
+        if second_ids:
+            cat.set_second(second_ids, np.vstack(second_vectors))
         cat.keywords.compact()
 
     # --- snapshots -------------------------------------------------------------------------
@@ -342,6 +354,14 @@ class IndexManager:
         # Mapped, not read (FaissIndex.load): workers that load the same snapshot share its pages.
         cat = Catalogue(kind, self.embedder.dim, FaissIndex(self.embedder.dim, mmap=True))
         cat.load(index_path, [_entry_from_row(r) for r in rows], _texts(session, KINDS[kind][0]))
+        if self.second:  # the second vectors come from the database (the source of truth), not the snapshot
+            model = KINDS[kind][0]
+            got = session.execute(select(model.id, model.embedding_e5).where(
+                model.embedding_e5_model == self.second, model.embedding_e5.is_not(None))
+                .execution_options(yield_per=2000)).all()
+            got = [(i, b) for i, b in got if i in cat.entries]
+            if got:
+                cat.set_second([i for i, _b in got], np.vstack([np.frombuffer(b, dtype=np.float32) for _i, b in got]))
         return cat
 
 
@@ -373,12 +393,12 @@ _managers: dict[tuple[str, str], IndexManager] = {}
 _managers_lock = threading.Lock()
 
 
-def get_manager(embedder: Embedder, snapshot_dir: str | None) -> IndexManager:
-    """The process-wide manager for the current database and model."""
+def get_manager(embedder: Embedder, snapshot_dir: str | None, second: str | None = None) -> IndexManager:
+    """The process-wide manager for the current database and model (second: the second embedder's name)."""
     key = (database_identity(), embedder.name)
     with _managers_lock:
         if key not in _managers:
-            _managers[key] = IndexManager(embedder, snapshot_dir)
+            _managers[key] = IndexManager(embedder, snapshot_dir, second)
         return _managers[key]
 
 

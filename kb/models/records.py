@@ -93,6 +93,11 @@ class RecordMixin(TimestampMixin, VersionedMixin):
     embedding: Mapped[bytes | None] = mapped_column(db.LargeBinary, deferred=True)
     embedding_model: Mapped[str | None] = mapped_column(String(200))
     embedding_hash: Mapped[str | None] = mapped_column(String(64))
+    # The second embedder's vector (multilingual-e5-small), computed in the background by the job workers
+    # (kb.jobs.embed_second) after the save committed; None until then (the pair is scored by the USE-only model).
+    embedding_e5: Mapped[bytes | None] = mapped_column(db.LargeBinary, deferred=True)
+    embedding_e5_model: Mapped[str | None] = mapped_column(String(200))
+    embedding_e5_hash: Mapped[str | None] = mapped_column(String(64))
 
     # A list page reads its records' tags with one query (kb.services.records.attach_tags) instead of loading each
     # collection's objects: the codes are kept under TAGS_KEY and read by the properties below while the collection

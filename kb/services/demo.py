@@ -130,6 +130,12 @@ def load_demo(progress: Callable[[str], None] = lambda _m: None) -> dict:
     progress(f"{len(ORGS)} organisations, {len(ACCOUNTS)} accounts.")
     if db.session.scalar(select(Request.id).limit(1)) is None:
         _load_records(ids, users, progress)
+        from kb.services.matching import embed_second
+
+        for kind in ("request", "offer"):  # the second embedder's vectors now, rather than by the workers later
+            n = embed_second(kind, progress=lambda k, d, t: progress(f"Second vectors of the {k}s: {d}/{t}."))
+            if n:
+                progress(f"{n} {kind} second vectors computed.")
         analyze((*IMPORTED_TABLES["offer"], *IMPORTED_TABLES["request"][1:], "users", "exchanges", "matches"))
     else:
         progress("Records already present; left unchanged.")

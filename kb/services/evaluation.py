@@ -116,8 +116,11 @@ def duplicate_study(cosines: dict[frozenset[str], float], truth: set[frozenset[s
 
 @contextlib.contextmanager
 def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = False,
-               duplicates: str | None = None) -> Iterator[dict[str, Any]]:
-    """A throw-away app with the benchmark imported; yields a function ranking every request."""
+               duplicates: str | None = None, second: str | None = None) -> Iterator[dict[str, Any]]:
+    """A throw-away app with the benchmark imported, second vectors included (from the disk cache
+    KB_VECTOR_CACHE_DIR, else computed: about a minute for the benchmark); yields a function ranking every
+    request. second: the second embedder (None: the default one; "none": the first model alone)."""
+    from flask import current_app, has_app_context
     from flask_migrate import upgrade
 
     from kb import create_app
@@ -131,11 +134,14 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
         request_rows = _without_tags(request_rows)
     written = ingest.read_jsonl(duplicates) if duplicates else []
     originals = {str(r["id"]): r for r in offer_rows + request_rows}
+    cache_dir = (current_app.config.get("KB_VECTOR_CACHE_DIR") if has_app_context() else None) or \
+        str(Path(__file__).resolve().parents[2] / "instance" / "vector-cache")
     with tempfile.TemporaryDirectory(prefix="kb-eval-") as tmp:
         cfg = {"KB_DATABASE_URL": f"sqlite:///{Path(tmp) / 'eval.sqlite3'}", "KB_INDEX_DIR": str(Path(tmp) / "idx"),
                "KB_SECRET_KEY": secrets.token_hex(32), "KB_BASE_URL": "http://localhost"}  # serves nothing
         if model is not None:
             cfg["KB_EMBEDDING_MODEL"] = model
+        cfg["KB_SECOND_EMBEDDING_MODEL"] = second or ""
         app = create_app(cfg)
         with app.app_context():
             logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -145,6 +151,10 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
             offer_ids = ingest.import_records("offer", offer_rows).whole(offers)
             request_ids = ingest.import_records("request", request_rows).whole(requests)
             ingest_s = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            for kind in ("offer", "request"):
+                matching.embed_second(kind, cache_dir=cache_dir)
+            second_s = time.perf_counter() - t0
             back = {v: key for key, v in offer_ids.items()}
 
             def rank_all(k: int) -> list[Ranked]:
@@ -194,7 +204,8 @@ def _benchmark(offers: str, requests: str, model: str | None, tag_free: bool = F
                         "false": sorted(" ~ ".join(sorted(p)) for p in flagged - truth),
                         "missed": sorted(" ~ ".join(sorted(p)) for p in truth - flagged)}
 
-            yield {"rank": rank_all, "ingest_s": ingest_s, "model": matching.embedder().name,
+            yield {"rank": rank_all, "ingest_s": ingest_s, "second_s": second_s, "second": matching.second_name(),
+                   "model": matching.embedder().name,
                    "offers": len(offer_rows), "requests": len(request_rows), "duplicates": duplicate_pairs}
             db.session.remove()
             db.engine.dispose()
@@ -219,9 +230,20 @@ def _labelled(rankings: list[Ranked], judged: dict[str, dict[str, int]]
             np.array(feats, dtype=np.float64).reshape(len(feats), len(ranking.FEATURES)))
 
 
+def _second_feature(rankings: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
+    """(z of the second cosine, 0 where missing; whether the pair had it) of every ranked pair, in _labelled's order."""
+    z2, has2 = [], []
+    for r in rankings:
+        for item in r.items or []:
+            v = item["explanation"]["components"].get("dense_z_e5")
+            z2.append(0.0 if v is None else float(v))
+            has2.append(v is not None)
+    return np.array(z2, dtype=np.float64), np.array(has2, dtype=bool)
+
+
 def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | None = None,
              echo: Callable[[str], None] = print, tag_free: bool = False,
-             duplicates: str | None = None) -> dict[str, Any]:
+             duplicates: str | None = None, second: str | None = None) -> dict[str, Any]:
     """Load, rank, score; returns the summary (also printed line by line through echo).
 
     tag_free: the requests are imported without their sectors and modalities (as users who leave
@@ -230,7 +252,7 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     """
     judged = evaluation.read_qrels(qrels)
     dup: dict[str, Any] | None = None
-    with _benchmark(offers, requests, model, tag_free, duplicates) as bench:
+    with _benchmark(offers, requests, model, tag_free, duplicates, second) as bench:
         t1 = time.perf_counter()
         rankings = bench["rank"](k)
         rank_s = time.perf_counter() - t1
@@ -245,6 +267,8 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     summary["strong"] = {"n": int((fits >= calibration.STRONG_FIT).sum()),
                          "relevant": round(float(labels[fits >= calibration.STRONG_FIT].mean()), 3)
                          if (fits >= calibration.STRONG_FIT).any() else None}
+    summary["second_model"] = bench["second"]
+    echo(f"second model: {bench['second'] or 'none'} (vectors ready in {bench['second_s']:.1f} s, cached by content hash)")
     echo(f"model: {bench['model']}; {bench['offers']} offers and {bench['requests']} requests"
          f"{' (without sectors and modalities)' if tag_free else ''} ingested in "
          f"{bench['ingest_s']:.1f} s; {len(per_request)} rankings in {rank_s:.1f} s")
@@ -272,36 +296,9 @@ def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | N
     return summary
 
 
-def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds: int = 5,
-                  model: str | None = None, out: Path | None = None,
-                  echo: Callable[[str], None] = print) -> dict[str, Any]:
-    """Learn the fused score's weights and bias (a logistic regression of relevance on the pair
-    features, so that sigmoid(score) is the calibrated fit) from the top `depth` candidates of every
-    request, ranked with the requests' tags and without them (users leave tags out), and write them
-    to `out` (default: the shipped kb/data/calibration.json).
-
-    Reported first, for honesty: the same model fitted in `folds` folds grouped by request, each
-    request's pairs scored by weights learnt without it: the out-of-fold nDCG@10 of re-ranking each
-    candidate list, and the calibration (ECE, reliability table) of the top 10 it shows."""
-    from sklearn.model_selection import GroupKFold
-
-    judged = evaluation.read_qrels(qrels)
-    parts, lists = [], []
-    for tag_free in (False, True):
-        with _benchmark(offers, requests, model, tag_free) as bench:
-            rankings = bench["rank"](depth)
-            parts.append(_labelled(rankings, judged))
-            lists.append(rankings)
-            model_name = bench["model"]
-    n_req = len(lists[0])
-    x = np.vstack([p[3] for p in parts])
-    labels = np.concatenate([p[1] for p in parts])
-    groups = np.concatenate([parts[0][2], parts[1][2]])  # a request with and without tags: one group
-    n_folds = min(folds, n_req)
-    oof = np.zeros(len(labels))
-    for train, test in GroupKFold(n_splits=n_folds).split(x, labels, groups):
-        w, b = calibration.logistic(x[train], labels[train])
-        oof[test] = x[test] @ w + b
+def _oof_report(lists: list[list[Ranked]], parts: list[tuple], judged: dict[str, dict[str, int]],
+                oof: np.ndarray, labels: np.ndarray) -> dict[str, Any]:
+    """Out-of-fold nDCG@10 of re-ranking each candidate list by oof scores, and the calibration of its top 10."""
     report: dict[str, Any] = {}
     for v, name in ((0, "tags"), (1, "tag_free")):
         per, fits, labs = [], [], []
@@ -320,8 +317,53 @@ def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds
                         "by_lang": {lang: m["ndcg@10"] for lang, m in summary["by_lang"].items()},
                         "ece": round(calibration.ece(np.array(fits), np.array(labs)), 4),
                         "reliability": calibration.reliability(np.array(fits), np.array(labs))}
+    return report
+
+
+def _cross_validated(x: np.ndarray, labels: np.ndarray, groups: np.ndarray, n_folds: int) -> np.ndarray:
+    """Each pair's score by a logistic regression learnt in folds grouped by request, without its request."""
+    from sklearn.model_selection import GroupKFold
+
+    oof = np.zeros(len(labels))
+    for train, test in GroupKFold(n_splits=n_folds).split(x, labels, groups):
+        w, b = calibration.logistic(x[train], labels[train])
+        oof[test] = x[test] @ w + b
+    return oof
+
+
+def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds: int = 5,
+                  model: str | None = None, out: Path | None = None,
+                  echo: Callable[[str], None] = print, second: str | None = None) -> dict[str, Any]:
+    """Learn the fused score's weights and bias (a logistic regression of relevance on the pair
+    features, so that sigmoid(score) is the calibrated fit) from the top `depth` candidates of every
+    request, ranked with the requests' tags and without them (users leave tags out), and write them
+    to `out` (default: the shipped kb/data/calibration.json).
+
+    Reported first, for honesty: the same model fitted in `folds` folds grouped by request, each
+    request's pairs scored by weights learnt without it: the out-of-fold nDCG@10 of re-ranking each
+    candidate list, and the calibration (ECE, reliability table) of the top 10 it shows."""
+    judged = evaluation.read_qrels(qrels)
+    parts, lists, seconds = [], [], []
+    second_name = None
+    for tag_free in (False, True):
+        with _benchmark(offers, requests, model, tag_free, second=second) as bench:
+            rankings = bench["rank"](depth)
+            parts.append(_labelled(rankings, judged))
+            seconds.append(_second_feature(rankings))
+            lists.append(rankings)
+            model_name, second_name = bench["model"], bench["second"]
+    n_req = len(lists[0])
+    x = np.vstack([p[3] for p in parts])
+    labels = np.concatenate([p[1] for p in parts])
+    groups = np.concatenate([parts[0][2], parts[1][2]])  # a request with and without tags: one group
+    z2 = np.concatenate([s_[0] for s_ in seconds])
+    has2 = np.concatenate([s_[1] for s_ in seconds])
+    n_folds = min(folds, n_req)
+    # The first model alone (pairs a worker has not reached yet), learnt on every pair.
+    oof = _cross_validated(x, labels, groups, n_folds)
+    report = _oof_report(lists, parts, judged, oof, labels)
     w, b = calibration.logistic(x, labels)
-    result = {
+    result: dict[str, Any] = {
         "method": "logistic regression of relevance (grade >= 1) on the pair features; fit = sigmoid(score)",
         "weights": {name: round(float(v), 6) for name, v in zip(ranking.FEATURES, w, strict=True)},
         "bias": round(b, 6),
@@ -329,19 +371,37 @@ def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds
         "relevant": int(labels.sum()), "requests": n_req, "depth": depth,
         "cross_validated": {"folds": n_folds, **report},
     }
+    report2 = None
+    if second_name is not None and has2.all():
+        # With the second embedder's z-scored cosine as an eighth feature (pairs whose records both have it).
+        x2 = np.column_stack([x, z2])
+        oof2 = _cross_validated(x2, labels, groups, n_folds)
+        report2 = _oof_report(lists, parts, judged, oof2, labels)
+        w2, b2 = calibration.logistic(x2, labels)
+        result["second"] = {"model": second_name,
+                            "weights": {name: round(float(v), 6) for name, v in
+                                        zip(ranking.SECOND_FEATURES, w2, strict=True)},
+                            "bias": round(b2, 6), "cross_validated": {"folds": n_folds, **report2}}
     target = out or calibration.PARAMS_FILE
     Path(target).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     calibration.params.cache_clear()
     echo(f"{len(labels)} pairs ({int(labels.sum())} relevant) from {n_req} requests, with and without tags, "
          f"top {depth} candidates each")
-    for name in ("tags", "tag_free"):
-        r = report[name]
-        echo(f"cross-validated ({n_folds} folds by request), {name}: nDCG@10 {r['ndcg@10']:.3f} "
-             f"({', '.join(f'{k} {v:.3f}' for k, v in r['by_lang'].items())}), Recall@10 {r['recall@10']:.3f}, "
-             f"ECE of the top 10 {r['ece']:.3f}")
-    echo(f"{'bin':10}{'n':>6}{'mean fit':>10}{'observed':>10}   (with tags, top 10, out of fold)")
-    for row in report["tags"]["reliability"]:
+    for label, figures in (("first model alone", report), ("with the second embedder", report2)):
+        if figures is None:
+            continue
+        echo(f"{label}:")
+        for name in ("tags", "tag_free"):
+            r = figures[name]
+            echo(f"  cross-validated ({n_folds} folds by request), {name}: nDCG@10 {r['ndcg@10']:.3f} "
+                 f"({', '.join(f'{k} {v:.3f}' for k, v in r['by_lang'].items())}), Recall@10 {r['recall@10']:.3f}, "
+                 f"ECE of the top 10 {r['ece']:.3f}")
+    echo(f"{'bin':10}{'n':>6}{'mean fit':>10}{'observed':>10}   (with tags, top 10, out of fold, shipped model)")
+    for row in (report2 or report)["tags"]["reliability"]:
         echo(f"{row['bin']:10}{row['n']:>6}{row['mean_fit']:>10.3f}{row['observed']:>10.3f}")
     echo("weights: " + ", ".join(f"{k} {v:+.3f}" for k, v in result["weights"].items()) + f"; bias {b:+.3f}")
+    if "second" in result:
+        echo("with the second embedder: " + ", ".join(f"{k} {v:+.3f}" for k, v in result["second"]["weights"].items())
+             + f"; bias {result['second']['bias']:+.3f}")
     echo(f"written to {target}")
     return result

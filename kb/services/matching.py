@@ -22,8 +22,15 @@ from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
 from kb.i18n import N_
 from kb.matching import calibration, ranking
-from kb.matching.embedder import Embedder, load_embedder
-from kb.matching.sync import G_INDEX_CHECKED, IndexManager, StillLoading, get_manager, started_manager
+from kb.matching.embedder import Embedder, load_embedder, load_second_embedder, second_model_name
+from kb.matching.sync import (
+    G_INDEX_CHECKED,
+    PENDING_INDEX_CHANGES,
+    IndexManager,
+    StillLoading,
+    get_manager,
+    started_manager,
+)
 from kb.matching.text import record_text, text_hash, tokenize
 from kb.models import Offer, Request, User
 from kb.services import access, cache
@@ -42,6 +49,11 @@ MAX_QUERY = 500  # characters; the longest query URL stays well within MAX_URL_L
 def embedder() -> Embedder:
     """The process's embedder for the configured model."""
     return load_embedder(current_app.config["KB_EMBEDDING_MODEL"])
+
+
+def second_name() -> str | None:
+    """The configured second embedder's name (None: switched off); does not load it."""
+    return second_model_name(current_app.config.get("KB_SECOND_EMBEDDING_MODEL"))
 
 
 def manager() -> IndexManager:
@@ -68,7 +80,7 @@ def start_loading() -> None:
 
 def _load_manager() -> IndexManager:
     """Load the model and the index (in the background thread of kb.matching.sync.started_manager)."""
-    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"])
+    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"], second_name())
     m.ensure_fresh()
     return m
 
@@ -85,9 +97,127 @@ def embed_records(records: Iterable[Request | Offer], batch_size: int = 64) -> i
     for start in range(0, len(todo), batch_size):
         chunk = todo[start:start + batch_size]
         vectors = emb.encode([t for _r, t, _h in chunk], batch_size=batch_size)
-        for (r, _t, h), v in zip(chunk, vectors, strict=True):
+        for (r, t, h), v in zip(chunk, vectors, strict=True):
             r.embedding, r.embedding_model, r.embedding_hash = v.astype(np.float32).tobytes(), emb.name, h
+            _drop_stale_second(r, t)
     return len(todo)
+
+
+# --- the second embedder: computed by the job workers after the save (kb.jobs.embed_second) ---------------
+
+def _second_hash(name: str, text: str) -> str:
+    return text_hash(name, text)
+
+
+def _drop_stale_second(record: Request | Offer, text: str) -> None:
+    """The text changed: the second vector no longer describes it (the pair falls back to the first model)."""
+    name = second_name()
+    if record.embedding_e5_hash is not None and (name is None or record.embedding_e5_hash != _second_hash(name, text)):
+        record.embedding_e5 = record.embedding_e5_model = record.embedding_e5_hash = None
+
+
+def needs_second(record: Request | Offer) -> bool:
+    """Whether the record's second vector is missing or describes another text or model."""
+    name = second_name()
+    if name is None:
+        return False
+    # The model and hash are set and cleared with the vector (read without loading the deferred vector).
+    return record.embedding_e5_model != name or \
+        record.embedding_e5_hash != _second_hash(name, record_text(record.title, record.description))
+
+
+def queue_second(record: Request | Offer) -> None:
+    """Ask a worker to compute the record's second vector once this transaction commits (when it needs one)."""
+    if record.id is not None and needs_second(record):
+        from kb.jobs import after_commit, embed_second
+
+        after_commit(embed_second, "request" if isinstance(record, Request) else "offer", record.id)
+
+
+class VectorCache:
+    """Second vectors on disk by content hash (model and text): `kb eval` and `kb calibrate` pay for the
+    benchmark's ~200 texts once (about a minute), not on every run. One .npy file per text."""
+
+    def __init__(self, directory: str | None) -> None:
+        from pathlib import Path
+
+        self.dir = Path(directory) if directory else None
+        if self.dir is not None:
+            self.dir.mkdir(parents=True, exist_ok=True)
+
+    def get(self, h: str) -> np.ndarray | None:
+        if self.dir is None:
+            return None
+        path = self.dir / f"{h}.npy"
+        try:
+            return np.load(path) if path.exists() else None
+        except (OSError, ValueError):
+            return None
+
+    def put(self, h: str, v: np.ndarray) -> None:
+        if self.dir is not None:
+            import os
+
+            tmp = self.dir / f"{h}.{os.getpid()}.tmp.npy"
+            np.save(tmp, np.asarray(v, dtype=np.float32))
+            os.replace(tmp, self.dir / f"{h}.npy")
+
+
+def embed_second(kind: str, ids: list[int] | None = None, progress: Callable[[str, int, int], None] | None = None,
+                 cache_dir: str | None = None, batch: int = 16, limit: int | None = None) -> int:
+    """Compute and store the second vector of the records (all of the kind when ids is None) that need one,
+    a batch per transaction; each stored vector of a published record appends an index change, so every
+    process's catalogue picks it up. Returns how many were computed. Used by the worker's job (one record),
+    `kb index rebuild`, `kb import`, the demo loader and `kb eval` (with a disk cache). limit: at most that many
+    of the records without a second vector of this model, newest first (the workers' periodic sweep)."""
+    from kb.services import unit_of_work
+
+    name = second_name()
+    if name is None:
+        return 0
+    from kb.matching.sync import KINDS
+
+    model, published = KINDS[kind]
+    stmt = select(model.id).order_by(model.id)
+    if ids is not None:
+        stmt = stmt.where(model.id.in_(ids))
+    if limit is not None:
+        stmt = stmt.where(model.embedding_e5_model.is_(None) | (model.embedding_e5_model != name)) \
+            .order_by(None).order_by(model.id.desc()).limit(limit)
+    todo_ids = list(db.session.scalars(stmt))
+    emb2 = None
+    cache = VectorCache(cache_dir)
+    done = computed = 0
+    for start in range(0, len(todo_ids), batch):
+        with unit_of_work():
+            chunk = db.session.scalars(select(model).where(model.id.in_(todo_ids[start:start + batch]))
+                                       .options(undefer(model.embedding_e5))
+                                       .execution_options(populate_existing=True)).all()
+            work = []
+            for r in chunk:
+                text = record_text(r.title, r.description)
+                h = _second_hash(name, text)
+                if r.embedding_e5 is not None and r.embedding_e5_model == name and r.embedding_e5_hash == h:
+                    continue
+                work.append((r, text, h))
+            vectors = {h: cache.get(h) for _r, _t, h in work}
+            missing = {h: t for _r, t, h in work if vectors[h] is None}
+            if missing:
+                emb2 = emb2 or load_second_embedder(current_app.config.get("KB_SECOND_EMBEDDING_MODEL"))
+                for h, v in zip(missing, emb2.encode(list(missing.values())), strict=True):
+                    cache.put(h, v)
+                    vectors[h] = v
+            for r, _t, h in work:
+                v = vectors[h]
+                r.embedding_e5, r.embedding_e5_model, r.embedding_e5_hash = \
+                    np.asarray(v, dtype=np.float32).tobytes(), name, h
+                if r.status == published:
+                    db.session.info.setdefault(PENDING_INDEX_CHANGES, set()).add((kind, r.id))
+            computed += len(work)
+        done += len(chunk)
+        if progress:
+            progress(kind, done, len(todo_ids))
+    return computed
 
 
 @dataclass
@@ -113,7 +243,12 @@ def _query_for(record: Request | Offer) -> ranking.Query:
         vector = np.frombuffer(record.embedding, dtype=np.float32)
     else:
         vector = emb.encode([text])[0]
-    return ranking.Query(vector=vector, text=text, country=record.country_code,
+    # The second vector only when stored and current: a query never encodes with the second embedder.
+    name, vector2 = second_name(), None
+    if name is not None and record.embedding_e5 is not None and record.embedding_e5_model == name and \
+            record.embedding_e5_hash == _second_hash(name, text):
+        vector2 = np.frombuffer(record.embedding_e5, dtype=np.float32)
+    return ranking.Query(vector=vector, vector2=vector2, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
                          modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
                          from_offer=isinstance(record, Offer))
@@ -122,8 +257,9 @@ def _query_for(record: Request | Offer) -> ranking.Query:
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
-    # 404 unless the caller may see it; with its stored vector, and its tags (the query) in one more statement
-    record = access.get_visible_record(source_model, record_id, actor, options=(undefer(source_model.embedding),))
+    # 404 unless the caller may see it; with its stored vectors, and its tags (the query) in one more statement
+    record = access.get_visible_record(source_model, record_id, actor, options=(
+        undefer(source_model.embedding), undefer(source_model.embedding_e5)))
     attach_tags(source_model, [record])
     q = _query_for(record)
     return _run(target_kind, q, args, source=record)
@@ -367,8 +503,9 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
                 "keyword": round(s.keyword, 4), "sectors": round(s.sector, 4),
                 "modalities": round(s.modality, 4), "languages": s.language,
                 "has_sectors": s.has_sectors, "has_modalities": s.has_modalities,
+                **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
             },
-            "weights": {name: round(w, 4) for name, w in calibration.params()["weights"].items()},
+            "weights": {name: round(w, 4) for name, w in _weights(s.dense_z2 is not None).items()},
             "shared_sectors": s.shared_sectors,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),
@@ -383,6 +520,12 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
 
 
 _ENGLISH = Locale.parse("en")
+
+
+def _weights(second: bool) -> dict[str, float]:
+    """The learnt weights that scored a pair: with the second embedder's feature or without it."""
+    p = calibration.params()
+    return p["second"]["weights"] if second and p.get("second") else p["weights"]
 
 
 def summary_sentence(explanation: dict[str, Any]) -> str:
@@ -428,8 +571,12 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
     return sentence[:1].upper() + sentence[1:] + "." if sentence else ""
 
 
-def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64) -> dict[str, Any]:
-    """Re-embed every record whose vector is missing or from another model, then reload the index."""
+def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size: int = 64,
+            second: bool = False) -> dict[str, Any]:
+    """Re-embed every record whose vector is missing or from another model, then reload the index.
+
+    second: also compute the second embedder's missing vectors (about 4 records a second: the command line's
+    rebuild does; the admin page's, which runs in a web request, leaves them to the workers and the command)."""
     from kb.services import unit_of_work
 
     counts: dict[str, int] = {}
@@ -445,7 +592,10 @@ def rebuild(progress: Callable[[str, int, int], None] | None = None, batch_size:
             if progress:
                 progress(kind, done, len(ids))
         counts[kind] = embedded
-    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"])
+    for kind in ("offer", "request") if second else ():
+        counts[f"{kind}_second"] = embed_second(kind, progress=(lambda k, d, t: progress(f"{k} (second vectors)", d, t))
+                                                if progress else None)
+    m = get_manager(embedder(), current_app.config["KB_INDEX_DIR"], second_name())
     m.loaded = False
     m.ensure_fresh()
     m.save_snapshot(_identity())
@@ -467,13 +617,15 @@ def status() -> dict[str, Any]:
     m = manager()
     emb = embedder()
     latest = db.session.scalar(select(func.max(IndexChange.id))) or 0
-    out: dict[str, Any] = {"model": emb.name, "dim": emb.dim, "revision": m.revision, "database_revision": latest}
+    out: dict[str, Any] = {"model": emb.name, "dim": emb.dim, "revision": m.revision, "database_revision": latest,
+                           "second_model": second_name()}
     for model, kind, published in ((Offer, "offer", OfferState.PUBLISHED), (Request, "request", RequestState.PUBLISHED)):
         total = db.session.scalar(select(func.count()).select_from(model).where(model.status == published))
         stale = db.session.scalar(select(func.count()).select_from(model).where(
             model.status == published,
             (model.embedding_model.is_(None)) | (model.embedding_model != emb.name)))
-        out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale}
+        out[kind] = {"published": total, "indexed": len(m.catalogues[kind]), "stale_vectors": stale,
+                     "second_vectors": len(m.catalogues[kind].second)}
     out["up_to_date"] = m.revision == latest and all(out[k]["stale_vectors"] == 0 for k in ("offer", "request"))
     return out
 

@@ -38,7 +38,7 @@ from kb.models import (
 )
 from kb.services import access, change_log, changed_fields, populate, unit_of_work
 from kb.services.audit import record_event
-from kb.services.matching import embed_records, find_duplicates
+from kb.services.matching import embed_records, find_duplicates, queue_second
 from kb.services.pages import first, paginate
 from kb.services.tags import attach_tags
 
@@ -188,6 +188,7 @@ def create_record(model: type[Request] | type[Offer], actor: User, data: dict[st
             details["text_lang_detected"] = detected
         record_event(actor, record, "create", None, record.status, details=details, notify=False)
         note_index_change(record)
+        queue_second(record)  # a worker computes the second vector after the commit (kb.jobs.embed_second)
     record.possible_duplicates = find_duplicates(record, actor)  # shown with the answer, never stored
     return record
 
@@ -211,6 +212,7 @@ def update_record(model: type[Request] | type[Offer], actor: User, record_id: in
         record_event(actor, record, "update", record.status, record.status,
                      details=change_log(current, data, changed), notify=False)
         note_index_change(record)
+        queue_second(record)  # a worker computes the second vector after the commit (kb.jobs.embed_second)
     record.possible_duplicates = find_duplicates(record, actor)  # shown with the answer, never stored
     return record
 

@@ -29,12 +29,30 @@ def test_kb_eval_meets_the_quality_targets_on_the_shared_benchmark(app):
     # The threshold is chosen on half the set; the other half is the honest estimate.
     assert dup["study"]["B"]["precision"] >= 0.90 and dup["study"]["B"]["recall"] >= 0.80, dup["study"]
     assert set(summary["by_lang"]) == {"en", "es", "pt", "fr"}
-    # Floors a little under the shipped figures (0.887 overall; en .920, es .858, pt .879, fr .844).
-    assert summary["ndcg@10"] >= 0.87 and summary["recall@10"] >= 0.82, summary
+    # The second embedder's vectors are computed (or read from the cache) and fused with the first's.
+    assert summary["second_model"] == "multilingual-e5-small-q4"
+    # Floors a little under the out-of-fold figures of the shipped weights (kb calibrate: nDCG@10 0.890, Recall@10
+    # 0.838; in sample 0.898 and 0.858; en .936, es .870, pt .872, fr .844, fr out of fold .832).
+    assert summary["ndcg@10"] >= 0.88 and summary["recall@10"] >= 0.83, summary
     for lang, m in summary["by_lang"].items():
         assert m["ndcg@10"] >= 0.82, (lang, summary)
     assert 0 < summary["recall@10"] <= 1 and 0 < summary["mrr@10"] <= 1
     assert summary["ece"] <= 0.05, summary  # the shipped fit is calibrated on what the pages show
+
+
+def test_kb_eval_without_the_requests_tags_loses_little(app):
+    if not BENCH.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"The benchmark must be beside the repository in CI: {BENCH}")
+        pytest.skip(f"no benchmark at {BENCH}")
+    result = app.test_cli_runner().invoke(args=["kb", "eval", "--offers", str(BENCH / "offers.jsonl"),
+                                                "--requests", str(BENCH / "requests.jsonl"),
+                                                "--qrels", str(BENCH / "qrels.tsv"), "--model", "use-multilingual-v3",
+                                                "--tag-free"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    # Users leave tags out: 0.866 in sample (0.870 out of fold) against 0.898 with the tags.
+    assert summary["ndcg@10"] >= 0.85 and summary["ece"] <= 0.05, summary
 
 
 def test_kb_eval_refuses_a_malformed_file(app, tmp_path):
@@ -68,12 +86,12 @@ def test_kb_eval_labels_the_metrics_with_the_cut_off_it_was_given(app, tmp_path)
     (tmp_path / "qrels.tsv").write_text("query_id\toffer_id\tgrade\nR1\tO1\t2\n")
     result = app.test_cli_runner().invoke(args=[
         "kb", "eval", "--offers", str(tmp_path / "offers.jsonl"), "--requests", str(tmp_path / "requests.jsonl"),
-        "--qrels", str(tmp_path / "qrels.tsv"), "--k", "2", "--model", "hashing-64"])
+        "--qrels", str(tmp_path / "qrels.tsv"), "--k", "2", "--model", "hashing-64", "--second-model", "none"])
     assert result.exit_code == 0, result.output
     assert "@10" not in result.output
     assert "nDCG@2" in result.output and "Recall@2" in result.output and "MRR@2" in result.output
     summary = json.loads(result.output.strip().splitlines()[-1])
-    assert set(summary) == {"ndcg@2", "recall@2", "mrr@2", "n", "by_lang", "ece", "strong"} and summary["n"] == 1
+    assert set(summary) == {"ndcg@2", "recall@2", "mrr@2", "n", "by_lang", "ece", "strong", "second_model"} and summary["n"] == 1
     assert "ECE (10 bins)" in result.output
     assert set(summary["by_lang"]["en"]) == {"ndcg@2", "recall@2", "mrr@2", "n"}
     assert summary["recall@2"] == 1.0  # the one relevant offer is among the two suggested
@@ -105,7 +123,7 @@ def test_kb_calibrate_learns_the_weights_with_cross_validation_and_writes_them_w
     out = tmp_path / "calibration.json"
     result = app.test_cli_runner().invoke(args=["kb", "calibrate", "--offers", offers, "--requests", requests,
                                                 "--qrels", qrels, "--folds", "3", "--depth", "4",
-                                                "--model", "hashing-64", "--out", str(out)])
+                                                "--model", "hashing-64", "--second-model", "hashing-32", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "cross-validated (3 folds by request), tags: nDCG@10" in result.output and "tag_free" in result.output
     saved = json.loads(out.read_text())
@@ -115,11 +133,15 @@ def test_kb_calibrate_learns_the_weights_with_cross_validation_and_writes_them_w
     assert saved["cross_validated"]["tags"]["ece"] >= 0 and saved["cross_validated"]["folds"] == 3
     # The relevant pairs share sectors: learnt from judged pairs, the sector weight comes out positive.
     assert saved["weights"]["sectors"] > 0
+    # ...and a second weight set, with the second embedder's z-scored cosine, for pairs whose records both have it.
+    assert "with the second embedder:" in result.output
+    assert list(saved["second"]["weights"]) == list(ranking.SECOND_FEATURES) and saved["second"]["model"] == "hashing-32"
 
 
 def test_kb_eval_tag_free_imports_the_requests_without_sectors_and_modalities(app, tmp_path):
     offers, requests, qrels = _tiny_benchmark(tmp_path)
     result = app.test_cli_runner().invoke(args=["kb", "eval", "--offers", offers, "--requests", requests,
-                                                "--qrels", qrels, "--model", "hashing-64", "--tag-free"])
+                                                "--qrels", qrels, "--model", "hashing-64", "--second-model", "hashing-32",
+                                                "--tag-free"])
     assert result.exit_code == 0, result.output
     assert "(without sectors and modalities)" in result.output
