@@ -136,6 +136,11 @@ def can_see_email_of(viewer: User | None, person: User) -> bool:
     return is_staff(viewer) or (viewer is not None and viewer.organisation_id == person.organisation_id)
 
 
+def can_use_desk(user: User | None) -> bool:
+    """The matching desk (/secretariat/...) is the secretariat's (kb.web.secretariat admits no other role)."""
+    return user is not None and user.is_authenticated and user.role == Role.SECRETARIAT
+
+
 def duplicate_as_seen_by(viewer: User | None, duplicate: dict[str, Any]) -> dict[str, Any]:
     """What a caller may see of a possible duplicate (kb.services.matching.near_duplicates).
 
@@ -148,7 +153,9 @@ def duplicate_as_seen_by(viewer: User | None, duplicate: dict[str, Any]) -> dict
     own = viewer is not None and viewer.organisation_id == duplicate.get("organisation_id")
     if is_staff(viewer) or own or duplicate.get("status") == "published":
         return {**shown, "withheld": False}
-    return {**shown, "id": None, "title": None, "text_lang": None, "withheld": True}
+    # Not even whose it is: "same organisation: yes" on a published record's duplicates would tell anyone that
+    # its organisation has a nearly identical record in review.
+    return {**shown, "id": None, "title": None, "text_lang": None, "same_organisation": None, "withheld": True}
 
 
 # --- reports -------------------------------------------------------------------------------

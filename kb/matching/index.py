@@ -224,11 +224,31 @@ class Catalogue:
         if not entries:
             return
         with self.lock:
+            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
             ids = np.array([e.id for e in entries], dtype=np.int64)
             present = np.array([i for i in ids.tolist() if i in self.entries], dtype=np.int64)
             if len(present):
-                self.moments.remove(self.index.vectors(present))
-            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+                old = self.index.vectors(present)
+                # A record whose vector did not change (its tags, status or validity did, or only its second
+                # vector came in) keeps its place in the vector index: no removal and re-adding (O(n) in FAISS),
+                # and a memory-mapped index stays shared with the other workers.
+                at = {i: j for j, i in enumerate(ids.tolist())}
+                same = {int(i) for i, o in zip(present.tolist(), old, strict=True) if np.array_equal(o, vectors[at[i]])}
+                if same:
+                    for e in entries:
+                        if e.id in same:
+                            self.entries[e.id] = e
+                    self.keywords.upsert_many((i, t) for i, t in zip(ids.tolist(), texts, strict=True) if i in same)
+                    keep = [j for j, i in enumerate(ids.tolist()) if i not in same]
+                    entries = [entries[j] for j in keep]
+                    texts = [texts[j] for j in keep]
+                    ids, vectors = ids[keep], vectors[keep]
+                    old = old[[j for j, i in enumerate(present.tolist()) if i not in same]]
+                    present = np.array([i for i in present.tolist() if i not in same], dtype=np.int64)
+                    if not entries:
+                        return
+                if len(present):
+                    self.moments.remove(old)
             self.index.add(ids, vectors, replacing=present)
             self.moments.add(vectors)
             for e in entries:

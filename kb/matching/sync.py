@@ -476,13 +476,17 @@ def _after_fork_in_child() -> None:
     Locks are new: a parent's thread may have held one at the fork."""
     global _managers_lock
     _managers_lock = threading.Lock()
-    finished = {key: s for key, s in _starts.items() if s.done.is_set() and s.error is None and s.manager is not None}
+    # A manager whose write lock was held at the fork was being changed by a thread that did not come along (a
+    # load, or changes half applied: FAISS updated, entries not): the child cannot trust it and loads its own.
+    busy = {id(m) for m in _managers.values() if m._write.locked()}
+    finished = {key: s for key, s in _starts.items()
+                if s.done.is_set() and s.error is None and s.manager is not None and id(s.manager) not in busy}
     kept = {id(s.manager) for s in finished.values()}
     _starts.clear()
     _starts.update(finished)
     for key, m in list(_managers.items()):
-        if id(m) not in kept and not m.loaded:
-            del _managers[key]  # half-built by a thread that did not come along
+        if id(m) in busy or (id(m) not in kept and not m.loaded):
+            del _managers[key]  # half-built or half-changed by a thread that did not come along
             continue
         m._write = threading.Lock()
         m.checked = (float("-inf"), -1)  # check for changes past the inherited revision on the first request

@@ -317,7 +317,7 @@ class DuplicateSchema(Schema):
                                                        "kb.services.matching.DUPLICATE_SIMILARITY)."})
     status = fields.Str()
     text_lang = fields.Str(allow_none=True)
-    same_organisation = fields.Bool()
+    same_organisation = fields.Bool(allow_none=True, metadata={"description": "None when withheld."})
     withheld = fields.Bool(metadata={"description": "Another organisation's record still in review: counted, "
                                                     "not named (only the secretariat sees it whole)."})
 

@@ -40,8 +40,8 @@ class Waiting:
 def _unproposed() -> Select:
     return (select(Request).where(Request.status == RequestState.PUBLISHED).where(no_live_match())
             .order_by(Request.published_at, Request.id)
-            .options(undefer(Request.embedding), selectinload(Request.sectors), selectinload(Request.modalities),
-                     selectinload(Request.languages)))
+            .options(undefer(Request.embedding), undefer(Request.embedding_e5), selectinload(Request.sectors),
+                     selectinload(Request.modalities), selectinload(Request.languages)))
 
 
 def _with_fits(requests: list[Request]) -> list[Waiting]:

@@ -15,7 +15,7 @@ from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import undefer
 
 from kb.errors import Starting, ValidationFailed
@@ -199,19 +199,24 @@ def embed_second(kind: str, ids: list[int] | None = None, progress: Callable[[st
                 h = _second_hash(name, text)
                 if r.embedding_e5 is not None and r.embedding_e5_model == name and r.embedding_e5_hash == h:
                     continue
-                work.append((r, text, h))
-            vectors = {h: cache.get(h) for _r, _t, h in work}
-            missing = {h: t for _r, t, h in work if vectors[h] is None}
+                work.append((r, r.version, text, h))  # the version read with the text
+            vectors = {h: cache.get(h) for _r, _v, _t, h in work}
+            missing = {h: t for _r, _v, t, h in work if vectors[h] is None}
             if missing:
                 emb2 = emb2 or load_second_embedder(current_app.config.get("KB_SECOND_EMBEDDING_MODEL"))
                 for h, v in zip(missing, emb2.encode(list(missing.values())), strict=True):
                     cache.put(h, v)
                     vectors[h] = v
-            for r, _t, h in work:
-                v = vectors[h]
-                r.embedding_e5, r.embedding_e5_model, r.embedding_e5_hash = \
-                    np.asarray(v, dtype=np.float32).tobytes(), name, h
-                if r.status == published:
+            table = model.__table__
+            for r, version, _t, h in work:
+                # A Core UPDATE, not the ORM: a derived cache is not an edit, so the record's version (which the
+                # author's next save must quote, 409 otherwise) and updated_at stay as they are; and it only lands
+                # if the record was not saved meanwhile (its version unchanged), when its text may have changed.
+                stored = db.session.execute(
+                    update(table).where(table.c.id == r.id, table.c.version == version).values(
+                        embedding_e5=np.asarray(vectors[h], dtype=np.float32).tobytes(), embedding_e5_model=name,
+                        embedding_e5_hash=h, updated_at=table.c.updated_at)).rowcount
+                if stored and r.status == published:
                     db.session.info.setdefault(PENDING_INDEX_CHANGES, set()).add((kind, r.id))
             computed += len(work)
         done += len(chunk)

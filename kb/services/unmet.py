@@ -48,11 +48,13 @@ def weak_fit(best_fit: float | None) -> bool:
 
 
 def waiting(now: datetime) -> tuple:
-    """The one rule of a request that has waited too long: published more than KB_UNMET_WAIT_DAYS ago and never
-    proposed in any match (conditions on Request)."""
+    """The one rule of a request that has waited too long: published more than KB_UNMET_WAIT_DAYS ago and without a
+    proposal (workspace.no_live_match, the desk's and /home's rule: a declined or rejected match leaves it waiting
+    again) (conditions on Request)."""
+    from kb.services.workspace import no_live_match
+
     wait = timedelta(days=current_app.config["KB_UNMET_WAIT_DAYS"])
-    return (Request.status == RequestState.PUBLISHED, ~exists().where(Match.request_id == Request.id),
-            Request.published_at < now - wait)
+    return (Request.status == RequestState.PUBLISHED, no_live_match(), Request.published_at < now - wait)
 
 
 def _best_fit(actor: User, request: Request) -> float | None:
@@ -68,7 +70,8 @@ def unmet_needs(actor: User | None) -> dict[str, Any]:
     now = utcnow()
     published = (select(Request).where(Request.status == RequestState.PUBLISHED)
                  .order_by(Request.published_at, Request.id))
-    examined = first(published.options(undefer(Request.embedding)), cfg["KB_UNMET_LIMIT"])
+    examined = first(published.options(undefer(Request.embedding), undefer(Request.embedding_e5)),
+                     cfg["KB_UNMET_LIMIT"])
     total_published = db.session.scalar(select(func.count()).select_from(published.subquery())) or 0
     waiting_ids = set(db.session.scalars(select(Request.id).where(*waiting(now))))
     unmet = []

@@ -92,6 +92,7 @@ def _record(kind: str, record_id: int):
     return render_template("public/record.html", kind=kind, record=record,
                            show_contacts=permissions.can_see_contacts(user, record),
                            is_owner="owner" in caps, my_offers=_offers_to_propose(user, record), staff=staff,
+                           desk=permissions.can_use_desk(user),
                            partners=partner_fit.for_request(user, record.id)
                            if staff and kind == "requests" and record.seeks_cofinancing else None)
 

@@ -28,8 +28,8 @@ def upgrade():
 
 
 def downgrade():
+    # Plain ALTER TABLE ... DROP COLUMN (SQLite has it since 3.35), not batch mode: batch mode recreates the table
+    # on SQLite, and its DROP TABLE fails with the foreign keys of matches, exchanges and events pointing at rows.
     for table in TABLES:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_column('embedding_e5_hash')
-            batch.drop_column('embedding_e5_model')
-            batch.drop_column('embedding_e5')
+        for column in ('embedding_e5_hash', 'embedding_e5_model', 'embedding_e5'):
+            op.drop_column(table, column)

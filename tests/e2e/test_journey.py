@@ -104,7 +104,7 @@ def test_request_to_closed_exchange(session_factory):
         page.get_by_role("link", name="Matching desk").click()
         chooser = page.get_by_label("Published request", exact=True)
         chooser.select_option(chooser.locator("option", has_text=TITLE).get_attribute("value"))
-        page.get_by_role("button", name="Show suggestions").click()
+        page.get_by_role("button", name="Show suggested offers").click()
         page.wait_for_load_state()
         suggestions = page.locator("section[aria-labelledby=h-suggestions] article")
         assert suggestions.count() >= 1, "no suggested offer"

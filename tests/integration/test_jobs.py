@@ -35,7 +35,7 @@ def _env(db: Path, **extra: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KB_")}
     env.update(KB_DATABASE_URL=f"sqlite:///{db}", KB_EMBEDDING_MODEL="hashing-256", KB_SECRET_KEY=secrets.token_hex(32),
                KB_INDEX_DIR=str(db.parent / "idx"), KB_PASSWORD_METHOD="pbkdf2:sha256:1000", FLASK_APP="wsgi",
-               KB_BASE_URL="http://localhost",
+               KB_BASE_URL="http://localhost", KB_SECOND_EMBEDDING_MODEL="none",  # as the suite (no e5 in these processes)
                KB_JOBS_FILE=str(db.parent / "jobs.sqlite3"), **extra)
     return env
 

@@ -134,3 +134,51 @@ def test_the_periodic_sweep_computes_the_vectors_whose_job_was_lost(kb, second_o
     with second_on.app_context():
         assert db.session.get(Offer, offer["id"]).embedding_e5_model == "hashing-64"
     assert jobs.huey.execute(jobs.sweep_second.s()) == {"request": 0, "offer": 0}  # nothing twice
+
+
+def test_the_worker_s_vector_is_not_an_edit_the_author_s_next_save_still_goes_through(kb, second_on):
+    """The second vector is a derived cache: storing it leaves the record's version and updated_at alone, so the
+    author's form or PATCH quoting the version they were given is not refused (409) because a worker ran."""
+    from kb import jobs
+    from kb.models import Request
+
+    director = kb.user("director", country="EC")
+    created = kb.ok("POST", "/requests", director, kb.request_payload())
+    assert jobs.embed_second.call_local("request", created["id"]) == 1
+    with second_on.app_context():
+        stored = db.session.get(Request, created["id"])
+        assert stored.embedding_e5_model == "hashing-64"
+        assert stored.version == created["version"]
+    edited = kb.ok("PATCH", f"/requests/{created['id']}", director,
+                   {"version": created["version"], "title": "Cleaner production in leather tanneries"})
+    assert edited["version"] == created["version"] + 1
+    assert edited["updated_at"] != created["updated_at"]
+
+
+def test_a_vector_computed_for_a_text_since_edited_is_not_stored(kb, second_on):
+    """The job read the record, its author saved a new text meanwhile: the vector of the old text must not land."""
+    from kb.models import Request
+    from kb.services import matching
+
+    director = kb.user("director", country="EC")
+    created = kb.ok("POST", "/requests", director, kb.request_payload())
+    with second_on.app_context():
+        row = db.session.get(Request, created["id"])
+        real_encode = matching.load_second_embedder
+
+        def edit_meanwhile(name):  # the author saves while the worker encodes
+            kb.ok("PATCH", f"/requests/{created['id']}", director,
+                  {"version": created["version"], "description": "A different need: water metering in towns."})
+            return real_encode(name)
+
+        matching.load_second_embedder = edit_meanwhile
+        try:
+            assert row.embedding_e5 is None
+            matching.embed_second("request", [created["id"]])
+        finally:
+            matching.load_second_embedder = real_encode
+        db.session.expire_all()
+        stored = db.session.get(Request, created["id"])
+        # The edit dropped the old vector (and queued its own job): whatever is stored now is not the old text's.
+        old_hash = matching._second_hash("hashing-64", matching.record_text(row.title, created["description"]))
+        assert stored.embedding_e5_hash != old_hash

@@ -68,6 +68,24 @@ def test_a_request_waiting_past_the_wait_is_told_by_the_hourly_reminders_once(kb
     assert _told(app, sec.id) == [("reminder", "request", req["id"], "unmet")]
 
 
+def test_a_request_whose_only_match_was_rejected_waits_again_on_the_desk_and_for_the_reminders(kb, app, parties):
+    """One rule for "without a proposal" (workspace.no_live_match): the desk's list and the waiting notice agree."""
+    sec, centre, _colleague, other_centre, director = parties
+    offer = kb.published_offer(centre, sec)
+    kb.published_offer(other_centre, sec, **UNRELATED)
+    req = kb.published_request(director, sec)
+    match = kb.ok("POST", "/matches", sec, {"request_id": req["id"], "offer_id": offer["id"]})
+    later = utcnow() + timedelta(days=app.config["KB_UNMET_WAIT_DAYS"] + 1)
+    with app.app_context():
+        assert reminders.send_reminders(later).requests == 0  # a live proposal: not waiting
+    kb.ok("POST", f"/matches/{match['id']}/transitions", sec, {"action": "reject", "reason": "The centre has no capacity this year."}, 200)
+    with app.app_context():
+        staff = db.session.get(User, sec.id)
+        assert [w.request.id for w in desk.unproposed_requests(staff).items] == [req["id"]]
+        assert reminders.send_reminders(later).requests == 1
+    assert _told(app, sec.id) == [("reminder", "request", req["id"], "unmet")]
+
+
 def test_requests_without_a_proposal_oldest_first_or_weakest_first(kb, app, parties):
     sec, centre, _colleague, other_centre, director = parties
     kb.published_offer(centre, sec)

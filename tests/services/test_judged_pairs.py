@@ -63,7 +63,8 @@ def test_each_step_of_an_approved_match_is_a_relevant_judgement_with_the_fit_it_
     exchanges.transition_match(cast["secretariat"], match.id, "approve")
     assert _judged(match.id) == [("propose", True, "secretariat", None), ("accept", True, "requester", None),
                                  ("accept", True, "provider", None), ("approve", True, "secretariat", None)]
-    rows = db.session.scalars(select(JudgedPair).where(JudgedPair.match_id == match.id)).all()
+    rows = db.session.scalars(select(JudgedPair).where(JudgedPair.match_id == match.id)
+                          .order_by(JudgedPair.id)).all()
     shown = match.explanation
     assert shown["fit"] is not None and shown["band"] in ("strong", "possible", "weak")
     for j in rows:

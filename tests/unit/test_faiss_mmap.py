@@ -75,3 +75,33 @@ def test_a_catalogue_loaded_by_mmap_ranks_as_the_one_it_was_saved_from(saved, tm
         assert loaded.similarity_stats(q) == pytest.approx(original.similarity_stats(q))
     assert loaded.keywords.top(loaded.keywords.query_terms("water"), 5) == \
         original.keywords.top(original.keywords.query_terms("water"), 5)
+
+
+def test_an_unchanged_vector_leaves_a_mapped_index_shared_and_a_changed_one_is_applied(saved, tmp_path):
+    """A record re-read with the same vector (its tags changed, or only its second vector came in) updates its entry
+    without touching the vector index: no O(n) remove-and-add, and a mapped index is not copied into the worker."""
+    import dataclasses
+
+    built, path, ids, queries = saved
+    vectors = built.vectors(ids)
+    entries = [Entry(id=int(i), title=f"record {i}", country="CO", organisation_id=1, sectors=(), modalities=(),
+                     languages=("en",), text_lang="en") for i in ids]
+    texts = [f"record {i}" for i in ids]
+    original = Catalogue("offer", 32)
+    original.upsert_many(entries, vectors, texts)
+    original.save(tmp_path / "cat.index")
+    loaded = Catalogue("offer", 32, FaissIndex(32, mmap=True))
+    loaded.load(tmp_path / "cat.index", entries, zip(ids.tolist(), texts, strict=True))
+    stats = loaded.similarity_stats(queries[0])
+
+    retagged = dataclasses.replace(entries[0], sectors=("ENERGY",))
+    loaded.upsert_many([retagged], vectors[:1], texts[:1])
+    assert loaded.index._mapped and loaded.entries[retagged.id].sectors == ("ENERGY",)
+    assert loaded.similarity_stats(queries[0]) == pytest.approx(stats)  # the moments not counted twice
+
+    moved = _unit(np.random.default_rng(9), 1, 32)
+    loaded.upsert_many([entries[1], retagged], np.vstack([moved, vectors[:1]]), texts[:2])
+    assert not loaded.index._mapped and len(loaded.index) == len(ids)
+    assert loaded.dense(moved[0], 1)[0].tolist() == [entries[1].id]
+    original.upsert_many([entries[1]], moved, texts[1:2])
+    assert loaded.similarity_stats(queries[0]) == pytest.approx(original.similarity_stats(queries[0]))

@@ -180,11 +180,19 @@ def test_a_published_request_shows_suggested_offers_with_their_explanations(brow
     centre = kb.user("centre", country="CO")
     req = kb.published_request(director, secretariat)
     off = kb.published_offer(centre, secretariat)
+    other = kb.published_offer(kb.user("centre", country="BR"), secretariat,
+                               title="Port logistics for container terminals",
+                               description="Crane scheduling and customs data exchange for seaports.",
+                               sectors=["ict-digital"], modalities=["study-visit"])
+    bands = {s["id"]: s["band"] for s in
+             kb.ok("GET", f"/requests/{req['id']}/suggestions?include_weak=true", director)["items"]}
+    assert bands[other["id"]] == "weak" and bands[off["id"]] != "weak"  # the port offer shares nothing
     page = _page(browser(director).get(f"/my/requests/{req['id']}"))
-    # Alone in its catalogue, the offer is no stronger than an average one: a weak fit, hidden by default.
-    assert off["title"] not in page and "No strong match yet" in page
+    # A weak suggestion is hidden by default; the page says when nothing is strong.
+    assert off["title"] in page and other["title"] not in page
+    assert ("No strong match yet" in page) == (bands[off["id"]] != "strong")
     page = _page(browser(director).get(f"/my/requests/{req['id']}?include_weak=true"))
-    assert off["title"] in page and f'href="/offers/{off["id"]}"' in page
+    assert off["title"] in page and f'href="/offers/{off["id"]}"' in page and other["title"] in page
     assert "Weak match" in page and "fit" in page and "%" in page
     assert "Shared sectors" in page and "Cleaner production" in page
     assert "Shared modalities" in page and "Expert mission" in page

@@ -396,3 +396,13 @@ def test_the_catalogue_page_of_a_request_leads_the_secretariat_to_the_desk_and_i
     assert "Andean climate fund" in card and "Ecuador es uno de sus países prioritarios." in card
     page = text(browser(people["director"]).get(f"/requests/{req['id']}"))
     assert 'id="suggested-partners"' not in page and "/secretariat/desk" not in page
+
+
+def test_the_desk_link_on_a_record_page_is_for_those_the_desk_admits(kb, browser, people, pair):
+    """The desk is the secretariat's (an admin gets 403 there): only the secretariat is offered the link."""
+    req, offer = pair
+    admin = kb.user("admin")
+    for path in (f"/requests/{req['id']}", f"/offers/{offer['id']}"):
+        assert "Open on the matching desk" in text(browser(people["sec"]).get(path))
+        assert "Open on the matching desk" not in text(browser(admin).get(path))
+    assert browser(admin).get(f"/secretariat/desk?request_id={req['id']}").status_code == 403
