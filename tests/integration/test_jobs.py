@@ -106,10 +106,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_the_next_one_delivers_each_
         expected = {f"<kb-notification-{i}." for i in range(1, MESSAGES + 1)}
         assert {m.split(".")[0] + "." for m in ids} == expected  # every message arrived
         assert {d.rcpt_tos[0] for d in smtp.delivered} == {f"person{i}@test.example" for i in range(MESSAGES)}
-        # At most the one message in flight at the kill (the server had answered 250, the worker had not yet
-        # recorded it) went out again, with the same Message-ID: the receiver recognises it as the same message.
+        # At most the messages in flight at the kill (the server had answered 250, the worker had not yet recorded
+        # it) went out again, each once, with the same Message-ID: the receiver recognises it as the same message.
+        # The worker runs two threads (start_worker's default), each sending its own claimed batch: at most one
+        # message in flight per thread (a run of the CI saw two).
         again = [m for m, n in ids.items() if n > 1]
-        assert len(again) <= 1 and all(ids[m] == 2 for m in again)
+        assert len(again) <= 2 and all(ids[m] == 2 for m in again)
         assert len(smtp.delivered) == MESSAGES + len(again)
         assert _statuses(database) == Counter(sent=MESSAGES)
 
