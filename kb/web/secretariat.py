@@ -9,7 +9,7 @@ from kb.errors import DomainError
 from kb.models import Match, MatchState, Offer, OfferState, Request, RequestState, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import MatchInSchema
-from kb.schemas.matching import SuggestionQuerySchema
+from kb.schemas.matching import SuggestionQuerySchema, WaitingQuerySchema
 from kb.services import access, matching, partner_fit, records, unmet
 from kb.services import desk as waiting_list
 from kb.services import exchanges as svc
@@ -133,17 +133,21 @@ def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: i
     ids = [s["id"] for s in suggestions]
     counterparts = records.visible_by_id(Offer if selected_offer is None else Request, current_user, ids)
     accepted = _matches(svc.MatchFilters(status=MatchState.ACCEPTED))
-    order = request.args.get("waiting_order", "age")
-    waiting = waiting_list.unproposed_requests(current_user, order if order in waiting_list.ORDERS else "age",
-                                               max(1, request.args.get("waiting_page", 1, type=int)),
-                                               WAITING_PER_PAGE)
+    # The waiting list's order and page, checked by the API's own schema: a bad value is a 422 naming the field.
+    raw = {k: request.args[f"waiting_{k}"] for k in ("order", "page") if request.args.get(f"waiting_{k}", "").strip()}
+    shown, waiting_errors = h.load(WaitingQuerySchema(), raw)
+    if waiting_errors:
+        shown = WaitingQuerySchema().load({})
+    order = shown["order"]
+    waiting = waiting_list.unproposed_requests(current_user, order, shown["page"], WAITING_PER_PAGE)
     return render_template(
         "secretariat/desk.html", published=published, published_offers=published_offers, selected=selected,
         selected_offer=selected_offer, suggestions=suggestions, counterparts=counterparts, notice=notice,
-        partners=partners, open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order, failure=failure,
-        args=request.args, arg_errors=arg_errors, sectors=h.vocabulary("sectors"),
+        partners=partners, open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order,
+        waiting_errors=waiting_errors, failure=failure, args=request.args, arg_errors=arg_errors,
+        sectors=h.vocabulary("sectors"),
         modalities=h.vocabulary("modalities"), languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
-    ), (failure.status if failure else (422 if arg_errors else 200))
+    ), (failure.status if failure else (422 if arg_errors or waiting_errors else 200))
 
 
 def _matches(filters: svc.MatchFilters) -> list[Match]:

@@ -406,3 +406,12 @@ def test_the_desk_link_on_a_record_page_is_for_those_the_desk_admits(kb, browser
         assert "Open on the matching desk" in text(browser(people["sec"]).get(path))
         assert "Open on the matching desk" not in text(browser(admin).get(path))
     assert browser(admin).get(f"/secretariat/desk?request_id={req['id']}").status_code == 403
+
+
+def test_a_bad_order_or_page_of_the_waiting_list_is_a_422_naming_the_parameter(kb, browser, people, pair):
+    for query, field in (("waiting_order=bogus", "waiting_order"), ("waiting_page=0", "waiting_page"),
+                         ("waiting_page=abc", "waiting_page")):
+        resp = browser(people["sec"]).get(f"/secretariat/desk?{query}")
+        assert resp.status_code == 422, query
+        assert f"{field}</code>:" in text(resp)
+    assert browser(people["sec"]).get("/secretariat/desk?waiting_order=fit&waiting_page=1").status_code == 200
