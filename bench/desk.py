@@ -15,13 +15,9 @@ import os
 import random
 import secrets
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
-
-# bench/http.py would shadow the standard library's http package that werkzeug imports: look in bench/ last.
-sys.path.append(sys.path.pop(0))
 
 from _common import loadavg, log, machine, read_jsonl, write_json  # noqa: E402
 

@@ -1,16 +1,16 @@
-"""CPU per request in process: the calls of bench/http.py through Flask's test client, in a loop.
+"""CPU per request in process: the calls of bench/http_load.py through Flask's test client, in a loop.
 
     .venv/bin/python bench/inproc.py --offers 10000 --model hashing-512            # every call, 200 rounds
     .venv/bin/python bench/inproc.py --only /offers --rounds 500 --profile out.html  # one call, profiled
 
-Uses the database bench/http.py built (`kb_http_<offers>_<model>` on --pg; build it there first). For each call:
+Uses the database bench/http_load.py built (`kb_http_<offers>_<model>` on --pg; build it there first). For each call:
 one warm-up request (index loaded, caches filled), then --rounds requests in --batches batches; prints the process
 CPU time per request of the best and of the median batch
 (time.process_time: user + system of this process, so a busy neighbour on a shared core does not inflate it as much
 as wall time) and the wall time, and the status code (a call that does not answer 200 is reported, not timed).
 --profile writes a pyinstrument HTML profile of the --only call (pyinstrument is not a dependency of kb: put it on
 PYTHONPATH from a throw-away virtualenv). The figures leave out what gunicorn adds (HTTP parsing, the socket):
-read them beside bench/http.py's, which include it.
+read them beside bench/http_load.py's, which include it.
 """
 from __future__ import annotations
 
@@ -21,9 +21,7 @@ import statistics
 import sys
 import time
 
-# bench/http.py is named like the standard library's `http`: keep this folder behind the standard library.
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 sys.path.append(_HERE)
 from _common import ROOT, loadavg  # noqa: E402
 

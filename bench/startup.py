@@ -3,7 +3,7 @@
     .venv/bin/python bench/startup.py --offers 10000 --model use-multilingual-v3
     .venv/bin/python bench/startup.py --offers 100000 --model hashing-512 --snapshot
 
-Builds or reuses a PostgreSQL database of N offers and N/10 requests (bench/http.py's builder), named
+Builds or reuses a PostgreSQL database of N offers and N/10 requests (bench/http_load.py's builder), named
 `kb_start_<offers>_<model>` (never the serving benchmark's kb_http_* databases), optionally writes an index snapshot
 (`kb index rebuild` into a directory of its own, given to the server as KB_INDEX_DIR), then starts gunicorn with the
 repository's settings (gunicorn.conf.py, `--workers`, KB_PRELOAD_MODEL=1) from a checkout (`--root`, default this
@@ -23,14 +23,10 @@ from __future__ import annotations
 import os
 import sys
 
-# bench/http.py is named like the standard library's `http` package: take this folder off the import path before
-# anything imports http.client, and put it back at the end (for _common).
 _HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
 
 import argparse
 import contextlib
-import importlib.util
 import json
 import re
 import signal
@@ -47,11 +43,10 @@ from _common import ROOT, loadavg, log
 
 
 def _bench_http():
-    """bench/http.py as a module (its name shadows the standard library's http package)."""
-    spec = importlib.util.spec_from_file_location("bench_http", ROOT / "bench" / "http.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    """bench/http_load.py, whose database builder and server start this script reuses."""
+    import http_load
+
+    return http_load
 
 
 def memory(pid: int) -> dict[str, int]:

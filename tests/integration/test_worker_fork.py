@@ -115,7 +115,7 @@ def test_the_master_waits_for_its_loads_before_replacing_workers(app):
 def test_after_fork_leaves_other_wsgi_applications_alone():
     from kb.serving import after_fork
 
-    after_fork(lambda environ, start_response: [])  # bench/http.py's baseline app is served with the same hooks
+    after_fork(lambda environ, start_response: [])  # bench/http_load.py's baseline app is served with the same hooks
 
 
 def test_the_gunicorn_settings_share_the_master_and_bound_the_workers():

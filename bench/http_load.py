@@ -1,7 +1,7 @@
 """Serving cost over HTTP: gunicorn (sync workers) on PostgreSQL under bounded wrk load, per call and mixed.
 
-    .venv/bin/python bench/http.py --offers 10000                       # the real model (use-multilingual-v3)
-    .venv/bin/python bench/http.py --offers 100000 --model hashing-512  # same dimension, no model cost at build
+    .venv/bin/python bench/http_load.py --offers 10000                       # the real model (use-multilingual-v3)
+    .venv/bin/python bench/http_load.py --offers 100000 --model hashing-512  # same dimension, no model cost at build
 
 Builds (once; `--rebuild` to start again) a PostgreSQL database of its own, `kb_http_<offers>_<model>` on
 --pg (default postgresql+psycopg://postgres@127.0.0.1:5432): migrated, seeded, N offers and N/10 requests
@@ -18,28 +18,22 @@ CPU per request is CPU time, not wall time: on a shared machine a busy neighbour
 """
 from __future__ import annotations
 
-# ruff: noqa: E402  (the standard-library imports must follow the sys.path fix below)
-import os
-import sys
-
-# This file is named like the standard library's `http` package: take its folder off the import path before
-# anything imports http.client, and put it back at the end (for _common).
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.getcwd()) != _HERE]
-
 import argparse
 import json
+
+# ruff: noqa: E402  (kb's imports follow the sys.path fix below)
+import os
 import re
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
-sys.path.append(_HERE)
 from _common import ROOT, TextComposer, loadavg, log, read_jsonl
 
 if str(ROOT) not in sys.path:
