@@ -78,6 +78,16 @@ class SuggestionListSchema(Schema):
     revision = fields.Int()
 
 
+class DeskSelectionSchema(Schema):
+    """The record the matching desk works from (?request_id or ?offer_id); other parameters are read apart."""
+
+    class Meta:
+        unknown = "exclude"
+
+    request_id = fields.Int(validate=validate.Range(min=1))
+    offer_id = fields.Int(validate=validate.Range(min=1))
+
+
 class WaitingQuerySchema(PageQuerySchema):
     """The order of the requests without a proposal yet."""
 

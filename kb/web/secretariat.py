@@ -9,7 +9,7 @@ from kb.errors import DomainError
 from kb.models import Match, MatchState, Offer, OfferState, Request, RequestState, Role
 from kb.schemas.common import TransitionSchema
 from kb.schemas.exchanges import MatchInSchema
-from kb.schemas.matching import SuggestionQuerySchema, WaitingQuerySchema
+from kb.schemas.matching import DeskSelectionSchema, SuggestionQuerySchema, WaitingQuerySchema
 from kb.services import access, matching, partner_fit, records, unmet
 from kb.services import desk as waiting_list
 from kb.services import exchanges as svc
@@ -96,12 +96,21 @@ WAITING_PER_PAGE = 20
 
 
 def _desk_selection() -> tuple[int | None, int | None]:
-    """The record the desk works from: a published request (?request_id) or a published offer (?offer_id)."""
-    request_id = request.values.get("request_id", type=int)
-    offer_id = request.values.get("offer_id", type=int)
+    """The record the desk works from: a published request (?request_id) or a published offer (?offer_id).
+    A value that is not a record id selects nothing (the page then answers 422 naming it: `_selection_errors`)."""
+    selection, errors = _selection_errors()
+    request_id = None if errors else selection.get("request_id")
+    offer_id = None if errors else selection.get("offer_id")
     if request.method == "POST":  # a proposal names both: the side it was made from says which page to show
         return (None, offer_id) if request.form.get("side") == "offer" else (request_id, None)
     return (request_id, None) if request_id is not None else (None, offer_id)
+
+
+def _selection_errors() -> tuple[dict, dict[str, list[str]]]:
+    """?request_id / ?offer_id (or the proposal form's fields) checked as record ids: (values, field errors)."""
+    raw = {k: request.values[k] for k in ("request_id", "offer_id") if request.values.get(k, "").strip()}
+    selection, errors = h.load(DeskSelectionSchema(), raw)
+    return selection or {}, errors
 
 
 def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: ignore[no-untyped-def]
@@ -140,14 +149,15 @@ def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: i
         shown = WaitingQuerySchema().load({})
     order = shown["order"]
     waiting = waiting_list.unproposed_requests(current_user, order, shown["page"], WAITING_PER_PAGE)
+    selection_errors = _selection_errors()[1]
     return render_template(
-        "secretariat/desk.html", published=published, published_offers=published_offers, selected=selected,
+        "secretariat/desk.html", selection_errors=selection_errors, published=published, published_offers=published_offers, selected=selected,
         selected_offer=selected_offer, suggestions=suggestions, counterparts=counterparts, notice=notice,
         partners=partners, open_matches=open_matches, accepted=accepted, waiting=waiting, waiting_order=order,
         waiting_errors=waiting_errors, failure=failure, args=request.args, arg_errors=arg_errors,
         sectors=h.vocabulary("sectors"),
         modalities=h.vocabulary("modalities"), languages=list(h.LANGUAGE_NAMES.items()), L=forms.labels(),
-    ), (failure.status if failure else (422 if arg_errors or waiting_errors else 200))
+    ), (failure.status if failure else (422 if arg_errors or waiting_errors or selection_errors else 200))
 
 
 def _matches(filters: svc.MatchFilters) -> list[Match]:

@@ -415,3 +415,20 @@ def test_a_bad_order_or_page_of_the_waiting_list_is_a_422_naming_the_parameter(k
         assert resp.status_code == 422, query
         assert f"{field}</code>:" in text(resp)
     assert browser(people["sec"]).get("/secretariat/desk?waiting_order=fit&waiting_page=1").status_code == 200
+
+
+def test_a_desk_selection_that_is_not_a_record_id_is_a_422_naming_the_parameter(kb, browser, people, pair):
+    """?request_id=abc used to show the desk without a selection, as if nothing had been asked."""
+    req, offer = pair
+    sec = browser(people["sec"])
+    for query, field in (("request_id=abc", "request_id"), ("offer_id=abc", "offer_id"), ("offer_id=0", "offer_id"),
+                         ("request_id=1.5", "request_id")):
+        resp = sec.get(f"/secretariat/desk?{query}")
+        assert resp.status_code == 422, query
+        assert f"<code>{field}</code>:" in text(resp), query
+    sec.post("/language", data={"lang": "fr", "next": "/"})
+    resp = sec.get("/secretariat/desk?request_id=abc")
+    assert resp.status_code == 422 and "<code>request_id</code>: Not a valid integer." not in text(resp)
+    sec.post("/language", data={"lang": "en", "next": "/"})
+    for ok in (f"request_id={req['id']}", f"offer_id={offer['id']}", "request_id="):
+        assert sec.get(f"/secretariat/desk?{ok}").status_code == 200, ok
