@@ -165,6 +165,8 @@ def test_vocabulary_labels_on_pages_are_the_databases(app, browser, kb):
 
     _setup(kb)
     with app.app_context():
+        before = (db.session.get(Sector, "cleaner-production").label_fr,
+                  db.session.get(Modality, "expert-mission").label_fr)
         db.session.get(Sector, "cleaner-production").label_fr = "Production propre (libellé modifié)"
         db.session.get(Modality, "expert-mission").label_fr = "Mission d'expertise (libellé modifié)"
         db.session.commit()
@@ -174,5 +176,10 @@ def test_vocabulary_labels_on_pages_are_the_databases(app, browser, kb):
             assert "Production propre (libellé modifié)" in page and "Production plus propre" not in page
             assert "Mission d&#39;expertise (libellé modifié)" in page
     finally:
+        # The reference tables outlive a test, and seeding leaves existing sectors and modalities as administered:
+        # put the labels back by hand (they leaked into later tests' French explanations).
         with app.app_context():
-            seed_reference_data()  # the reference tables outlive a test: put the files' labels back
+            db.session.get(Sector, "cleaner-production").label_fr = before[0]
+            db.session.get(Modality, "expert-mission").label_fr = before[1]
+            db.session.commit()
+            seed_reference_data()
