@@ -4,6 +4,7 @@ suggestion's explanation: shared sectors, matching terms, working languages). A 
 match is reported to the secretariat here too (kb/services/unmet.py: the same ranking tells both)."""
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from kb.models import MatchAlert, Offer, Request, User
 from kb.services import unit_of_work
 from kb.services.audit import queue_notifications, record_event
 from kb.workflow import recipients as rcp
+
+log = logging.getLogger(__name__)
 
 
 def deserves_alert(suggestion: dict[str, Any]) -> bool:
@@ -41,6 +44,7 @@ def alert_for(kind: str, record_id: int) -> AlertReport:
     record = db.session.get(model, record_id)
     if record is None or str(record.status) != "published":
         return report
+    _second_vector_first(kind, record_id)
     hits = _run(target_kind, _query_for(record),
                 SuggestionArgs(k=max(1, int(current_app.config["KB_ALERT_CANDIDATES"])), include_weak=True))
     report.considered = len(hits)
@@ -80,6 +84,21 @@ def alert_for(kind: str, record_id: int) -> AlertReport:
             report.pairs += 1
             report.users += len(users)
     return report
+
+
+def _second_vector_first(kind: str, record_id: int) -> None:
+    """The alerts (and the "no strong match" decision) use the pair's fused fit, the one pages show once the
+    second embedder's vector exists: this job runs in the worker that computes it, so it computes the record's
+    vector first when the `kb.embed_second` job has not yet done so (nothing when current or switched off). If
+    that fails, the alerts go out on the first model's fit, calibrated on its own, and the job still stores the
+    vector later."""
+    from kb.services.matching import embed_second
+
+    try:
+        embed_second(kind, [record_id])
+    except Exception:  # noqa: BLE001 - an alert is not held back by the second model
+        log.exception("second vector of %s %s not computed before its alerts", kind, record_id)
+        db.session.rollback()
 
 
 def _reasons(hit: dict[str, Any]) -> dict[str, Any]:

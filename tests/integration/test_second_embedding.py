@@ -182,3 +182,37 @@ def test_a_vector_computed_for_a_text_since_edited_is_not_stored(kb, second_on):
         # The edit dropped the old vector (and queued its own job): whatever is stored now is not the old text's.
         old_hash = matching._second_hash("hashing-64", matching.record_text(row.title, created["description"]))
         assert stored.embedding_e5_hash != old_hash
+
+
+def test_the_alerts_job_decides_on_the_fused_fit_the_pages_show(kb, second_on):
+    """The alerts and the "no strong match" notice are decided by the worker that also computes the second vector:
+    it computes the published record's vector first, so the fit it decides on is the one pages show afterwards
+    (it used to decide on the first model's fit while the record's own embed_second job was still queued)."""
+    from kb import jobs
+    from kb.models import Event, Request
+
+    sec = kb.user("secretariat", country="AT")
+    centre = kb.user("centre", country="CO")
+    director = kb.user("director", country="EC")
+    for title, description in (("Chrome recovery in small tanneries", "Effluent treatment and chrome recovery."),
+                               ("Solar pumps for irrigation", "Design and maintenance of solar water pumps.")):
+        kb.published_offer(centre, sec, title=title, description=description)
+    for task in _queued("kb.embed_second"):
+        jobs.huey.execute(task)
+    request = kb.published_request(director, sec, title="Tannery effluents",
+                                   description="Our leather tanneries need chrome recovery and effluent treatment.")
+    with second_on.app_context():
+        assert db.session.get(Request, request["id"]).embedding_e5 is None  # its own job is still queued
+
+    jobs.match_alerts.call_local("request", request["id"])
+
+    with second_on.app_context():
+        assert db.session.get(Request, request["id"]).embedding_e5_model == "hashing-64"
+        decided = [e.details for e in db.session.scalars(db.select(Event).where(
+            Event.record_id == request["id"], Event.action.in_(("alert", "unmet"))))]
+    assert jobs.embed_second.call_local("request", request["id"]) == 0  # its queued job finds it done
+    shown = kb.ok("GET", f"/requests/{request['id']}/suggestions?include_weak=true", director)["items"]
+    assert shown and all("dense_z_e5" in s["explanation"]["components"] for s in shown)
+    best = max(s["fit"] for s in shown)
+    assert decided
+    assert any(d.get("best_fit") == pytest.approx(best) or d.get("fit") == pytest.approx(best) for d in decided)
