@@ -186,6 +186,19 @@ class KB:
         self.ok("POST", f"/offers/{oid}/transitions", centre, {"action": "submit"}, 200)
         return self.ok("POST", f"/offers/{oid}/transitions", secretariat, {"action": "publish"}, 200)
 
+    def approved_exchange(self, secretariat: Actor, director: Actor, centre: Actor, match_id: int | None = None,
+                          request_id: int | None = None, offer_id: int | None = None) -> int:
+        """The exchange id of a match both sides accepted and the secretariat approved: the given match, or one
+        the secretariat proposes between the given (or newly published) request and offer."""
+        if match_id is None:
+            request_id = request_id or self.published_request(director, secretariat)["id"]
+            offer_id = offer_id or self.published_offer(centre, secretariat)["id"]
+            match_id = self.ok("POST", "/matches", secretariat, {"request_id": request_id, "offer_id": offer_id})["id"]
+        for who in (director, centre):
+            self.ok("POST", f"/matches/{match_id}/transitions", who, {"action": "accept"}, 200)
+        return self.ok("POST", f"/matches/{match_id}/transitions", secretariat, {"action": "approve"},
+                       200)["exchange_id"]
+
 
 @pytest.fixture
 def kb(app, client) -> KB:

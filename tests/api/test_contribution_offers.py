@@ -14,12 +14,7 @@ def people(kb):
 
 @pytest.fixture
 def xid(kb, people) -> int:
-    req = kb.published_request(people["director"], people["sec"])
-    offer = kb.published_offer(people["centre"], people["sec"])
-    m = kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offer["id"]})
-    for who in ("director", "centre"):
-        kb.ok("POST", f"/matches/{m['id']}/transitions", people[who], {"action": "accept"}, 200)
-    return kb.ok("POST", f"/matches/{m['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
+    return kb.approved_exchange(people["sec"], people["director"], people["centre"])
 
 
 MONEY = {"kind": "money", "amount": "15000.00", "currency": "EUR", "description": "Travel of two experts"}

@@ -148,10 +148,7 @@ def test_partners_of_an_exchange_leave_its_parties_out_and_count_past_support(kb
     veteran = kb.user("partner", country="ES")
     req = kb.published_request(director, sec)
     offer = kb.published_offer(centre, sec)
-    m = kb.ok("POST", "/matches", sec, {"request_id": req["id"], "offer_id": offer["id"]})
-    kb.ok("POST", f"/matches/{m['id']}/transitions", director, {"action": "accept"}, 200)
-    kb.ok("POST", f"/matches/{m['id']}/transitions", centre, {"action": "accept"}, 200)
-    xid = kb.ok("POST", f"/matches/{m['id']}/transitions", sec, {"action": "approve"}, 200)["exchange_id"]
+    xid = kb.approved_exchange(sec, director, centre, request_id=req["id"], offer_id=offer["id"])
     co = kb.ok("POST", f"/exchanges/{xid}/contribution-offers", veteran, {"kind": "hosting"})
     kb.ok("POST", f"/contribution-offers/{co['id']}/transitions", sec, {"action": "accept"}, 200)
     req2 = kb.published_request(director, sec, title="Chrome recovery in tanneries")

@@ -66,10 +66,7 @@ def test_an_exchange_in_progress_without_activity_reminds_its_parties(kb, app):
     centre = kb.user("centre", country="CO")
     req = kb.published_request(director, sec)
     offer = kb.published_offer(centre, sec)
-    match = kb.ok("POST", "/matches", sec, {"request_id": req["id"], "offer_id": offer["id"]})
-    for who in (centre, director):
-        kb.ok("POST", f"/matches/{match['id']}/transitions", who, {"action": "accept"}, 200)
-    xid = kb.ok("POST", f"/matches/{match['id']}/transitions", sec, {"action": "approve"}, 200)["exchange_id"]
+    xid = kb.approved_exchange(sec, director, centre, request_id=req["id"], offer_id=offer["id"])
     kb.ok("POST", f"/exchanges/{xid}/transitions", sec,
           {"action": "agree", "agreement_ref": "KB-1", "agreement_date": "2026-02-01"}, 200)
     kb.ok("POST", f"/exchanges/{xid}/transitions", centre, {"action": "start", "start_date": "2026-03-01"}, 200)

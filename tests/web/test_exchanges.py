@@ -28,9 +28,7 @@ def match(kb, people) -> dict:
 
 
 def approve(kb, people, match: dict) -> int:
-    for who in ("director", "centre"):
-        kb.ok("POST", f"/matches/{match['id']}/transitions", people[who], {"action": "accept"}, 200)
-    return kb.ok("POST", f"/matches/{match['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
+    return kb.approved_exchange(people["sec"], people["director"], people["centre"], match_id=match["id"])
 
 
 @pytest.fixture

@@ -33,9 +33,7 @@ def _match(kb, people, req=None, offer=None) -> dict:
 
 def _exchange(kb, people, started: bool = False, **request) -> int:
     m = _match(kb, people, req=kb.published_request(people["director"], people["sec"], **request) if request else None)
-    for who in ("director", "centre"):
-        kb.ok("POST", f"/matches/{m['id']}/transitions", people[who], {"action": "accept"}, 200)
-    xid = kb.ok("POST", f"/matches/{m['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
+    xid = kb.approved_exchange(people["sec"], people["director"], people["centre"], match_id=m["id"])
     if started:
         kb.ok("POST", f"/exchanges/{xid}/transitions", people["sec"],
               {"action": "agree", "agreement_ref": "KB-1", "agreement_date": "2026-01-05"}, 200)

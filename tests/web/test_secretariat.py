@@ -363,10 +363,8 @@ def test_the_secretariat_sees_suggested_partners_on_the_exchange_and_the_request
         org = db.session.get(Organisation, partner.org_id)
         org.name, org.priority_sectors = "Fund for clean industry", ["cleaner-production"]
         db.session.commit()
-    m = kb.ok("POST", "/matches", people["sec"], {"request_id": req["id"], "offer_id": offer["id"]})
-    for who in ("director", "centre"):
-        kb.ok("POST", f"/matches/{m['id']}/transitions", people[who], {"action": "accept"}, 200)
-    xid = kb.ok("POST", f"/matches/{m['id']}/transitions", people["sec"], {"action": "approve"}, 200)["exchange_id"]
+    xid = kb.approved_exchange(people["sec"], people["director"], people["centre"], request_id=req["id"],
+                               offer_id=offer["id"])
     page = text(browser(people["sec"]).get(f"/exchanges/{xid}"))
     card = page.split('id="suggested-partners"')[1]
     assert "Fund for clean industry" in card and "Its priority sectors include Cleaner production." in card
