@@ -144,10 +144,10 @@ end
 class Server:
     """gunicorn with the repository's settings, on a free port."""
 
-    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path) -> None:
+    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path, extra: list[str] | None = None) -> None:
         self.port = free_port()
         cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind",
-               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(ROOT / "gunicorn.conf.py"), app]
+               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(ROOT / "gunicorn.conf.py"), *(extra or []), app]
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -305,6 +305,8 @@ def main() -> None:
     ap.add_argument("--only", action="append", metavar="PATH",
                     help="measure only the calls whose path starts with this (repeatable; 'mixed' for the mixed run)")
     ap.add_argument("--no-baseline", action="store_true", help="skip the trivial WSGI app")
+    ap.add_argument("--gunicorn", default="", metavar="OPTIONS",
+                    help="more gunicorn options for both servers, e.g. '--worker-class gthread --threads 2'")
     ap.add_argument("--json")
     args = ap.parse_args()
 
@@ -335,7 +337,7 @@ def main() -> None:
         calls = [(n, p) for n, p in calls if any(p.startswith(o) for o in args.only)]
     sql = statements(url, args.model, [p for _n, p in calls])
 
-    print(f"\n{args.offers} offers, model {args.model}, {args.workers} sync workers, wrk {args.seconds} s per call, "
+    print(f"\n{args.offers} offers, model {args.model}, {args.workers} workers {args.gunicorn or '(sync)'}, wrk {args.seconds} s per call, "
           f"{os.cpu_count()} cores, load {loadavg()}\n")
     print("| call | clients | req/s | p50 / p90 / p95 / p99 ms | app CPU ms/req | PostgreSQL CPU ms/req | SQL |"
           " worker RSS MB | non-2xx | load |")
@@ -344,7 +346,8 @@ def main() -> None:
     if not args.no_baseline:
         with tempfile.TemporaryDirectory() as tmp:
             Path(tmp, "trivial.py").write_text(TRIVIAL)
-            trivial = Server("trivial:app", {**os.environ, "PYTHONPATH": tmp}, args.workers, Path(tmp))
+            trivial = Server("trivial:app", {**os.environ, "PYTHONPATH": tmp}, args.workers, Path(tmp),
+                             args.gunicorn.split())
             try:
                 trivial.wait("/")
                 rows.append(measure(trivial, "trivial WSGI app (framework baseline)", "/", args.clients,
@@ -355,7 +358,7 @@ def main() -> None:
            "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1", "HF_HUB_OFFLINE": "1",
            "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-"),
            "KB_BASE_URL": "http://127.0.0.1"}  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
-    server = Server("wsgi:app", env, args.workers, ROOT)
+    server = Server("wsgi:app", env, args.workers, ROOT, args.gunicorn.split())
     try:
         server.wait("/")
         began = time.monotonic()
