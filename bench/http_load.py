@@ -144,10 +144,11 @@ end
 class Server:
     """gunicorn with the repository's settings, on a free port."""
 
-    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path, extra: list[str] | None = None) -> None:
+    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path, extra: list[str] | None = None,
+                 root: Path = ROOT) -> None:
         self.port = free_port()
         cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind",
-               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(ROOT / "gunicorn.conf.py"), *(extra or []), app]
+               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(root / "gunicorn.conf.py"), *(extra or []), app]
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -307,8 +308,11 @@ def main() -> None:
     ap.add_argument("--no-baseline", action="store_true", help="skip the trivial WSGI app")
     ap.add_argument("--gunicorn", default="", metavar="OPTIONS",
                     help="more gunicorn options for both servers, e.g. '--worker-class gthread --threads 2'")
+    ap.add_argument("--root", default=str(ROOT),
+                    help="the checkout to serve (its gunicorn.conf.py and wsgi.py; this virtualenv): before/after runs")
     ap.add_argument("--json")
     args = ap.parse_args()
+    root = Path(args.root).resolve()
 
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     from sqlalchemy import create_engine, text
@@ -357,8 +361,9 @@ def main() -> None:
     env = {**os.environ, "KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32,
            "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1", "HF_HUB_OFFLINE": "1",
            "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-"),
-           "KB_BASE_URL": "http://127.0.0.1"}  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
-    server = Server("wsgi:app", env, args.workers, ROOT, args.gunicorn.split())
+           "KB_BASE_URL": "http://127.0.0.1",  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
+           "PYTHONPATH": str(root)}  # the served checkout's kb, whatever this virtualenv has installed
+    server = Server("wsgi:app", env, args.workers, root, args.gunicorn.split(), root)
     try:
         server.wait("/")
         began = time.monotonic()
