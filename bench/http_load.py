@@ -9,7 +9,7 @@ composed from the benchmark texts (bench/_common.TextComposer, 80 words) importe
 (embedded with the model, ANALYZEd). Then serves it with gunicorn (`--workers`, sync, the repository's
 gunicorn.conf.py, KB_PRELOAD_MODEL=1), waits until the index answers, and for each call of issue #13 runs
 `wrk -t2 -c<clients> -d<seconds>s --latency` (Debian's wrk), then a mixed profile (20 clients, a Lua script
-picking calls at random). For each it prints req/s, p50/p95/p99, CPU per request of the gunicorn workers and of
+picking calls at random). For each it prints req/s, p50/p90/p95/p99, CPU per request of the gunicorn workers and of
 PostgreSQL's backends for this database (utime+stime from /proc, before/after), SQL statements per request
 (the same call through the app in this process, counted with SQLAlchemy's before_cursor_execute), and the
 workers' RSS. The same gunicorn settings serve a trivial WSGI app first: the framework's own cost here.
@@ -50,12 +50,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pid: int, reaped: bool = False) -> float:
+    """utime + stime of a process; with reaped, of its children that have exited and been waited for (cutime +
+    cstime): a gunicorn master's count of the workers it replaced (max_requests) and reaped."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+    return (int(fields[13]) + int(fields[14]) if reaped else int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def rss_mb(pid: int) -> float:
@@ -99,19 +101,24 @@ def cpu_of(pids: list[int]) -> dict[int, float]:
 
 
 def wrk(url: str, clients: int, seconds: int, script: str | None = None) -> dict:
-    cmd = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    if script:
-        cmd += ["-s", script]
-    out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    """wrk's run, with p50/p90/p95/p99 from the Lua `done` hook (DONE_LUA; --latency prints no p95)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write((Path(script).read_text() if script else "") + DONE_LUA)
+    cmd = ["wrk", f"-t{min(2, clients)}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+           "-s", lua.name]
+    try:
+        out = subprocess.run(cmd + [url], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(lua.name)
     res: dict = {"raw": out}
     m = re.search(r"(\d+) requests in", out)
     res["requests"] = int(m.group(1)) if m else 0
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     res["rps"] = float(m.group(1)) if m else 0.0
-    for pct in ("50", "90", "99"):
-        m = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)\b", out)
-        if m:
-            res[f"p{pct}"] = float(m.group(1)) * {"us": 0.001, "ms": 1, "s": 1000}[m.group(2)]
+    m = re.search(r"^kb-latency-us p50=(\d+) p90=(\d+) p95=(\d+) p99=(\d+)$", out, re.M)
+    if m:
+        for pct, us in zip(("50", "90", "95", "99"), m.groups(), strict=True):
+            res[f"p{pct}"] = int(us) / 1000
     m = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     res["errors"] = int(m.group(1)) if m else 0
     m = re.search(r"Socket errors: (.*)", out)
@@ -119,6 +126,13 @@ def wrk(url: str, clients: int, seconds: int, script: str | None = None) -> dict
     return res
 
 
+# wrk calls done() once after the run with the latency histogram of every thread (microseconds).
+DONE_LUA = """
+done = function(summary, latency, requests)
+  io.write(string.format("kb-latency-us p50=%d p90=%d p95=%d p99=%d\\n", latency:percentile(50),
+    latency:percentile(90), latency:percentile(95), latency:percentile(99)))
+end
+"""
 MIXED_LUA = """
 paths = {%s}
 request = function()
@@ -130,10 +144,11 @@ end
 class Server:
     """gunicorn with the repository's settings, on a free port."""
 
-    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path) -> None:
+    def __init__(self, app: str, env: dict[str, str], workers: int, cwd: Path, extra: list[str] | None = None,
+                 root: Path = ROOT) -> None:
         self.port = free_port()
         cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "--workers", str(workers), "--bind",
-               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(ROOT / "gunicorn.conf.py"), app]
+               f"127.0.0.1:{self.port}", "--timeout", "30", "-c", str(root / "gunicorn.conf.py"), *(extra or []), app]
         self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -157,6 +172,21 @@ class Server:
 
     def workers(self) -> list[int]:
         return children(self.proc.pid)
+
+    def workers_cpu(self) -> tuple[dict[int, float], float]:
+        """CPU seconds of each live worker, and of the workers that have exited (reaped by the master)."""
+        return cpu_of(self.workers()), cpu_seconds(self.proc.pid, reaped=True)
+
+    def settle(self, quiet: float = 5.0, timeout: float = 300.0) -> None:
+        """Wait until the master has replaced the workers forked before its index was loaded (kb.serving's rotation:
+        the same workers for `quiet` seconds), so that no measured worker is replaced by the rotation."""
+        began, seen, since = time.monotonic(), set(self.workers()), time.monotonic()
+        while time.monotonic() - since < quiet and time.monotonic() - began < timeout:
+            time.sleep(0.5)
+            now = set(self.workers())
+            if now != seen:
+                seen, since = now, time.monotonic()
+        log(f"workers {sorted(seen)} settled after {time.monotonic() - began:.0f} s")
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -234,9 +264,8 @@ def statements(url: str, model: str, paths: list[str]) -> dict[str, int]:
 
 def measure(server: Server, name: str, path: str | list[str], clients: int, seconds: int, dbname: str | None,
             sql: int | str = "") -> dict:
-    workers = server.workers()
     backends = pg_backends(dbname) if dbname else []
-    w0, b0 = cpu_of(workers), cpu_of(backends)
+    (w0, reaped0), b0 = server.workers_cpu(), cpu_of(backends)
     if isinstance(path, list):
         script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)  # noqa: SIM115
         script.write(MIXED_LUA % ", ".join(json.dumps(p) for p in path))
@@ -245,16 +274,20 @@ def measure(server: Server, name: str, path: str | list[str], clients: int, seco
     else:
         res = wrk(server.url + path, clients, seconds)
     backends_after = pg_backends(dbname) if dbname else []
-    w1, b1 = cpu_of(workers), cpu_of(backends_after)
+    (w1, reaped1), b1 = server.workers_cpu(), cpu_of(backends_after)
     n = max(res["requests"], 1)
-    app_cpu = sum(w1[p] - w0.get(p, 0.0) for p in w1) / n * 1000
+    # Workers replaced during the run (max_requests) count with their whole life from the master's reaped-children
+    # time, less what they had used before the run; their replacements count from their fork.
+    exited_before = sum(cpu for pid, cpu in w0.items() if pid not in w1)
+    app_cpu = (sum(w1[p] - w0.get(p, 0.0) for p in w1) + reaped1 - reaped0 - exited_before) / n * 1000
     pg_cpu = sum(b1[p] - b0.get(p, 0.0) for p in b1) / n * 1000
     row = {"call": name, "clients": clients, "rps": res["rps"], "p50": res.get("p50"), "p90": res.get("p90"),
-           "p99": res.get("p99"), "app_cpu_ms": app_cpu, "pg_cpu_ms": pg_cpu, "sql": sql,
-           "rss_mb": [round(rss_mb(p)) for p in workers], "errors": res["errors"], "socket": res["socket_errors"],
+           "p95": res.get("p95"), "p99": res.get("p99"), "app_cpu_ms": app_cpu, "pg_cpu_ms": pg_cpu, "sql": sql,
+           "rss_mb": [round(rss_mb(p)) for p in w1], "workers_replaced": len([p for p in w0 if p not in w1]), "errors": res["errors"], "socket": res["socket_errors"],
            "load": loadavg()}
     print(f"| {name} | {clients} | {row['rps']:.0f} | {row['p50'] or 0:.1f} / {row['p90'] or 0:.1f} / "
-          f"{row['p99'] or 0:.1f} | {app_cpu:.1f} | {pg_cpu:.1f} | {sql} | {'/'.join(map(str, row['rss_mb']))} | "
+          f"{row['p95'] or 0:.1f} / {row['p99'] or 0:.1f} | {app_cpu:.1f} | {pg_cpu:.1f} | {sql} | "
+          f"{'/'.join(map(str, row['rss_mb']))} | "
           f"{res['errors']} {res['socket_errors']} | {row['load']} |", flush=True)
     return row
 
@@ -270,8 +303,16 @@ def main() -> None:
     ap.add_argument("--mixed-clients", type=int, default=20)
     ap.add_argument("--rebuild", action="store_true")
     ap.add_argument("--db-name", help="database to build or reuse (default kb_http_<offers>_<model>)")
+    ap.add_argument("--only", action="append", metavar="PATH",
+                    help="measure only the calls whose path starts with this (repeatable; 'mixed' for the mixed run)")
+    ap.add_argument("--no-baseline", action="store_true", help="skip the trivial WSGI app")
+    ap.add_argument("--gunicorn", default="", metavar="OPTIONS",
+                    help="more gunicorn options for both servers, e.g. '--worker-class gthread --threads 2'")
+    ap.add_argument("--root", default=str(ROOT),
+                    help="the checkout to serve (its gunicorn.conf.py and wsgi.py; this virtualenv): before/after runs")
     ap.add_argument("--json")
     args = ap.parse_args()
+    root = Path(args.root).resolve()
 
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     from sqlalchemy import create_engine, text
@@ -295,38 +336,46 @@ def main() -> None:
              ("GET /api/v1/offers?per_page=20", "/api/v1/offers?per_page=20"),
              ("GET /api/v1/requests/{id}/suggestions", f"/api/v1/requests/{req_id}/suggestions"),
              ("GET /api/v1/search?q=…", "/api/v1/search?q=cleaner%20production%20training&kind=offers")]
+    mixed = [p for _n, p in calls]
+    if args.only:
+        calls = [(n, p) for n, p in calls if any(p.startswith(o) for o in args.only)]
     sql = statements(url, args.model, [p for _n, p in calls])
 
-    print(f"\n{args.offers} offers, model {args.model}, {args.workers} sync workers, wrk {args.seconds} s per call, "
+    print(f"\n{args.offers} offers, model {args.model}, {args.workers} workers {args.gunicorn or '(sync)'}, wrk {args.seconds} s per call, "
           f"{os.cpu_count()} cores, load {loadavg()}\n")
-    print("| call | clients | req/s | p50 / p90 / p99 ms | app CPU ms/req | PostgreSQL CPU ms/req | SQL | worker RSS MB |"
-          " non-2xx | load |")
+    print("| call | clients | req/s | p50 / p90 / p95 / p99 ms | app CPU ms/req | PostgreSQL CPU ms/req | SQL |"
+          " worker RSS MB | non-2xx | load |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        Path(tmp, "trivial.py").write_text(TRIVIAL)
-        trivial = Server("trivial:app", {**os.environ, "PYTHONPATH": tmp}, args.workers, Path(tmp))
-        try:
-            trivial.wait("/")
-            rows.append(measure(trivial, "trivial WSGI app (framework baseline)", "/", args.clients, args.seconds,
-                                None))
-        finally:
-            trivial.stop()
+    if not args.no_baseline:
+        with tempfile.TemporaryDirectory() as tmp:
+            Path(tmp, "trivial.py").write_text(TRIVIAL)
+            trivial = Server("trivial:app", {**os.environ, "PYTHONPATH": tmp}, args.workers, Path(tmp),
+                             args.gunicorn.split())
+            try:
+                trivial.wait("/")
+                rows.append(measure(trivial, "trivial WSGI app (framework baseline)", "/", args.clients,
+                                    args.seconds, None))
+            finally:
+                trivial.stop()
     env = {**os.environ, "KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32,
            "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1", "HF_HUB_OFFLINE": "1",
            "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-"),
-           "KB_BASE_URL": "http://127.0.0.1"}  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
-    server = Server("wsgi:app", env, args.workers, ROOT)
+           "KB_BASE_URL": "http://127.0.0.1",  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
+           "PYTHONPATH": str(root)}  # the served checkout's kb, whatever this virtualenv has installed
+    server = Server("wsgi:app", env, args.workers, root, args.gunicorn.split(), root)
     try:
         server.wait("/")
         began = time.monotonic()
-        ready = server.wait(calls[-1][1], timeout=900)
+        ready = server.wait(mixed[-1], timeout=900)
         log(f"index ready {ready:.1f} s after the first page (503 until then)")
+        server.settle()
         rss_loaded = [round(rss_mb(p)) for p in server.workers()]
         for name, path in calls:
             rows.append(measure(server, name, path, args.clients, args.seconds, dbname, sql[path]))
-        rows.append(measure(server, "mixed (all calls at random)", [p for _n, p in calls], args.mixed_clients,
-                            args.seconds, dbname))
+        if not args.only or "mixed" in args.only:
+            rows.append(measure(server, "mixed (all calls at random)", mixed, args.mixed_clients, args.seconds,
+                                dbname))
         print(f"\nworker RSS after loading: {rss_loaded} MB; index ready {time.monotonic() - began:.0f} s")
     finally:
         server.stop()

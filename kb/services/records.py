@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import Select, cast, exists, func, or_, select
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import defaultload
 
 from kb import permissions
 from kb import workflow as wf
@@ -323,10 +324,17 @@ def get_record(model: type[Request] | type[Offer], actor: User | None, record_id
     return attach_tags(model, [access.get_visible_record(model, record_id, actor)])[0]
 
 
+# A list shows the organisation's name and country code, never its Country object: that object is loaded when asked
+# for (from the identity map when it is the record's own country) instead of joined on every row, where SQLAlchemy
+# compared the two load paths of each country met through both record.country and record.organisation.country
+# (about a fifth of building a page's 20 rows).
+_LIST_LOADS = {model: defaultload(model.organisation).lazyload(Organisation.country) for model in (Request, Offer)}
+
+
 def list_records(model: type[Request] | type[Offer], actor: User | None, f: RecordFilters, page: int = 1,
                  per_page: int = 20) -> Pagination:
     """One page of the requests or offers the actor may see, newest first, with the filters applied."""
-    stmt = filtered_records(model, actor, f)
+    stmt = filtered_records(model, actor, f).options(_LIST_LOADS[model])
     # The count only changes with the records (every change to one notes an index change) and with the day
     # (expiry); who sees what: staff everything, others the published records plus their organisation's.
     viewer = "staff" if permissions.is_staff(actor) else (actor.organisation_id if actor else None)
