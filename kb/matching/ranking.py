@@ -23,6 +23,7 @@ import functools
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -55,6 +56,9 @@ class Query:
     from_offer: bool = False   # the query is an offer: candidates (requests) are scored from their side
 
 
+_NEVER = object()  # equal to no code or id
+
+
 @dataclass
 class Filters:
     """Hard filters a user can set; own-country candidates are left out unless asked for."""
@@ -83,6 +87,20 @@ class Filters:
         if self.country and e.country != self.country:
             return False
         return not (self.region and self.region not in e.groups)
+
+    def admitter(self, q: Query) -> Callable[[Entry], bool]:
+        """admits(e, q) for one query's candidates: the same answers, with the checks that cannot apply to this
+        query left out (a suggestion tests some 450 candidates)."""
+        if self.selective:
+            return lambda e: self.admits(e, q)
+        exclude, today = q.exclude_ids, self.today
+        org = q.organisation_id if q.organisation_id is not None else _NEVER
+        own = q.country if q.country and not self.include_own_country else _NEVER
+
+        def admit(e: Entry) -> bool:
+            return not (e.id in exclude or (e.valid_until is not None and e.valid_until < today)
+                        or e.organisation_id == org or e.country == own)
+        return admit
 
     @property
     def selective(self) -> bool:
@@ -187,8 +205,12 @@ def _mask(codes: tuple[str, ...]) -> int:
     return m
 
 
-def _masks(groups: list[tuple[str, ...]]) -> np.ndarray | None:
-    masks = [_mask(g) for g in groups]
+Groups = list[tuple[str, ...]] | tuple[str, ...]  # each candidate's codes, or one tuple shared by every candidate
+
+
+def _masks(groups: Groups) -> np.ndarray | None:
+    """The groups' bit masks (one shared tuple: a scalar mask, broadcast by the bit operations)."""
+    masks = _mask(groups) if isinstance(groups, tuple) else [_mask(g) for g in groups]
     if len(_BITS) > 63:
         return None  # too many distinct codes for one machine word: the caller falls back to sets
     return np.array(masks, dtype=np.uint64)
@@ -198,25 +220,27 @@ def _popcount(a: np.ndarray) -> np.ndarray:
     return np.bitwise_count(a).astype(np.float64)
 
 
-def _tag_features(req_sectors: list[tuple[str, ...]], req_modalities: list[tuple[str, ...]],
-                  req_languages: list[tuple[str, ...]], off_sectors: list[tuple[str, ...]],
-                  off_modalities: list[tuple[str, ...]], off_languages: list[tuple[str, ...]]
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Jaccard of sectors, share of the request's modalities offered, [a working language shared]."""
-    masks = [_masks(g) for g in (req_sectors, off_sectors, req_modalities, off_modalities, req_languages,
-                                 off_languages)]
+def _tag_features(req_sectors: Groups, req_modalities: Groups, req_languages: Groups, off_sectors: Groups,
+                  off_modalities: Groups, off_languages: Groups) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Jaccard of sectors, share of the request's modalities offered, [a working language shared]; each side per
+    candidate (a list) or the same for every candidate (a tuple: the query's own)."""
+    groups = (req_sectors, off_sectors, req_modalities, off_modalities, req_languages, off_languages)
+    n = next(len(g) for g in groups if isinstance(g, list))
+    masks = [_masks(g) for g in groups]
     if any(m is None for m in masks):
+        req_sectors, off_sectors, req_modalities, off_modalities, req_languages, off_languages = (
+            [g] * n if isinstance(g, tuple) else g for g in groups)
         sector = np.array([_jaccard(a, b) for a, b in zip(req_sectors, off_sectors, strict=True)])
         modality = np.array([len(set(a) & set(b)) / len(set(a)) if a else 0.0
                              for a, b in zip(req_modalities, off_modalities, strict=True)])
         language = np.array([1.0 if set(a) & set(b) else 0.0 for a, b in zip(req_languages, off_languages, strict=True)])
         return sector, modality, language
     rs, os_, rm, om, rl, ol = masks
-    union = _popcount(rs | os_)
-    sector = np.divide(_popcount(rs & os_), union, out=np.zeros(len(union)), where=union > 0)
-    wanted = _popcount(rm)
-    modality = np.divide(_popcount(rm & om), wanted, out=np.zeros(len(wanted)), where=wanted > 0)
-    language = ((rl & ol) != 0).astype(np.float64)
+    union = np.broadcast_to(_popcount(rs | os_), (n,))
+    sector = np.divide(_popcount(rs & os_), union, out=np.zeros(n), where=union > 0)
+    wanted = np.broadcast_to(_popcount(rm), (n,))
+    modality = np.divide(np.broadcast_to(_popcount(rm & om), (n,)), wanted, out=np.zeros(n), where=wanted > 0)
+    language = np.broadcast_to(((rl & ol) != 0).astype(np.float64), (n,)).copy()
     return sector, modality, language
 
 
@@ -246,18 +270,19 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     if n == 0 or k <= 0:
         return []
     ids, cos = cat.dense(q.vector, min(n, max(POOL, 4 * k)))
-    pool = {int(i): float(c) for i, c in zip(ids, cos, strict=True) if filters.admits(cat.entries[int(i)], q)}
+    admit, entries = filters.admitter(q), cat.entries
+    pool = {i: c for i, c in zip(ids.tolist(), cos.tolist(), strict=True) if admit(entries[i])}
     if filters.selective and len(pool) < k:
-        allowed = [e.id for e in cat.entries.values() if filters.admits(e, q)]
+        allowed = [e.id for e in cat.entries.values() if admit(e)]
         ids, cos = cat.dense(q.vector, max(POOL, 4 * k), allowed_ids=allowed)
-        pool.update({int(i): float(c) for i, c in zip(ids, cos, strict=True)})
+        pool.update(zip(ids.tolist(), cos.tolist(), strict=True))
 
     kw = cat.keywords
     terms = kw.query_terms(q.text)
     rare = rare_terms(kw, terms)
     if rare:
         extra = [d for d, _s in kw.top(rare, 50) if d not in pool and d in cat.entries
-                 and filters.admits(cat.entries[d], q)]
+                 and admit(cat.entries[d])]
         if extra:
             vectors = cat.vectors_for(extra)
             pool.update({d: float(v @ q.vector) for d, v in zip(extra, vectors, strict=True)})
@@ -282,7 +307,7 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     kw_raw = kw.scores(rare, cand).astype(np.float64) if rare else np.zeros(len(cand))
     n = len(cand)
     sector, modality, language = _tag_features(
-        [q.sectors] * n, [q.modalities] * n, [q.languages] * n,
+        tuple(q.sectors), tuple(q.modalities), tuple(q.languages),
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
     z2, has2 = _second_z(cat, q.vector2, cand)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
@@ -365,7 +390,7 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
     n = len(cand)
     sector, modality, language = _tag_features(
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries],
-        [q.sectors] * n, [q.modalities] * n, [q.languages] * n)
+        tuple(q.sectors), tuple(q.modalities), tuple(q.languages))
     # The second cosine from each request's side: z-scored against the offers' second vectors.
     z2, has2 = np.zeros(n), np.zeros(n, dtype=bool)
     if q.vector2 is not None and len(offers.second):

@@ -16,7 +16,7 @@ from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import lazyload, undefer
 
 from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
@@ -263,8 +263,10 @@ def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs)
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
     # 404 unless the caller may see it; with its stored vectors, and its tags (the query) in one more statement
+    # (its organisation and country are not read: not joined)
     record = access.get_visible_record(source_model, record_id, actor, options=(
-        undefer(source_model.embedding), undefer(source_model.embedding_e5)))
+        undefer(source_model.embedding), undefer(source_model.embedding_e5), lazyload(source_model.organisation),
+        lazyload(source_model.country)))
     attach_tags(source_model, [record])
     q = _query_for(record)
     return _run(target_kind, q, args, source=record)
@@ -334,8 +336,7 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
     m = manager()
     offers = m.catalogues["offer"] if target_kind == "request" and q.from_offer else None
     scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers)
-    model = Offer if target_kind == "offer" else Request
-    texts = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_([s.id for s in scored])))}
+    texts = _shown(Offer if target_kind == "offer" else Request, [s.id for s in scored])
     out = []
     for s in scored:
         record = texts.get(s.id)
@@ -355,6 +356,39 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
 
 
 # --- explanations --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shown:
+    """What the explanation of a ranked record shows of it (read as plain columns: no ORM objects, no joins beyond
+    its organisation's name)."""
+
+    id: int
+    title: str
+    description: str
+    country_code: str
+    organisation_id: int
+    organisation_name: str
+    text_lang: str
+    status: str
+
+    @classmethod
+    def of(cls, record: Request | Offer) -> Shown:
+        return cls(record.id, record.title, record.description, record.country_code, record.organisation_id,
+                   record.organisation.name, record.text_lang, record.status)
+
+
+def _shown(model: type[Request] | type[Offer], ids: list[int]) -> dict[int, Shown]:
+    """The ranked records by id, in one statement."""
+    if not ids:
+        return {}
+    from kb.models import Organisation
+
+    rows = db.session.execute(select(
+        model.id, model.title, model.description, model.country_code, model.organisation_id, Organisation.name,
+        model.text_lang, model.status).join(Organisation, Organisation.id == model.organisation_id)
+        .where(model.id.in_(ids)))
+    return {row[0]: Shown(*row) for row in rows}
+
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 MAX_SENTENCES = 8           # sentences of one description compared (the first ones)
@@ -423,7 +457,7 @@ def _shortlist(group: list[str], stems: list[str]) -> list[str]:
     return [group[i] for i in sorted(ranked[:PASSAGE_CANDIDATES])]
 
 
-def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Request | Offer],
+def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Shown] | list[Offer],
                    stems: list[list[str]] | None = None) -> list[tuple[str | None, str | None]]:
     """For each candidate, (the source's sentence, the candidate's sentence) most similar to each other
     (sentence embeddings, cosine); without a source record (free-text search), the candidate's sentence
@@ -464,7 +498,8 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
     if not scored:
         return None, None
-    result = _explain("offer", scored[0], offer, _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
+    result = _explain("offer", scored[0], Shown.of(offer),
+                      _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
     return result["score"], {**result["explanation"], "fit": result["fit"], "band": result["band"],
                              "revision": m.revision, "model": embedder().name}
 
@@ -475,30 +510,36 @@ def _stem(word: str) -> str | None:
     return toks[0] if toks else None
 
 
-def _words_for(stems: list[str], text: str) -> list[str]:
-    """The text's words for the matched stems, in the stems' order (each distinct word stemmed once)."""
-    wanted = set(stems)
-    seen: dict[str, str] = {}
-    for word in dict.fromkeys(re.findall(r"\w+", text)):
+def _words_for(stems: list[str], title: str, description: str) -> list[str]:
+    """The record's words for the matched stems, in the stems' order."""
+    first = _first_words(title, description)
+    return [first[s] for s in stems if s in first]
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_words(title: str, description: str) -> dict[str, str]:
+    """Each stem of the record's text with the first word that has it: the text is split and each distinct word
+    stemmed once per process (the same candidates recur across suggestions). Read only."""
+    first: dict[str, str] = {}
+    for word in dict.fromkeys(re.findall(r"\w+", record_text(title, description))):
         stem = _stem(word)
-        if stem in wanted and stem not in seen:
-            seen[stem] = word
-    return [seen[s] for s in stems if s in seen]
+        if stem is not None and stem not in first:
+            first[stem] = word
+    return first
 
 
-def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
+def _explain(kind: str, s: ranking.Scored, record: Shown,
              passage: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
     """A candidate with its fit and explanation; passage = (the source's sentence, the candidate's)."""
-    text = record_text(record.title, record.description)
     mine, theirs = passage
     request_passage, offer_passage = (mine, theirs) if kind == "offer" else (theirs, mine)
-    terms = _words_for(s.matched_terms, text)
+    terms = _words_for(s.matched_terms, record.title, record.description)
     item = {
         "kind": kind,
         "id": s.id,
         "title": record.title,
         "country_code": record.country_code,
-        "organisation": {"id": record.organisation_id, "name": record.organisation.name},
+        "organisation": {"id": record.organisation_id, "name": record.organisation_name},
         "text_lang": record.text_lang,
         "score": round(s.score, 4),
         **dict(zip(("fit", "band"), pair_fit(s.score), strict=True)),
@@ -533,12 +574,24 @@ def _weights(second: bool) -> dict[str, float]:
     return p["second"]["weights"] if second and p.get("second") else p["weights"]
 
 
+@functools.lru_cache(maxsize=8192)
+def _format_list(items: tuple[str, ...], locale: Locale) -> str:
+    """babel's format_list, once per list and locale per process (a summary formats three or four lists)."""
+    from babel.lists import format_list
+
+    return format_list(list(items), locale=locale)
+
+
+@functools.lru_cache(maxsize=1024)
+def _language_names(codes: tuple[str, ...], locale: Locale) -> str:
+    """The languages' names in the locale's language (English, then the code, when it has none), as a list."""
+    return _format_list(tuple(locale.languages.get(c) or _ENGLISH.languages.get(c) or c for c in codes), locale)
+
+
 def summary_sentence(explanation: dict[str, Any]) -> str:
     """One plain sentence, in the reader's language, saying what the pair has in common (shared
     sectors, modalities asked for and offered, working languages, matching terms), computed when
     shown so that a stored explanation reads in whoever's language looks at it."""
-    from babel.lists import format_list
-
     from kb.i18n import current_language, current_locale, gettext, ngettext  # Flask-Babel's, memoised per request
     from kb.services import reference
 
@@ -547,11 +600,10 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
 
     def names(codes: list[str], vocabulary: str) -> str:
         labels = reference.labels(vocabulary, lang)
-        return format_list([labels.get(c, c) for c in codes], locale=locale)
+        return _format_list(tuple(labels.get(c, c) for c in codes), locale)
 
     def language_names(codes: list[str]) -> str:
-        return format_list([(locale.languages.get(c) or _ENGLISH.languages.get(c) or c) for c in codes],
-                           locale=locale)
+        return _language_names(tuple(codes), locale)
 
     parts = []
     sectors = explanation.get("shared_sectors") or []
@@ -569,7 +621,7 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
         parts.append(gettext("no working language in common"))
     terms = explanation.get("matching_terms") or []
     if terms:
-        parts.append(gettext("both mention %(terms)s", terms=format_list(terms[:5], locale=locale)))
+        parts.append(gettext("both mention %(terms)s", terms=_format_list(tuple(terms[:5]), locale)))
     if not sectors and not modalities and not terms:
         parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
     sentence = "; ".join(parts)

@@ -1,0 +1,85 @@
+"""The fast paths of ranking and explanations answer exactly as the plain rules they replace."""
+from __future__ import annotations
+
+import itertools
+import random
+import re
+from datetime import date, timedelta
+
+import numpy as np
+from babel import Locale
+from babel.lists import format_list
+
+from kb.matching import ranking
+from kb.matching.index import Entry
+from kb.services import matching
+
+SECTORS = ("water", "health", "energy-access", "gender")
+MODALITIES = ("study-visit", "expert-mission", "scholarship")
+LANGUAGES = ("en", "es", "fr", "pt")
+
+
+def _codes(rng: random.Random, vocabulary: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(rng.sample(vocabulary, rng.randint(0, 3)))
+
+
+def _entries(rng: random.Random, n: int) -> list[Entry]:
+    today = date(2026, 11, 30)
+    return [Entry(id=i, title="", country=rng.choice(("BR", "CO", "KE")), organisation_id=rng.randint(1, 4),
+                  sectors=_codes(rng, SECTORS), modalities=_codes(rng, MODALITIES), languages=_codes(rng, LANGUAGES),
+                  text_lang="en", valid_until=rng.choice((None, today - timedelta(days=1), today, today + timedelta(1))),
+                  groups=frozenset(rng.sample(("LAC", "AFR"), rng.randint(0, 2)))) for i in range(n)]
+
+
+def test_the_admitter_of_a_query_admits_what_admits_does():
+    rng = random.Random(3)
+    entries = _entries(rng, 200)
+    queries = [ranking.Query(vector=np.zeros(2), text="", country=country, organisation_id=org,
+                             exclude_ids=frozenset(rng.sample(range(200), 5)))
+               for country, org in itertools.product((None, "", "BR", "KE"), (None, 1, 3))]
+    filters = [ranking.Filters(today=date(2026, 11, 30), include_own_country=own, **extra)
+               for own in (False, True)
+               for extra in ({}, {"sector": "water"}, {"region": "LAC"}, {"country": "CO"}, {"language": "fr"})]
+    for q in queries:
+        for f in filters:
+            admit = f.admitter(q)
+            assert [admit(e) for e in entries] == [f.admits(e, q) for e in entries]
+
+
+def test_tag_features_of_the_query_once_equal_them_per_candidate():
+    rng = random.Random(5)
+    entries = _entries(rng, 60)
+    for _ in range(20):
+        qs, qm, ql = _codes(rng, SECTORS), _codes(rng, MODALITIES), _codes(rng, LANGUAGES)
+        n = len(entries)
+        per = [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries]
+        for got, want in (
+            (ranking._tag_features(qs, qm, ql, *per), ranking._tag_features([qs] * n, [qm] * n, [ql] * n, *per)),
+            (ranking._tag_features(*per, qs, qm, ql), ranking._tag_features(*per, [qs] * n, [qm] * n, [ql] * n)),
+        ):
+            for a, b in zip(got, want, strict=True):
+                assert a.shape == (n,) and a.tolist() == b.tolist()
+
+
+def test_the_words_of_matched_stems_are_the_first_word_of_the_text_with_each():
+    title = "Water harvesting for schools"
+    description = "Rainwater harvesting tanks; harvested water serves WATER committees. Schools and schooling."
+    words = list(dict.fromkeys(re.findall(r"\w+", f"{title}\n{description}")))
+    stems = list(dict.fromkeys(s for s in (matching._stem(w) for w in words) if s))
+    for k in range(1, len(stems) + 1):
+        wanted = stems[:k][::-1] + ["nowhere"]
+        expected = {}
+        for w in words:
+            st = matching._stem(w)
+            if st in wanted and st not in expected:
+                expected[st] = w
+        assert matching._words_for(wanted, title, description) == [expected[s] for s in wanted if s in expected]
+
+
+def test_lists_in_a_sentence_read_as_babel_writes_them():
+    for lang in ("en", "es", "pt_BR", "fr"):
+        locale = Locale.parse(lang)
+        for items in (("a",), ("a", "b"), ("a", "b", "c"), ("a", "b", "c", "d", "e")):
+            assert matching._format_list(items, locale) == format_list(list(items), locale=locale)
+        assert matching._language_names(("en", "pt", "xx"), locale) == format_list(
+            [locale.languages.get("en"), locale.languages.get("pt"), "xx"], locale=locale)
