@@ -15,7 +15,7 @@ from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import lazyload, undefer
 
 from kb.errors import Starting, ValidationFailed
@@ -381,13 +381,18 @@ def _shown(model: type[Request] | type[Offer], ids: list[int]) -> dict[int, Show
     """The ranked records by id, in one statement."""
     if not ids:
         return {}
+    return {row[0]: Shown(*row) for row in db.session.execute(_shown_statement(model), {"ids": ids})}
+
+
+@functools.cache
+def _shown_statement(model: type[Request] | type[Offer]) -> Select:
+    """Built once per model (one expanding parameter: SQLAlchemy reuses its compiled form)."""
     from kb.models import Organisation
 
-    rows = db.session.execute(select(
-        model.id, model.title, model.description, model.country_code, model.organisation_id, Organisation.name,
-        model.text_lang, model.status).join(Organisation, Organisation.id == model.organisation_id)
-        .where(model.id.in_(ids)))
-    return {row[0]: Shown(*row) for row in rows}
+    return select(model.id, model.title, model.description, model.country_code, model.organisation_id,
+                  Organisation.name, model.text_lang, model.status) \
+        .join(Organisation, Organisation.id == model.organisation_id) \
+        .where(model.id.in_(bindparam("ids", expanding=True)))
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -574,18 +579,36 @@ def _weights(second: bool) -> dict[str, float]:
     return p["second"]["weights"] if second and p.get("second") else p["weights"]
 
 
-@functools.lru_cache(maxsize=8192)
-def _format_list(items: tuple[str, ...], locale: Locale) -> str:
-    """babel's format_list, once per list and locale per process (a summary formats three or four lists)."""
-    from babel.lists import format_list
-
-    return format_list(list(items), locale=locale)
+_LISTS_MAX = 8192
+_lists: dict[tuple[tuple[str, ...], str], str] = {}   # (items, locale identifier) -> the list in words
 
 
-@functools.lru_cache(maxsize=1024)
-def _language_names(codes: tuple[str, ...], locale: Locale) -> str:
-    """The languages' names in the locale's language (English, then the code, when it has none), as a list."""
-    return _format_list(tuple(locale.languages.get(c) or _ENGLISH.languages.get(c) or c for c in codes), locale)
+def _format_list(items: tuple[str, ...], locale: Locale, tag: str | None = None) -> str:
+    """babel's format_list, once per list and locale per process (a summary formats three or four lists).
+    tag: str(locale), when the caller has it (keyed by it: comparing babel Locales is slow)."""
+    key = (items, tag or str(locale))
+    value = _lists.get(key)
+    if value is None:
+        from babel.lists import format_list
+
+        value = format_list(list(items), locale=locale)
+        if len(_lists) >= _LISTS_MAX:
+            _lists.clear()
+        _lists[key] = value
+    return value
+
+
+def _language_names(codes: tuple[str, ...], locale: Locale, tag: str | None = None) -> str:
+    """The languages' names in the locale's language (English, then the code, when it has none), as a list;
+    once per list of codes and locale per process."""
+    tag = tag or str(locale)
+    key = (("\x00languages", *codes), tag)
+    value = _lists.get(key)
+    if value is None:
+        value = _format_list(tuple(locale.languages.get(c) or _ENGLISH.languages.get(c) or c for c in codes),
+                             locale, tag)
+        _lists[key] = value
+    return value
 
 
 def summary_sentence(explanation: dict[str, Any]) -> str:
@@ -597,13 +620,14 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
 
     locale = current_locale() or _ENGLISH
     lang = current_language()
+    tag = str(locale)
 
     def names(codes: list[str], vocabulary: str) -> str:
         labels = reference.labels(vocabulary, lang)
-        return _format_list(tuple(labels.get(c, c) for c in codes), locale)
+        return _format_list(tuple(labels.get(c, c) for c in codes), locale, tag)
 
     def language_names(codes: list[str]) -> str:
-        return _language_names(tuple(codes), locale)
+        return _language_names(tuple(codes), locale, tag)
 
     parts = []
     sectors = explanation.get("shared_sectors") or []
@@ -621,7 +645,7 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
         parts.append(gettext("no working language in common"))
     terms = explanation.get("matching_terms") or []
     if terms:
-        parts.append(gettext("both mention %(terms)s", terms=_format_list(tuple(terms[:5]), locale)))
+        parts.append(gettext("both mention %(terms)s", terms=_format_list(tuple(terms[:5]), locale, tag)))
     if not sectors and not modalities and not terms:
         parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
     sentence = "; ".join(parts)

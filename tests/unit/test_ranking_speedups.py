@@ -83,3 +83,23 @@ def test_lists_in_a_sentence_read_as_babel_writes_them():
             assert matching._format_list(items, locale) == format_list(list(items), locale=locale)
         assert matching._language_names(("en", "pt", "xx"), locale) == format_list(
             [locale.languages.get("en"), locale.languages.get("pt"), "xx"], locale=locale)
+
+
+def test_keyword_scores_of_a_compacted_index_are_those_of_each_document():
+    from kb.matching.keyword import KeywordIndex
+
+    rng = random.Random(9)
+    words = ["solar", "pump", "clinic", "water", "irrigation", "teachers", "mangrove", "vaccine", "cocoa", "grid"]
+    kw = KeywordIndex()
+    kw.upsert_many((i, " ".join(rng.choices(words, k=rng.randint(3, 12)))) for i in range(300))
+    kw.compact()
+    q = kw.query_terms("solar pump for a mangrove clinic")
+    ids = [*rng.sample(range(300), 120), 999, -1]
+    avg = kw.total_len / len(kw)
+    expected = [kw._doc_score(d, q, avg) if d in kw.docs else 0.0 for d in ids]
+    assert np.allclose(kw.scores(q, ids), expected, rtol=1e-6)
+    kw.upsert(5, "solar solar grid")  # one changed document: the general path, the same numbers
+    kw.remove(7)
+    avg = kw.total_len / len(kw)
+    expected = [kw._doc_score(d, q, avg) if d in kw.docs else 0.0 for d in [*ids, 5, 7]]
+    assert np.allclose(kw.scores(q, [*ids, 5, 7]), expected, rtol=1e-6)
