@@ -10,6 +10,7 @@ quarter of the index, so loading N documents in small batches costs O(N log N), 
 """
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import Counter
@@ -214,7 +215,7 @@ class KeywordIndex:
             main, docs, fresh, dirty = self._main, self.docs, self._fresh, self._dirty
             if main is not None and not dirty:  # nothing changed since the full compaction: all in the main matrix
                 row_of = main.row_of
-                rows = np.fromiter((row_of.get(d, -1) for d in ids), dtype=np.int64, count=len(ids))
+                rows = np.array(list(map(row_of.get, ids, itertools.repeat(-1, len(ids)))), dtype=np.int64)
                 pos = np.flatnonzero(rows >= 0)
                 if pos.size:
                     out[pos] = main.rows_scores(q, rows[pos], avg)

@@ -13,6 +13,7 @@ function behind it can change without touching the cache.
 """
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -21,7 +22,7 @@ from typing import Any, TypeVar
 
 from flask import g, has_app_context
 from flask.globals import _cv_app
-from sqlalchemy import event, func, select
+from sqlalchemy import Select, event, func, select
 from sqlalchemy.orm import Session
 
 from kb.extensions import db
@@ -43,14 +44,18 @@ def revisions() -> dict[str, int]:
     """The current revisions (one statement, remembered for the rest of the request until a commit)."""
     if has_app_context() and _G_KEY in g:
         return g.get(_G_KEY)
-    row = db.session.execute(select(
-        select(func.max(IndexChange.id)).scalar_subquery(),
-        select(func.max(Event.id)).scalar_subquery(),
-        select(func.max(ReferenceRevision.value)).scalar_subquery())).one()
+    row = db.session.execute(_revisions_statement()).one()
     value = dict(zip(REVISIONS, (int(v or 0) for v in row), strict=True))
     if has_app_context():
         setattr(g, _G_KEY, value)
     return value
+
+
+@functools.cache
+def _revisions_statement() -> Select:
+    """Built once (every request that reads a cache or the index runs it)."""
+    return select(select(func.max(IndexChange.id)).scalar_subquery(), select(func.max(Event.id)).scalar_subquery(),
+                  select(func.max(ReferenceRevision.value)).scalar_subquery())
 
 
 def cached(key: Hashable, compute: Callable[[], T], depends: Iterable[str] = ("index", "events"),

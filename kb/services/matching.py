@@ -263,13 +263,18 @@ def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs)
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
     # 404 unless the caller may see it; with its stored vectors, and its tags (the query) in one more statement
-    # (its organisation and country are not read: not joined)
-    record = access.get_visible_record(source_model, record_id, actor, options=(
-        undefer(source_model.embedding), undefer(source_model.embedding_e5), lazyload(source_model.organisation),
-        lazyload(source_model.country)))
+    record = access.get_visible_record(source_model, record_id, actor, options=_source_options(source_model))
     attach_tags(source_model, [record])
     q = _query_for(record)
     return _run(target_kind, q, args, source=record)
+
+
+@functools.cache
+def _source_options(model: type[Request] | type[Offer]) -> tuple:
+    """How a suggestion loads its source record: with its stored vectors; its organisation and country are not
+    read, so not joined. Built once per model (loader options cost more to build than to apply)."""
+    return (undefer(model.embedding), undefer(model.embedding_e5), lazyload(model.organisation),
+            lazyload(model.country))
 
 
 def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> list[dict[str, Any]]:
