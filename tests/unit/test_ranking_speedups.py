@@ -103,3 +103,63 @@ def test_keyword_scores_of_a_compacted_index_are_those_of_each_document():
     avg = kw.total_len / len(kw)
     expected = [kw._doc_score(d, q, avg) if d in kw.docs else 0.0 for d in [*ids, 5, 7]]
     assert np.allclose(kw.scores(q, [*ids, 5, 7]), expected, rtol=1e-6)
+
+
+def _request_keywords_term_by_term(rkw, okw, cand, doc, length):
+    """The loop ranking._request_keywords replaced (kept here as the reference)."""
+    import math
+
+    from kb.matching.keyword import B, K1
+
+    matched, keyword = [], np.zeros(len(cand))
+    n_docs = max(len(okw), 1)
+    avg = okw.total_len / n_docs if okw.total_len else 1.0
+    norm = K1 * (1 - B + B * length / avg)
+    limit = max(1, ranking.RARE_DF * len(okw))
+    for i, d in enumerate(cand):
+        rdoc = rkw.docs.get(d)
+        if rdoc is None:
+            matched.append([])
+            continue
+        total = ceiling = 0.0
+        hits = []
+        for t in rdoc[0].tolist():
+            ot = okw.vocab.get(rkw.term_list[t])
+            if ot is None:
+                continue
+            df = okw.df[ot]
+            if df == 0 or df > limit:
+                continue
+            idf = math.log(1 + (n_docs - df + 0.5) / (df + 0.5))
+            ceiling += idf
+            tf = doc.get(ot)
+            if tf:
+                total += idf * tf * (K1 + 1) / (tf + norm)
+                hits.append((idf, ot))
+        keyword[i] = min(total / (ceiling * 2.2), 1.0) if ceiling else 0.0
+        matched.append([t for _idf, t in sorted(hits, reverse=True)])
+    return keyword, matched
+
+
+def test_keywords_of_requests_for_an_offer_are_those_of_the_term_by_term_loop():
+    from kb.matching.index import Catalogue
+
+    rng = random.Random(11)
+    vocabulary = [f"w{i}" for i in range(5000)]  # offers' words mostly rare (in at most 2% of 3,000 offers)
+    offers, requests = Catalogue("offer", 4), Catalogue("request", 4)
+    vec = np.eye(4, dtype=np.float32)[0]
+    for cat, n in ((offers, 3000), (requests, 300)):
+        entries = [Entry(id=i, title="", country="BR", organisation_id=1, sectors=(), modalities=(), languages=(),
+                         text_lang="en") for i in range(n)]
+        texts = [" ".join(rng.choices(vocabulary if cat is offers else vocabulary[:600], k=rng.randint(0, 40)))
+                 for _ in range(n)]
+        cat.upsert_many(entries, np.tile(vec, (n, 1)), texts)
+        cat.keywords.compact()
+    for _ in range(10):
+        doc, length = ranking.offer_document(offers, " ".join(rng.choices(vocabulary[:600], k=150)))
+        cand = [*rng.sample(range(300), 200), 5000]
+        got, matched = ranking._request_keywords(requests.keywords, offers.keywords, cand, doc, length)
+        want, want_matched = _request_keywords_term_by_term(requests.keywords, offers.keywords, cand, doc, length)
+        assert got.tolist() == want.tolist()  # the same floats, not approximately
+        assert [matched(i) for i in range(len(cand))] == want_matched
+        assert any(want_matched) and want.any()
