@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from datetime import date, timedelta
@@ -12,6 +13,7 @@ from babel.lists import format_list
 
 from kb.matching import ranking
 from kb.matching.index import Entry
+from kb.matching.keyword import K1, B
 from kb.services import matching
 
 SECTORS = ("water", "health", "energy-access", "gender")
@@ -107,10 +109,6 @@ def test_keyword_scores_of_a_compacted_index_are_those_of_each_document():
 
 def _request_keywords_term_by_term(rkw, okw, cand, doc, length):
     """The loop ranking._request_keywords replaced (kept here as the reference)."""
-    import math
-
-    from kb.matching.keyword import B, K1
-
     matched, keyword = [], np.zeros(len(cand))
     n_docs = max(len(okw), 1)
     avg = okw.total_len / n_docs if okw.total_len else 1.0
