@@ -616,41 +616,64 @@ def _language_names(codes: tuple[str, ...], locale: Locale, tag: str | None = No
     return value
 
 
+_SUMMARIES_MAX = 8192
+_summaries: dict[tuple, str] = {}  # (locale, what the sentence names) -> the sentence
+
+
 def summary_sentence(explanation: dict[str, Any]) -> str:
     """One plain sentence, in the reader's language, saying what the pair has in common (shared
     sectors, modalities asked for and offered, working languages, matching terms), computed when
-    shown so that a stored explanation reads in whoever's language looks at it."""
-    from kb.i18n import current_language, current_locale, gettext, ngettext  # Flask-Babel's, memoised per request
+    shown so that a stored explanation reads in whoever's language looks at it.
+
+    Written once per process for each locale and everything it names (the vocabularies' labels are looked up on
+    every call, so an edited label is followed at once): the 10 suggestions of a page mostly repeat."""
+    from kb.i18n import current_language, current_locale  # Flask-Babel's, memoised per request
     from kb.services import reference
 
     locale = current_locale() or _ENGLISH
     lang = current_language()
     tag = str(locale)
+    sectors = explanation.get("shared_sectors") or []
+    modalities = explanation.get("shared_modalities") or []
+    working = explanation.get("working_languages") or {}
+    terms = explanation.get("matching_terms") or []
 
-    def names(codes: list[str], vocabulary: str) -> str:
+    def names(codes: list[str], vocabulary: str) -> tuple[str, ...]:
+        if not codes:
+            return ()
         labels = reference.labels(vocabulary, lang)
-        return _format_list(tuple(labels.get(c, c) for c in codes), locale, tag)
+        return tuple(labels.get(c, c) for c in codes)
 
-    def language_names(codes: list[str]) -> str:
-        return _language_names(tuple(codes), locale, tag)
+    key = (tag, names(sectors, "sectors"), names(modalities, "modalities"), tuple(working.get("shared") or ()),
+           bool(working.get("offered")), tuple(terms[:5]))
+    sentence = _summaries.get(key)
+    if sentence is None:
+        sentence = _summary(locale, tag, *key[1:])
+        if len(_summaries) >= _SUMMARIES_MAX:
+            _summaries.clear()
+        _summaries[key] = sentence
+    return sentence
+
+
+def _summary(locale: Locale, tag: str, sectors: tuple[str, ...], modalities: tuple[str, ...],
+             shared: tuple[str, ...], offered: bool, terms: tuple[str, ...]) -> str:
+    """summary_sentence's sentence, from the labels of the shared sectors and modalities, the shared working
+    languages' codes, whether any working language is offered and the first five matching terms."""
+    from kb.i18n import gettext, ngettext
 
     parts = []
-    sectors = explanation.get("shared_sectors") or []
     if sectors:
         parts.append(ngettext("shares the sector %(names)s", "shares the sectors %(names)s", len(sectors),
-                              names=names(sectors, "sectors")))
-    modalities = explanation.get("shared_modalities") or []
+                              names=_format_list(sectors, locale, tag)))
     if modalities:
         parts.append(ngettext("offers %(names)s, as the request asks", "offers %(names)s, as the request asks",
-                              len(modalities), names=names(modalities, "modalities")))
-    shared = (explanation.get("working_languages") or {}).get("shared") or []
+                              len(modalities), names=_format_list(modalities, locale, tag)))
     if shared:
-        parts.append(gettext("both work in %(languages)s", languages=language_names(shared)))
-    elif (explanation.get("working_languages") or {}).get("offered"):
+        parts.append(gettext("both work in %(languages)s", languages=_language_names(shared, locale, tag)))
+    elif offered:
         parts.append(gettext("no working language in common"))
-    terms = explanation.get("matching_terms") or []
     if terms:
-        parts.append(gettext("both mention %(terms)s", terms=_format_list(tuple(terms[:5]), locale, tag)))
+        parts.append(gettext("both mention %(terms)s", terms=_format_list(terms, locale, tag)))
     if not sectors and not modalities and not terms:
         parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
     sentence = "; ".join(parts)

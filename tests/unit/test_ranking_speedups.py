@@ -161,3 +161,20 @@ def test_keywords_of_requests_for_an_offer_are_those_of_the_term_by_term_loop():
         assert got.tolist() == want.tolist()  # the same floats, not approximately
         assert [matched(i) for i in range(len(cand))] == want_matched
         assert any(want_matched) and want.any()
+
+
+def test_a_remembered_summary_follows_the_labels_and_the_readers_language(app, monkeypatch):
+    from kb.services import reference
+
+    explanation = {"shared_sectors": ["water"], "shared_modalities": [], "matching_terms": ["pumps"],
+                   "working_languages": {"shared": ["en"], "offered": ["en"]}}
+    labels = {"sectors": {"water": "Water and sanitation"}, "modalities": {}}
+    monkeypatch.setattr(reference, "labels", lambda vocabulary, lang: labels[vocabulary])
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        first = matching.summary_sentence(explanation)
+        assert first == matching.summary_sentence(explanation)
+        assert first.startswith("Shares the sector Water and sanitation")
+        labels["sectors"] = {"water": "Water, sanitation and hygiene"}  # a label edited meanwhile
+        assert matching.summary_sentence(explanation).startswith("Shares the sector Water, sanitation and hygiene")
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        assert matching.summary_sentence(explanation).startswith("Partagent le secteur Water, sanitation")
