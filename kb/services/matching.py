@@ -526,10 +526,11 @@ def _words_for(stems: list[str], title: str, description: str) -> list[str]:
     return [first[s] for s in stems if s in first]
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=2048)
 def _first_words(title: str, description: str) -> dict[str, str]:
     """Each stem of the record's text with the first word that has it: the text is split and each distinct word
-    stemmed once per process (the same candidates recur across suggestions). Read only."""
+    stemmed once per process (the same candidates recur across suggestions; about 5 kB an entry with its key, so
+    10 MB at most). Read only."""
     first: dict[str, str] = {}
     for word in dict.fromkeys(re.findall(r"\w+", record_text(title, description))):
         stem = _stem(word)
