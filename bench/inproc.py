@@ -3,7 +3,8 @@
     .venv/bin/python bench/inproc.py --offers 10000 --model hashing-512            # every call, 200 rounds
     .venv/bin/python bench/inproc.py --only /offers --rounds 500 --profile out.html  # one call, profiled
 
-Uses the database bench/http_load.py built (`kb_http_<offers>_<model>` on --pg; build it there first). For each call:
+Uses the database bench/http_load.py builds (`kb_http_<offers>_<model>` on --pg, or --db-name; --build builds it here
+the same way, without serving it). For each call:
 one warm-up request (index loaded, caches filled), then --rounds requests in --batches batches; prints the process
 CPU time per request of the best and of the median batch
 (time.process_time: user + system of this process, so a busy neighbour on a shared core does not inflate it as much
@@ -38,6 +39,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--batches", type=int, default=5,
                     help="rounds are timed in this many batches; the best batch is the least disturbed by neighbours")
+    ap.add_argument("--db-name", help="database to use (default kb_http_<offers>_<model>, as bench/http_load.py)")
+    ap.add_argument("--build", action="store_true",
+                    help="create and fill the database first if it is missing or short (bench/http_load.py's build)")
     ap.add_argument("--only", help="one path (or a prefix of one) of the calls")
     ap.add_argument("--lang", default="", help="Accept-Language of every request")
     ap.add_argument("--profile", help="write a pyinstrument HTML profile (wall time) of the --only call here")
@@ -49,6 +53,15 @@ def main() -> None:
 
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     url = f"{args.pg}/{dbname}"
+    if args.build:
+        from http_load import build
+
+        admin = create_engine(f"{args.pg}/postgres", isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar():
+                c.execute(text(f'CREATE DATABASE "{dbname}"'))
+        admin.dispose()
+        build(url, args.offers, args.model)
     engine = create_engine(url)
     with engine.connect() as c:
         req_id = c.execute(text("SELECT id FROM requests WHERE status = 'published' ORDER BY id LIMIT 1")).scalar()

@@ -1,6 +1,7 @@
 """Server-side suggestion and free-text search latency at 1k / 10k / 100k / 1M stored offers.
 
-    .venv/bin/python bench/latency.py [--quick] [--sizes 1000,10000,100000,1000000] [--rounds 3] [--json f]
+    .venv/bin/python bench/latency.py [--quick] [--sizes 1000,10000,100000,1000000] [--rounds 3] [--second]
+                                      [--serving-threads 1] [--json f]
 
 One kb.matching.index.Catalogue is grown through its public upsert_many, in batches of 2,000 as
 IndexManager loads it from the database, to each size in turn (so above EXACT_LIMIT it switches
@@ -96,6 +97,9 @@ def main() -> None:
     ap.add_argument("--second", action="store_true",
                     help="give every offer and query a second embedder's vector (384 random unit floats: the cost "
                          "of fusing them, not their quality), as when the workers have embedded every record")
+    ap.add_argument("--serving-threads", type=int, default=0,
+                    help="cap BLAS at this many threads before timing, as a process serving requests does "
+                         "(KB_SERVING_BLAS_THREADS, kb/matching/blas.py); 0: the libraries' default")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     sizes = [int(s) for s in (args.sizes or ("1000,10000,100000" if args.quick else
@@ -163,6 +167,11 @@ def main() -> None:
         res: dict = {"build_s": build_s, "upsert_s": t_kw, "rss_mib": rss_mib() - rss0, **memory(cat)}
         log(f"  built in {build_s:.0f} s (upsert_many {t_kw:.0f} s); RSS +{res['rss_mib']:.0f} MiB "
             f"(FAISS {res['faiss_mib']:.0f} MiB, keyword matrix {res['keyword_matrix_mib']:.0f} MiB, {res['index_kind']})")
+        if args.serving_threads:
+            from kb.matching import blas
+
+            blas.limit_for_serving(args.serving_threads)
+            log(f"  timed with {args.serving_threads} BLAS thread(s), as served")
         today = date.today()
         for name, make_filters in (("suggest", lambda q, today=today: ranking.Filters(today=today)),
                                    ("suggest_sector", lambda q, today=today: ranking.Filters(

@@ -51,6 +51,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from kb import serving
 
+    serving.limit_blas_threads(app)
     if app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING") and not serving.master_loads_later:
         _preload(app)
 

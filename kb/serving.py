@@ -32,6 +32,21 @@ _log = logging.getLogger(__name__)
 master_loads_later = False
 
 
+def limit_blas_threads(app: Flask) -> None:
+    """Serve with KB_SERVING_BLAS_THREADS BLAS threads (kb.matching.blas): set on the first request this process
+    serves, whatever serves it (gunicorn, `flask run`, another WSGI server), so that the command line's bulk work,
+    which never serves a request, keeps every thread. 0: the libraries' default."""
+    threads = int(app.config["KB_SERVING_BLAS_THREADS"])
+    if threads <= 0:
+        return
+    from kb.matching import blas
+
+    @app.before_request
+    def _serving_blas_threads() -> None:
+        if blas.serving_threads() != threads:
+            blas.limit_for_serving(threads)
+
+
 def before_fork(worker: Any) -> None:
     """In the master, just before it forks a worker (gunicorn's `pre_fork`): note when, and freeze the heap."""
     worker.kb_forked_at = time.monotonic()

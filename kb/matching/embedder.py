@@ -15,6 +15,8 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from kb.matching import blas
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -105,8 +107,9 @@ class USEEmbedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # One search query gains nothing from a second BLAS thread and, on a busy 2-core server,
-        # waits for it (p95 87-190 ms measured under load): small batches run on one thread.
-        self._use._model.threads = 1 if len(texts) <= 8 else self.threads
+        # waits for it (p95 87-190 ms measured under load): small batches run on one thread, and a process
+        # serving requests runs every batch with its serving threads (kb.matching.blas).
+        self._use._model.threads = 1 if len(texts) <= 8 else blas.threads_for(self.threads)
         return _normalise(np.asarray(self._use.encode(list(texts)), dtype=np.float32))
 
 

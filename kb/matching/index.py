@@ -204,13 +204,11 @@ class Catalogue:
         """Mean and standard deviation of the second cosine of one vector against every stored second vector."""
         with self.lock:
             m = self.second.moments
-            if m is None or m.n == 0:
+            if m is None:
                 return 0.0, 1.0
-            # einsum's own loops, not BLAS: a product this small costs more in woken OpenBLAS threads than it saves
-            q = vector.astype(np.float64)
-            mean = float(np.einsum("i,i->", q, m._sum)) / m.n
-            var = float(np.einsum("i,ij,j->", q, m._gram, q)) / m.n - mean * mean
-            return mean, max(var, 1e-12) ** 0.5
+            # BLAS, as for the first vectors: a serving process runs it on one thread (kb/matching/blas.py), where
+            # einsum's own loops took ten times as long (0.3-0.5 ms per suggestion at 384 dimensions)
+            return m.similarity_stats(vector)
 
     def second_stats_many(self, vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Mean and standard deviation of the second cosine of each row against every stored second vector."""

@@ -10,6 +10,7 @@ quarter of the index, so loading N documents in small batches costs O(N log N), 
 """
 from __future__ import annotations
 
+import itertools
 import math
 import threading
 from collections import Counter
@@ -211,21 +212,32 @@ class KeywordIndex:
             if not q or not ids or not self.docs:
                 return out
             avg = self.total_len / max(len(self.docs), 1)
-            by_seg: dict[int, tuple[list[int], list[int]]] = {0: ([], []), 1: ([], [])}
+            main, docs, fresh, dirty = self._main, self.docs, self._fresh, self._dirty
+            if main is not None and not dirty:  # nothing changed since the full compaction: all in the main matrix
+                row_of = main.row_of
+                rows = np.array(list(map(row_of.get, ids, itertools.repeat(-1, len(ids)))), dtype=np.int64)
+                pos = np.flatnonzero(rows >= 0)
+                if pos.size:
+                    out[pos] = main.rows_scores(q, rows[pos], avg)
+                return out
+            main_pos: list[int] = []
+            main_rows: list[int] = []
+            delta_pos: list[int] = []
+            delta_rows: list[int] = []
             for i, d in enumerate(ids):
-                if d not in self.docs:
+                if d not in docs:
                     continue
-                if d in self._fresh or self._main is None:
+                if main is None or d in fresh:
                     out[i] = self._doc_score(d, q, avg)
-                elif d in self._dirty:
-                    by_seg[1][0].append(i)
-                    by_seg[1][1].append(self._delta.row_of[d])
+                elif d in dirty:
+                    delta_pos.append(i)
+                    delta_rows.append(self._delta.row_of[d])
                 else:
-                    by_seg[0][0].append(i)
-                    by_seg[0][1].append(self._main.row_of[d])
-            for seg, (pos, rows) in zip((self._main, self._delta), (by_seg[0], by_seg[1]), strict=True):
-                if rows:
-                    out[np.array(pos, dtype=np.int64)] = seg.rows_scores(q, np.array(rows, dtype=np.int64), avg)
+                    main_pos.append(i)
+                    main_rows.append(main.row_of[d])
+            for seg, pos_, rows_ in ((main, main_pos, main_rows), (self._delta, delta_pos, delta_rows)):
+                if rows_:
+                    out[np.array(pos_, dtype=np.int64)] = seg.rows_scores(q, np.array(rows_, dtype=np.int64), avg)
             return out
 
     def top(self, q: dict[int, float], k: int) -> list[tuple[int, float]]:

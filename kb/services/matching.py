@@ -15,8 +15,8 @@ from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy.orm import lazyload, undefer
 
 from kb.errors import Starting, ValidationFailed
 from kb.extensions import db
@@ -263,11 +263,18 @@ def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs)
     """Offers for a request (kind='request') or requests for an offer (kind='offer')."""
     source_model, target_kind = (Request, "offer") if kind == "request" else (Offer, "request")
     # 404 unless the caller may see it; with its stored vectors, and its tags (the query) in one more statement
-    record = access.get_visible_record(source_model, record_id, actor, options=(
-        undefer(source_model.embedding), undefer(source_model.embedding_e5)))
+    record = access.get_visible_record(source_model, record_id, actor, options=_source_options(source_model))
     attach_tags(source_model, [record])
     q = _query_for(record)
     return _run(target_kind, q, args, source=record)
+
+
+@functools.cache
+def _source_options(model: type[Request] | type[Offer]) -> tuple:
+    """How a suggestion loads its source record: with its stored vectors; its organisation and country are not
+    read, so not joined. Built once per model (loader options cost more to build than to apply)."""
+    return (undefer(model.embedding), undefer(model.embedding_e5), lazyload(model.organisation),
+            lazyload(model.country))
 
 
 def search(actor: User | None, text: str, kind: str, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -334,8 +341,7 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
     m = manager()
     offers = m.catalogues["offer"] if target_kind == "request" and q.from_offer else None
     scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers)
-    model = Offer if target_kind == "offer" else Request
-    texts = {r.id: r for r in db.session.scalars(select(model).where(model.id.in_([s.id for s in scored])))}
+    texts = _shown(Offer if target_kind == "offer" else Request, [s.id for s in scored])
     out = []
     for s in scored:
         record = texts.get(s.id)
@@ -355,6 +361,44 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
 
 
 # --- explanations --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Shown:
+    """What the explanation of a ranked record shows of it (read as plain columns: no ORM objects, no joins beyond
+    its organisation's name)."""
+
+    id: int
+    title: str
+    description: str
+    country_code: str
+    organisation_id: int
+    organisation_name: str
+    text_lang: str
+    status: str
+
+    @classmethod
+    def of(cls, record: Request | Offer) -> Shown:
+        return cls(record.id, record.title, record.description, record.country_code, record.organisation_id,
+                   record.organisation.name, record.text_lang, record.status)
+
+
+def _shown(model: type[Request] | type[Offer], ids: list[int]) -> dict[int, Shown]:
+    """The ranked records by id, in one statement."""
+    if not ids:
+        return {}
+    return {row[0]: Shown(*row) for row in db.session.execute(_shown_statement(model), {"ids": ids})}
+
+
+@functools.cache
+def _shown_statement(model: type[Request] | type[Offer]) -> Select:
+    """Built once per model (one expanding parameter: SQLAlchemy reuses its compiled form)."""
+    from kb.models import Organisation
+
+    return select(model.id, model.title, model.description, model.country_code, model.organisation_id,
+                  Organisation.name, model.text_lang, model.status) \
+        .join(Organisation, Organisation.id == model.organisation_id) \
+        .where(model.id.in_(bindparam("ids", expanding=True)))
+
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
 MAX_SENTENCES = 8           # sentences of one description compared (the first ones)
@@ -423,7 +467,7 @@ def _shortlist(group: list[str], stems: list[str]) -> list[str]:
     return [group[i] for i in sorted(ranked[:PASSAGE_CANDIDATES])]
 
 
-def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Request | Offer],
+def _best_passages(source: Request | Offer | None, q: ranking.Query, candidates: list[Shown] | list[Offer],
                    stems: list[list[str]] | None = None) -> list[tuple[str | None, str | None]]:
     """For each candidate, (the source's sentence, the candidate's sentence) most similar to each other
     (sentence embeddings, cosine); without a source record (free-text search), the candidate's sentence
@@ -464,7 +508,8 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
     if not scored:
         return None, None
-    result = _explain("offer", scored[0], offer, _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
+    result = _explain("offer", scored[0], Shown.of(offer),
+                      _best_passages(request, q, [offer], [scored[0].matched_terms])[0])
     return result["score"], {**result["explanation"], "fit": result["fit"], "band": result["band"],
                              "revision": m.revision, "model": embedder().name}
 
@@ -475,30 +520,37 @@ def _stem(word: str) -> str | None:
     return toks[0] if toks else None
 
 
-def _words_for(stems: list[str], text: str) -> list[str]:
-    """The text's words for the matched stems, in the stems' order (each distinct word stemmed once)."""
-    wanted = set(stems)
-    seen: dict[str, str] = {}
-    for word in dict.fromkeys(re.findall(r"\w+", text)):
+def _words_for(stems: list[str], title: str, description: str) -> list[str]:
+    """The record's words for the matched stems, in the stems' order."""
+    first = _first_words(title, description)
+    return [first[s] for s in stems if s in first]
+
+
+@functools.lru_cache(maxsize=2048)
+def _first_words(title: str, description: str) -> dict[str, str]:
+    """Each stem of the record's text with the first word that has it: the text is split and each distinct word
+    stemmed once per process (the same candidates recur across suggestions; about 5 kB an entry with its key, so
+    10 MB at most). Read only."""
+    first: dict[str, str] = {}
+    for word in dict.fromkeys(re.findall(r"\w+", record_text(title, description))):
         stem = _stem(word)
-        if stem in wanted and stem not in seen:
-            seen[stem] = word
-    return [seen[s] for s in stems if s in seen]
+        if stem is not None and stem not in first:
+            first[stem] = word
+    return first
 
 
-def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
+def _explain(kind: str, s: ranking.Scored, record: Shown,
              passage: tuple[str | None, str | None] = (None, None)) -> dict[str, Any]:
     """A candidate with its fit and explanation; passage = (the source's sentence, the candidate's)."""
-    text = record_text(record.title, record.description)
     mine, theirs = passage
     request_passage, offer_passage = (mine, theirs) if kind == "offer" else (theirs, mine)
-    terms = _words_for(s.matched_terms, text)
+    terms = _words_for(s.matched_terms, record.title, record.description)
     item = {
         "kind": kind,
         "id": s.id,
         "title": record.title,
         "country_code": record.country_code,
-        "organisation": {"id": record.organisation_id, "name": record.organisation.name},
+        "organisation": {"id": record.organisation_id, "name": record.organisation_name},
         "text_lang": record.text_lang,
         "score": round(s.score, 4),
         **dict(zip(("fit", "band"), pair_fit(s.score), strict=True)),
@@ -533,43 +585,96 @@ def _weights(second: bool) -> dict[str, float]:
     return p["second"]["weights"] if second and p.get("second") else p["weights"]
 
 
+_LISTS_MAX = 8192
+_lists: dict[tuple[tuple[str, ...], str], str] = {}   # (items, locale identifier) -> the list in words
+
+
+def _format_list(items: tuple[str, ...], locale: Locale, tag: str | None = None) -> str:
+    """babel's format_list, once per list and locale per process (a summary formats three or four lists).
+    tag: str(locale), when the caller has it (keyed by it: comparing babel Locales is slow)."""
+    key = (items, tag or str(locale))
+    value = _lists.get(key)
+    if value is None:
+        from babel.lists import format_list
+
+        value = format_list(list(items), locale=locale)
+        if len(_lists) >= _LISTS_MAX:
+            _lists.clear()
+        _lists[key] = value
+    return value
+
+
+def _language_names(codes: tuple[str, ...], locale: Locale, tag: str | None = None) -> str:
+    """The languages' names in the locale's language (English, then the code, when it has none), as a list;
+    once per list of codes and locale per process."""
+    tag = tag or str(locale)
+    key = (("\x00languages", *codes), tag)
+    value = _lists.get(key)
+    if value is None:
+        value = _format_list(tuple(locale.languages.get(c) or _ENGLISH.languages.get(c) or c for c in codes),
+                             locale, tag)
+        _lists[key] = value
+    return value
+
+
+_SUMMARIES_MAX = 8192
+_summaries: dict[tuple, str] = {}  # (locale, what the sentence names) -> the sentence
+
+
 def summary_sentence(explanation: dict[str, Any]) -> str:
     """One plain sentence, in the reader's language, saying what the pair has in common (shared
     sectors, modalities asked for and offered, working languages, matching terms), computed when
-    shown so that a stored explanation reads in whoever's language looks at it."""
-    from babel.lists import format_list
+    shown so that a stored explanation reads in whoever's language looks at it.
 
-    from kb.i18n import current_language, current_locale, gettext, ngettext  # Flask-Babel's, memoised per request
+    Written once per process for each locale and everything it names (the vocabularies' labels are looked up on
+    every call, so an edited label is followed at once): the 10 suggestions of a page mostly repeat."""
+    from kb.i18n import current_language, current_locale  # Flask-Babel's, memoised per request
     from kb.services import reference
 
     locale = current_locale() or _ENGLISH
     lang = current_language()
+    tag = str(locale)
+    sectors = explanation.get("shared_sectors") or []
+    modalities = explanation.get("shared_modalities") or []
+    working = explanation.get("working_languages") or {}
+    terms = explanation.get("matching_terms") or []
 
-    def names(codes: list[str], vocabulary: str) -> str:
+    def names(codes: list[str], vocabulary: str) -> tuple[str, ...]:
+        if not codes:
+            return ()
         labels = reference.labels(vocabulary, lang)
-        return format_list([labels.get(c, c) for c in codes], locale=locale)
+        return tuple(labels.get(c, c) for c in codes)
 
-    def language_names(codes: list[str]) -> str:
-        return format_list([(locale.languages.get(c) or _ENGLISH.languages.get(c) or c) for c in codes],
-                           locale=locale)
+    key = (tag, names(sectors, "sectors"), names(modalities, "modalities"), tuple(working.get("shared") or ()),
+           bool(working.get("offered")), tuple(terms[:5]))
+    sentence = _summaries.get(key)
+    if sentence is None:
+        sentence = _summary(locale, tag, *key[1:])
+        if len(_summaries) >= _SUMMARIES_MAX:
+            _summaries.clear()
+        _summaries[key] = sentence
+    return sentence
+
+
+def _summary(locale: Locale, tag: str, sectors: tuple[str, ...], modalities: tuple[str, ...],
+             shared: tuple[str, ...], offered: bool, terms: tuple[str, ...]) -> str:
+    """summary_sentence's sentence, from the labels of the shared sectors and modalities, the shared working
+    languages' codes, whether any working language is offered and the first five matching terms."""
+    from kb.i18n import gettext, ngettext
 
     parts = []
-    sectors = explanation.get("shared_sectors") or []
     if sectors:
         parts.append(ngettext("shares the sector %(names)s", "shares the sectors %(names)s", len(sectors),
-                              names=names(sectors, "sectors")))
-    modalities = explanation.get("shared_modalities") or []
+                              names=_format_list(sectors, locale, tag)))
     if modalities:
         parts.append(ngettext("offers %(names)s, as the request asks", "offers %(names)s, as the request asks",
-                              len(modalities), names=names(modalities, "modalities")))
-    shared = (explanation.get("working_languages") or {}).get("shared") or []
+                              len(modalities), names=_format_list(modalities, locale, tag)))
     if shared:
-        parts.append(gettext("both work in %(languages)s", languages=language_names(shared)))
-    elif (explanation.get("working_languages") or {}).get("offered"):
+        parts.append(gettext("both work in %(languages)s", languages=_language_names(shared, locale, tag)))
+    elif offered:
         parts.append(gettext("no working language in common"))
-    terms = explanation.get("matching_terms") or []
     if terms:
-        parts.append(gettext("both mention %(terms)s", terms=format_list(terms[:5], locale=locale)))
+        parts.append(gettext("both mention %(terms)s", terms=_format_list(terms, locale, tag)))
     if not sectors and not modalities and not terms:
         parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
     sentence = "; ".join(parts)
