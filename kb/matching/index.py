@@ -61,6 +61,10 @@ class Moments:
         self._sum -= old.sum(axis=0)
         self._gram -= old.T @ old
 
+    def mean(self) -> np.ndarray:
+        """The mean vector of the set (zeros when empty)."""
+        return self._sum / self.n if self.n else np.zeros_like(self._sum)
+
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of vector . x over every x of the set."""
         if self.n == 0:
@@ -182,6 +186,11 @@ class Catalogue:
         """Mean and standard deviation of cos(v, x) over every stored x, for each row v of vectors."""
         with self.lock:
             return self.moments.similarity_stats_many(vectors)
+
+    def centroid(self) -> np.ndarray:
+        """The mean of the stored vectors (zeros when empty): v . centroid is v's mean cosine with the records."""
+        with self.lock:
+            return self.moments.mean()
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -1,0 +1,94 @@
+"""rc(cos): the cosine less the offer's mean cosine with the requests' catalogue (a hub offer, close to every
+request, is discounted), a property of the pair: the same from the request's and the offer's side, whatever
+the filters."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.matching import calibration, ranking
+from kb.matching.index import Catalogue, Entry
+
+DIM = 16
+PARAMS = {"weights": {"dense_z": 1.5, "keyword": 2.0, "sectors": 2.5, "modalities": 0.5, "languages": 0.5,
+                      "has_sectors": -0.6, "has_modalities": -0.6, "dense_rc": 0.8}, "bias": -6.0}
+
+
+@pytest.fixture(autouse=True)
+def _params(monkeypatch):
+    monkeypatch.setattr(calibration, "params", lambda: PARAMS)
+
+
+def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
+    v = rng.standard_normal((n, DIM))
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _entry(i: int, country: str = "BR", sectors: tuple[str, ...] = ("health",)) -> Entry:
+    return Entry(id=i, title=f"t{i}", country=country, organisation_id=i, sectors=sectors, modalities=(),
+                 languages=("en",), text_lang="en")
+
+
+@pytest.fixture
+def world():
+    rng = np.random.default_rng(11)
+    offers, requests = Catalogue("offer", DIM), Catalogue("request", DIM)
+    ov, rv = _unit(rng, 8), _unit(rng, 5)
+    offers.upsert_many([_entry(i, "IN" if i % 2 else "BR", ("health",) if i < 5 else ("water",))
+                        for i in range(1, 9)], ov, [f"offer {i} text" for i in range(1, 9)])
+    requests.upsert_many([_entry(100 + i, "MZ") for i in range(5)], rv, [f"request {i} text" for i in range(5)])
+    return offers, requests, ov, rv
+
+
+def test_rc_is_the_cosine_less_the_offer_s_mean_cosine_with_the_requests(world):
+    offers, requests, ov, rv = world
+    q = ranking.Query(vector=rv[2], text="request 2 text", sectors=("health",))
+    got = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    assert set(got) == set(range(1, 9))
+    for oid, s in got.items():
+        o = ov[oid - 1].astype(np.float64)
+        expected = ranking.RC_SCALE * (o @ rv[2] - np.mean(rv.astype(np.float64) @ o))
+        assert s.dense_rc == pytest.approx(expected, abs=1e-5)
+        assert s.score == pytest.approx(
+            sum(PARAMS["weights"][f] * v for f, v in zip(ranking.FEATURES, (
+                s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc),
+                strict=True)) + PARAMS["bias"], rel=1e-6)
+
+
+def test_a_hub_offer_close_to_every_request_is_discounted():
+    requests, offers = Catalogue("request", 2), Catalogue("offer", 2)
+    rv = np.array([[1, 0], [0.8, 0.6], [0.6, 0.8]], dtype=np.float32)
+    requests.upsert_many([_entry(100 + i) for i in range(3)], rv, ["r"] * 3)
+    hub = np.array([[0.8, 0.6]], dtype=np.float32)            # as close to the first request as the niche one
+    niche = np.array([[1.0, 0.0]], dtype=np.float32) * 0.8 + np.array([[0.0, -0.6]], dtype=np.float32)
+    offers.upsert_many([_entry(1), _entry(2)], np.vstack([hub, niche]), ["hub", "niche"])
+    q = ranking.Query(vector=rv[0], text="r")
+    got = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 2, requests=requests)}
+    assert got[1].cosine == pytest.approx(got[2].cosine)
+    assert got[2].dense_rc > got[1].dense_rc
+
+
+def test_the_pair_scores_the_same_from_both_sides_and_whatever_the_filters(world):
+    offers, requests, ov, rv = world
+    q_req = ranking.Query(vector=rv[1], text="request 1 text", country="MZ", sectors=("health",), languages=("en",))
+    from_request = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(), 10, requests=requests)}
+    filtered = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(sector="water", country="IN"), 10,
+                                              requests=requests)}
+    assert set(filtered) == {5, 7}
+    for oid in range(1, 9):
+        q_off = ranking.Query(vector=ov[oid - 1], text=f"offer {oid} text", sectors=from_request[oid].entry.sectors,
+                              languages=("en",), from_offer=True)
+        from_offer = {s.id: s for s in ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers)}
+        assert from_offer[101].dense_rc == pytest.approx(from_request[oid].dense_rc, abs=1e-5)
+        assert from_offer[101].score == pytest.approx(from_request[oid].score, rel=1e-5)
+        if oid in filtered:
+            assert filtered[oid].score == pytest.approx(from_request[oid].score, rel=1e-9)
+
+
+def test_the_centroid_follows_the_catalogue_and_is_zero_when_empty(world):
+    _offers, requests, _ov, rv = world
+    np.testing.assert_allclose(requests.centroid(), rv.astype(np.float64).mean(axis=0), atol=1e-6)
+    requests.remove_many([100, 101])
+    np.testing.assert_allclose(requests.centroid(), rv[2:].astype(np.float64).mean(axis=0), atol=1e-6)
+    requests.remove_many([102, 103, 104])
+    assert not requests.centroid().any()
