@@ -6,7 +6,8 @@ properties of the pair, never of the page, direction or filters that show it (`p
 
 score = w . features + bias, the log-odds that the pair is relevant, with the features
         z(cos), keyword, Jaccard(sectors), share of wanted modalities offered, [a working language
-        shared], [the request has sectors], [the request has modalities], rc(cos)
+        shared], [the request has sectors], [the request has modalities], rc(cos), [both texts are
+        written in the same language]
 
 and the weights learnt from judged pairs by logistic regression (`flask kb calibrate`, shipped in
 kb/data/calibration.json): the pair's fit is sigmoid(score) (kb.matching.calibration).
@@ -16,7 +17,9 @@ from the catalogue's moments), so the structured-field boosts weigh the same wha
 score range. rc(cos) = RC_SCALE * (cos - the offer's mean cosine with the requests' catalogue) is the
 reverse view: how much closer this request is to the offer than the requests are on average, which
 discounts "hub" offers written in general terms that come close to every request (`reverse_centred`).
-The keyword score only counts rare query terms (acronyms, names, technical terms)
+[Same text language] lets the model correct the embedders' pull towards pairs written in one
+language (a same-language pair gets a higher cosine for the language alone; the learnt weight is
+negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
 that the other side contains verbatim: a cross-language-safe signal, where plain BM25 over all
 words rewards same-language pairs and drowns the multilingual one (see docs/MATCHING.md).
 """
@@ -36,7 +39,8 @@ from kb.matching.index import Catalogue, Entry
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
-FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities", "dense_rc")
+FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities", "dense_rc",
+            "same_text_lang")
 SECOND_FEATURES = FEATURES + ("dense_z_e5",)  # when both records have the second embedder's vector
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
@@ -50,6 +54,7 @@ class Query:
     vector: np.ndarray
     text: str
     vector2: np.ndarray | None = None   # the second embedder's stored vector (None: not computed yet, or free text)
+    text_lang: str | None = None        # the language of the record's text (None: free text)
     country: str | None = None
     organisation_id: int | None = None
     sectors: tuple[str, ...] = ()
@@ -108,6 +113,7 @@ class Scored:
     has_sectors: float
     has_modalities: float
     dense_rc: float
+    same_text_lang: float
     dense_z2: float | None
     entry: Entry
     shared_sectors: list[str]
@@ -130,13 +136,14 @@ class Features:
     has_sectors: np.ndarray
     has_modalities: np.ndarray
     dense_rc: np.ndarray
+    same_text_lang: np.ndarray
     dense_z2: np.ndarray | None = None   # z of the second cosine (0 where has2 is False)
     has2: np.ndarray | None = None       # both records of the pair have a second vector
 
     def matrix(self) -> np.ndarray:
         """n x len(FEATURES), in FEATURES order."""
         return np.column_stack([self.dense_z, self.keyword, self.sector, self.modality, self.language,
-                                self.has_sectors, self.has_modalities, self.dense_rc])
+                                self.has_sectors, self.has_modalities, self.dense_rc, self.same_text_lang])
 
     @functools.cached_property
     def score(self) -> np.ndarray:
@@ -290,6 +297,13 @@ def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Cat
     return RC_SCALE * (cosine - hub)
 
 
+def same_text_lang(text_lang: str | None, entries: list[Entry]) -> np.ndarray:
+    """1 where the candidate's text is in the query record's text language (never for free text)."""
+    if not text_lang:
+        return np.zeros(len(entries))
+    return np.fromiter((e.text_lang == text_lang for e in entries), dtype=np.float64, count=len(entries))
+
+
 def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
                      terms: dict[int, float] | None = None, rare: dict[int, float] | None = None,
                      requests: Catalogue | None = None) -> list[Scored]:
@@ -312,7 +326,8 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
-                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc, z2, has2)
+                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
+                 same_text_lang(q.text_lang, entries), z2, has2)
     top = _top(f, k)
     out = []
     for i in top:
@@ -333,7 +348,7 @@ def _scored(f: Features, i: int, entry: Entry, req_s: tuple[str, ...], req_m: tu
             req_l: tuple[str, ...], offer: Entry) -> Scored:
     return Scored(int(f.ids[i]), float(f.score[i]), float(f.cosine[i]), float(f.dense_z[i]), float(f.keyword[i]),
                   float(f.sector[i]), float(f.modality[i]), float(f.language[i]), float(f.has_sectors[i]),
-                  float(f.has_modalities[i]), float(f.dense_rc[i]),
+                  float(f.has_modalities[i]), float(f.dense_rc[i]), float(f.same_text_lang[i]),
                   float(f.dense_z2[i]) if f.has2 is not None and f.has2[i] else None, entry,
                   [s for s in req_s if s in offer.sectors], [m for m in req_m if m in offer.modalities],
                   [lang for lang in req_l if lang in offer.languages], [])
@@ -401,7 +416,8 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
     rc = reverse_centred(cosine, q.vector[None, :], requests)  # the one offer (q) against the requests' catalogue
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
-                 np.array([1.0 if e.modalities else 0.0 for e in entries]), rc, z2, has2)
+                 np.array([1.0 if e.modalities else 0.0 for e in entries]), rc, same_text_lang(q.text_lang, entries),
+                 z2, has2)
     offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
                   sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
     out = []

@@ -256,7 +256,7 @@ def _query_for(record: Request | Offer) -> ranking.Query:
     return ranking.Query(vector=vector, vector2=vector2, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
                          modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
-                         from_offer=isinstance(record, Offer))
+                         text_lang=record.text_lang, from_offer=isinstance(record, Offer))
 
 
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -510,6 +510,7 @@ def _explain(kind: str, s: ranking.Scored, record: Request | Offer,
                 "keyword": round(s.keyword, 4), "sectors": round(s.sector, 4),
                 "modalities": round(s.modality, 4), "languages": s.language,
                 "has_sectors": s.has_sectors, "has_modalities": s.has_modalities, "dense_rc": round(s.dense_rc, 4),
+                "same_text_lang": s.same_text_lang,
                 **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
             },
             "weights": {name: round(w, 4) for name, w in _weights(s.dense_z2 is not None).items()},

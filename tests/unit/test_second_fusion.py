@@ -11,11 +11,13 @@ from kb.matching.index import Catalogue, Entry
 DIM, DIM2 = 16, 8
 PARAMS = {
     "weights": {"dense_z": 2.0, "keyword": 3.0, "sectors": 2.5, "modalities": 0.7, "languages": 1.0,
-                "has_sectors": -0.7, "has_modalities": -0.7, "dense_rc": 0.6},
+                "has_sectors": -0.7, "has_modalities": -0.7, "dense_rc": 0.6,
+                "same_text_lang": -1.2},
     "bias": -6.5,
     "second": {"model": "hashing-8", "bias": -7.0,
                "weights": {"dense_z": 1.0, "keyword": 2.5, "sectors": 2.0, "modalities": 0.5, "languages": 1.0,
-                           "has_sectors": -0.5, "has_modalities": -0.5, "dense_rc": 0.4, "dense_z_e5": 1.5}},
+                           "has_sectors": -0.5, "has_modalities": -0.5, "dense_rc": 0.4, "same_text_lang": -1.0,
+                           "dense_z_e5": 1.5}},
 }
 
 
@@ -52,7 +54,8 @@ def _by_id(scored: list[ranking.Scored]) -> dict[int, ranking.Scored]:
 
 
 def _expected(s: ranking.Scored) -> float:
-    x = [s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc]
+    x = [s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc,
+         s.same_text_lang]
     if s.dense_z2 is None:
         w = PARAMS["weights"]
         return float(np.dot(x, [w[f] for f in ranking.FEATURES]) + PARAMS["bias"])

@@ -1,6 +1,6 @@
-"""rc(cos): the cosine less the offer's mean cosine with the requests' catalogue (a hub offer, close to every
-request, is discounted), a property of the pair: the same from the request's and the offer's side, whatever
-the filters."""
+"""Pair features beyond the cosine: rc(cos), the cosine less the offer's mean cosine with the requests' catalogue
+(a hub offer, close to every request, is discounted), and [same text language]. Both are properties of the pair:
+the same from the request's and the offer's side, whatever the filters."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,8 @@ from kb.matching.index import Catalogue, Entry
 
 DIM = 16
 PARAMS = {"weights": {"dense_z": 1.5, "keyword": 2.0, "sectors": 2.5, "modalities": 0.5, "languages": 0.5,
-                      "has_sectors": -0.6, "has_modalities": -0.6, "dense_rc": 0.8}, "bias": -6.0}
+                      "has_sectors": -0.6, "has_modalities": -0.6, "dense_rc": 0.8, "same_text_lang": -1.3},
+          "bias": -6.0}
 
 
 @pytest.fixture(autouse=True)
@@ -24,9 +25,12 @@ def _unit(rng: np.random.Generator, n: int) -> np.ndarray:
     return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _entry(i: int, country: str = "BR", sectors: tuple[str, ...] = ("health",)) -> Entry:
+LANGS = ("en", "es", "fr")
+
+
+def _entry(i: int, country: str = "BR", sectors: tuple[str, ...] = ("health",), text_lang: str = "en") -> Entry:
     return Entry(id=i, title=f"t{i}", country=country, organisation_id=i, sectors=sectors, modalities=(),
-                 languages=("en",), text_lang="en")
+                 languages=("en",), text_lang=text_lang)
 
 
 @pytest.fixture
@@ -34,9 +38,10 @@ def world():
     rng = np.random.default_rng(11)
     offers, requests = Catalogue("offer", DIM), Catalogue("request", DIM)
     ov, rv = _unit(rng, 8), _unit(rng, 5)
-    offers.upsert_many([_entry(i, "IN" if i % 2 else "BR", ("health",) if i < 5 else ("water",))
+    offers.upsert_many([_entry(i, "IN" if i % 2 else "BR", ("health",) if i < 5 else ("water",), LANGS[i % 3])
                         for i in range(1, 9)], ov, [f"offer {i} text" for i in range(1, 9)])
-    requests.upsert_many([_entry(100 + i, "MZ") for i in range(5)], rv, [f"request {i} text" for i in range(5)])
+    requests.upsert_many([_entry(100 + i, "MZ", text_lang="es") for i in range(5)], rv,
+                         [f"request {i} text" for i in range(5)])
     return offers, requests, ov, rv
 
 
@@ -51,7 +56,8 @@ def test_rc_is_the_cosine_less_the_offer_s_mean_cosine_with_the_requests(world):
         assert s.dense_rc == pytest.approx(expected, abs=1e-5)
         assert s.score == pytest.approx(
             sum(PARAMS["weights"][f] * v for f, v in zip(ranking.FEATURES, (
-                s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc),
+                s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc,
+                s.same_text_lang),
                 strict=True)) + PARAMS["bias"], rel=1e-6)
 
 
@@ -70,16 +76,18 @@ def test_a_hub_offer_close_to_every_request_is_discounted():
 
 def test_the_pair_scores_the_same_from_both_sides_and_whatever_the_filters(world):
     offers, requests, ov, rv = world
-    q_req = ranking.Query(vector=rv[1], text="request 1 text", country="MZ", sectors=("health",), languages=("en",))
+    q_req = ranking.Query(vector=rv[1], text="request 1 text", country="MZ", sectors=("health",), languages=("en",),
+                          text_lang="es")
     from_request = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(), 10, requests=requests)}
     filtered = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(sector="water", country="IN"), 10,
                                               requests=requests)}
     assert set(filtered) == {5, 7}
     for oid in range(1, 9):
         q_off = ranking.Query(vector=ov[oid - 1], text=f"offer {oid} text", sectors=from_request[oid].entry.sectors,
-                              languages=("en",), from_offer=True)
+                              languages=("en",), text_lang=LANGS[oid % 3], from_offer=True)
         from_offer = {s.id: s for s in ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers)}
         assert from_offer[101].dense_rc == pytest.approx(from_request[oid].dense_rc, abs=1e-5)
+        assert from_offer[101].same_text_lang == from_request[oid].same_text_lang == (1.0 if oid % 3 == 1 else 0.0)
         assert from_offer[101].score == pytest.approx(from_request[oid].score, rel=1e-5)
         if oid in filtered:
             assert filtered[oid].score == pytest.approx(from_request[oid].score, rel=1e-9)
@@ -92,3 +100,12 @@ def test_the_centroid_follows_the_catalogue_and_is_zero_when_empty(world):
     np.testing.assert_allclose(requests.centroid(), rv[2:].astype(np.float64).mean(axis=0), atol=1e-6)
     requests.remove_many([102, 103, 104])
     assert not requests.centroid().any()
+
+
+def test_same_text_lang_is_one_only_for_a_text_in_the_query_record_s_language(world):
+    offers, requests, _ov, rv = world
+    q = ranking.Query(vector=rv[0], text="request 0 text", text_lang="es")
+    got = {s.id: s.same_text_lang for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    assert got == {i: 1.0 if LANGS[i % 3] == "es" else 0.0 for i in range(1, 9)}
+    free_text = ranking.Query(vector=rv[0], text="request 0 text")  # search: no record, no language
+    assert all(s.same_text_lang == 0.0 for s in ranking.rank(offers, free_text, ranking.Filters(), 10))
