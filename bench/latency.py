@@ -10,7 +10,8 @@ vectors from bench/_common.realistic_vectors (grown from real USE embeddings of 
 offers and texts composed from their sentences) and, as keyword text, the real or composed text
 the vector was grown from plus one sentence of another. At each size:
   * suggestions: kb.matching.ranking.rank() for the 44 benchmark requests (their real vectors and
-    fields as the Query, default filters = other countries only), `--rounds` times each;
+    fields as the Query, default filters = other countries only), `--rounds` times each, with a
+    requests' catalogue of those 44 for rc(cos) (its cost does not depend on the requests' count);
   * suggestions with a sector filter (the request's first sector);
   * free-text search: embedder.encode([title], query=True) + rank() with the request titles;
   * wall-clock and process CPU time (the machine is shared: CPU time is what the code costs,
