@@ -17,9 +17,9 @@ from the catalogue's moments), so the structured-field boosts weigh the same wha
 score range. rc(cos) = RC_SCALE * (cos - the offer's mean cosine with the requests' catalogue) is the
 reverse view: how much closer this request is to the offer than the requests are on average, which
 discounts "hub" offers written in general terms that come close to every request (`reverse_centred`).
-[Same text language] lets the model correct the embedders' pull towards pairs written in one
-language (a same-language pair gets a higher cosine for the language alone; the learnt weight is
-negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
+[Same text language] (less the share of the offers written in the request's language) lets the model
+correct the embedders' pull towards pairs written in one language (a same-language pair gets a higher
+cosine for the language alone; the learnt weight is negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
 that the other side contains verbatim: a cross-language-safe signal, where plain BM25 over all
 words rewards same-language pairs and drowns the multilingual one (see docs/MATCHING.md).
 """
@@ -45,6 +45,7 @@ SECOND_FEATURES = FEATURES + ("dense_z_e5",)  # when both records have the secon
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
 RC_SCALE = 10.0         # dense_rc in tenths of a cosine (a cosine's spread over a catalogue is about 0.1)
+RC_PRIOR = 5            # pseudo-requests at the request's own mean cosine in the offer's mean (small catalogues)
 
 
 @dataclass
@@ -55,6 +56,7 @@ class Query:
     text: str
     vector2: np.ndarray | None = None   # the second embedder's stored vector (None: not computed yet, or free text)
     text_lang: str | None = None        # the language of the record's text (None: free text)
+    record_id: int | None = None        # the record the query stands for (None: free text)
     country: str | None = None
     organisation_id: int | None = None
     sectors: tuple[str, ...] = ()
@@ -284,24 +286,40 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     return score_candidates(cat, q, pool, k, terms, rare, requests=requests)
 
 
-def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Catalogue | None) -> np.ndarray:
-    """rc(cos) = RC_SCALE * (cos - each offer's mean cosine with the requests' catalogue), from the catalogue's
-    running sum (no scan). An offer written in general terms is close to most requests; this says how much
-    closer this request is than the average one (the reverse of z(cos), which compares the request's offers).
-    Without a requests' catalogue (free-text search of requests) it is RC_SCALE * cos: the offer's side is then
-    the query, the same for every candidate."""
+def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Catalogue | None,
+                    listed: np.ndarray | bool, forward_mean: np.ndarray | float) -> np.ndarray:
+    """rc(cos) = RC_SCALE * (cos - each offer's mean cosine with the other requests of the requests' catalogue),
+    from the catalogue's running sum (no scan). An offer written in general terms is close to most requests; this
+    says how much closer this request is than the average other one (the reverse of z(cos), which compares the
+    request's offers). listed: the pair's request is in the catalogue (its own cosine is then left out of the
+    mean, so a pair scores the same from both sides). The mean is shrunk towards the request's own mean cosine
+    with the offers (forward_mean) by RC_PRIOR pseudo-requests: with few other requests (a new installation) the
+    offer's mean is barely known, and rc then tends to the forward view, RC_SCALE * (cos - forward_mean); with
+    thousands the prior weighs nothing. Without a requests' catalogue (free-text search of requests) it is
+    RC_SCALE * cos: the offer's side is then the query, the same for every candidate."""
     if requests is None:
         return RC_SCALE * cosine
-    centroid = requests.centroid()
-    hub = np.einsum("ij,j->i", offer_vectors, centroid.astype(np.float32)).astype(np.float64)  # no BLAS threads
+    total, n = requests.vector_sum()
+    dot = np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+    listed = np.broadcast_to(np.asarray(listed, dtype=bool), cosine.shape)
+    others = n - listed.astype(np.int64)
+    hub = (dot - np.where(listed, cosine, 0.0) + RC_PRIOR * np.asarray(forward_mean)) / (others + RC_PRIOR)
     return RC_SCALE * (cosine - hub)
 
 
-def same_text_lang(text_lang: str | None, entries: list[Entry]) -> np.ndarray:
-    """1 where the candidate's text is in the query record's text language (never for free text)."""
-    if not text_lang:
-        return np.zeros(len(entries))
-    return np.fromiter((e.text_lang == text_lang for e in entries), dtype=np.float64, count=len(entries))
+def same_text_lang(request_langs: list[str | None], offer_langs: list[str], offers: Catalogue) -> np.ndarray:
+    """[both texts in the same language] less the share of the offers' catalogue written in the request's
+    language: centred like z(cos), so that in a catalogue written in one language it is 0 for every pair (the
+    embedders' pull towards same-language pairs is then the same for all). 0 when a side has no language (free text)."""
+    out = np.zeros(len(offer_langs))
+    shares: dict[str, float] = {}
+    for i, (r, o) in enumerate(zip(request_langs, offer_langs, strict=True)):
+        if r and o:
+            share = shares.get(r)
+            if share is None:
+                share = shares[r] = offers.language_share(r)
+            out[i] = (1.0 if r == o else 0.0) - share
+    return out
 
 
 def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
@@ -323,11 +341,13 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
         [q.sectors] * n, [q.modalities] * n, [q.languages] * n,
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
     z2, has2 = _second_z(cat, q.vector2, cand)
-    rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests)
+    listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
+    rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests,
+                         listed, mean)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
                  np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
-                 same_text_lang(q.text_lang, entries), z2, has2)
+                 same_text_lang([q.text_lang] * n, [e.text_lang for e in entries], cat), z2, has2)
     top = _top(f, k)
     out = []
     for i in top:
@@ -413,11 +433,11 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
         if has2.any():
             m2, s2 = offers.second_stats_many(rvecs)
             z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
-    rc = reverse_centred(cosine, q.vector[None, :], requests)  # the one offer (q) against the requests' catalogue
+    rc = reverse_centred(cosine, q.vector[None, :], requests, True, mean)  # the one offer (q) against the requests
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
-                 np.array([1.0 if e.modalities else 0.0 for e in entries]), rc, same_text_lang(q.text_lang, entries),
-                 z2, has2)
+                 np.array([1.0 if e.modalities else 0.0 for e in entries]), rc,
+                 same_text_lang([e.text_lang for e in entries], [q.text_lang or ""] * n, offers), z2, has2)
     offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
                   sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
     out = []

@@ -256,7 +256,7 @@ def _query_for(record: Request | Offer) -> ranking.Query:
     return ranking.Query(vector=vector, vector2=vector2, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
                          modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
-                         text_lang=record.text_lang, from_offer=isinstance(record, Offer))
+                         text_lang=record.text_lang, record_id=record.id, from_offer=isinstance(record, Offer))
 
 
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:

@@ -45,15 +45,21 @@ def world():
     return offers, requests, ov, rv
 
 
-def test_rc_is_the_cosine_less_the_offer_s_mean_cosine_with_the_requests(world):
+def test_rc_is_the_cosine_less_the_offer_s_mean_cosine_with_the_other_requests(world):
     offers, requests, ov, rv = world
-    q = ranking.Query(vector=rv[2], text="request 2 text", sectors=("health",))
+    q = ranking.Query(vector=rv[2], text="request 2 text", sectors=("health",), record_id=102)
     got = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
     assert set(got) == set(range(1, 9))
+    unlisted = ranking.Query(vector=rv[2], text="request 2 text", sectors=("health",))  # e.g. a request in review
+    not_yet = {s.id: s for s in ranking.rank(offers, unlisted, ranking.Filters(), 10, requests=requests)}
+    others = rv[[0, 1, 3, 4]].astype(np.float64)
     for oid, s in got.items():
         o = ov[oid - 1].astype(np.float64)
-        expected = ranking.RC_SCALE * (o @ rv[2] - np.mean(rv.astype(np.float64) @ o))
-        assert s.dense_rc == pytest.approx(expected, abs=1e-5)
+        prior = ranking.RC_PRIOR * np.mean(ov.astype(np.float64) @ rv[2])  # the request's mean cosine with the offers
+        hub = (np.sum(others @ o) + prior) / (4 + ranking.RC_PRIOR)
+        assert s.dense_rc == pytest.approx(ranking.RC_SCALE * (o @ rv[2] - hub), abs=1e-5)
+        hub = (np.sum(rv.astype(np.float64) @ o) + prior) / (5 + ranking.RC_PRIOR)
+        assert not_yet[oid].dense_rc == pytest.approx(ranking.RC_SCALE * (o @ rv[2] - hub), abs=1e-5)
         assert s.score == pytest.approx(
             sum(PARAMS["weights"][f] * v for f, v in zip(ranking.FEATURES, (
                 s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc,
@@ -77,7 +83,7 @@ def test_a_hub_offer_close_to_every_request_is_discounted():
 def test_the_pair_scores_the_same_from_both_sides_and_whatever_the_filters(world):
     offers, requests, ov, rv = world
     q_req = ranking.Query(vector=rv[1], text="request 1 text", country="MZ", sectors=("health",), languages=("en",),
-                          text_lang="es")
+                          text_lang="es", record_id=101)
     from_request = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(), 10, requests=requests)}
     filtered = {s.id: s for s in ranking.rank(offers, q_req, ranking.Filters(sector="water", country="IN"), 10,
                                               requests=requests)}
@@ -87,10 +93,26 @@ def test_the_pair_scores_the_same_from_both_sides_and_whatever_the_filters(world
                               languages=("en",), text_lang=LANGS[oid % 3], from_offer=True)
         from_offer = {s.id: s for s in ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers)}
         assert from_offer[101].dense_rc == pytest.approx(from_request[oid].dense_rc, abs=1e-5)
-        assert from_offer[101].same_text_lang == from_request[oid].same_text_lang == (1.0 if oid % 3 == 1 else 0.0)
+        same = (1.0 if oid % 3 == 1 else 0.0) - 3 / 8  # 3 of the 8 offers are in Spanish, the request's language
+        assert from_offer[101].same_text_lang == pytest.approx(same) and from_request[oid].same_text_lang == pytest.approx(same)
         assert from_offer[101].score == pytest.approx(from_request[oid].score, rel=1e-5)
         if oid in filtered:
             assert filtered[oid].score == pytest.approx(from_request[oid].score, rel=1e-9)
+
+
+def test_a_lone_request_is_compared_with_its_own_mean_cosine_with_the_offers(world):
+    """With no other request in the catalogue, the offer's mean cosine with the requests is unknown: the prior, the
+    request's mean cosine with the offers, stands in, from both sides."""
+    offers, requests, ov, rv = world
+    requests.remove_many([100, 102, 103, 104])
+    q = ranking.Query(vector=rv[1], text="request 1 text", country="MZ", text_lang="es", record_id=101)
+    from_request = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    forward_mean = float(np.mean(ov.astype(np.float64) @ rv[1]))
+    for oid, s in from_request.items():
+        assert s.dense_rc == pytest.approx(ranking.RC_SCALE * (s.cosine - forward_mean), abs=1e-5)
+        q_off = ranking.Query(vector=ov[oid - 1], text=f"offer {oid} text", text_lang=LANGS[oid % 3], from_offer=True)
+        [from_offer] = ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers)
+        assert from_offer.dense_rc == pytest.approx(s.dense_rc, abs=1e-5)
 
 
 def test_the_centroid_follows_the_catalogue_and_is_zero_when_empty(world):
@@ -102,10 +124,28 @@ def test_the_centroid_follows_the_catalogue_and_is_zero_when_empty(world):
     assert not requests.centroid().any()
 
 
-def test_same_text_lang_is_one_only_for_a_text_in_the_query_record_s_language(world):
+def test_same_text_lang_is_centred_on_the_share_of_offers_in_the_request_s_language(world):
     offers, requests, _ov, rv = world
     q = ranking.Query(vector=rv[0], text="request 0 text", text_lang="es")
     got = {s.id: s.same_text_lang for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
-    assert got == {i: 1.0 if LANGS[i % 3] == "es" else 0.0 for i in range(1, 9)}
+    assert got == pytest.approx({i: (1.0 if LANGS[i % 3] == "es" else 0.0) - 3 / 8 for i in range(1, 9)})
     free_text = ranking.Query(vector=rv[0], text="request 0 text")  # search: no record, no language
     assert all(s.same_text_lang == 0.0 for s in ranking.rank(offers, free_text, ranking.Filters(), 10))
+    # In a catalogue written in one language the feature is 0 for every pair: nothing to correct.
+    q_en = ranking.Query(vector=rv[0], text="request 0 text", text_lang="en")
+    offers.remove_many([1, 2, 4, 5, 7, 8])
+    assert offers.language_share("en") == 1.0 and offers.text_langs["es"] == 0
+    assert all(s.same_text_lang == 0.0 for s in ranking.rank(offers, q_en, ranking.Filters(), 10, requests=requests))
+
+
+def test_language_shares_follow_upserts_replacements_and_removals():
+    cat = Catalogue("offer", 2)
+    v = np.eye(2, dtype=np.float32)
+    cat.upsert_many([_entry(1, text_lang="en"), _entry(2, text_lang="fr")], v, ["a", "b"])
+    assert cat.language_share("fr") == 0.5
+    cat.upsert_many([_entry(2, text_lang="en")], v[1:], ["b"])       # same vector, language corrected
+    assert cat.language_share("en") == 1.0 and cat.language_share("fr") == 0.0
+    cat.upsert_many([_entry(1, text_lang="pt")], v[1:] * 0.5 + v[:1] * 0.5, ["a"])  # new vector
+    assert cat.language_share("pt") == 0.5
+    cat.remove_many([1, 2])
+    assert cat.language_share("en") == 0.0 and not +cat.text_langs

@@ -92,7 +92,7 @@ def test_a_pair_scores_the_same_from_the_offer_s_side(world):
         q_offer = ranking.Query(vector=ov[oid - 1], vector2=o2[oid - 1] if oid <= 4 else None,
                                 text=f"offer {oid} text", sectors=("health",), from_offer=True)
         from_offer = _by_id(ranking.rank(requests, q_offer, ranking.Filters(), 10, offers=offers))
-        q_req = ranking.Query(vector=rv[1], vector2=r2[1], text="request 1 text", sectors=("health",))
+        q_req = ranking.Query(vector=rv[1], vector2=r2[1], text="request 1 text", sectors=("health",), record_id=101)
         from_request = _by_id(ranking.rank(offers, q_req, ranking.Filters(), 10, requests=requests))
         assert from_offer[101].score == pytest.approx(from_request[oid].score, rel=1e-5)
         assert (from_offer[101].dense_z2 is None) == (oid == 5)
