@@ -62,9 +62,9 @@ class Moments:
         self._sum -= old.sum(axis=0)
         self._gram -= old.T @ old
 
-    def mean(self) -> np.ndarray:
-        """The mean vector of the set (zeros when empty)."""
-        return self._sum / self.n if self.n else np.zeros_like(self._sum)
+    def total(self) -> tuple[np.ndarray, int]:
+        """The sum of the vectors of the set (a copy) and their count."""
+        return self._sum.copy(), self.n
 
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of vector . x over every x of the set."""
@@ -201,15 +201,10 @@ class Catalogue:
         with self.lock:
             return self.moments.similarity_stats_many(vectors)
 
-    def centroid(self) -> np.ndarray:
-        """The mean of the stored vectors (zeros when empty): v . centroid is v's mean cosine with the records."""
-        with self.lock:
-            return self.moments.mean()
-
     def vector_sum(self) -> tuple[np.ndarray, int]:
-        """The sum of the stored vectors and their count, read together."""
+        """The sum of the stored vectors and their count, read together (v . sum / n: v's mean cosine with them)."""
         with self.lock:
-            return self.moments._sum.copy(), self.moments.n
+            return self.moments.total()
 
     def __len__(self) -> int:
         return len(self.entries)

@@ -115,13 +115,16 @@ def test_a_lone_request_is_compared_with_its_own_mean_cosine_with_the_offers(wor
         assert from_offer.dense_rc == pytest.approx(s.dense_rc, abs=1e-5)
 
 
-def test_the_centroid_follows_the_catalogue_and_is_zero_when_empty(world):
+def test_the_vector_sum_follows_the_catalogue_and_is_zero_when_empty(world):
     _offers, requests, _ov, rv = world
-    np.testing.assert_allclose(requests.centroid(), rv.astype(np.float64).mean(axis=0), atol=1e-6)
+    total, n = requests.vector_sum()
+    assert n == 5 and np.allclose(total, rv.astype(np.float64).sum(axis=0), atol=1e-6)
     requests.remove_many([100, 101])
-    np.testing.assert_allclose(requests.centroid(), rv[2:].astype(np.float64).mean(axis=0), atol=1e-6)
+    total, n = requests.vector_sum()
+    assert n == 3 and np.allclose(total, rv[2:].astype(np.float64).sum(axis=0), atol=1e-6)
     requests.remove_many([102, 103, 104])
-    assert not requests.centroid().any()
+    total, n = requests.vector_sum()
+    assert n == 0 and np.allclose(total, 0.0, atol=1e-6)
 
 
 def test_same_text_lang_is_centred_on_the_share_of_offers_in_the_request_s_language(world):
