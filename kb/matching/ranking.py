@@ -14,12 +14,13 @@ kb/data/calibration.json): the pair's fit is sigmoid(score) (kb.matching.calibra
 
 z(cos) standardises the cosine against the whole catalogue for this query (mean and spread come
 from the catalogue's moments), so the structured-field boosts weigh the same whatever the model's
-score range. rc(cos) = RC_SCALE * (cos - the offer's mean cosine with the requests' catalogue) is the
-reverse view: how much closer this request is to the offer than the requests are on average, which
-discounts "hub" offers written in general terms that come close to every request (`reverse_centred`).
-[Same text language] (less the share of the offers written in the request's language) lets the model
-correct the embedders' pull towards pairs written in one language (a same-language pair gets a higher
-cosine for the language alone; the learnt weight is negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
+score range. rc(cos) = RC_SCALE * (cos - the offer's mean cosine with the other requests) is the
+reverse view: how much closer this request is to the offer than the other requests are on average,
+which discounts "hub" offers written in general terms that come close to every request
+(`reverse_centred`). [Same text language] (less the share of the offers written in the request's
+language, `same_text_lang`) lets the model correct the embedders' pull towards pairs written in one
+language (a same-language pair gets a higher cosine for the language alone; the learnt weight is
+negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
 that the other side contains verbatim: a cross-language-safe signal, where plain BM25 over all
 words rewards same-language pairs and drowns the multilingual one (see docs/MATCHING.md).
 """
