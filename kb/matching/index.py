@@ -9,6 +9,7 @@ vectors, and the BM25 `KeywordIndex` (keyword.py).
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -60,6 +61,10 @@ class Moments:
         self.n -= len(old)
         self._sum -= old.sum(axis=0)
         self._gram -= old.T @ old
+
+    def total(self) -> tuple[np.ndarray, int]:
+        """The sum of the vectors of the set (a copy) and their count."""
+        return self._sum.copy(), self.n
 
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of vector . x over every x of the set."""
@@ -172,6 +177,19 @@ class Catalogue:
         self.moments = Moments(dim)
         self.keywords = KeywordIndex()
         self.second = SecondVectors()
+        self.text_langs: Counter[str] = Counter()  # records per text language
+
+    def _put(self, e: Entry) -> None:
+        old = self.entries.get(e.id)
+        if old is not None:
+            self.text_langs[old.text_lang] -= 1
+        self.text_langs[e.text_lang] += 1
+        self.entries[e.id] = e
+
+    def language_share(self, text_lang: str) -> float:
+        """The share of the records whose text is in text_lang (0 when empty)."""
+        with self.lock:
+            return self.text_langs[text_lang] / len(self.entries) if self.entries else 0.0
 
     def similarity_stats(self, vector: np.ndarray) -> tuple[float, float]:
         """Mean and standard deviation of cos(vector, x) over every stored x."""
@@ -182,6 +200,11 @@ class Catalogue:
         """Mean and standard deviation of cos(v, x) over every stored x, for each row v of vectors."""
         with self.lock:
             return self.moments.similarity_stats_many(vectors)
+
+    def vector_sum(self) -> tuple[np.ndarray, int]:
+        """The sum of the stored vectors and their count, read together (v . sum / n: v's mean cosine with them)."""
+        with self.lock:
+            return self.moments.total()
 
     def __len__(self) -> int:
         return len(self.entries)
@@ -235,7 +258,7 @@ class Catalogue:
                 if same:
                     for e in entries:
                         if e.id in same:
-                            self.entries[e.id] = e
+                            self._put(e)
                     self.keywords.upsert_many((i, t) for i, t in zip(ids.tolist(), texts, strict=True) if i in same)
                     keep = [j for j, i in enumerate(ids.tolist()) if i not in same]
                     entries = [entries[j] for j in keep]
@@ -250,7 +273,7 @@ class Catalogue:
             self.index.add(ids, vectors, replacing=present)
             self.moments.add(vectors)
             for e in entries:
-                self.entries[e.id] = e
+                self._put(e)
             self.keywords.upsert_many(zip(ids.tolist(), texts, strict=True))
 
     def remove_many(self, ids: list[int]) -> None:
@@ -263,7 +286,7 @@ class Catalogue:
             self.moments.remove(self.index.vectors(gone))
             self.index.remove(gone)
             for i in present:
-                del self.entries[i]
+                self.text_langs[self.entries.pop(i).text_lang] -= 1
                 self.keywords.remove(i)
             self.second.remove_many(present)
 
@@ -309,6 +332,7 @@ class Catalogue:
                     raise ValueError(f"{path}: an entry's id is not in the index ({exc})") from exc
                 self.moments.add(vectors)
             self.entries = {e.id: e for e in entries}
+            self.text_langs = Counter(e.text_lang for e in entries)
             self.keywords.upsert_many((i, text) for i, text in texts if i in self.entries)
             self.keywords.upsert_many((e.id, e.title) for e in entries if e.id not in self.keywords.docs)
             self.keywords.compact()

@@ -6,14 +6,21 @@ properties of the pair, never of the page, direction or filters that show it (`p
 
 score = w . features + bias, the log-odds that the pair is relevant, with the features
         z(cos), keyword, Jaccard(sectors), share of wanted modalities offered, [a working language
-        shared], [the request has sectors], [the request has modalities]
+        shared], [the request has sectors], [the request has modalities], rc(cos), [both texts are
+        written in the same language]
 
 and the weights learnt from judged pairs by logistic regression (`flask kb calibrate`, shipped in
 kb/data/calibration.json): the pair's fit is sigmoid(score) (kb.matching.calibration).
 
 z(cos) standardises the cosine against the whole catalogue for this query (mean and spread come
 from the catalogue's moments), so the structured-field boosts weigh the same whatever the model's
-score range. The keyword score only counts rare query terms (acronyms, names, technical terms)
+score range. rc(cos) = RC_SCALE * (cos - the offer's mean cosine with the other requests) is the
+reverse view: how much closer this request is to the offer than the other requests are on average,
+which discounts "hub" offers written in general terms that come close to every request
+(`reverse_centred`). [Same text language] (less the share of the offers written in the request's
+language, `same_text_lang`) lets the model correct the embedders' pull towards pairs written in one
+language (a same-language pair gets a higher cosine for the language alone; the learnt weight is
+negative). The keyword score only counts rare query terms (acronyms, names, technical terms)
 that the other side contains verbatim: a cross-language-safe signal, where plain BM25 over all
 words rewards same-language pairs and drowns the multilingual one (see docs/MATCHING.md).
 """
@@ -34,11 +41,14 @@ from kb.matching.index import Catalogue, Entry
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
-FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities")
+FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities", "dense_rc",
+            "same_text_lang")
 SECOND_FEATURES = FEATURES + ("dense_z_e5",)  # when both records have the second embedder's vector
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
 _K1_PLUS_1 = K1 + 1     # BM25's (k1 + 1), computed as the term-by-term formula did
+RC_SCALE = 10.0         # dense_rc in tenths of a cosine (a cosine's spread over a catalogue is about 0.1)
+RC_PRIOR = 5            # pseudo-requests at the request's own mean cosine in the offer's mean (small catalogues)
 
 
 @dataclass
@@ -48,6 +58,8 @@ class Query:
     vector: np.ndarray
     text: str
     vector2: np.ndarray | None = None   # the second embedder's stored vector (None: not computed yet, or free text)
+    text_lang: str | None = None        # the language of the record's text (None: free text)
+    record_id: int | None = None        # the record the query stands for (None: free text)
     country: str | None = None
     organisation_id: int | None = None
     sectors: tuple[str, ...] = ()
@@ -122,6 +134,8 @@ class Scored:
     language: float
     has_sectors: float
     has_modalities: float
+    dense_rc: float
+    same_text_lang: float
     dense_z2: float | None
     entry: Entry
     shared_sectors: list[str]
@@ -143,13 +157,15 @@ class Features:
     language: np.ndarray
     has_sectors: np.ndarray
     has_modalities: np.ndarray
+    dense_rc: np.ndarray
+    same_text_lang: np.ndarray
     dense_z2: np.ndarray | None = None   # z of the second cosine (0 where has2 is False)
     has2: np.ndarray | None = None       # both records of the pair have a second vector
 
     def matrix(self) -> np.ndarray:
         """n x len(FEATURES), in FEATURES order."""
         return np.column_stack([self.dense_z, self.keyword, self.sector, self.modality, self.language,
-                                self.has_sectors, self.has_modalities])
+                                self.has_sectors, self.has_modalities, self.dense_rc, self.same_text_lang])
 
     @functools.cached_property
     def score(self) -> np.ndarray:
@@ -260,12 +276,15 @@ def _keyword_ceiling(rare: dict[int, float]) -> float:
     return sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
 
 
-def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None = None) -> list[Scored]:
+def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None = None,
+         requests: Catalogue | None = None) -> list[Scored]:
     """The k best admissible candidates of the catalogue for the query.
 
     When the catalogue holds requests and `offers` is given, q is an offer (its id in q.exclude_ids
     is not needed) and every candidate request is scored as the pair (request, offer) from the
     request's side, against the offers' catalogue: the same number as on the request's own page.
+    When the catalogue holds offers, `requests` is the requests' catalogue (for rc(cos); every
+    caller ranking offers for a request passes it, or the fit would not be the pair's).
     """
     n = len(cat)
     if n == 0 or k <= 0:
@@ -291,12 +310,50 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
         return []
     if offers is not None:
         return score_requests_for_offer(cat, offers, q, pool, k)
-    return score_candidates(cat, q, pool, k, terms, rare)
+    return score_candidates(cat, q, pool, k, terms, rare, requests=requests)
+
+
+def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Catalogue | None,
+                    listed: np.ndarray | bool, forward_mean: np.ndarray | float) -> np.ndarray:
+    """rc(cos) = RC_SCALE * (cos - each offer's mean cosine with the other requests of the requests' catalogue),
+    from the catalogue's running sum (no scan). An offer written in general terms is close to most requests; this
+    says how much closer this request is than the average other one (the reverse of z(cos), which compares the
+    request's offers). listed: the pair's request is in the catalogue (its own cosine is then left out of the
+    mean, so a pair scores the same from both sides). The mean is shrunk towards the request's own mean cosine
+    with the offers (forward_mean) by RC_PRIOR pseudo-requests: with few other requests (a new installation) the
+    offer's mean is barely known, and rc then tends to the forward view, RC_SCALE * (cos - forward_mean); with
+    thousands the prior weighs nothing. Without a requests' catalogue (free-text search of requests) it is
+    RC_SCALE * cos: the offer's side is then the query, the same for every candidate."""
+    if requests is None:
+        return RC_SCALE * cosine
+    total, n = requests.vector_sum()
+    dot = np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+    listed = np.broadcast_to(np.asarray(listed, dtype=bool), cosine.shape)
+    others = n - listed.astype(np.int64)
+    hub = (dot - np.where(listed, cosine, 0.0) + RC_PRIOR * np.asarray(forward_mean)) / (others + RC_PRIOR)
+    return RC_SCALE * (cosine - hub)
+
+
+def same_text_lang(request_langs: list[str | None], offer_langs: list[str], offers: Catalogue) -> np.ndarray:
+    """[both texts in the same language] less the share of the offers' catalogue written in the request's
+    language: centred like z(cos), so that in a catalogue written in one language it is 0 for every pair (the
+    embedders' pull towards same-language pairs is then the same for all). 0 when a side has no language (free text)."""
+    out = np.zeros(len(offer_langs))
+    shares: dict[str, float] = {}
+    for i, (r, o) in enumerate(zip(request_langs, offer_langs, strict=True)):
+        if r and o:
+            share = shares.get(r)
+            if share is None:
+                share = shares[r] = offers.language_share(r)
+            out[i] = (1.0 if r == o else 0.0) - share
+    return out
 
 
 def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
-                     terms: dict[int, float] | None = None, rare: dict[int, float] | None = None) -> list[Scored]:
-    """Fuse the signals for candidates (documents of cat) whose cosine is known; the k best, explained."""
+                     terms: dict[int, float] | None = None, rare: dict[int, float] | None = None,
+                     requests: Catalogue | None = None) -> list[Scored]:
+    """Fuse the signals for candidates (documents of cat) whose cosine is known; the k best, explained.
+    requests: the requests' catalogue when cat holds offers (see reverse_centred)."""
     kw = cat.keywords
     if terms is None or rare is None:
         terms = kw.query_terms(q.text)
@@ -311,9 +368,13 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
         tuple(q.sectors), tuple(q.modalities), tuple(q.languages),
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
     z2, has2 = _second_z(cat, q.vector2, cand)
+    listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
+    rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests,
+                         listed, mean)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
-                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), z2, has2)
+                 np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
+                 same_text_lang([q.text_lang] * n, [e.text_lang for e in entries], cat), z2, has2)
     top = _top(f, k)
     out = []
     for i in top:
@@ -334,7 +395,7 @@ def _scored(f: Features, i: int, entry: Entry, req_s: tuple[str, ...], req_m: tu
             req_l: tuple[str, ...], offer: Entry) -> Scored:
     return Scored(int(f.ids[i]), float(f.score[i]), float(f.cosine[i]), float(f.dense_z[i]), float(f.keyword[i]),
                   float(f.sector[i]), float(f.modality[i]), float(f.language[i]), float(f.has_sectors[i]),
-                  float(f.has_modalities[i]),
+                  float(f.has_modalities[i]), float(f.dense_rc[i]), float(f.same_text_lang[i]),
                   float(f.dense_z2[i]) if f.has2 is not None and f.has2[i] else None, entry,
                   [s for s in req_s if s in offer.sectors], [m for m in req_m if m in offer.modalities],
                   [lang for lang in req_l if lang in offer.languages], [])
@@ -372,9 +433,11 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
         if has2.any():
             m2, s2 = offers.second_stats_many(rvecs)
             z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
+    rc = reverse_centred(cosine, q.vector[None, :], requests, True, mean)  # the one offer (q) against the requests
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
-                 np.array([1.0 if e.modalities else 0.0 for e in entries]), z2, has2)
+                 np.array([1.0 if e.modalities else 0.0 for e in entries]), rc,
+                 same_text_lang([e.text_lang for e in entries], [q.text_lang or ""] * n, offers), z2, has2)
     offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
                   sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
     out = []

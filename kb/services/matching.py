@@ -256,7 +256,7 @@ def _query_for(record: Request | Offer) -> ranking.Query:
     return ranking.Query(vector=vector, vector2=vector2, text=text, country=record.country_code,
                          organisation_id=record.organisation_id, sectors=tuple(record.sector_codes),
                          modalities=tuple(record.modality_codes), languages=tuple(record.language_codes),
-                         from_offer=isinstance(record, Offer))
+                         text_lang=record.text_lang, record_id=record.id, from_offer=isinstance(record, Offer))
 
 
 def suggest(actor: User | None, kind: str, record_id: int, args: SuggestionArgs) -> list[dict[str, Any]]:
@@ -309,7 +309,8 @@ def best_fits(requests: Iterable[Request]) -> dict[int, float | None]:
     value is cached per process while the index revision stands (any change to a published record moves it), at
     most BEST_FIT_TTL seconds."""
     def compute(r: Request) -> float | None:
-        scored = ranking.rank(manager().catalogues["offer"], _query_for(r), SuggestionArgs(k=1).filters(), 1)
+        cats = manager().catalogues
+        scored = ranking.rank(cats["offer"], _query_for(r), SuggestionArgs(k=1).filters(), 1, requests=cats["request"])
         return pair_fit(scored[0].score)[0] if scored else None
 
     name = current_app.config["KB_EMBEDDING_MODEL"]
@@ -340,7 +341,8 @@ def _run(target_kind: str, q: ranking.Query, args: SuggestionArgs, judged: bool 
     search ranks text that is not a request or offer, so its hits carry no fit."""
     m = manager()
     offers = m.catalogues["offer"] if target_kind == "request" and q.from_offer else None
-    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers)
+    requests = m.catalogues["request"] if target_kind == "offer" else None  # rc(cos) of the pairs (and of search hits)
+    scored = ranking.rank(m.catalogues[target_kind], q, args.filters(), args.k, offers=offers, requests=requests)
     texts = _shown(Offer if target_kind == "offer" else Request, [s.id for s in scored])
     out = []
     for s in scored:
@@ -505,7 +507,7 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
         return None, None
     q = _query_for(request)
     cosine = float(cat.vectors_for([offer.id])[0] @ q.vector)
-    scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1)
+    scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1, requests=m.catalogues["request"])
     if not scored:
         return None, None
     result = _explain("offer", scored[0], Shown.of(offer),
@@ -559,7 +561,8 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
                 "dense_cosine": round(s.cosine, 4), "dense_z": round(s.dense_z, 4),
                 "keyword": round(s.keyword, 4), "sectors": round(s.sector, 4),
                 "modalities": round(s.modality, 4), "languages": s.language,
-                "has_sectors": s.has_sectors, "has_modalities": s.has_modalities,
+                "has_sectors": s.has_sectors, "has_modalities": s.has_modalities, "dense_rc": round(s.dense_rc, 4),
+                "same_text_lang": s.same_text_lang,
                 **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
             },
             "weights": {name: round(w, 4) for name, w in _weights(s.dense_z2 is not None).items()},

@@ -37,7 +37,7 @@ def test_suggestions_rank_the_relevant_offer_first_and_explain_why(kb, world):
     assert top["score"] > res["items"][-1]["score"]
     assert top["fit"] > res["items"][-1]["fit"]
     assert set(ex["components"]) == {"dense_cosine", "dense_z", "keyword", "sectors", "modalities", "languages",
-                                     "has_sectors", "has_modalities"}
+                                     "has_sectors", "has_modalities", "dense_rc", "same_text_lang"}
     assert ex["shared_sectors"] == ["cleaner-production"]
     assert ex["shared_modalities"] == ["expert-mission"]
     assert ex["working_languages"]["fit"] is True and ex["working_languages"]["shared"] == ["en", "es"]
@@ -105,7 +105,7 @@ def test_a_pair_has_one_fit_whichever_side_and_filters_show_it(kb, world):
     filtered = kb.ok("GET", f"/requests/{req}/suggestions?include_weak=true&language=es&k=1", world["sec"])["items"][0]
     assert from_request["fit"] == from_offer["fit"] == filtered["fit"]
     assert from_request["score"] == pytest.approx(from_offer["score"], abs=1e-4)
-    for key in ("dense_z", "keyword", "sectors", "modalities", "languages"):
+    for key in ("dense_z", "keyword", "sectors", "modalities", "languages", "dense_rc", "same_text_lang"):
         assert from_request["explanation"]["components"][key] == pytest.approx(
             from_offer["explanation"]["components"][key], abs=1e-4), key
 

@@ -11,11 +11,13 @@ from kb.matching.index import Catalogue, Entry
 DIM, DIM2 = 16, 8
 PARAMS = {
     "weights": {"dense_z": 2.0, "keyword": 3.0, "sectors": 2.5, "modalities": 0.7, "languages": 1.0,
-                "has_sectors": -0.7, "has_modalities": -0.7},
+                "has_sectors": -0.7, "has_modalities": -0.7, "dense_rc": 0.6,
+                "same_text_lang": -1.2},
     "bias": -6.5,
     "second": {"model": "hashing-8", "bias": -7.0,
                "weights": {"dense_z": 1.0, "keyword": 2.5, "sectors": 2.0, "modalities": 0.5, "languages": 1.0,
-                           "has_sectors": -0.5, "has_modalities": -0.5, "dense_z_e5": 1.5}},
+                           "has_sectors": -0.5, "has_modalities": -0.5, "dense_rc": 0.4, "same_text_lang": -1.0,
+                           "dense_z_e5": 1.5}},
 }
 
 
@@ -52,7 +54,8 @@ def _by_id(scored: list[ranking.Scored]) -> dict[int, ranking.Scored]:
 
 
 def _expected(s: ranking.Scored) -> float:
-    x = [s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities]
+    x = [s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc,
+         s.same_text_lang]
     if s.dense_z2 is None:
         w = PARAMS["weights"]
         return float(np.dot(x, [w[f] for f in ranking.FEATURES]) + PARAMS["bias"])
@@ -63,7 +66,7 @@ def _expected(s: ranking.Scored) -> float:
 def test_pairs_with_both_vectors_use_the_second_weights_and_the_others_the_first(world):
     offers, _requests, _ov, rv, o2, r2 = world
     q = ranking.Query(vector=rv[0], vector2=r2[0], text="request 0 text", sectors=("health",))
-    got = _by_id(ranking.rank(offers, q, ranking.Filters(), 10))
+    got = _by_id(ranking.rank(offers, q, ranking.Filters(), 10, requests=_requests))
     assert set(got) == {1, 2, 3, 4, 5, 6}
     assert all(got[i].dense_z2 is not None for i in (1, 2, 3, 4))
     assert got[5].dense_z2 is None and got[6].dense_z2 is None
@@ -89,8 +92,8 @@ def test_a_pair_scores_the_same_from_the_offer_s_side(world):
         q_offer = ranking.Query(vector=ov[oid - 1], vector2=o2[oid - 1] if oid <= 4 else None,
                                 text=f"offer {oid} text", sectors=("health",), from_offer=True)
         from_offer = _by_id(ranking.rank(requests, q_offer, ranking.Filters(), 10, offers=offers))
-        q_req = ranking.Query(vector=rv[1], vector2=r2[1], text="request 1 text", sectors=("health",))
-        from_request = _by_id(ranking.rank(offers, q_req, ranking.Filters(), 10))
+        q_req = ranking.Query(vector=rv[1], vector2=r2[1], text="request 1 text", sectors=("health",), record_id=101)
+        from_request = _by_id(ranking.rank(offers, q_req, ranking.Filters(), 10, requests=requests))
         assert from_offer[101].score == pytest.approx(from_request[oid].score, rel=1e-5)
         assert (from_offer[101].dense_z2 is None) == (oid == 5)
 
