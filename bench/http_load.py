@@ -19,6 +19,7 @@ CPU per request is CPU time, not wall time: on a shared machine a busy neighbour
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 # ruff: noqa: E402  (kb's imports follow the sys.path fix below)
@@ -187,6 +188,14 @@ class Server:
             if now != seen:
                 seen, since = now, time.monotonic()
         log(f"workers {sorted(seen)} settled after {time.monotonic() - began:.0f} s")
+
+    def warm(self, paths: list[str], workers: int, rounds: int = 5) -> None:
+        """Each call a few times per worker before measuring: a worker's first requests compile its templates and
+        statements and fill its caches (tens of ms each; a worker replaced every ~5000 requests pays them once)."""
+        for _ in range(rounds * workers):
+            for path in paths:
+                with contextlib.suppress(OSError), urllib.request.urlopen(self.url + path, timeout=60) as r:
+                    r.read()
 
     def stop(self) -> None:
         self.proc.send_signal(signal.SIGTERM)
@@ -370,6 +379,7 @@ def main() -> None:
         ready = server.wait(mixed[-1], timeout=900)
         log(f"index ready {ready:.1f} s after the first page (503 until then)")
         server.settle()
+        server.warm(mixed, args.workers)
         rss_loaded = [round(rss_mb(p)) for p in server.workers()]
         for name, path in calls:
             rows.append(measure(server, name, path, args.clients, args.seconds, dbname, sql[path]))
