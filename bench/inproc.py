@@ -35,7 +35,6 @@ def main() -> None:
     ap.add_argument("--offers", type=int, default=10_000)
     ap.add_argument("--model", default="hashing-512")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432")
-    ap.add_argument("--db-name", help="the database bench/http_load.py built (default kb_http_<offers>_<model>)")
     ap.add_argument("--rounds", type=int, default=200)
     ap.add_argument("--batches", type=int, default=5,
                     help="rounds are timed in this many batches; the best batch is the least disturbed by neighbours")
