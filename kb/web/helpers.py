@@ -63,6 +63,16 @@ PARTY_ROLE_LABELS = {
     PartyRole.REQUESTER.value: lazy_gettext("Requester"), PartyRole.PROVIDER.value: lazy_gettext("Provider"),
     PartyRole.FACILITATOR.value: lazy_gettext("Facilitator"), PartyRole.PARTNER.value: lazy_gettext("Partner"),
 }
+# The pair features a suggestion's score is made of (kb.matching.ranking.FEATURES / SECOND_FEATURES), in the
+# order the "Component scores" table of an explanation lists them.
+COMPONENT_LABELS = {
+    "dense_cosine": lazy_gettext("Meaning (cosine)"), "dense_z": lazy_gettext("Meaning (relative)"),
+    "dense_z_e5": lazy_gettext("Meaning, second model (relative)"),
+    "dense_rc": lazy_gettext("Meaning (against the other requests)"), "keyword": lazy_gettext("Keywords"),
+    "sectors": lazy_gettext("Sectors"), "modalities": lazy_gettext("Modalities"), "languages": lazy_gettext("Languages"),
+    "same_text_lang": lazy_gettext("Texts in the same language (adjusted)"),
+    "has_sectors": lazy_gettext("The request has sectors"), "has_modalities": lazy_gettext("The request has modalities"),
+}
 FIXED_VOCABULARIES = {"terms": TERM_LABELS, "activity_kinds": ACTIVITY_KIND_LABELS,
                       "contribution_kinds": CONTRIBUTION_KIND_LABELS, "party_roles": PARTY_ROLE_LABELS}
 

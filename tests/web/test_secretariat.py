@@ -162,6 +162,25 @@ def test_desk_shows_a_request_beside_its_suggested_offers_with_explanations(kb, 
         assert piece in page, piece
 
 
+def test_the_component_scores_name_every_feature_of_the_score(kb, browser, people, pair, app):
+    """Every pair feature the learnt weights use has a row with a label in the reader's language (none is left
+    out of "Details", none is shown by its code)."""
+    from kb.matching.ranking import SECOND_FEATURES
+    from kb.web.helpers import COMPONENT_LABELS
+
+    assert set(SECOND_FEATURES) <= set(COMPONENT_LABELS)
+    req, _offer = pair
+    sec = browser(people["sec"])
+    page = text(sec.get(f"/secretariat/desk?request_id={req['id']}&include_weak=true"))
+    for label in ("Meaning (against the other requests)", "Texts in the same language (adjusted)",
+                  "The request has sectors"):
+        assert f"<td>{label}</td>" in page, label
+    sec.post("/language", data={"lang": "fr", "next": "/"})
+    page = text(sec.get(f"/secretariat/desk?request_id={req['id']}&include_weak=true"))
+    assert "<td>Similarité sémantique (par rapport aux autres demandes)</td>" in page
+    assert "<td>dense_rc</td>" not in page
+
+
 def test_desk_filters_are_validated_like_the_api(kb, browser, people, pair):
     resp = browser(people["sec"]).get(f"/secretariat/desk?request_id={pair[0]['id']}&k=0")
     assert resp.status_code == 422 and "Must be greater than or equal to 1" in text(resp)
