@@ -32,10 +32,14 @@ _log = logging.getLogger(__name__)
 master_loads_later = False
 
 
+_blas_lock = threading.Lock()
+
+
 def limit_blas_threads(app: Flask) -> None:
-    """Serve with KB_SERVING_BLAS_THREADS BLAS threads (kb.matching.blas): set on the first request this process
-    serves, whatever serves it (gunicorn, `flask run`, another WSGI server), so that the command line's bulk work,
-    which never serves a request, keeps every thread. 0: the libraries' default."""
+    """Serve with KB_SERVING_BLAS_THREADS BLAS threads (kb.matching.blas): a gunicorn worker sets it right after its
+    fork, before it starts any BLAS work of its own (`after_fork`); any other server (`flask run`, another WSGI
+    server) on the first request this process serves. The command line's bulk work, which never serves a request,
+    keeps every thread. 0: the libraries' default."""
     threads = int(app.config["KB_SERVING_BLAS_THREADS"])
     if threads <= 0:
         return
@@ -43,6 +47,19 @@ def limit_blas_threads(app: Flask) -> None:
 
     @app.before_request
     def _serving_blas_threads() -> None:
+        if blas.serving_threads() != threads:
+            apply_blas_cap(app)
+
+
+def apply_blas_cap(app: Flask) -> None:
+    """Cap this process's BLAS libraries at KB_SERVING_BLAS_THREADS once (under a lock: two first requests of a
+    threaded server do not both set it)."""
+    threads = int(app.config["KB_SERVING_BLAS_THREADS"])
+    if threads <= 0:
+        return
+    from kb.matching import blas
+
+    with _blas_lock:
         if blas.serving_threads() != threads:
             blas.limit_for_serving(threads)
 
@@ -74,6 +91,7 @@ def after_fork(app: Any) -> None:
         for engine in db.engines.values():
             engine.dispose(close=False)  # the master's pooled connections stay the master's (not closed from here)
     configure_jobs(app)
+    apply_blas_cap(app)  # before this worker's own BLAS work (its index load below), not in the middle of it
     if app.config["KB_PRELOAD_MODEL"] and not app.config.get("TESTING"):
         with app.app_context():
             from kb.services.matching import start_loading

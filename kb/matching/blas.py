@@ -3,7 +3,8 @@
 A request's matrix products are small (one query vector against a 512 x 512 moment matrix, a few hundred candidate
 rows): a second OpenBLAS thread makes them no faster, and the threads it wakes spin on the other core, which a
 busy two-core server pays for in CPU (docs/PERFORMANCE.md, "Suggestion CPU"). A process caps every BLAS library it
-has loaded (OpenBLAS through NumPy, FAISS's) at KB_SERVING_BLAS_THREADS when it serves its first request
+has loaded (OpenBLAS through NumPy, FAISS's OpenMP build for the thread that sets it) at KB_SERVING_BLAS_THREADS:
+a gunicorn worker right after its fork (kb.serving.after_fork), another server on its first request
 (kb.serving.limit_blas_threads); bulk work in the command line (`kb import`, `kb index rebuild`) and in the job
 workers keeps the libraries' default, where more threads do help.
 """

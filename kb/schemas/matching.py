@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.schemas.common import PageQuerySchema, StrictSchema, language_code
+from kb.schemas.common import ID, PageQuerySchema, StrictSchema, language_code
 
 
 class _RankQuerySchema(StrictSchema):
@@ -84,8 +84,8 @@ class DeskSelectionSchema(Schema):
     class Meta:
         unknown = "exclude"
 
-    request_id = fields.Int(validate=validate.Range(min=1))
-    offer_id = fields.Int(validate=validate.Range(min=1))
+    request_id = fields.Int(validate=ID)
+    offer_id = fields.Int(validate=ID)
 
 
 class WaitingQuerySchema(PageQuerySchema):

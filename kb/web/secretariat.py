@@ -99,8 +99,8 @@ def _desk_selection() -> tuple[int | None, int | None]:
     """The record the desk works from: a published request (?request_id) or a published offer (?offer_id).
     A value that is not a record id selects nothing (the page then answers 422 naming it: `_selection_errors`)."""
     selection, errors = _selection_errors()
-    request_id = None if errors else selection.get("request_id")
-    offer_id = None if errors else selection.get("offer_id")
+    request_id = None if "request_id" in errors else selection.get("request_id")
+    offer_id = None if "offer_id" in errors else selection.get("offer_id")
     if request.method == "POST":  # a proposal names both: the side it was made from says which page to show
         return (None, offer_id) if request.form.get("side") == "offer" else (request_id, None)
     return (request_id, None) if request_id is not None else (None, offer_id)
@@ -110,6 +110,8 @@ def _selection_errors() -> tuple[dict, dict[str, list[str]]]:
     """?request_id / ?offer_id (or the proposal form's fields) checked as record ids: (values, field errors)."""
     raw = {k: request.values[k] for k in ("request_id", "offer_id") if request.values.get(k, "").strip()}
     selection, errors = h.load(DeskSelectionSchema(), raw)
+    if errors:  # keep the valid one
+        selection, _ = h.load(DeskSelectionSchema(), {k: v for k, v in raw.items() if k not in errors})
     return selection or {}, errors
 
 
@@ -149,7 +151,7 @@ def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: i
         shown = WaitingQuerySchema().load({})
     order = shown["order"]
     waiting = waiting_list.unproposed_requests(current_user, order, shown["page"], WAITING_PER_PAGE)
-    selection_errors = _selection_errors()[1]
+    selection_errors = _selection_errors()[1] if request.method == "GET" else {}  # a POST's are the form's errors
     return render_template(
         "secretariat/desk.html", selection_errors=selection_errors, published=published, published_offers=published_offers, selected=selected,
         selected_offer=selected_offer, suggestions=suggestions, counterparts=counterparts, notice=notice,

@@ -21,14 +21,19 @@ def threads():
 app = create_app({"TESTING": True, "KB_DATABASE_URL": "sqlite:///" + sys.argv[2], "KB_SECRET_KEY": "t" * 40,
                   "KB_EMBEDDING_MODEL": "hashing-64", "KB_SERVING_BLAS_THREADS": int(sys.argv[1])})
 built = threads()
-status = app.test_client().get("/api/v1/no-such-thing").status_code
+if sys.argv[3] == "fork":   # what a gunicorn worker does right after its fork, before any request
+    from kb import serving
+    serving.after_fork(app)
+    status = None
+else:
+    status = app.test_client().get("/api/v1/no-such-thing").status_code
 print(json.dumps({"built": built, "served": threads(), "status": status, "cap": blas.serving_threads(),
                   "batch": blas.threads_for(2)}))
 """
 
 
-def _run(setting: int, tmp_path) -> dict:
-    out = subprocess.run([sys.executable, "-c", SCRIPT, str(setting), str(tmp_path / "db.sqlite3")], cwd=ROOT,
+def _run(setting: int, tmp_path, mode: str = "request") -> dict:
+    out = subprocess.run([sys.executable, "-c", SCRIPT, str(setting), str(tmp_path / "db.sqlite3"), mode], cwd=ROOT,
                          capture_output=True, text=True, timeout=120, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -44,3 +49,9 @@ def test_serving_caps_blas_threads_from_the_first_request(tmp_path):
 def test_zero_leaves_the_libraries_default(tmp_path):
     got = _run(0, tmp_path)
     assert got["served"] == [2] and got["cap"] is None and got["batch"] == 2
+
+
+def test_a_gunicorn_worker_caps_them_right_after_its_fork(tmp_path):
+    """Before the worker's own index load (kb.serving.after_fork), not on its first request in the middle of it."""
+    got = _run(1, tmp_path, "fork")
+    assert got["built"] == [2] and got["served"] == [1] and got["cap"] == 1

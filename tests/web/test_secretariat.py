@@ -439,13 +439,14 @@ def test_a_desk_selection_that_is_not_a_record_id_is_a_422_naming_the_parameter(
     req, offer = pair
     sec = browser(people["sec"])
     for query, field in (("request_id=abc", "request_id"), ("offer_id=abc", "offer_id"), ("offer_id=0", "offer_id"),
-                         ("request_id=1.5", "request_id")):
+                         ("request_id=1.5", "request_id"), ("request_id=3000000000", "request_id"),
+                         ("offer_id=99999999999999999999999", "offer_id")):
         resp = sec.get(f"/secretariat/desk?{query}")
         assert resp.status_code == 422, query
         assert f"<code>{field}</code>:" in text(resp), query
     sec.post("/language", data={"lang": "fr", "next": "/"})
     resp = sec.get("/secretariat/desk?request_id=abc")
-    assert resp.status_code == 422 and "<code>request_id</code>: Not a valid integer." not in text(resp)
+    assert resp.status_code == 422 and "<code>request_id</code>: Ce n’est pas un nombre entier valide." in text(resp)
     sec.post("/language", data={"lang": "en", "next": "/"})
     for ok in (f"request_id={req['id']}", f"offer_id={offer['id']}", "request_id="):
         assert sec.get(f"/secretariat/desk?{ok}").status_code == 200, ok
