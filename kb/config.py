@@ -70,8 +70,9 @@ SETTINGS: dict[str, tuple[Any, type, str]] = {
                                         "(empty = multilingual-e5-small-q4; none = off; hashing-N for tests)"),
     "VECTOR_CACHE_DIR": ("", str, "Directory caching the second embedder's vectors by content hash for `kb eval` "
                                   "and `kb calibrate` (empty = instance/vector-cache)"),
-    "SERVING_BLAS_THREADS": (1, int, "BLAS threads of a process serving requests, set on its first request "
-                                     "(0 = the libraries' default); the command line keeps the default"),
+    "SERVING_BLAS_THREADS": (1, int, "BLAS threads of a process serving requests, set by a gunicorn worker after "
+                                     "its fork, by another server on its first request (0 = the libraries' "
+                                     "default); the command line keeps the default"),
     "PRELOAD_MODEL": (False, bool, "Load the embedding model and index in the background at start-up (servers)"),
     "EXPERT_DAY_RATE": (400.0, float, "Standard daily rate of an expert-day, to value the expert-days given in kind "
                                       "(an estimate: docs/INDICATORS.md)"),
