@@ -8,6 +8,7 @@ vectors, and the BM25 `KeywordIndex` (keyword.py).
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -84,6 +85,8 @@ class Moments:
         var = np.einsum("ij,ij->i", q @ self._gram, q) / self.n - mean * mean
         return mean, np.sqrt(np.maximum(var, 1e-12))
 
+
+_REVISIONS = itertools.count(1)  # catalogue revisions: unique across the process's catalogues, never reused
 
 LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (the moments' float64 copy stays small)
 
@@ -178,6 +181,9 @@ class Catalogue:
         self.keywords = KeywordIndex()
         self.second = SecondVectors()
         self.text_langs: Counter[str] = Counter()  # records per text language
+        self.revision = next(_REVISIONS)  # a new value whenever the stored vectors may have changed
+        # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, id -> dot)
+        self._hub: tuple[int, int, int, dict[int, float]] | None = None
 
     def _put(self, e: Entry) -> None:
         old = self.entries.get(e.id)
@@ -270,6 +276,7 @@ class Catalogue:
                         return
                 if len(present):
                     self.moments.remove(old)
+            self.revision = next(_REVISIONS)
             self.index.add(ids, vectors, replacing=present)
             self.moments.add(vectors)
             for e in entries:
@@ -283,6 +290,7 @@ class Catalogue:
             if not present:
                 return
             gone = np.array(present, dtype=np.int64)
+            self.revision = next(_REVISIONS)
             self.moments.remove(self.index.vectors(gone))
             self.index.remove(gone)
             for i in present:
@@ -303,6 +311,27 @@ class Catalogue:
         with self.lock:
             return self.index.vectors(np.asarray(ids, dtype=np.int64))
 
+    def hub_dots(self, ids: list[int], other: Catalogue) -> tuple[np.ndarray, int]:
+        """(v . the sum of other's vectors for the vector v of each of ids, other's count), read together: v's mean
+        cosine with other's records times their count (ranking.reverse_centred). Each record's dot is computed once
+        per revision of both catalogues (float32 einsum of its vector, row by row: the same number whichever rows are
+        computed together) and kept: the usual suggestion, with neither catalogue changed since the last, gathers no
+        vector."""
+        with other.lock:
+            other_revision = other.revision
+            total, n = other.moments.total()
+        with self.lock:
+            hub = self._hub
+            if hub is None or hub[0] != self.revision or hub[1] != other_revision:
+                hub = self._hub = (self.revision, other_revision, n, {})
+            known = hub[3]
+            missing = [i for i in ids if i not in known]
+            if missing:
+                dots = np.einsum("ij,j->i", self.index.vectors(np.asarray(missing, dtype=np.int64)),
+                                 total.astype(np.float32))  # no BLAS threads
+                known.update(zip(missing, dots.astype(np.float64).tolist(), strict=True))
+            return np.fromiter(map(known.__getitem__, ids), dtype=np.float64, count=len(ids)), hub[2]
+
     def save(self, path: Path) -> list[Entry]:
         """Write the vector index to path; returns the entries it holds, in a consistent state with it."""
         with self.lock:
@@ -321,6 +350,7 @@ class Catalogue:
         with self.lock:
             if self.entries:
                 raise ValueError("load() fills an empty catalogue")
+            self.revision = next(_REVISIONS)
             self.index.load(path)
             ids = np.array([e.id for e in entries], dtype=np.int64)
             if len(self.index) != len(ids) or len(set(ids.tolist())) != len(ids):

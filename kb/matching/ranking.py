@@ -313,8 +313,8 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     return score_candidates(cat, q, pool, k, terms, rare, requests=requests)
 
 
-def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Catalogue | None,
-                    listed: np.ndarray | bool, forward_mean: np.ndarray | float) -> np.ndarray:
+def reverse_centred(cosine: np.ndarray, hub: tuple[np.ndarray, int] | None, listed: np.ndarray | bool,
+                    forward_mean: np.ndarray | float) -> np.ndarray:
     """rc(cos) = RC_SCALE * (cos - each offer's mean cosine with the other requests of the requests' catalogue),
     from the catalogue's running sum (no scan). An offer written in general terms is close to most requests; this
     says how much closer this request is than the average other one (the reverse of z(cos), which compares the
@@ -323,15 +323,23 @@ def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Cat
     with the offers (forward_mean) by RC_PRIOR pseudo-requests: with few other requests (a new installation) the
     offer's mean is barely known, and rc then tends to the forward view, RC_SCALE * (cos - forward_mean); with
     thousands the prior weighs nothing. Without a requests' catalogue (free-text search of requests) it is
-    RC_SCALE * cos: the offer's side is then the query, the same for every candidate."""
-    if requests is None:
+    RC_SCALE * cos: the offer's side is then the query, the same for every candidate.
+
+    hub: (each offer's vector . the sum of the requests' catalogue's vectors, that catalogue's count), from
+    Catalogue.hub_dots or _hub_of; None without a requests' catalogue."""
+    if hub is None:
         return RC_SCALE * cosine
-    total, n = requests.vector_sum()
-    dot = np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+    dot, n = hub
     listed = np.broadcast_to(np.asarray(listed, dtype=bool), cosine.shape)
     others = n - listed.astype(np.int64)
     hub = (dot - np.where(listed, cosine, 0.0) + RC_PRIOR * np.asarray(forward_mean)) / (others + RC_PRIOR)
     return RC_SCALE * (cosine - hub)
+
+
+def _hub_of(offer_vectors: np.ndarray, requests: Catalogue) -> tuple[np.ndarray, int]:
+    """reverse_centred's hub for offer vectors not in the offers' catalogue (an offer's own page: the query)."""
+    total, n = requests.vector_sum()
+    return np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64), n  # no BLAS threads
 
 
 def same_text_lang(request_langs: list[str | None], offer_langs: list[str], offers: Catalogue) -> np.ndarray:
@@ -369,8 +377,7 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
         [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
     z2, has2 = _second_z(cat, q.vector2, cand)
     listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
-    rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests,
-                         listed, mean)
+    rc = reverse_centred(cosine, cat.hub_dots(cand, requests) if requests is not None else None, listed, mean)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
                  np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
@@ -433,7 +440,7 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
         if has2.any():
             m2, s2 = offers.second_stats_many(rvecs)
             z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
-    rc = reverse_centred(cosine, q.vector[None, :], requests, True, mean)  # the one offer (q) against the requests
+    rc = reverse_centred(cosine, _hub_of(q.vector[None, :], requests), True, mean)  # the one offer (q) against them
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
                  np.array([1.0 if e.modalities else 0.0 for e in entries]), rc,

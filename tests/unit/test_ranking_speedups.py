@@ -178,3 +178,44 @@ def test_a_remembered_summary_follows_the_labels_and_the_readers_language(app, m
         assert matching.summary_sentence(explanation).startswith("Shares the sector Water, sanitation and hygiene")
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert matching.summary_sentence(explanation).startswith("Partagent le secteur Water, sanitation")
+
+
+def _hub_dots_directly(offers, requests, ids):
+    total, n = requests.vector_sum()
+    return np.einsum("ij,j->i", offers.vectors_for(ids), total.astype(np.float32)).astype(np.float64), n
+
+
+def test_remembered_hub_dots_follow_every_change_of_either_catalogue():
+    from kb.matching.index import Catalogue
+
+    rng = np.random.default_rng(7)
+    dim = 16
+
+    def unit(n):
+        v = rng.standard_normal((n, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def entry(i):
+        return Entry(id=i, title="", country="BR", organisation_id=i, sectors=(), modalities=(), languages=(),
+                     text_lang="en")
+
+    offers, requests = Catalogue("offer", dim), Catalogue("request", dim)
+    offers.upsert_many([entry(i) for i in range(1, 41)], unit(40), [""] * 40)
+    requests.upsert_many([entry(i) for i in range(100, 110)], unit(10), [""] * 10)
+    changes = [
+        lambda: None,
+        lambda: requests.upsert_many([entry(110)], unit(1), [""]),           # a request added
+        lambda: requests.upsert_many([entry(101)], unit(1), [""]),           # a request's vector changed
+        lambda: requests.remove_many([102, 103]),                            # requests removed
+        lambda: offers.upsert_many([entry(5), entry(41)], unit(2), ["", ""]),  # an offer changed, one added
+        lambda: offers.remove_many([7]),
+        lambda: requests.upsert_many([entry(104)], requests.vectors_for([104]), ["new text"]),  # same vector
+    ]
+    for change in changes:
+        change()
+        ids = [i for i in rng.permutation(np.arange(1, 42)).tolist() if i in offers.entries][:25]
+        for part in (ids[:10], ids, ids[5:]):  # partly remembered, then all
+            got, n = offers.hub_dots(part, requests)
+            want, n_want = _hub_dots_directly(offers, requests, part)
+            assert n == n_want == len(requests)
+            assert got.tolist() == want.tolist()
