@@ -8,6 +8,7 @@ vectors, and the BM25 `KeywordIndex` (keyword.py).
 """
 from __future__ import annotations
 
+import functools
 import itertools
 import threading
 from collections import Counter
@@ -40,6 +41,69 @@ class Entry:
 
     def expired(self, today: date) -> bool:
         return self.valid_until is not None and self.valid_until < today
+
+
+# --- tags as bit masks, so the structured-field features of ~400 candidates are NumPy operations ---
+
+TAG_KINDS = ("sectors", "modalities", "languages")
+TAG_BITS: dict[str, dict[str, int]] = {kind: {} for kind in TAG_KINDS}  # per kind: one bit per code seen in the process
+MASK_BITS = 64  # masks are uint64: exact while each kind has at most 63 codes (a process never forgets a code)
+
+
+@functools.lru_cache(maxsize=65536)
+def tag_mask(kind: str, codes: tuple[str, ...]) -> int:
+    """A bit mask of codes of one kind of tag (sectors, modalities, working languages: one bit per code of that
+    kind ever seen in this process; 25 sectors, 7 modalities, the working languages in use, each kind apart: the
+    three together can pass 63 where none alone does)."""
+    bits = TAG_BITS[kind]
+    m = 0
+    for c in codes:
+        bit = bits.get(c)
+        if bit is None:
+            bit = bits[c] = len(bits)
+        m |= 1 << bit
+    return m
+
+
+def masks_exact() -> bool:
+    """Whether every tag mask fits one uint64 (else ranking falls back to sets)."""
+    return all(len(bits) < MASK_BITS for bits in TAG_BITS.values())
+
+
+TEXT_LANGS: dict[str, int] = {"": 0}  # a record's text language as a small int (0: none)
+
+
+def text_lang_code(lang: str | None) -> int:
+    code = TEXT_LANGS.get(lang or "")
+    if code is None:
+        code = TEXT_LANGS[lang] = len(TEXT_LANGS)
+    return code
+
+
+class Columns:
+    """What ranking reads of each entry per candidate, as arrays indexed by record id: its sectors', modalities' and
+    working languages' bit masks (rows of `masks`) and its text language's code (`lang`). Kept in step with the
+    entries (Catalogue._put, remove_many, load): ~400 candidates' features are then a few NumPy takes."""
+
+    def __init__(self) -> None:
+        self.masks = np.zeros((0, 3), dtype=np.uint64)
+        self.lang = np.zeros(0, dtype=np.int32)
+
+    def put(self, e: Entry) -> None:
+        if e.id >= len(self.lang):
+            size = max(e.id + 1, 2 * len(self.lang), 64)
+            masks, lang = np.zeros((size, 3), dtype=np.uint64), np.zeros(size, dtype=np.int32)
+            masks[:len(self.masks)], lang[:len(self.lang)] = self.masks, self.lang
+            self.masks, self.lang = masks, lang  # readers holding the old arrays keep a consistent view
+        low = (1 << MASK_BITS) - 1  # beyond 63 codes the masks are not read (masks_exact)
+        self.masks[e.id] = (tag_mask("sectors", e.sectors) & low, tag_mask("modalities", e.modalities) & low,
+                            tag_mask("languages", e.languages) & low)
+        self.lang[e.id] = text_lang_code(e.text_lang)
+
+    def remove(self, record_id: int) -> None:
+        if record_id < len(self.lang):
+            self.masks[record_id] = 0
+            self.lang[record_id] = 0
 
 
 class Moments:
@@ -181,6 +245,7 @@ class Catalogue:
         self.keywords = KeywordIndex()
         self.second = SecondVectors()
         self.text_langs: Counter[str] = Counter()  # records per text language
+        self.columns = Columns()
         self.revision = next(_REVISIONS)  # a new value whenever the stored vectors may have changed
         # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, id -> dot)
         self._hub: tuple[int, int, int, dict[int, float]] | None = None
@@ -191,6 +256,7 @@ class Catalogue:
             self.text_langs[old.text_lang] -= 1
         self.text_langs[e.text_lang] += 1
         self.entries[e.id] = e
+        self.columns.put(e)
 
     def language_share(self, text_lang: str) -> float:
         """The share of the records whose text is in text_lang (0 when empty)."""
@@ -295,6 +361,7 @@ class Catalogue:
             self.index.remove(gone)
             for i in present:
                 self.text_langs[self.entries.pop(i).text_lang] -= 1
+                self.columns.remove(i)
                 self.keywords.remove(i)
             self.second.remove_many(present)
 
@@ -363,6 +430,8 @@ class Catalogue:
                 self.moments.add(vectors)
             self.entries = {e.id: e for e in entries}
             self.text_langs = Counter(e.text_lang for e in entries)
+            for e in entries:
+                self.columns.put(e)
             self.keywords.upsert_many((i, text) for i, text in texts if i in self.entries)
             self.keywords.upsert_many((e.id, e.title) for e in entries if e.id not in self.keywords.docs)
             self.keywords.compact()

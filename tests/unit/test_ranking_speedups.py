@@ -219,3 +219,62 @@ def test_remembered_hub_dots_follow_every_change_of_either_catalogue():
             want, n_want = _hub_dots_directly(offers, requests, part)
             assert n == n_want == len(requests)
             assert got.tolist() == want.tolist()
+
+
+def test_tag_features_and_text_language_from_the_catalogue_s_columns_equal_those_of_its_entries():
+    from kb.matching.index import Catalogue
+
+    rng = random.Random(9)
+    cat = Catalogue("offer", 4)
+
+    def put(entries):
+        vectors = np.random.default_rng(len(entries)).standard_normal((len(entries), 4)).astype(np.float32)
+        cat.upsert_many(entries, vectors, [""] * len(entries))
+
+    def lang(e):
+        return Entry(**{**e.__dict__, "text_lang": rng.choice(("en", "es", "pt", "fr", ""))})
+
+    put([lang(e) for e in _entries(rng, 80)])
+    for step in range(4):
+        if step:  # replaced (new tags and language), removed, added
+            put([lang(e) for e in _entries(rng, 100)[rng.randint(0, 20):]])
+            cat.remove_many(rng.sample(sorted(cat.entries), 10))
+        cand = sorted(cat.entries)
+        rng.shuffle(cand)
+        ids = np.array(cand, dtype=np.int64)
+        entries = [cat.entries[d] for d in cand]
+        for _ in range(10):
+            q = ranking.Query(vector=np.zeros(4), text="", sectors=_codes(rng, SECTORS),
+                              modalities=_codes(rng, MODALITIES), languages=_codes(rng, LANGUAGES),
+                              text_lang=rng.choice(("en", "es", "de", None)))
+            want = ranking._tag_features(q.sectors, q.modalities, q.languages, [e.sectors for e in entries],
+                                         [e.modalities for e in entries], [e.languages for e in entries])
+            got = ranking._candidate_tags(cat, q, cand, ids)
+            assert [a.tolist() for a in got] == [a.tolist() for a in want]
+            assert ranking._same_text_lang_of(q.text_lang, cat, ids).tolist() == ranking.same_text_lang(
+                [q.text_lang] * len(cand), [e.text_lang for e in entries], cat).tolist()
+
+
+def test_more_than_63_codes_of_one_kind_fall_back_to_sets(monkeypatch):
+    from kb.matching import index
+    from kb.matching.index import Catalogue
+
+    monkeypatch.setattr(index, "TAG_BITS", {kind: {} for kind in index.TAG_KINDS})
+    index.tag_mask.cache_clear()
+    try:
+        rng = random.Random(4)
+        many = tuple(f"l{i}" for i in range(70))
+        cat = Catalogue("offer", 2)
+        entries = [Entry(**{**e.__dict__, "languages": (many[i], many[(i + 35) % 70])})
+                   for i, e in enumerate(_entries(rng, 50))]
+        cat.upsert_many(entries, np.ones((50, 2), dtype=np.float32), [""] * 50)
+        assert not index.masks_exact()
+        cand = sorted(cat.entries)
+        q = ranking.Query(vector=np.zeros(2), text="", sectors=("water", "health"), modalities=("scholarship",),
+                          languages=many[:3])
+        sector, modality, language = ranking._candidate_tags(cat, q, cand, np.array(cand))
+        assert language.tolist() == [1.0 if set(e.languages) & set(many[:3]) else 0.0 for e in entries]
+        assert sector.tolist() == [ranking._jaccard(q.sectors, e.sectors) for e in entries]
+        assert modality.tolist() == [1.0 if "scholarship" in e.modalities else 0.0 for e in entries]
+    finally:
+        index.tag_mask.cache_clear()
