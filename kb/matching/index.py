@@ -80,30 +80,59 @@ def text_lang_code(lang: str | None) -> int:
     return code
 
 
+COUNTRIES: dict[str, int] = {"": 0}  # a country code as a small int (0: none)
+
+
+def country_code(country: str | None) -> int:
+    code = COUNTRIES.get(country or "")
+    if code is None:
+        code = COUNTRIES[country] = len(COUNTRIES)
+    return code
+
+
+NO_END = np.iinfo(np.int32).max  # `until` of an entry without an end date
+NO_ORG = np.iinfo(np.int64).min  # `org` of an entry without an organisation (equal to no query's)
+
+
 class Columns:
     """What ranking reads of each entry per candidate, as arrays indexed by record id: its sectors', modalities' and
-    working languages' bit masks (rows of `masks`) and its text language's code (`lang`). Kept in step with the
-    entries (Catalogue._put, remove_many, load): ~400 candidates' features are then a few NumPy takes."""
+    working languages' bit masks (rows of `masks`), its text language's code (`lang`), and what the default hard
+    filters read: its organisation (`org`), its country's code (`country`) and the ordinal of its last valid day
+    (`until`). Kept in step with the entries (Catalogue._put, remove_many, load): ~400 candidates' filters and
+    features are then a few NumPy takes."""
 
     def __init__(self) -> None:
         self.masks = np.zeros((0, 3), dtype=np.uint64)
         self.lang = np.zeros(0, dtype=np.int32)
+        self.org = np.zeros(0, dtype=np.int64)
+        self.country = np.zeros(0, dtype=np.int32)
+        self.until = np.zeros(0, dtype=np.int32)
 
     def put(self, e: Entry) -> None:
         if e.id >= len(self.lang):
-            size = max(e.id + 1, 2 * len(self.lang), 64)
-            masks, lang = np.zeros((size, 3), dtype=np.uint64), np.zeros(size, dtype=np.int32)
-            masks[:len(self.masks)], lang[:len(self.lang)] = self.masks, self.lang
-            self.masks, self.lang = masks, lang  # readers holding the old arrays keep a consistent view
+            size, n = max(e.id + 1, 2 * len(self.lang), 64), len(self.lang)
+            masks = np.zeros((size, 3), dtype=np.uint64)
+            masks[:n] = self.masks
+            grown = []
+            for old in (self.lang, self.org, self.country, self.until):
+                new = np.zeros(size, dtype=old.dtype)
+                new[:n] = old
+                grown.append(new)
+            # readers holding the old arrays keep a consistent view; the masks last (their length is checked)
+            self.lang, self.org, self.country, self.until = grown
+            self.masks = masks
         low = (1 << MASK_BITS) - 1  # beyond 63 codes the masks are not read (masks_exact)
         self.masks[e.id] = (tag_mask("sectors", e.sectors) & low, tag_mask("modalities", e.modalities) & low,
                             tag_mask("languages", e.languages) & low)
         self.lang[e.id] = text_lang_code(e.text_lang)
+        self.org[e.id] = NO_ORG if e.organisation_id is None else e.organisation_id
+        self.country[e.id] = country_code(e.country)
+        self.until[e.id] = NO_END if e.valid_until is None else e.valid_until.toordinal()
 
     def remove(self, record_id: int) -> None:
         if record_id < len(self.lang):
             self.masks[record_id] = 0
-            self.lang[record_id] = 0
+            self.lang[record_id] = self.org[record_id] = self.country[record_id] = self.until[record_id] = 0
 
 
 class Moments:

@@ -37,7 +37,7 @@ from datetime import date
 import numpy as np
 
 from kb.matching import calibration
-from kb.matching.index import Catalogue, Entry, masks_exact, tag_mask, text_lang_code
+from kb.matching.index import Catalogue, Entry, country_code, masks_exact, tag_mask, text_lang_code
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
@@ -114,6 +114,21 @@ class Filters:
             return not (e.id in exclude or (e.valid_until is not None and e.valid_until < today)
                         or e.organisation_id == org or e.country == own)
         return admit
+
+    def admitted(self, q: Query, cat: Catalogue, ids: np.ndarray) -> np.ndarray | None:
+        """admitter(q) of candidates of cat (ids, all in the catalogue) at once, as a mask, from the catalogue's
+        columns; None when the filters are selective (the caller then tests each entry with admitter(q))."""
+        if self.selective:
+            return None
+        cols = cat.columns
+        keep = cols.until[ids] >= self.today.toordinal()
+        if q.exclude_ids:
+            keep &= ~np.isin(ids, np.fromiter(q.exclude_ids, dtype=np.int64, count=len(q.exclude_ids)))
+        if q.organisation_id is not None:
+            keep &= cols.org[ids] != q.organisation_id
+        if q.country and not self.include_own_country:
+            keep &= cols.country[ids] != country_code(q.country)
+        return keep
 
     @property
     def selective(self) -> bool:
@@ -286,7 +301,11 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
         return []
     ids, cos = cat.dense(q.vector, min(n, max(POOL, 4 * k)))
     admit, entries = filters.admitter(q), cat.entries
-    pool = {i: c for i, c in zip(ids.tolist(), cos.tolist(), strict=True) if admit(entries[i])}
+    keep = filters.admitted(q, cat, ids)
+    if keep is None:
+        pool = {i: c for i, c in zip(ids.tolist(), cos.tolist(), strict=True) if admit(entries[i])}
+    else:
+        pool = dict(zip(ids[keep].tolist(), cos[keep].tolist(), strict=True))
     if filters.selective and len(pool) < k:
         allowed = [e.id for e in cat.entries.values() if admit(e)]
         ids, cos = cat.dense(q.vector, max(POOL, 4 * k), allowed_ids=allowed)

@@ -42,10 +42,17 @@ def test_the_admitter_of_a_query_admits_what_admits_does():
     filters = [ranking.Filters(today=date(2026, 11, 30), include_own_country=own, **extra)
                for own in (False, True)
                for extra in ({}, {"sector": "water"}, {"region": "LAC"}, {"country": "CO"}, {"language": "fr"})]
+    from kb.matching.index import Catalogue
+
+    cat = Catalogue("offer", 2)
+    cat.upsert_many(entries, np.ones((200, 2), dtype=np.float32), [""] * 200)
+    ids = np.array(rng.sample(range(200), 150), dtype=np.int64)
     for q in queries:
         for f in filters:
             admit = f.admitter(q)
             assert [admit(e) for e in entries] == [f.admits(e, q) for e in entries]
+            mask = f.admitted(q, cat, ids)
+            assert mask is None if f.selective else mask.tolist() == [f.admits(entries[i], q) for i in ids.tolist()]
 
 
 def test_tag_features_of_the_query_once_equal_them_per_candidate():
