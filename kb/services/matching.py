@@ -15,7 +15,8 @@ from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Integer, Select, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import lazyload, undefer
 
 from kb.errors import Starting, ValidationFailed
@@ -388,18 +389,22 @@ def _shown(model: type[Request] | type[Offer], ids: list[int]) -> dict[int, Show
     """The ranked records by id, in one statement."""
     if not ids:
         return {}
-    return {row[0]: Shown(*row) for row in db.session.execute(_shown_statement(model), {"ids": ids})}
+    statement = _shown_statement(model, db.session.get_bind().dialect.name == "postgresql")
+    return {row[0]: Shown(*row) for row in db.session.execute(statement, {"ids": ids})}
 
 
 @functools.cache
-def _shown_statement(model: type[Request] | type[Offer]) -> Select:
-    """Built once per model (one expanding parameter: SQLAlchemy reuses its compiled form)."""
+def _shown_statement(model: type[Request] | type[Offer], postgresql: bool = False) -> Select:
+    """Built once per model (SQLAlchemy reuses its compiled form). On PostgreSQL the ids are one array parameter
+    (`= ANY(%(ids)s)`, as attach_tags'): an expanding IN is re-rendered with one parameter per id on every call."""
     from kb.models import Organisation
 
+    among = model.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql else \
+        model.id.in_(bindparam("ids", expanding=True))
     return select(model.id, model.title, model.description, model.country_code, model.organisation_id,
                   Organisation.name, model.text_lang, model.status) \
         .join(Organisation, Organisation.id == model.organisation_id) \
-        .where(model.id.in_(bindparam("ids", expanding=True)))
+        .where(among)
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
