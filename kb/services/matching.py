@@ -570,7 +570,7 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
                 "same_text_lang": s.same_text_lang,
                 **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
             },
-            "weights": {name: round(w, 4) for name, w in _weights(s.dense_z2 is not None).items()},
+            "weights": dict(_rounded_weights(s.dense_z2 is not None)),
             "shared_sectors": s.shared_sectors,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),
@@ -591,6 +591,18 @@ def _weights(second: bool) -> dict[str, float]:
     """The learnt weights that scored a pair: with the second embedder's feature or without it."""
     p = calibration.params()
     return p["second"]["weights"] if second and p.get("second") else p["weights"]
+
+
+_rounded: dict[bool, tuple[dict[str, Any], dict[str, float]]] = {}
+
+
+def _rounded_weights(second: bool) -> dict[str, float]:
+    """_weights(second) rounded to 4 decimals as an explanation shows them, once per calibration (read only)."""
+    weights = _weights(second)
+    memo = _rounded.get(second)
+    if memo is None or memo[0] is not weights:
+        memo = _rounded[second] = (weights, {name: round(w, 4) for name, w in weights.items()})
+    return memo[1]
 
 
 _LISTS_MAX = 8192
