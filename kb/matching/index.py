@@ -276,8 +276,8 @@ class Catalogue:
         self.text_langs: Counter[str] = Counter()  # records per text language
         self.columns = Columns()
         self.revision = next(_REVISIONS)  # a new value whenever the stored vectors may have changed
-        # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, id -> dot)
-        self._hub: tuple[int, int, int, dict[int, float]] | None = None
+        # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, dots by id)
+        self._hub: tuple[int, int, int, np.ndarray] | None = None
 
     def _put(self, e: Entry) -> None:
         old = self.entries.get(e.id)
@@ -411,22 +411,29 @@ class Catalogue:
         """(v . the sum of other's vectors for the vector v of each of ids, other's count), read together: v's mean
         cosine with other's records times their count (ranking.reverse_centred). Each record's dot is computed once
         per revision of both catalogues (float32 einsum of its vector, row by row: the same number whichever rows are
-        computed together) and kept: the usual suggestion, with neither catalogue changed since the last, gathers no
-        vector."""
+        computed together) and kept in an array by id (NaN: not computed yet; 8 bytes a record): the usual
+        suggestion, with neither catalogue changed since the last, gathers no vector."""
         with other.lock:
             other_revision = other.revision
             total, n = other.moments.total()
+        wanted = np.asarray(ids, dtype=np.int64)
         with self.lock:
             hub = self._hub
+            top = int(wanted.max()) + 1 if len(wanted) else 0
             if hub is None or hub[0] != self.revision or hub[1] != other_revision:
-                hub = self._hub = (self.revision, other_revision, n, {})
-            known = hub[3]
-            missing = [i for i in ids if i not in known]
-            if missing:
-                dots = np.einsum("ij,j->i", self.index.vectors(np.asarray(missing, dtype=np.int64)),
-                                 total.astype(np.float32))  # no BLAS threads
-                known.update(zip(missing, dots.astype(np.float64).tolist(), strict=True))
-            return np.fromiter(map(known.__getitem__, ids), dtype=np.float64, count=len(ids)), hub[2]
+                hub = self._hub = (self.revision, other_revision, n, np.full(max(top, 64), np.nan))
+            elif top > len(hub[3]):
+                grown = np.full(max(top, 2 * len(hub[3])), np.nan)
+                grown[:len(hub[3])] = hub[3]
+                hub = self._hub = (hub[0], hub[1], hub[2], grown)
+            dots = hub[3][wanted]
+            missing = np.isnan(dots)
+            if missing.any():
+                new = np.einsum("ij,j->i", self.index.vectors(wanted[missing]),
+                                total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+                hub[3][wanted[missing]] = new
+                dots[missing] = new
+            return dots, hub[2]
 
     def save(self, path: Path) -> list[Entry]:
         """Write the vector index to path; returns the entries it holds, in a consistent state with it."""
