@@ -8,6 +8,8 @@ vectors, and the BM25 `KeywordIndex` (keyword.py).
 """
 from __future__ import annotations
 
+import functools
+import itertools
 import threading
 from collections import Counter
 from collections.abc import Iterable
@@ -39,6 +41,98 @@ class Entry:
 
     def expired(self, today: date) -> bool:
         return self.valid_until is not None and self.valid_until < today
+
+
+# --- tags as bit masks, so the structured-field features of ~400 candidates are NumPy operations ---
+
+TAG_KINDS = ("sectors", "modalities", "languages")
+TAG_BITS: dict[str, dict[str, int]] = {kind: {} for kind in TAG_KINDS}  # per kind: one bit per code seen in the process
+MASK_BITS = 64  # masks are uint64: exact while each kind has at most 63 codes (a process never forgets a code)
+
+
+@functools.lru_cache(maxsize=65536)
+def tag_mask(kind: str, codes: tuple[str, ...]) -> int:
+    """A bit mask of codes of one kind of tag (sectors, modalities, working languages: one bit per code of that
+    kind ever seen in this process; 25 sectors, 7 modalities, the working languages in use, each kind apart: the
+    three together can pass 63 where none alone does)."""
+    bits = TAG_BITS[kind]
+    m = 0
+    for c in codes:
+        bit = bits.get(c)
+        if bit is None:
+            bit = bits[c] = len(bits)
+        m |= 1 << bit
+    return m
+
+
+def masks_exact() -> bool:
+    """Whether every tag mask fits one uint64 (else ranking falls back to sets)."""
+    return all(len(bits) < MASK_BITS for bits in TAG_BITS.values())
+
+
+TEXT_LANGS: dict[str, int] = {"": 0}  # a record's text language as a small int (0: none)
+
+
+def text_lang_code(lang: str | None) -> int:
+    code = TEXT_LANGS.get(lang or "")
+    if code is None:
+        code = TEXT_LANGS[lang] = len(TEXT_LANGS)
+    return code
+
+
+COUNTRIES: dict[str, int] = {"": 0}  # a country code as a small int (0: none)
+
+
+def country_code(country: str | None) -> int:
+    code = COUNTRIES.get(country or "")
+    if code is None:
+        code = COUNTRIES[country] = len(COUNTRIES)
+    return code
+
+
+NO_END = np.iinfo(np.int32).max  # `until` of an entry without an end date
+NO_ORG = np.iinfo(np.int64).min  # `org` of an entry without an organisation (equal to no query's)
+
+
+class Columns:
+    """What ranking reads of each entry per candidate, as arrays indexed by record id: its sectors', modalities' and
+    working languages' bit masks (rows of `masks`), its text language's code (`lang`), and what the default hard
+    filters read: its organisation (`org`), its country's code (`country`) and the ordinal of its last valid day
+    (`until`). Kept in step with the entries (Catalogue._put, remove_many, load): ~400 candidates' filters and
+    features are then a few NumPy takes."""
+
+    def __init__(self) -> None:
+        self.masks = np.zeros((0, 3), dtype=np.uint64)
+        self.lang = np.zeros(0, dtype=np.int32)
+        self.org = np.zeros(0, dtype=np.int64)
+        self.country = np.zeros(0, dtype=np.int32)
+        self.until = np.zeros(0, dtype=np.int32)
+
+    def put(self, e: Entry) -> None:
+        if e.id >= len(self.lang):
+            size, n = max(e.id + 1, 2 * len(self.lang), 64), len(self.lang)
+            masks = np.zeros((size, 3), dtype=np.uint64)
+            masks[:n] = self.masks
+            grown = []
+            for old in (self.lang, self.org, self.country, self.until):
+                new = np.zeros(size, dtype=old.dtype)
+                new[:n] = old
+                grown.append(new)
+            # readers holding the old arrays keep a consistent view; the masks last (their length is checked)
+            self.lang, self.org, self.country, self.until = grown
+            self.masks = masks
+        low = (1 << MASK_BITS) - 1  # beyond 63 codes the masks are not read (masks_exact)
+        self.masks[e.id] = (tag_mask("sectors", e.sectors) & low, tag_mask("modalities", e.modalities) & low,
+                            tag_mask("languages", e.languages) & low)
+        self.lang[e.id] = text_lang_code(e.text_lang)
+        self.org[e.id] = NO_ORG if e.organisation_id is None else e.organisation_id
+        self.country[e.id] = country_code(e.country)
+        self.until[e.id] = NO_END if e.valid_until is None else e.valid_until.toordinal()
+
+    def remove(self, record_id: int) -> None:
+        if record_id < len(self.lang):
+            self.masks[record_id] = 0
+            self.lang[record_id] = self.org[record_id] = self.country[record_id] = self.until[record_id] = 0
 
 
 class Moments:
@@ -84,6 +178,8 @@ class Moments:
         var = np.einsum("ij,ij->i", q @ self._gram, q) / self.n - mean * mean
         return mean, np.sqrt(np.maximum(var, 1e-12))
 
+
+_REVISIONS = itertools.count(1)  # catalogue revisions: unique across the process's catalogues, never reused
 
 LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (the moments' float64 copy stays small)
 
@@ -178,6 +274,10 @@ class Catalogue:
         self.keywords = KeywordIndex()
         self.second = SecondVectors()
         self.text_langs: Counter[str] = Counter()  # records per text language
+        self.columns = Columns()
+        self.revision = next(_REVISIONS)  # a new value whenever the stored vectors may have changed
+        # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, dots by id)
+        self._hub: tuple[int, int, int, np.ndarray] | None = None
 
     def _put(self, e: Entry) -> None:
         old = self.entries.get(e.id)
@@ -185,6 +285,7 @@ class Catalogue:
             self.text_langs[old.text_lang] -= 1
         self.text_langs[e.text_lang] += 1
         self.entries[e.id] = e
+        self.columns.put(e)
 
     def language_share(self, text_lang: str) -> float:
         """The share of the records whose text is in text_lang (0 when empty)."""
@@ -270,6 +371,7 @@ class Catalogue:
                         return
                 if len(present):
                     self.moments.remove(old)
+            self.revision = next(_REVISIONS)
             self.index.add(ids, vectors, replacing=present)
             self.moments.add(vectors)
             for e in entries:
@@ -283,10 +385,12 @@ class Catalogue:
             if not present:
                 return
             gone = np.array(present, dtype=np.int64)
+            self.revision = next(_REVISIONS)
             self.moments.remove(self.index.vectors(gone))
             self.index.remove(gone)
             for i in present:
                 self.text_langs[self.entries.pop(i).text_lang] -= 1
+                self.columns.remove(i)
                 self.keywords.remove(i)
             self.second.remove_many(present)
 
@@ -302,6 +406,34 @@ class Catalogue:
         """Stored vectors of ids (for exact re-scoring of keyword-only candidates)."""
         with self.lock:
             return self.index.vectors(np.asarray(ids, dtype=np.int64))
+
+    def hub_dots(self, ids: list[int], other: Catalogue) -> tuple[np.ndarray, int]:
+        """(v . the sum of other's vectors for the vector v of each of ids, other's count), read together: v's mean
+        cosine with other's records times their count (ranking.reverse_centred). Each record's dot is computed once
+        per revision of both catalogues (float32 einsum of its vector, row by row: the same number whichever rows are
+        computed together) and kept in an array by id (NaN: not computed yet; 8 bytes a record): the usual
+        suggestion, with neither catalogue changed since the last, gathers no vector."""
+        with other.lock:
+            other_revision = other.revision
+            total, n = other.moments.total()
+        wanted = np.asarray(ids, dtype=np.int64)
+        with self.lock:
+            hub = self._hub
+            top = int(wanted.max()) + 1 if len(wanted) else 0
+            if hub is None or hub[0] != self.revision or hub[1] != other_revision:
+                hub = self._hub = (self.revision, other_revision, n, np.full(max(top, 64), np.nan))
+            elif top > len(hub[3]):
+                grown = np.full(max(top, 2 * len(hub[3])), np.nan)
+                grown[:len(hub[3])] = hub[3]
+                hub = self._hub = (hub[0], hub[1], hub[2], grown)
+            dots = hub[3][wanted]
+            missing = np.isnan(dots)
+            if missing.any():
+                new = np.einsum("ij,j->i", self.index.vectors(wanted[missing]),
+                                total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+                hub[3][wanted[missing]] = new
+                dots[missing] = new
+            return dots, hub[2]
 
     def save(self, path: Path) -> list[Entry]:
         """Write the vector index to path; returns the entries it holds, in a consistent state with it."""
@@ -321,6 +453,7 @@ class Catalogue:
         with self.lock:
             if self.entries:
                 raise ValueError("load() fills an empty catalogue")
+            self.revision = next(_REVISIONS)
             self.index.load(path)
             ids = np.array([e.id for e in entries], dtype=np.int64)
             if len(self.index) != len(ids) or len(set(ids.tolist())) != len(ids):
@@ -333,6 +466,8 @@ class Catalogue:
                 self.moments.add(vectors)
             self.entries = {e.id: e for e in entries}
             self.text_langs = Counter(e.text_lang for e in entries)
+            for e in entries:
+                self.columns.put(e)
             self.keywords.upsert_many((i, text) for i, text in texts if i in self.entries)
             self.keywords.upsert_many((e.id, e.title) for e in entries if e.id not in self.keywords.docs)
             self.keywords.compact()

@@ -37,7 +37,7 @@ from datetime import date
 import numpy as np
 
 from kb.matching import calibration
-from kb.matching.index import Catalogue, Entry
+from kb.matching.index import Catalogue, Entry, country_code, masks_exact, tag_mask, text_lang_code
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
@@ -114,6 +114,21 @@ class Filters:
             return not (e.id in exclude or (e.valid_until is not None and e.valid_until < today)
                         or e.organisation_id == org or e.country == own)
         return admit
+
+    def admitted(self, q: Query, cat: Catalogue, ids: np.ndarray) -> np.ndarray | None:
+        """admitter(q) of candidates of cat (ids, all in the catalogue) at once, as a mask, from the catalogue's
+        columns; None when the filters are selective (the caller then tests each entry with admitter(q))."""
+        if self.selective:
+            return None
+        cols = cat.columns
+        keep = cols.until[ids] >= self.today.toordinal()
+        if q.exclude_ids:
+            keep &= ~np.isin(ids, np.fromiter(q.exclude_ids, dtype=np.int64, count=len(q.exclude_ids)))
+        if q.organisation_id is not None:
+            keep &= cols.org[ids] != q.organisation_id
+        if q.country and not self.include_own_country:
+            keep &= cols.country[ids] != country_code(q.country)
+        return keep
 
     @property
     def selective(self) -> bool:
@@ -204,31 +219,21 @@ def _second_z(cat: Catalogue, q_vector2: np.ndarray | None, cand: list[int]) -> 
     return np.where(has, z, 0.0), has
 
 
-# --- tags as bit masks, so the structured-field features of ~400 candidates are NumPy operations ---
+# --- tags as bit masks (kb.matching.index.tag_mask), so the structured-field features of ~400 candidates are NumPy
+# operations ---
 
-_BITS: dict[str, int] = {}
-
-
-@functools.lru_cache(maxsize=65536)
-def _mask(codes: tuple[str, ...]) -> int:
-    """A bit mask of codes (one bit per code ever seen in this process; at most 63 codes per vocabulary
-    kind in practice: 25 sectors, 7 modalities, the working languages in use)."""
-    m = 0
-    for c in codes:
-        bit = _BITS.get(c)
-        if bit is None:
-            bit = _BITS[c] = len(_BITS)
-        m |= 1 << bit
-    return m
+_mask = tag_mask
 
 
 Groups = list[tuple[str, ...]] | tuple[str, ...]  # each candidate's codes, or one tuple shared by every candidate
+_GROUP_KINDS = ("sectors", "sectors", "modalities", "modalities", "languages", "languages")  # _tag_features' groups
 
 
-def _masks(groups: Groups) -> np.ndarray | None:
-    """The groups' bit masks (one shared tuple: a scalar mask, broadcast by the bit operations)."""
-    masks = _mask(groups) if isinstance(groups, tuple) else [_mask(g) for g in groups]
-    if len(_BITS) > 63:
+def _masks(groups: Groups, kind: str) -> np.ndarray | None:
+    """The groups' bit masks (one shared tuple: a scalar mask, broadcast by the bit operations); kind: sectors,
+    modalities or languages."""
+    masks = _mask(kind, groups) if isinstance(groups, tuple) else [_mask(kind, g) for g in groups]
+    if not masks_exact():
         return None  # too many distinct codes for one machine word: the caller falls back to sets
     return np.array(masks, dtype=np.uint64)
 
@@ -243,7 +248,7 @@ def _tag_features(req_sectors: Groups, req_modalities: Groups, req_languages: Gr
     candidate (a list) or the same for every candidate (a tuple: the query's own)."""
     groups = (req_sectors, off_sectors, req_modalities, off_modalities, req_languages, off_languages)
     n = next(len(g) for g in groups if isinstance(g, list))
-    masks = [_masks(g) for g in groups]
+    masks = [_masks(g, kind) for g, kind in zip(groups, _GROUP_KINDS, strict=True)]
     if any(m is None for m in masks):
         req_sectors, off_sectors, req_modalities, off_modalities, req_languages, off_languages = (
             [g] * n if isinstance(g, tuple) else g for g in groups)
@@ -252,7 +257,12 @@ def _tag_features(req_sectors: Groups, req_modalities: Groups, req_languages: Gr
                              for a, b in zip(req_modalities, off_modalities, strict=True)])
         language = np.array([1.0 if set(a) & set(b) else 0.0 for a, b in zip(req_languages, off_languages, strict=True)])
         return sector, modality, language
-    rs, os_, rm, om, rl, ol = masks
+    return _mask_features(n, *masks)
+
+
+def _mask_features(n: int, rs: np.ndarray, os_: np.ndarray, rm: np.ndarray, om: np.ndarray, rl: np.ndarray,
+                   ol: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_tag_features from the two sides' bit masks (each n masks, or one broadcast)."""
     union = np.broadcast_to(_popcount(rs | os_), (n,))
     sector = np.divide(_popcount(rs & os_), union, out=np.zeros(n), where=union > 0)
     wanted = np.broadcast_to(_popcount(rm), (n,))
@@ -291,7 +301,11 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
         return []
     ids, cos = cat.dense(q.vector, min(n, max(POOL, 4 * k)))
     admit, entries = filters.admitter(q), cat.entries
-    pool = {i: c for i, c in zip(ids.tolist(), cos.tolist(), strict=True) if admit(entries[i])}
+    keep = filters.admitted(q, cat, ids)
+    if keep is None:
+        pool = {i: c for i, c in zip(ids.tolist(), cos.tolist(), strict=True) if admit(entries[i])}
+    else:
+        pool = dict(zip(ids[keep].tolist(), cos[keep].tolist(), strict=True))
     if filters.selective and len(pool) < k:
         allowed = [e.id for e in cat.entries.values() if admit(e)]
         ids, cos = cat.dense(q.vector, max(POOL, 4 * k), allowed_ids=allowed)
@@ -313,8 +327,8 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     return score_candidates(cat, q, pool, k, terms, rare, requests=requests)
 
 
-def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Catalogue | None,
-                    listed: np.ndarray | bool, forward_mean: np.ndarray | float) -> np.ndarray:
+def reverse_centred(cosine: np.ndarray, hub: tuple[np.ndarray, int] | None, listed: np.ndarray | bool,
+                    forward_mean: np.ndarray | float) -> np.ndarray:
     """rc(cos) = RC_SCALE * (cos - each offer's mean cosine with the other requests of the requests' catalogue),
     from the catalogue's running sum (no scan). An offer written in general terms is close to most requests; this
     says how much closer this request is than the average other one (the reverse of z(cos), which compares the
@@ -323,15 +337,23 @@ def reverse_centred(cosine: np.ndarray, offer_vectors: np.ndarray, requests: Cat
     with the offers (forward_mean) by RC_PRIOR pseudo-requests: with few other requests (a new installation) the
     offer's mean is barely known, and rc then tends to the forward view, RC_SCALE * (cos - forward_mean); with
     thousands the prior weighs nothing. Without a requests' catalogue (free-text search of requests) it is
-    RC_SCALE * cos: the offer's side is then the query, the same for every candidate."""
-    if requests is None:
+    RC_SCALE * cos: the offer's side is then the query, the same for every candidate.
+
+    hub: (each offer's vector . the sum of the requests' catalogue's vectors, that catalogue's count), from
+    Catalogue.hub_dots or _hub_of; None without a requests' catalogue."""
+    if hub is None:
         return RC_SCALE * cosine
-    total, n = requests.vector_sum()
-    dot = np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64)  # no BLAS threads
+    dot, n = hub
     listed = np.broadcast_to(np.asarray(listed, dtype=bool), cosine.shape)
     others = n - listed.astype(np.int64)
     hub = (dot - np.where(listed, cosine, 0.0) + RC_PRIOR * np.asarray(forward_mean)) / (others + RC_PRIOR)
     return RC_SCALE * (cosine - hub)
+
+
+def _hub_of(offer_vectors: np.ndarray, requests: Catalogue) -> tuple[np.ndarray, int]:
+    """reverse_centred's hub for offer vectors not in the offers' catalogue (an offer's own page: the query)."""
+    total, n = requests.vector_sum()
+    return np.einsum("ij,j->i", offer_vectors, total.astype(np.float32)).astype(np.float64), n  # no BLAS threads
 
 
 def same_text_lang(request_langs: list[str | None], offer_langs: list[str], offers: Catalogue) -> np.ndarray:
@@ -359,30 +381,50 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
         terms = kw.query_terms(q.text)
         rare = rare_terms(kw, terms)
     cand = list(pool)
-    entries = [cat.entries[d] for d in cand]
+    ids = np.array(cand, dtype=np.int64)
     cosine = np.fromiter(pool.values(), dtype=np.float64, count=len(cand))
     mean, std = cat.similarity_stats(q.vector)
     kw_raw = kw.scores(rare, cand).astype(np.float64) if rare else np.zeros(len(cand))
     n = len(cand)
-    sector, modality, language = _tag_features(
-        tuple(q.sectors), tuple(q.modalities), tuple(q.languages),
-        [e.sectors for e in entries], [e.modalities for e in entries], [e.languages for e in entries])
+    sector, modality, language = _candidate_tags(cat, q, cand, ids)
     z2, has2 = _second_z(cat, q.vector2, cand)
     listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
-    rc = reverse_centred(cosine, cat.vectors_for(cand) if requests is not None else np.zeros((n, 0)), requests,
-                         listed, mean)
-    f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std,
+    rc = reverse_centred(cosine, cat.hub_dots(cand, requests) if requests is not None else None, listed, mean)
+    f = Features(ids, cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
                  np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
-                 same_text_lang([q.text_lang] * n, [e.text_lang for e in entries], cat), z2, has2)
+                 _same_text_lang_of(q.text_lang, cat, ids), z2, has2)
     top = _top(f, k)
     out = []
     for i in top:
-        e = entries[i]
+        e = cat.entries[cand[i]]
         s = _scored(f, i, e, q.sectors, q.modalities, q.languages, e)
         s.matched_terms = kw.matched_terms(s.id, terms)[:12]
         out.append(s)
     return out
+
+
+def _candidate_tags(cat: Catalogue, q: Query, cand: list[int], ids: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """_tag_features of the query against candidates of cat, from the catalogue's columns of bit masks."""
+    query = [_masks(tuple(q.sectors), "sectors"), _masks(tuple(q.modalities), "modalities"),
+             _masks(tuple(q.languages), "languages")]
+    if any(m is None for m in query):
+        entries = [cat.entries[d] for d in cand]
+        return _tag_features(tuple(q.sectors), tuple(q.modalities), tuple(q.languages), [e.sectors for e in entries],
+                             [e.modalities for e in entries], [e.languages for e in entries])
+    m = cat.columns.masks[ids]
+    return _mask_features(len(ids), query[0], m[:, 0], query[1], m[:, 1], query[2], m[:, 2])
+
+
+def _same_text_lang_of(text_lang: str | None, offers: Catalogue, ids: np.ndarray) -> np.ndarray:
+    """same_text_lang of one request's text language against offers of the catalogue (ids), from its column of
+    text language codes."""
+    if not text_lang:
+        return np.zeros(len(ids))
+    codes = offers.columns.lang[ids]
+    share = offers.language_share(text_lang)
+    return np.where(codes != 0, (codes == text_lang_code(text_lang)).astype(np.float64) - share, 0.0)
 
 
 def _top(f: Features, k: int) -> list[int]:
@@ -433,7 +475,7 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
         if has2.any():
             m2, s2 = offers.second_stats_many(rvecs)
             z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
-    rc = reverse_centred(cosine, q.vector[None, :], requests, True, mean)  # the one offer (q) against the requests
+    rc = reverse_centred(cosine, _hub_of(q.vector[None, :], requests), True, mean)  # the one offer (q) against them
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
                  np.array([1.0 if e.modalities else 0.0 for e in entries]), rc,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from kb.schemas.common import ID, PageQuerySchema, StrictSchema, language_code
+from kb.schemas.common import ID, PageQuerySchema, PlainDumpSchema, StrictSchema, language_code
 
 
 class _RankQuerySchema(StrictSchema):
@@ -33,7 +33,7 @@ class SearchQuerySchema(_RankQuerySchema):
     kind = fields.Str(load_default="offers", validate=validate.OneOf(["offers", "requests"]))
 
 
-class ExplanationSchema(Schema):
+class ExplanationSchema(PlainDumpSchema):
     """Why a candidate was suggested."""
 
     summary = fields.Str(metadata={"description": "One plain sentence in the caller's language: what the pair "
@@ -49,7 +49,7 @@ class ExplanationSchema(Schema):
     passage = fields.Str(allow_none=True)
 
 
-class SuggestionSchema(Schema):
+class SuggestionSchema(PlainDumpSchema):
     """One ranked candidate with its score and explanation."""
 
     kind = fields.Str()
@@ -67,7 +67,7 @@ class SuggestionSchema(Schema):
     explanation = fields.Nested(ExplanationSchema)
 
 
-class SuggestionListSchema(Schema):
+class SuggestionListSchema(PlainDumpSchema):
     """Ranked candidates, best first."""
 
     items = fields.List(fields.Nested(SuggestionSchema))

@@ -15,7 +15,8 @@ from babel import Locale
 from flask import current_app, g, has_request_context
 from flask_babel import lazy_ngettext
 from flask_sqlalchemy.pagination import Pagination
-from sqlalchemy import Select, bindparam, select, update
+from sqlalchemy import Integer, Select, any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import lazyload, undefer
 
 from kb.errors import Starting, ValidationFailed
@@ -388,18 +389,22 @@ def _shown(model: type[Request] | type[Offer], ids: list[int]) -> dict[int, Show
     """The ranked records by id, in one statement."""
     if not ids:
         return {}
-    return {row[0]: Shown(*row) for row in db.session.execute(_shown_statement(model), {"ids": ids})}
+    statement = _shown_statement(model, db.session.get_bind().dialect.name == "postgresql")
+    return {row[0]: Shown(*row) for row in db.session.execute(statement, {"ids": ids})}
 
 
 @functools.cache
-def _shown_statement(model: type[Request] | type[Offer]) -> Select:
-    """Built once per model (one expanding parameter: SQLAlchemy reuses its compiled form)."""
+def _shown_statement(model: type[Request] | type[Offer], postgresql: bool = False) -> Select:
+    """Built once per model (SQLAlchemy reuses its compiled form). On PostgreSQL the ids are one array parameter
+    (`= ANY(%(ids)s)`, as attach_tags'): an expanding IN is re-rendered with one parameter per id on every call."""
     from kb.models import Organisation
 
+    among = model.id == any_(bindparam("ids", type_=ARRAY(Integer))) if postgresql else \
+        model.id.in_(bindparam("ids", expanding=True))
     return select(model.id, model.title, model.description, model.country_code, model.organisation_id,
                   Organisation.name, model.text_lang, model.status) \
         .join(Organisation, Organisation.id == model.organisation_id) \
-        .where(model.id.in_(bindparam("ids", expanding=True)))
+        .where(among)
 
 
 _SENTENCES = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -565,7 +570,7 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
                 "same_text_lang": s.same_text_lang,
                 **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
             },
-            "weights": {name: round(w, 4) for name, w in _weights(s.dense_z2 is not None).items()},
+            "weights": dict(_rounded_weights(s.dense_z2 is not None)),
             "shared_sectors": s.shared_sectors,
             "shared_modalities": s.shared_modalities,
             "working_languages": {"shared": s.shared_languages, "offered": list(s.entry.languages),
@@ -586,6 +591,18 @@ def _weights(second: bool) -> dict[str, float]:
     """The learnt weights that scored a pair: with the second embedder's feature or without it."""
     p = calibration.params()
     return p["second"]["weights"] if second and p.get("second") else p["weights"]
+
+
+_rounded: dict[bool, tuple[dict[str, Any], dict[str, float]]] = {}
+
+
+def _rounded_weights(second: bool) -> dict[str, float]:
+    """_weights(second) rounded to 4 decimals as an explanation shows them, once per calibration (read only)."""
+    weights = _weights(second)
+    memo = _rounded.get(second)
+    if memo is None or memo[0] is not weights:
+        memo = _rounded[second] = (weights, {name: round(w, 4) for name, w in weights.items()})
+    return memo[1]
 
 
 _LISTS_MAX = 8192

@@ -42,10 +42,17 @@ def test_the_admitter_of_a_query_admits_what_admits_does():
     filters = [ranking.Filters(today=date(2026, 11, 30), include_own_country=own, **extra)
                for own in (False, True)
                for extra in ({}, {"sector": "water"}, {"region": "LAC"}, {"country": "CO"}, {"language": "fr"})]
+    from kb.matching.index import Catalogue
+
+    cat = Catalogue("offer", 2)
+    cat.upsert_many(entries, np.ones((200, 2), dtype=np.float32), [""] * 200)
+    ids = np.array(rng.sample(range(200), 150), dtype=np.int64)
     for q in queries:
         for f in filters:
             admit = f.admitter(q)
             assert [admit(e) for e in entries] == [f.admits(e, q) for e in entries]
+            mask = f.admitted(q, cat, ids)
+            assert mask is None if f.selective else mask.tolist() == [f.admits(entries[i], q) for i in ids.tolist()]
 
 
 def test_tag_features_of_the_query_once_equal_them_per_candidate():
@@ -178,3 +185,103 @@ def test_a_remembered_summary_follows_the_labels_and_the_readers_language(app, m
         assert matching.summary_sentence(explanation).startswith("Shares the sector Water, sanitation and hygiene")
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
         assert matching.summary_sentence(explanation).startswith("Partagent le secteur Water, sanitation")
+
+
+def _hub_dots_directly(offers, requests, ids):
+    total, n = requests.vector_sum()
+    return np.einsum("ij,j->i", offers.vectors_for(ids), total.astype(np.float32)).astype(np.float64), n
+
+
+def test_remembered_hub_dots_follow_every_change_of_either_catalogue():
+    from kb.matching.index import Catalogue
+
+    rng = np.random.default_rng(7)
+    dim = 16
+
+    def unit(n):
+        v = rng.standard_normal((n, dim)).astype(np.float32)
+        return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+    def entry(i):
+        return Entry(id=i, title="", country="BR", organisation_id=i, sectors=(), modalities=(), languages=(),
+                     text_lang="en")
+
+    offers, requests = Catalogue("offer", dim), Catalogue("request", dim)
+    offers.upsert_many([entry(i) for i in range(1, 41)], unit(40), [""] * 40)
+    requests.upsert_many([entry(i) for i in range(100, 110)], unit(10), [""] * 10)
+    changes = [
+        lambda: None,
+        lambda: requests.upsert_many([entry(110)], unit(1), [""]),           # a request added
+        lambda: requests.upsert_many([entry(101)], unit(1), [""]),           # a request's vector changed
+        lambda: requests.remove_many([102, 103]),                            # requests removed
+        lambda: offers.upsert_many([entry(5), entry(41)], unit(2), ["", ""]),  # an offer changed, one added
+        lambda: offers.remove_many([7]),
+        lambda: requests.upsert_many([entry(104)], requests.vectors_for([104]), ["new text"]),  # same vector
+    ]
+    for change in changes:
+        change()
+        ids = [i for i in rng.permutation(np.arange(1, 42)).tolist() if i in offers.entries][:25]
+        for part in (ids[:10], ids, ids[5:]):  # partly remembered, then all
+            got, n = offers.hub_dots(part, requests)
+            want, n_want = _hub_dots_directly(offers, requests, part)
+            assert n == n_want == len(requests)
+            assert got.tolist() == want.tolist()
+
+
+def test_tag_features_and_text_language_from_the_catalogue_s_columns_equal_those_of_its_entries():
+    from kb.matching.index import Catalogue
+
+    rng = random.Random(9)
+    cat = Catalogue("offer", 4)
+
+    def put(entries):
+        vectors = np.random.default_rng(len(entries)).standard_normal((len(entries), 4)).astype(np.float32)
+        cat.upsert_many(entries, vectors, [""] * len(entries))
+
+    def lang(e):
+        return Entry(**{**e.__dict__, "text_lang": rng.choice(("en", "es", "pt", "fr", ""))})
+
+    put([lang(e) for e in _entries(rng, 80)])
+    for step in range(4):
+        if step:  # replaced (new tags and language), removed, added
+            put([lang(e) for e in _entries(rng, 100)[rng.randint(0, 20):]])
+            cat.remove_many(rng.sample(sorted(cat.entries), 10))
+        cand = sorted(cat.entries)
+        rng.shuffle(cand)
+        ids = np.array(cand, dtype=np.int64)
+        entries = [cat.entries[d] for d in cand]
+        for _ in range(10):
+            q = ranking.Query(vector=np.zeros(4), text="", sectors=_codes(rng, SECTORS),
+                              modalities=_codes(rng, MODALITIES), languages=_codes(rng, LANGUAGES),
+                              text_lang=rng.choice(("en", "es", "de", None)))
+            want = ranking._tag_features(q.sectors, q.modalities, q.languages, [e.sectors for e in entries],
+                                         [e.modalities for e in entries], [e.languages for e in entries])
+            got = ranking._candidate_tags(cat, q, cand, ids)
+            assert [a.tolist() for a in got] == [a.tolist() for a in want]
+            assert ranking._same_text_lang_of(q.text_lang, cat, ids).tolist() == ranking.same_text_lang(
+                [q.text_lang] * len(cand), [e.text_lang for e in entries], cat).tolist()
+
+
+def test_more_than_63_codes_of_one_kind_fall_back_to_sets(monkeypatch):
+    from kb.matching import index
+    from kb.matching.index import Catalogue
+
+    monkeypatch.setattr(index, "TAG_BITS", {kind: {} for kind in index.TAG_KINDS})
+    index.tag_mask.cache_clear()
+    try:
+        rng = random.Random(4)
+        many = tuple(f"l{i}" for i in range(70))
+        cat = Catalogue("offer", 2)
+        entries = [Entry(**{**e.__dict__, "languages": (many[i], many[(i + 35) % 70])})
+                   for i, e in enumerate(_entries(rng, 50))]
+        cat.upsert_many(entries, np.ones((50, 2), dtype=np.float32), [""] * 50)
+        assert not index.masks_exact()
+        cand = sorted(cat.entries)
+        q = ranking.Query(vector=np.zeros(2), text="", sectors=("water", "health"), modalities=("scholarship",),
+                          languages=many[:3])
+        sector, modality, language = ranking._candidate_tags(cat, q, cand, np.array(cand))
+        assert language.tolist() == [1.0 if set(e.languages) & set(many[:3]) else 0.0 for e in entries]
+        assert sector.tolist() == [ranking._jaccard(q.sectors, e.sectors) for e in entries]
+        assert modality.tolist() == [1.0 if "scholarship" in e.modalities else 0.0 for e in entries]
+    finally:
+        index.tag_mask.cache_clear()
