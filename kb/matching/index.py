@@ -50,18 +50,30 @@ TAG_BITS: dict[str, dict[str, int]] = {kind: {} for kind in TAG_KINDS}  # per ki
 MASK_BITS = 64  # masks are uint64: exact while each kind has at most 63 codes (a process never forgets a code)
 
 
+_REGISTRY_LOCK = threading.Lock()  # a new code is numbered once, whichever threads meet it at the same time
+
+
+def _register(registry: dict[str, int], value: str, start: int = 0) -> int:
+    """value's number in registry, numbering it (start + how many came before) when it is new."""
+    code = registry.get(value)
+    if code is None:
+        with _REGISTRY_LOCK:
+            code = registry.get(value)
+            if code is None:
+                code = registry[value] = start + len(registry)
+    return code
+
+
 @functools.lru_cache(maxsize=65536)
 def tag_mask(kind: str, codes: tuple[str, ...]) -> int:
     """A bit mask of codes of one kind of tag (sectors, modalities, working languages: one bit per code of that
     kind ever seen in this process; 25 sectors, 7 modalities, the working languages in use, each kind apart: the
-    three together can pass 63 where none alone does)."""
+    three together can pass 63 where none alone does). A query's codes are numbered too: a code no record has still
+    counts in the union of a Jaccard."""
     bits = TAG_BITS[kind]
     m = 0
     for c in codes:
-        bit = bits.get(c)
-        if bit is None:
-            bit = bits[c] = len(bits)
-        m |= 1 << bit
+        m |= 1 << _register(bits, c)
     return m
 
 
@@ -71,23 +83,30 @@ def masks_exact() -> bool:
 
 
 TEXT_LANGS: dict[str, int] = {"": 0}  # a record's text language as a small int (0: none)
+UNKNOWN = -1  # a query's value no record has: equal to no column's code
 
 
 def text_lang_code(lang: str | None) -> int:
-    code = TEXT_LANGS.get(lang or "")
-    if code is None:
-        code = TEXT_LANGS[lang] = len(TEXT_LANGS)
-    return code
+    """A record's text language's number (numbered when new)."""
+    return _register(TEXT_LANGS, lang or "")
+
+
+def known_text_lang_code(lang: str | None) -> int:
+    """A query's text language's number, UNKNOWN when no record has it (a query never numbers a value)."""
+    return TEXT_LANGS.get(lang or "", UNKNOWN)
 
 
 COUNTRIES: dict[str, int] = {"": 0}  # a country code as a small int (0: none)
 
 
 def country_code(country: str | None) -> int:
-    code = COUNTRIES.get(country or "")
-    if code is None:
-        code = COUNTRIES[country] = len(COUNTRIES)
-    return code
+    """A record's country's number (numbered when new)."""
+    return _register(COUNTRIES, country or "")
+
+
+def known_country_code(country: str | None) -> int:
+    """A query's country's number, UNKNOWN when no record has it."""
+    return COUNTRIES.get(country or "", UNKNOWN)
 
 
 NO_END = np.iinfo(np.int32).max  # `until` of an entry without an end date

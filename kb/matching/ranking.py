@@ -37,7 +37,7 @@ from datetime import date
 import numpy as np
 
 from kb.matching import calibration
-from kb.matching.index import Catalogue, Entry, country_code, masks_exact, tag_mask, text_lang_code
+from kb.matching.index import Catalogue, Entry, known_country_code, known_text_lang_code, masks_exact, tag_mask
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
@@ -127,7 +127,7 @@ class Filters:
         if q.organisation_id is not None:
             keep &= cols.org[ids] != q.organisation_id
         if q.country and not self.include_own_country:
-            keep &= cols.country[ids] != country_code(q.country)
+            keep &= cols.country[ids] != known_country_code(q.country)
         return keep
 
     @property
@@ -424,7 +424,7 @@ def _same_text_lang_of(text_lang: str | None, offers: Catalogue, ids: np.ndarray
         return np.zeros(len(ids))
     codes = offers.columns.lang[ids]
     share = offers.language_share(text_lang)
-    return np.where(codes != 0, (codes == text_lang_code(text_lang)).astype(np.float64) - share, 0.0)
+    return np.where(codes != 0, (codes == known_text_lang_code(text_lang)).astype(np.float64) - share, 0.0)
 
 
 def _top(f: Features, k: int) -> list[int]:

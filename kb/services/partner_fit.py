@@ -18,6 +18,7 @@ record alone. Partners scoring 0, and organisations already parties of the excha
 """
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from babel import Locale
@@ -140,11 +141,17 @@ def _require_staff(actor: User | None) -> None:
         raise Forbidden(N_("Suggested partners are the secretariat's tool."))
 
 
+@functools.cache
+def _request_options() -> tuple:
+    """The request's loader options, built once: access.get_visible_record caches its statement by them (new option
+    objects on every call never compare equal, and filled that cache for nothing)."""
+    return selectinload(Request.sectors), selectinload(Request.sdgs)
+
+
 def for_request(actor: User | None, request_id: int) -> list[dict[str, Any]]:
     """Suggested partners for a request (its organisation left out)."""
     _require_staff(actor)
-    record = access.get_visible_record(Request, request_id, actor, options=(
-        selectinload(Request.sectors), selectinload(Request.sdgs)))
+    record = access.get_visible_record(Request, request_id, actor, options=_request_options())
     return rank_partners(record, {record.organisation_id}, bool(record.seeks_cofinancing))
 
 
