@@ -10,7 +10,7 @@ def test_a_query_never_numbers_a_value_it_looks_up():
     before = dict(index.COUNTRIES)
     assert index.known_country_code("Q9-never-seen") == index.UNKNOWN
     assert index.known_text_lang_code("xx-never-seen") == index.UNKNOWN
-    assert index.COUNTRIES == before and "xx-never-seen" not in index.TEXT_LANGS
+    assert before == index.COUNTRIES and "xx-never-seen" not in index.TEXT_LANGS
     code = index.country_code("Q8-record")
     assert index.known_country_code("Q8-record") == code != index.UNKNOWN
 
