@@ -286,6 +286,9 @@ def _keyword_ceiling(rare: dict[int, float]) -> float:
     return sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
 
 
+RACE_RETRIES = 3  # rankings started again when another thread changed a catalogue in the middle of one
+
+
 def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None = None,
          requests: Catalogue | None = None) -> list[Scored]:
     """The k best admissible candidates of the catalogue for the query.
@@ -295,7 +298,24 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     request's side, against the offers' catalogue: the same number as on the request's own page.
     When the catalogue holds offers, `requests` is the requests' catalogue (for rc(cos); every
     caller ranking offers for a request passes it, or the fit would not be the pair's).
+
+    A ranking reads the catalogues under their locks several times; in a threaded server another request's
+    thread may apply an index change between two reads (a candidate removed after the dense search found it).
+    Such a ranking is started again on the changed catalogues; an error without a change is raised as it is.
     """
+    catalogues = [c for c in (cat, offers, requests) if c is not None]
+    for _ in range(RACE_RETRIES):
+        before = [c.revision for c in catalogues]
+        try:
+            return _rank(cat, q, filters, k, offers, requests)
+        except (KeyError, IndexError, RuntimeError):
+            if [c.revision for c in catalogues] == before:
+                raise
+    return _rank(cat, q, filters, k, offers, requests)
+
+
+def _rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None,
+          requests: Catalogue | None) -> list[Scored]:
     n = len(cat)
     if n == 0 or k <= 0:
         return []

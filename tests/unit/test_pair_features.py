@@ -152,3 +152,34 @@ def test_language_shares_follow_upserts_replacements_and_removals():
     assert cat.language_share("pt") == 0.5
     cat.remove_many([1, 2])
     assert cat.language_share("en") == 0.0 and not +cat.text_langs
+
+
+@pytest.mark.parametrize("filters", [ranking.Filters(), ranking.Filters(sector="health")])
+def test_a_candidate_removed_by_another_thread_mid_ranking_is_left_out_not_an_error(world, filters, monkeypatch):
+    """In a threaded server another request's thread may apply an index change between the dense search and the
+    scoring: the ranking starts again on the changed catalogue (it raised KeyError, a 500)."""
+    offers, requests, _ov, rv = world
+    q = ranking.Query(vector=rv[0], text="request 0 text", record_id=100)
+    first = ranking.rank(offers, q, filters, 10, requests=requests)
+    gone = first[0].id
+    dense = offers.dense
+    calls = []
+
+    def dense_then_removed(*args, **kwargs):  # the other thread's removal lands right after the dense search
+        found = dense(*args, **kwargs)
+        if not calls:
+            calls.append(1)
+            offers.remove_many([gone])
+        return found
+
+    monkeypatch.setattr(offers, "dense", dense_then_removed)
+    again = ranking.rank(offers, q, filters, 10, requests=requests)
+    assert gone not in {s.id for s in again} and len(again) == len(first) - 1
+
+
+def test_an_error_without_a_concurrent_change_is_raised(world, monkeypatch):
+    offers, requests, _ov, rv = world
+    q = ranking.Query(vector=rv[0], text="request 0 text", record_id=100)
+    monkeypatch.setattr(offers, "dense", lambda *a, **k: (_ for _ in ()).throw(KeyError("a bug")))
+    with pytest.raises(KeyError):
+        ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)
