@@ -71,6 +71,35 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
+def ensure_database(pg: str, dbname: str, rebuild: bool = False) -> str:
+    """Create the benchmark database when it is missing (dropped first with rebuild); its URL."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{pg}/postgres", isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        if rebuild:
+            c.execute(text(f'DROP DATABASE IF EXISTS "{dbname}"'))
+        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar():
+            c.execute(text(f'CREATE DATABASE "{dbname}"'))
+    admin.dispose()
+    return f"{pg}/{dbname}"
+
+
+def calls_for(url: str) -> list[tuple[str, str]]:
+    """The measured calls (name, path) on the database at url: its first published request, its last offer."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.connect() as c:
+        req_id = c.execute(text("SELECT id FROM requests WHERE status = 'published' ORDER BY id LIMIT 1")).scalar()
+        offer_id = c.execute(text("SELECT id FROM offers WHERE status = 'published' ORDER BY id DESC LIMIT 1")).scalar()
+    engine.dispose()
+    return [("GET /", "/"), ("GET /offers", "/offers"), ("GET /offers/{id}", f"/offers/{offer_id}"),
+            ("GET /api/v1/offers?per_page=20", "/api/v1/offers?per_page=20"),
+            ("GET /api/v1/requests/{id}/suggestions", f"/api/v1/requests/{req_id}/suggestions"),
+            ("GET /api/v1/search?q=…", "/api/v1/search?q=cleaner%20production%20training&kind=offers")]
+
+
 def children(pid: int) -> list[int]:
     out = []
     for p in Path("/proc").iterdir():
@@ -324,27 +353,9 @@ def main() -> None:
     root = Path(args.root).resolve()
 
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(f"{args.pg}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as c:
-        if args.rebuild:
-            c.execute(text(f'DROP DATABASE IF EXISTS "{dbname}"'))
-        if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar():
-            c.execute(text(f'CREATE DATABASE "{dbname}"'))
-    admin.dispose()
-    url = f"{args.pg}/{dbname}"
+    url = ensure_database(args.pg, dbname, rebuild=args.rebuild)
     build(url, args.offers, args.model)
-
-    engine = create_engine(url)
-    with engine.connect() as c:
-        req_id = c.execute(text("SELECT id FROM requests WHERE status = 'published' ORDER BY id LIMIT 1")).scalar()
-        offer_id = c.execute(text("SELECT id FROM offers WHERE status = 'published' ORDER BY id DESC LIMIT 1")).scalar()
-    engine.dispose()
-    calls = [("GET /", "/"), ("GET /offers", "/offers"), ("GET /offers/{id}", f"/offers/{offer_id}"),
-             ("GET /api/v1/offers?per_page=20", "/api/v1/offers?per_page=20"),
-             ("GET /api/v1/requests/{id}/suggestions", f"/api/v1/requests/{req_id}/suggestions"),
-             ("GET /api/v1/search?q=…", "/api/v1/search?q=cleaner%20production%20training&kind=offers")]
+    calls = calls_for(url)
     mixed = [p for _n, p in calls]
     if args.only:
         calls = [(n, p) for n, p in calls if any(p.startswith(o) for o in args.only)]

@@ -48,28 +48,14 @@ def main() -> None:
                     help="print the N costliest functions of each call by CPU time (cProfile, time.process_time)")
     args = ap.parse_args()
 
-    from sqlalchemy import create_engine, text
-
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     url = f"{args.pg}/{dbname}"
-    if args.build:
-        from http_load import build
+    from http_load import build, calls_for, ensure_database
 
-        admin = create_engine(f"{args.pg}/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as c:
-            if not c.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": dbname}).scalar():
-                c.execute(text(f'CREATE DATABASE "{dbname}"'))
-        admin.dispose()
+    if args.build:
+        ensure_database(args.pg, dbname)
         build(url, args.offers, args.model)
-    engine = create_engine(url)
-    with engine.connect() as c:
-        req_id = c.execute(text("SELECT id FROM requests WHERE status = 'published' ORDER BY id LIMIT 1")).scalar()
-        offer_id = c.execute(text("SELECT id FROM offers WHERE status = 'published' ORDER BY id DESC LIMIT 1")).scalar()
-    engine.dispose()
-    calls = [("GET /", "/"), ("GET /offers", "/offers"), ("GET /offers/{id}", f"/offers/{offer_id}"),
-             ("GET /api/v1/offers?per_page=20", "/api/v1/offers?per_page=20"),
-             ("GET /api/v1/requests/{id}/suggestions", f"/api/v1/requests/{req_id}/suggestions"),
-             ("GET /api/v1/search?q=…", "/api/v1/search?q=cleaner%20production%20training&kind=offers")]
+    calls = calls_for(url)
     if args.only:
         calls = [(n, p) for n, p in calls if p.startswith(args.only) or n == args.only]
 

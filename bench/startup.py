@@ -123,19 +123,7 @@ class Hammer:
 
 
 def workers_of(pid: int) -> list[int]:
-    return sorted(_bench_http_children(pid))
-
-
-def _bench_http_children(pid: int) -> list[int]:
-    out = []
-    for p in Path("/proc").iterdir():
-        if p.name.isdigit():
-            try:
-                if int((p / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
-                    out.append(int(p.name))
-            except (OSError, IndexError, ValueError):
-                pass
-    return out
+    return sorted(_bench_http().children(pid))
 
 
 def print_memory(title: str, master: int, workers: list[int]) -> list[dict]:
