@@ -215,6 +215,7 @@ class SecondVectors:
         self._matrix = np.zeros((0, dim), dtype=np.float32)
         self._free: list[int] = []
         self._row_of = np.full(0, -1, dtype=np.int64)  # the same map as an array indexed by id, for lookups
+        self._id_of = np.full(0, -1, dtype=np.int64)   # each row's record id (-1: a free row), for search
         self.moments = Moments(dim) if dim else None
 
     def __len__(self) -> int:
@@ -227,7 +228,9 @@ class SecondVectors:
         if used >= len(self._matrix):
             grown = np.zeros((max(64, 2 * len(self._matrix)), self.dim), dtype=np.float32)
             grown[:len(self._matrix)] = self._matrix
-            self._matrix = grown
+            ids = np.full(len(grown), -1, dtype=np.int64)
+            ids[:len(self._id_of)] = self._id_of
+            self._matrix, self._id_of = grown, ids
         return used
 
     def set_many(self, ids: list[int], vectors: np.ndarray) -> None:
@@ -252,6 +255,7 @@ class SecondVectors:
             if row is None:
                 row = self.rows[i] = self._row()
                 self._row_of[i] = row
+                self._id_of[row] = i
             self._matrix[row] = v
 
     def remove_many(self, ids: Iterable[int]) -> None:
@@ -261,11 +265,25 @@ class SecondVectors:
         if gone and self.moments is not None:
             self.moments.remove(self._matrix[gone])
             self._matrix[gone] = 0.0
+            self._id_of[gone] = -1
             self._free.extend(gone)
 
     def vector(self, record_id: int) -> np.ndarray | None:
         row = self.rows.get(record_id)
         return None if row is None else self._matrix[row].copy()
+
+    def search(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """The ids of the k records whose second vector is closest to vector (inner product; exact, one
+        matrix-vector product over the stored rows), in no particular order."""
+        used = len(self.rows) + len(self._free)
+        if not self.rows or k <= 0 or vector.shape[-1] != self.dim:
+            return np.zeros(0, dtype=np.int64)
+        sims = self._matrix[:used] @ vector.astype(np.float32)
+        ids = self._id_of[:used]
+        sims[ids < 0] = -np.inf
+        top = np.argpartition(-sims, k - 1)[:k] if k < used else np.arange(used)
+        found = ids[top]
+        return found[found >= 0]
 
     def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
@@ -293,6 +311,7 @@ class Catalogue:
         self.keywords = KeywordIndex()
         self.second = SecondVectors()
         self.text_langs: Counter[str] = Counter()  # records per text language
+        self.by_org: dict[int, set[int]] = {}  # organisation -> its records' ids (siblings: ranking.sibling_z)
         self.columns = Columns()
         self.revision = next(_REVISIONS)  # a new value whenever the stored vectors may have changed
         # hub_dots' cache: (this revision, the other catalogue's revision, the other's count, dots by id)
@@ -302,9 +321,25 @@ class Catalogue:
         old = self.entries.get(e.id)
         if old is not None:
             self.text_langs[old.text_lang] -= 1
+            self._unlink_org(old)
         self.text_langs[e.text_lang] += 1
         self.entries[e.id] = e
+        if e.organisation_id is not None:
+            self.by_org.setdefault(e.organisation_id, set()).add(e.id)
         self.columns.put(e)
+
+    def _unlink_org(self, e: Entry) -> None:
+        ids = self.by_org.get(e.organisation_id)
+        if ids is not None:
+            ids.discard(e.id)
+            if not ids:
+                del self.by_org[e.organisation_id]
+
+    def siblings_of(self, orgs: Iterable[int]) -> np.ndarray:
+        """The ids of every record of these organisations (sorted; the records themselves included)."""
+        with self.lock:
+            ids = [i for o in set(orgs) for i in self.by_org.get(o, ())]
+        return np.array(sorted(ids), dtype=np.int64)
 
     def language_share(self, text_lang: str) -> float:
         """The share of the records whose text is in text_lang (0 when empty)."""
@@ -337,6 +372,11 @@ class Catalogue:
             else:
                 keep = [j for j, i in enumerate(ids) if i in self.entries]
                 self.second.set_many([ids[j] for j in keep], np.asarray(vectors)[keep])
+
+    def second_search(self, vector: np.ndarray, k: int) -> np.ndarray:
+        """The ids of the k records closest to vector by their second vector (see SecondVectors.search)."""
+        with self.lock:
+            return self.second.search(vector, k)
 
     def second_for(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(has a second vector, second vectors) of ids."""
@@ -408,7 +448,9 @@ class Catalogue:
             self.moments.remove(self.index.vectors(gone))
             self.index.remove(gone)
             for i in present:
-                self.text_langs[self.entries.pop(i).text_lang] -= 1
+                old = self.entries.pop(i)
+                self.text_langs[old.text_lang] -= 1
+                self._unlink_org(old)
                 self.columns.remove(i)
                 self.keywords.remove(i)
             self.second.remove_many(present)
@@ -485,7 +527,10 @@ class Catalogue:
                 self.moments.add(vectors)
             self.entries = {e.id: e for e in entries}
             self.text_langs = Counter(e.text_lang for e in entries)
+            self.by_org = {}
             for e in entries:
+                if e.organisation_id is not None:
+                    self.by_org.setdefault(e.organisation_id, set()).add(e.id)
                 self.columns.put(e)
             self.keywords.upsert_many((i, text) for i, text in texts if i in self.entries)
             self.keywords.upsert_many((e.id, e.title) for e in entries if e.id not in self.keywords.docs)

@@ -37,15 +37,19 @@ from datetime import date
 import numpy as np
 
 from kb.matching import calibration
-from kb.matching.index import Catalogue, Entry, known_country_code, known_text_lang_code, masks_exact, tag_mask
+from kb.matching.index import NO_ORG, Catalogue, Entry, known_country_code, known_text_lang_code, masks_exact, tag_mask
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
 FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sectors", "has_modalities", "dense_rc",
             "same_text_lang")
-SECOND_FEATURES = FEATURES + ("dense_z_e5",)  # when both records have the second embedder's vector
+# When both records have the second embedder's vector: z of the second cosine, and sibling_z (the institution's other
+# offers; it joins this set only: with the first model alone it lowered the out-of-fold figures, docs/MATCHING.md)
+SECOND_FEATURES = FEATURES + ("dense_z_e5", "sibling_z")
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
+SECOND_POOL = 100       # candidates drawn from the second embedder's vectors as well (a query that has one)
+SECOND_SEARCH_LIMIT = 200_000  # above this many second vectors, no exact search of them (see docs/MATCHING.md)
 _K1_PLUS_1 = K1 + 1     # BM25's (k1 + 1), computed as the term-by-term formula did
 RC_SCALE = 10.0         # dense_rc in tenths of a cosine (a cosine's spread over a catalogue is about 0.1)
 RC_PRIOR = 5            # pseudo-requests at the request's own mean cosine in the offer's mean (small catalogues)
@@ -157,6 +161,8 @@ class Scored:
     shared_modalities: list[str]
     shared_languages: list[str]
     matched_terms: list[str]
+    sibling_z: float | None = None      # scored with the second set: max(0, z(cos) of the best sibling offer)
+    sibling: Entry | None = None        # that sibling offer (None: the offer's institution has no other offer)
 
 
 @dataclass
@@ -176,6 +182,8 @@ class Features:
     same_text_lang: np.ndarray
     dense_z2: np.ndarray | None = None   # z of the second cosine (0 where has2 is False)
     has2: np.ndarray | None = None       # both records of the pair have a second vector
+    sibling_z: np.ndarray | None = None  # sibling_z (second set only; None when no pair has the second vectors)
+    sibling_id: np.ndarray | None = None  # the best sibling offer's id (-1: none)
 
     def matrix(self) -> np.ndarray:
         """n x len(FEATURES), in FEATURES order."""
@@ -184,25 +192,29 @@ class Features:
 
     @functools.cached_property
     def score(self) -> np.ndarray:
-        return fuse(self.matrix(), self.dense_z2, self.has2)
+        return fuse(self.matrix(), self.dense_z2, self.has2, self.sibling_z)
 
 
-def fuse(features: np.ndarray, dense_z2: np.ndarray | None = None, has2: np.ndarray | None = None) -> np.ndarray:
+def fuse(features: np.ndarray, dense_z2: np.ndarray | None = None, has2: np.ndarray | None = None,
+         sibling: np.ndarray | None = None) -> np.ndarray:
     """The fused score (log-odds of relevance) of pairs from their features (rows in FEATURES order):
     the one formula every page, API call, alert and report uses.
 
     Pairs whose two records both have the second embedder's vector (has2) are scored by the model learnt
     with z(second cosine) as an eighth feature (calibration "second"); the others by the model learnt
     without it, so the fit is calibrated either way (a record whose vector the worker has not computed yet
-    is scored as before)."""
+    is scored as before). sibling: the second set's sibling_z (0 for every pair when None; a calibration
+    without its weight, from before it existed, gives it none)."""
     p = calibration.params()
     w = np.array([p["weights"][name] for name in FEATURES], dtype=np.float64)
     score = features @ w + p["bias"]
     second = p.get("second")
     if second is None or has2 is None or dense_z2 is None or not has2.any():
         return score
-    w2 = np.array([second["weights"][name] for name in SECOND_FEATURES], dtype=np.float64)
-    score2 = np.column_stack([features, dense_z2]) @ w2 + second["bias"]
+    w2 = np.array([second["weights"].get(name, 0.0) for name in SECOND_FEATURES], dtype=np.float64)
+    if sibling is None:
+        sibling = np.zeros(len(features))
+    score2 = np.column_stack([features, dense_z2, sibling]) @ w2 + second["bias"]
     return np.where(has2, score2, score)
 
 
@@ -217,6 +229,61 @@ def _second_z(cat: Catalogue, q_vector2: np.ndarray | None, cand: list[int]) -> 
     mean, std = cat.second_stats(q_vector2)
     z = (np.einsum("ij,j->i", vecs, q_vector2).astype(np.float64) - mean) / std  # no BLAS threads for 400 x 384
     return np.where(has, z, 0.0), has
+
+
+def sibling_z(offers: Catalogue, vector: np.ndarray, mean: float, std: float, ids: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """The institution's other offers, for one request (vector; mean and std: its cosines' moments over the offers'
+    catalogue) against candidate offers (ids): for each, max(0, z(cos) of the request with the closest other offer of
+    the offer's organisation in the catalogue), 0 when it has none, and that offer's id (-1: none). A provider that
+    publishes several offers often can do more than one of them says (the benchmark grades providers); an
+    institution's other offer close to the request is evidence for this one. The siblings are read from the
+    catalogue's organisation map (every sibling, candidate or not, filters aside: a property of the pair and the
+    catalogue, like z(cos)); ties go to the lowest id, as from the offer's side (sibling_z_for_offer)."""
+    n = len(ids)
+    z, best = np.zeros(n), np.full(n, -1, dtype=np.int64)
+    orgs = offers.columns.org[ids]
+    sib = offers.siblings_of(orgs[orgs != NO_ORG].tolist())
+    if len(sib) < 2:
+        return z, best
+    cos = np.einsum("ij,j->i", offers.vectors_for(sib.tolist()), vector).astype(np.float64)  # no BLAS threads
+    sorg = offers.columns.org[sib]
+    order = np.lexsort((sib, -cos, sorg))  # by organisation, closest first, then by id
+    so, sc, si = sorg[order], cos[order], sib[order]
+    starts = np.flatnonzero(np.r_[True, so[1:] != so[:-1]])
+    sizes = np.diff(np.r_[starts, len(so)])
+    uorg, b_cos, b_id = so[starts], sc[starts], si[starts]
+    second_at = np.minimum(starts + 1, len(so) - 1)
+    s_cos = np.where(sizes >= 2, sc[second_at], np.nan)
+    s_id = np.where(sizes >= 2, si[second_at], -1)
+    g = np.minimum(np.searchsorted(uorg, orgs), len(uorg) - 1)
+    known = uorg[g] == orgs
+    is_best = b_id[g] == ids
+    c = np.where(is_best, s_cos[g], b_cos[g])
+    bid = np.where(known, np.where(is_best, s_id[g], b_id[g]), -1)
+    ok = bid >= 0
+    z[ok] = np.maximum((c[ok] - mean) / std, 0.0)
+    best[ok] = bid[ok]
+    return z, best
+
+
+def sibling_z_for_offer(offers: Catalogue, q: Query, vectors: np.ndarray, mean: np.ndarray, std: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """sibling_z from an offer's page: the offer (q) is the pair's offer for every candidate request (vectors; mean
+    and std: each request's cosines' moments over the offers' catalogue), its siblings the other offers of its
+    organisation in the catalogue. The same numbers as from each request's side (sibling_z)."""
+    n = len(vectors)
+    z, best = np.zeros(n), np.full(n, -1, dtype=np.int64)
+    if q.organisation_id is None:
+        return z, best
+    sib = offers.siblings_of([q.organisation_id])
+    sib = sib[sib != (q.record_id if q.record_id is not None else -1)]
+    if not len(sib):
+        return z, best
+    cos = np.einsum("kj,ij->ki", vectors, offers.vectors_for(sib.tolist())).astype(np.float64)  # n x siblings
+    at = np.argmax(cos, axis=1)  # the first of equals: the lowest id (sib is sorted)
+    top = cos[np.arange(n), at]
+    return np.maximum((top - mean) / std, 0.0), sib[at]
 
 
 # --- tags as bit masks (kb.matching.index.tag_mask), so the structured-field features of ~400 candidates are NumPy
@@ -331,6 +398,15 @@ def _rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue 
         ids, cos = cat.dense(q.vector, max(POOL, 4 * k), allowed_ids=allowed)
         pool.update(zip(ids.tolist(), cos.tolist(), strict=True))
 
+    if q.vector2 is not None and 0 < len(cat.second) <= SECOND_SEARCH_LIMIT:
+        # The second embedder's nearest records too: a pair only it sees close enters the list (at the benchmark's
+        # size every record is a candidate anyway; at 10,000+ the first model's top POOL may miss it).
+        near = cat.second_search(q.vector2, SECOND_POOL)
+        extra = [d for d in near.tolist() if d not in pool and d in entries and admit(entries[d])]
+        if extra:
+            vectors = cat.vectors_for(extra)
+            pool.update(zip(extra, np.einsum("ij,j->i", vectors, q.vector).tolist(), strict=True))
+
     kw = cat.keywords
     terms = kw.query_terms(q.text)
     rare = rare_terms(kw, terms)
@@ -410,15 +486,16 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     z2, has2 = _second_z(cat, q.vector2, cand)
     listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
     rc = reverse_centred(cosine, cat.hub_dots(cand, requests) if requests is not None else None, listed, mean)
+    sib, sib_id = sibling_z(cat, q.vector, mean, std, ids) if has2.any() else (None, None)
     f = Features(ids, cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
                  np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
-                 _same_text_lang_of(q.text_lang, cat, ids), z2, has2)
+                 _same_text_lang_of(q.text_lang, cat, ids), z2, has2, sib, sib_id)
     top = _top(f, k)
     out = []
     for i in top:
         e = cat.entries[cand[i]]
-        s = _scored(f, i, e, q.sectors, q.modalities, q.languages, e)
+        s = _scored(f, i, e, q.sectors, q.modalities, q.languages, e, cat)
         s.matched_terms = kw.matched_terms(s.id, terms)[:12]
         out.append(s)
     return out
@@ -454,13 +531,17 @@ def _top(f: Features, k: int) -> list[int]:
 
 
 def _scored(f: Features, i: int, entry: Entry, req_s: tuple[str, ...], req_m: tuple[str, ...],
-            req_l: tuple[str, ...], offer: Entry) -> Scored:
+            req_l: tuple[str, ...], offer: Entry, offers: Catalogue) -> Scored:
+    second = f.has2 is not None and bool(f.has2[i])
+    sibling_id = int(f.sibling_id[i]) if second and f.sibling_id is not None else -1
     return Scored(int(f.ids[i]), float(f.score[i]), float(f.cosine[i]), float(f.dense_z[i]), float(f.keyword[i]),
                   float(f.sector[i]), float(f.modality[i]), float(f.language[i]), float(f.has_sectors[i]),
                   float(f.has_modalities[i]), float(f.dense_rc[i]), float(f.same_text_lang[i]),
                   float(f.dense_z2[i]) if f.has2 is not None and f.has2[i] else None, entry,
                   [s for s in req_s if s in offer.sectors], [m for m in req_m if m in offer.modalities],
-                  [lang for lang in req_l if lang in offer.languages], [])
+                  [lang for lang in req_l if lang in offer.languages], [],
+                  float(f.sibling_z[i]) if second and f.sibling_z is not None else None,
+                  offers.entries.get(sibling_id) if sibling_id >= 0 else None)
 
 
 def offer_document(offers: Catalogue, text: str) -> tuple[dict[int, int], int]:
@@ -496,16 +577,18 @@ def score_requests_for_offer(requests: Catalogue, offers: Catalogue, q: Query, p
             m2, s2 = offers.second_stats_many(rvecs)
             z2 = np.where(has2, ((rvecs @ q.vector2).astype(np.float64) - m2) / s2, 0.0)
     rc = reverse_centred(cosine, _hub_of(q.vector[None, :], requests), True, mean)  # the one offer (q) against them
+    sib, sib_id = sibling_z_for_offer(offers, q, vectors, mean, std) if has2.any() else (None, None)
     f = Features(np.array(cand, dtype=np.int64), cosine, (cosine - mean) / std, keyword, sector, modality, language,
                  np.array([1.0 if e.sectors else 0.0 for e in entries]),
                  np.array([1.0 if e.modalities else 0.0 for e in entries]), rc,
-                 same_text_lang([e.text_lang for e in entries], [q.text_lang or ""] * n, offers), z2, has2)
+                 same_text_lang([e.text_lang for e in entries], [q.text_lang or ""] * n, offers), z2, has2,
+                 sib, sib_id)
     offer = Entry(id=-1, title="", country=q.country or "", organisation_id=q.organisation_id or -1,
                   sectors=q.sectors, modalities=q.modalities, languages=q.languages, text_lang="")
     out = []
     for i in _top(f, k):
         e = entries[i]
-        s = _scored(f, i, e, e.sectors, e.modalities, e.languages, offer)
+        s = _scored(f, i, e, e.sectors, e.modalities, e.languages, offer, offers)
         s.matched_terms = [okw.term_list[t] for t in matched(i)][:12]
         out.append(s)
     return out

@@ -47,6 +47,9 @@ class ExplanationSchema(PlainDumpSchema):
     working_languages = fields.Dict()
     matching_terms = fields.List(fields.Str())
     passage = fields.Str(allow_none=True)
+    sibling_offer = fields.Dict(allow_none=True, metadata={
+        "description": "Another offer of the offer's institution close to the request ({\"id\", \"title\"}), "
+                       "when the pair's fit counts it (components.sibling_z >= 1); null otherwise."})
 
 
 class SuggestionSchema(PlainDumpSchema):

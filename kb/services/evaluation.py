@@ -230,15 +230,18 @@ def _labelled(rankings: list[Ranked], judged: dict[str, dict[str, int]]
             np.array(feats, dtype=np.float64).reshape(len(feats), len(ranking.FEATURES)))
 
 
-def _second_feature(rankings: list[Ranked]) -> tuple[np.ndarray, np.ndarray]:
-    """(z of the second cosine, 0 where missing; whether the pair had it) of every ranked pair, in _labelled's order."""
-    z2, has2 = [], []
+def _second_feature(rankings: list[Ranked]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(z of the second cosine, 0 where missing; whether the pair had it; sibling_z, 0 where missing) of every
+    ranked pair, in _labelled's order."""
+    z2, has2, sib = [], [], []
     for r in rankings:
         for item in r.items or []:
-            v = item["explanation"]["components"].get("dense_z_e5")
+            c = item["explanation"]["components"]
+            v = c.get("dense_z_e5")
             z2.append(0.0 if v is None else float(v))
             has2.append(v is not None)
-    return np.array(z2, dtype=np.float64), np.array(has2, dtype=bool)
+            sib.append(float(c.get("sibling_z") or 0.0))
+    return np.array(z2, dtype=np.float64), np.array(has2, dtype=bool), np.array(sib, dtype=np.float64)
 
 
 def run_eval(offers: str, requests: str, qrels: str, k: int = 10, model: str | None = None,
@@ -358,6 +361,7 @@ def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds
     groups = np.concatenate([parts[0][2], parts[1][2]])  # a request with and without tags: one group
     z2 = np.concatenate([s_[0] for s_ in seconds])
     has2 = np.concatenate([s_[1] for s_ in seconds])
+    sib = np.concatenate([s_[2] for s_ in seconds])
     n_folds = min(folds, n_req)
     # The first model alone (pairs a worker has not reached yet), learnt on every pair.
     oof = _cross_validated(x, labels, groups, n_folds)
@@ -373,8 +377,8 @@ def run_calibrate(offers: str, requests: str, qrels: str, depth: int = 40, folds
     }
     report2 = None
     if second_name is not None and has2.all():
-        # With the second embedder's z-scored cosine as an eighth feature (pairs whose records both have it).
-        x2 = np.column_stack([x, z2])
+        # With the second embedder's z-scored cosine and sibling_z (pairs whose records both have the second vector).
+        x2 = np.column_stack([x, z2, sib])
         oof2 = _cross_validated(x2, labels, groups, n_folds)
         report2 = _oof_report(lists, parts, judged, oof2, labels)
         w2, b2 = calibration.logistic(x2, labels)

@@ -569,6 +569,7 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
                 "has_sectors": s.has_sectors, "has_modalities": s.has_modalities, "dense_rc": round(s.dense_rc, 4),
                 "same_text_lang": s.same_text_lang,
                 **({"dense_z_e5": round(s.dense_z2, 4)} if s.dense_z2 is not None else {}),
+                **({"sibling_z": round(s.sibling_z, 4)} if s.sibling_z is not None else {}),
             },
             "weights": dict(_rounded_weights(s.dense_z2 is not None)),
             "shared_sectors": s.shared_sectors,
@@ -578,6 +579,8 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
             "matching_terms": terms,
             "passage": theirs or ranking.best_passage(record.description, s.matched_terms),
             "passages": {"request": request_passage, "offer": offer_passage},
+            "sibling_offer": ({"id": s.sibling.id, "title": s.sibling.title}
+                              if s.sibling is not None and (s.sibling_z or 0.0) >= SIBLING_MENTION_Z else None),
         },
     }
     item["explanation"]["summary"] = summary_sentence(item["explanation"])
@@ -585,6 +588,7 @@ def _explain(kind: str, s: ranking.Scored, record: Shown,
 
 
 _ENGLISH = Locale.parse("en")
+SIBLING_MENTION_Z = 1.0  # an explanation names the institution's other offer when it is this close (sibling_z)
 
 
 def _weights(second: bool) -> dict[str, float]:
@@ -665,8 +669,9 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
         labels = reference.labels(vocabulary, lang)
         return tuple(labels.get(c, c) for c in codes)
 
+    sibling = (explanation.get("sibling_offer") or {}).get("title") or ""
     key = (tag, names(sectors, "sectors"), names(modalities, "modalities"), tuple(working.get("shared") or ()),
-           bool(working.get("offered")), tuple(terms[:5]))
+           bool(working.get("offered")), tuple(terms[:5]), sibling)
     sentence = _summaries.get(key)
     if sentence is None:
         sentence = _summary(locale, tag, *key[1:])
@@ -677,9 +682,10 @@ def summary_sentence(explanation: dict[str, Any]) -> str:
 
 
 def _summary(locale: Locale, tag: str, sectors: tuple[str, ...], modalities: tuple[str, ...],
-             shared: tuple[str, ...], offered: bool, terms: tuple[str, ...]) -> str:
+             shared: tuple[str, ...], offered: bool, terms: tuple[str, ...], sibling: str = "") -> str:
     """summary_sentence's sentence, from the labels of the shared sectors and modalities, the shared working
-    languages' codes, whether any working language is offered and the first five matching terms."""
+    languages' codes, whether any working language is offered, the first five matching terms and the title of the
+    offer's institution's other offer close to the request ("" when none is named)."""
     from kb.i18n import gettext, ngettext
 
     parts = []
@@ -695,6 +701,8 @@ def _summary(locale: Locale, tag: str, sectors: tuple[str, ...], modalities: tup
         parts.append(gettext("no working language in common"))
     if terms:
         parts.append(gettext("both mention %(terms)s", terms=_format_list(terms, locale, tag)))
+    if sibling:
+        parts.append(gettext("the same institution also offers “%(title)s”, close to the request", title=sibling))
     if not sectors and not modalities and not terms:
         parts.insert(0, gettext("close in meaning only, without shared tags or terms"))
     sentence = "; ".join(parts)

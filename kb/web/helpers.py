@@ -68,6 +68,7 @@ PARTY_ROLE_LABELS = {
 COMPONENT_LABELS = {
     "dense_cosine": lazy_gettext("Meaning (cosine)"), "dense_z": lazy_gettext("Meaning (relative)"),
     "dense_z_e5": lazy_gettext("Meaning, second model (relative)"),
+    "sibling_z": lazy_gettext("The institution's other offers (relative meaning)"),
     "dense_rc": lazy_gettext("Meaning (against the other requests)"), "keyword": lazy_gettext("Keywords"),
     "sectors": lazy_gettext("Sectors"), "modalities": lazy_gettext("Modalities"), "languages": lazy_gettext("Languages"),
     "same_text_lang": lazy_gettext("Texts in the same language (adjusted)"),

@@ -60,7 +60,8 @@ def _expected(s: ranking.Scored) -> float:
         w = PARAMS["weights"]
         return float(np.dot(x, [w[f] for f in ranking.FEATURES]) + PARAMS["bias"])
     w2 = PARAMS["second"]["weights"]
-    return float(np.dot(x + [s.dense_z2], [w2[f] for f in ranking.SECOND_FEATURES]) + PARAMS["second"]["bias"])
+    return float(np.dot(x + [s.dense_z2, s.sibling_z], [w2.get(f, 0.0) for f in ranking.SECOND_FEATURES])
+                 + PARAMS["second"]["bias"])
 
 
 def test_pairs_with_both_vectors_use_the_second_weights_and_the_others_the_first(world):

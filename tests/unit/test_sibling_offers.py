@@ -1,0 +1,201 @@
+"""The institution's other offers (sibling_z): for a pair (request, offer), max(0, z(cos) of the request with the
+closest other offer of the offer's organisation in the catalogue). A property of the pair and the catalogue, the
+same from the request's and the offer's side and whatever the filters; part of the second weight set only."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from kb.matching import calibration, ranking
+from kb.matching.index import Catalogue, Entry
+
+DIM, DIM2 = 16, 8
+PARAMS = {
+    "weights": {"dense_z": 2.0, "keyword": 3.0, "sectors": 2.5, "modalities": 0.7, "languages": 1.0,
+                "has_sectors": -0.7, "has_modalities": -0.7, "dense_rc": 0.6, "same_text_lang": -1.2},
+    "bias": -6.5,
+    "second": {"model": "hashing-8", "bias": -7.0,
+               "weights": {"dense_z": 1.0, "keyword": 2.5, "sectors": 2.0, "modalities": 0.5, "languages": 1.0,
+                           "has_sectors": -0.5, "has_modalities": -0.5, "dense_rc": 0.4, "same_text_lang": -1.0,
+                           "dense_z_e5": 1.5, "sibling_z": 0.8}},
+}
+ORG = {1: 10, 2: 10, 3: 10, 4: 20, 5: 20, 6: 30, 7: 40, 8: 40}  # offer -> organisation (6: an only offer)
+
+
+@pytest.fixture(autouse=True)
+def _params(monkeypatch):
+    monkeypatch.setattr(calibration, "params", lambda: PARAMS)
+
+
+def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
+    v = rng.standard_normal((n, dim))
+    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+
+
+def _offer(i: int, org: int | None = None, country: str = "BR") -> Entry:
+    return Entry(id=i, title=f"offer {i}", country=country, organisation_id=ORG[i] if org is None else org,
+                 sectors=("health",) if i % 2 else ("water",), modalities=(), languages=("en",), text_lang="en")
+
+
+def _request(i: int) -> Entry:
+    return Entry(id=i, title=f"request {i}", country="MZ", organisation_id=900 + i, sectors=("health",),
+                 modalities=(), languages=("en",), text_lang="en")
+
+
+@pytest.fixture
+def world():
+    rng = np.random.default_rng(5)
+    offers, requests = Catalogue("offer", DIM), Catalogue("request", DIM)
+    ov, rv = _unit(rng, 8, DIM), _unit(rng, 4, DIM)
+    o2, r2 = _unit(rng, 8, DIM2), _unit(rng, 4, DIM2)
+    offers.upsert_many([_offer(i) for i in range(1, 9)], ov, [f"offer {i} text" for i in range(1, 9)])
+    requests.upsert_many([_request(100 + i) for i in range(4)], rv, [f"request {i} text" for i in range(4)])
+    offers.set_second(list(range(1, 9)), o2)
+    requests.set_second([100, 101, 102, 103], r2)
+    return offers, requests, ov, rv, o2, r2
+
+
+def _expected_sibling(offers: Catalogue, ov: np.ndarray, r: np.ndarray, oid: int) -> tuple[float, int]:
+    mean, std = offers.similarity_stats(r)
+    others = [j for j, org in ORG.items() if org == ORG[oid] and j != oid]
+    if not others:
+        return 0.0, -1
+    cos = {j: float(ov[j - 1].astype(np.float64) @ r.astype(np.float64)) for j in others}
+    best = max(others, key=lambda j: (cos[j], -j))
+    return max(0.0, (cos[best] - mean) / std), best
+
+
+def test_sibling_z_is_the_closest_other_offer_of_the_institution_z_scored_and_never_negative(world):
+    offers, requests, ov, rv, _o2, r2 = world
+    for r in range(4):
+        q = ranking.Query(vector=rv[r], vector2=r2[r], text=f"request {r} text", record_id=100 + r, text_lang="en")
+        got = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+        assert set(got) == set(ORG)
+        for oid, s in got.items():
+            z, best = _expected_sibling(offers, ov, rv[r], oid)
+            assert s.sibling_z == pytest.approx(z, abs=1e-5)
+            assert (s.sibling.id if s.sibling is not None else -1) == best
+        assert got[6].sibling_z == 0.0 and got[6].sibling is None  # its institution has no other offer
+    assert any(s.sibling_z > 0 for s in got.values())
+
+
+def test_a_sibling_counts_even_when_it_is_filtered_out_or_not_a_candidate(world):
+    offers, requests, ov, rv, _o2, r2 = world
+    q = ranking.Query(vector=rv[0], vector2=r2[0], text="request 0 text", record_id=100, text_lang="en")
+    whole = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    filtered = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(sector="health"), 10, requests=requests)}
+    assert set(filtered) == {1, 3, 5, 7}
+    for oid, s in filtered.items():
+        assert s.sibling_z == pytest.approx(whole[oid].sibling_z, abs=1e-12) and s.score == whole[oid].score
+    # explain_pair scores a single candidate: the siblings still come from the catalogue
+    alone = ranking.score_candidates(offers, q, {2: float(ov[1] @ rv[0])}, 1, requests=requests)[0]
+    assert alone.sibling_z == pytest.approx(whole[2].sibling_z, abs=1e-6) and alone.score == pytest.approx(whole[2].score)
+
+
+def test_the_pair_scores_the_same_from_the_offer_s_page(world):
+    offers, requests, ov, rv, o2, r2 = world
+    from_request = {}
+    for r in range(4):
+        q = ranking.Query(vector=rv[r], vector2=r2[r], text=f"request {r} text", record_id=100 + r, text_lang="en",
+                          sectors=("health",), languages=("en",), country="MZ")
+        from_request[100 + r] = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    for oid in ORG:
+        e = offers.entries[oid]
+        q_off = ranking.Query(vector=ov[oid - 1], vector2=o2[oid - 1], text=f"offer {oid} text", text_lang="en",
+                              record_id=oid, organisation_id=ORG[oid], sectors=e.sectors, languages=e.languages,
+                              country="BR", from_offer=True)
+        for s in ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers):
+            mine = from_request[s.id][oid]
+            assert s.sibling_z == pytest.approx(mine.sibling_z, abs=1e-5)
+            assert (s.sibling.id if s.sibling else None) == (mine.sibling.id if mine.sibling else None)
+            assert s.score == pytest.approx(mine.score, rel=1e-5)
+
+
+def test_it_joins_the_second_weight_set_only(world):
+    offers, requests, ov, rv, _o2, r2 = world
+    q = ranking.Query(vector=rv[1], vector2=r2[1], text="request 1 text", record_id=101, text_lang="en")
+    got = {s.id: s for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)}
+    w2 = PARAMS["second"]["weights"]
+    for s in got.values():
+        x = [s.dense_z, s.keyword, s.sector, s.modality, s.language, s.has_sectors, s.has_modalities, s.dense_rc,
+             s.same_text_lang, s.dense_z2, s.sibling_z]
+        assert s.score == pytest.approx(float(np.dot(x, [w2[f] for f in ranking.SECOND_FEATURES]))
+                                        + PARAMS["second"]["bias"], rel=1e-9)
+    # Without the request's second vector the first set scores every pair, and sibling_z is not computed.
+    first = ranking.rank(offers, ranking.Query(vector=rv[1], text="request 1 text", record_id=101, text_lang="en"),
+                         ranking.Filters(), 10, requests=requests)
+    assert all(s.sibling_z is None and s.sibling is None for s in first)
+    # A calibration from before the feature (no sibling_z weight) scores as it did.
+    old = {**PARAMS, "second": {**PARAMS["second"], "weights": {k: v for k, v in w2.items() if k != "sibling_z"}}}
+    before = ranking.fuse(np.zeros((1, len(ranking.FEATURES))), np.ones(1), np.ones(1, dtype=bool), np.full(1, 5.0))
+    calibration_params = calibration.params
+    try:
+        calibration.params = lambda: old
+        assert ranking.fuse(np.zeros((1, len(ranking.FEATURES))), np.ones(1), np.ones(1, dtype=bool),
+                            np.full(1, 5.0))[0] == pytest.approx(-7.0 + 1.5)
+    finally:
+        calibration.params = calibration_params
+    assert before[0] == pytest.approx(-7.0 + 1.5 + 0.8 * 5.0)
+
+
+def test_the_organisation_map_follows_upserts_moves_removals_and_a_reload(world, tmp_path):
+    offers, requests, ov, rv, o2, r2 = world
+    assert offers.siblings_of([10]).tolist() == [1, 2, 3] and offers.siblings_of([10, 30]).tolist() == [1, 2, 3, 6]
+    offers.upsert_many([_offer(3, org=30)], ov[2:3], ["offer 3 text"])   # same vector, another organisation
+    assert offers.siblings_of([10]).tolist() == [1, 2] and offers.siblings_of([30]).tolist() == [3, 6]
+    offers.upsert_many([_offer(3, org=30)], _unit(np.random.default_rng(1), 1, DIM), ["offer 3 new text"])
+    assert offers.siblings_of([30]).tolist() == [3, 6]
+    offers.remove_many([6, 2])
+    assert offers.siblings_of([10]).tolist() == [1] and offers.siblings_of([30]).tolist() == [3]
+    offers.remove_many([1])
+    assert 10 not in offers.by_org and offers.siblings_of([10]).tolist() == []
+    path = tmp_path / "offers.faiss"
+    entries = offers.save(path)
+    again = Catalogue("offer", DIM)
+    again.load(path, entries, [(e.id, e.title) for e in entries])
+    assert again.by_org == offers.by_org and again.siblings_of([20, 30, 40]).tolist() == [3, 4, 5, 7, 8]
+
+
+def test_sibling_z_of_a_large_catalogue_matches_a_direct_computation():
+    """Many organisations with one to six offers; the candidates a random subset: the vectorised per-organisation
+    best and second best agree with a loop."""
+    rng = np.random.default_rng(3)
+    n = 300
+    orgs = rng.integers(1, 90, n)
+    offers = Catalogue("offer", DIM)
+    ov = _unit(rng, n, DIM)
+    offers.upsert_many([Entry(id=i + 1, title="", country="BR", organisation_id=int(orgs[i]), sectors=(),
+                              modalities=(), languages=(), text_lang="en") for i in range(n)], ov, [""] * n)
+    q = _unit(rng, 1, DIM)[0]
+    mean, std = offers.similarity_stats(q)
+    ids = np.array(sorted(rng.choice(np.arange(1, n + 1), 120, replace=False)), dtype=np.int64)
+    z, best = ranking.sibling_z(offers, q, mean, std, ids)
+    cos = ov @ q
+    for k, oid in enumerate(ids.tolist()):
+        others = [j + 1 for j in range(n) if orgs[j] == orgs[oid - 1] and j + 1 != oid]
+        if not others:
+            assert z[k] == 0.0 and best[k] == -1
+            continue
+        b = max(others, key=lambda j: (cos[j - 1], -j))
+        assert best[k] == b and z[k] == pytest.approx(max(0.0, (cos[b - 1] - mean) / std), abs=1e-5)
+
+
+def test_the_explanation_names_the_close_sibling_in_the_reader_s_language(app, monkeypatch, world):
+    from kb.services import matching, reference
+
+    offers, requests, ov, rv, _o2, r2 = world
+    monkeypatch.setattr(reference, "labels", lambda vocabulary, lang: {})
+    q = ranking.Query(vector=rv[0], vector2=r2[0], text="request 0 text", record_id=100, text_lang="en")
+    scored = ranking.rank(offers, q, ranking.Filters(), 10, requests=requests)
+    close = next(s for s in scored if s.sibling_z is not None and s.sibling_z >= matching.SIBLING_MENTION_Z)
+    far = next(s for s in scored if s.sibling is None or s.sibling_z < matching.SIBLING_MENTION_Z)
+    shown = matching.Shown(close.id, close.entry.title, "A description.", "BR", 10, "Centre", "en", "published")
+    with app.test_request_context("/", headers={"Accept-Language": "fr"}):
+        item = matching._explain("offer", close, shown)
+        ex = item["explanation"]
+        assert ex["sibling_offer"] == {"id": close.sibling.id, "title": close.sibling.title}
+        assert ex["components"]["sibling_z"] == round(close.sibling_z, 4) and "sibling_z" in ex["weights"]
+        assert f"la même institution propose aussi « {close.sibling.title} »" in ex["summary"]
+        assert matching._explain("offer", far, shown)["explanation"]["sibling_offer"] is None
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert f"the same institution also offers “{close.sibling.title}”" in matching.summary_sentence(ex)
