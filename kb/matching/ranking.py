@@ -48,8 +48,8 @@ FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sec
 SECOND_FEATURES = FEATURES + ("dense_z_e5", "sibling_z")
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
-SECOND_POOL = 100       # candidates drawn from the second embedder's vectors as well (a query that has one)
-SECOND_SEARCH_LIMIT = 200_000  # above this many second vectors, no exact search of them (see docs/MATCHING.md)
+SECOND_POOL = 50        # candidates drawn from the second embedder's vectors as well (a query that has one)
+SECOND_SEARCH_LIMIT = 50_000  # above this many second vectors, no search of them (an exact scan: see docs/MATCHING.md)
 _K1_PLUS_1 = K1 + 1     # BM25's (k1 + 1), computed as the term-by-term formula did
 RC_SCALE = 10.0         # dense_rc in tenths of a cosine (a cosine's spread over a catalogue is about 0.1)
 RC_PRIOR = 5            # pseudo-requests at the request's own mean cosine in the offer's mean (small catalogues)
@@ -387,6 +387,8 @@ def _rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue 
     if n == 0 or k <= 0:
         return []
     ids, cos = cat.dense(q.vector, min(n, max(POOL, 4 * k)))
+    # the catalogue's highest cosine for the query (an exact index's first hit): bounds every sibling's z
+    top_cosine = float(cos[0]) if len(cos) and not getattr(cat.index, "approximate", True) else None
     admit, entries = filters.admitter(q), cat.entries
     keep = filters.admitted(q, cat, ids)
     if keep is None:
@@ -420,7 +422,7 @@ def _rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue 
         return []
     if offers is not None:
         return score_requests_for_offer(cat, offers, q, pool, k)
-    return score_candidates(cat, q, pool, k, terms, rare, requests=requests)
+    return score_candidates(cat, q, pool, k, terms, rare, requests=requests, top_cosine=top_cosine)
 
 
 def reverse_centred(cosine: np.ndarray, hub: tuple[np.ndarray, int] | None, listed: np.ndarray | bool,
@@ -469,9 +471,11 @@ def same_text_lang(request_langs: list[str | None], offer_langs: list[str], offe
 
 def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
                      terms: dict[int, float] | None = None, rare: dict[int, float] | None = None,
-                     requests: Catalogue | None = None) -> list[Scored]:
+                     requests: Catalogue | None = None, top_cosine: float | None = None) -> list[Scored]:
     """Fuse the signals for candidates (documents of cat) whose cosine is known; the k best, explained.
-    requests: the requests' catalogue when cat holds offers (see reverse_centred)."""
+    requests: the requests' catalogue when cat holds offers (see reverse_centred). top_cosine: the query's highest
+    cosine over the whole catalogue, when known exactly: sibling_z is then computed only for the candidates it could
+    bring into the k best (_needs_sibling); the k returned are the same."""
     kw = cat.keywords
     if terms is None or rare is None:
         terms = kw.query_terms(q.text)
@@ -486,11 +490,15 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
     z2, has2 = _second_z(cat, q.vector2, cand)
     listed = q.record_id is not None and requests is not None and q.record_id in requests.entries
     rc = reverse_centred(cosine, cat.hub_dots(cand, requests) if requests is not None else None, listed, mean)
-    sib, sib_id = sibling_z(cat, q.vector, mean, std, ids) if has2.any() else (None, None)
     f = Features(ids, cosine, (cosine - mean) / std,
                  np.minimum(kw_raw / _keyword_ceiling(rare), 1.0), sector, modality, language,
                  np.full(n, 1.0 if q.sectors else 0.0), np.full(n, 1.0 if q.modalities else 0.0), rc,
-                 _same_text_lang_of(q.text_lang, cat, ids), z2, has2, sib, sib_id)
+                 _same_text_lang_of(q.text_lang, cat, ids), z2, has2)
+    if has2.any():
+        need = _needs_sibling(f, k, top_cosine, mean, std)
+        f.sibling_z, f.sibling_id = np.zeros(n), np.full(n, -1, dtype=np.int64)
+        if need.any():
+            f.sibling_z[need], f.sibling_id[need] = sibling_z(cat, q.vector, mean, std, ids[need])
     top = _top(f, k)
     out = []
     for i in top:
@@ -499,6 +507,23 @@ def score_candidates(cat: Catalogue, q: Query, pool: dict[int, float], k: int,
         s.matched_terms = kw.matched_terms(s.id, terms)[:12]
         out.append(s)
     return out
+
+
+def _needs_sibling(f: Features, k: int, top_cosine: float | None, mean: float, std: float) -> np.ndarray:
+    """The candidates whose sibling_z could bring them into the k best (mask; f without sibling_z yet). A sibling's
+    z is at most that of the catalogue's highest cosine for the query, so sibling_z adds at most
+    bound = w * max(0, (top_cosine - mean) / std) to a score, and nothing takes any away (w >= 0): a candidate whose
+    score without it plus the bound stays under the k-th best score without it can never be among the k best. Every
+    candidate the second set scores when that cannot be said (top_cosine unknown, a negative weight, k or fewer)."""
+    has2 = f.has2 if f.has2 is not None else np.zeros(len(f.ids), dtype=bool)
+    second = calibration.params().get("second") or {}
+    w = float(second.get("weights", {}).get("sibling_z", 0.0))
+    if top_cosine is None or w < 0 or len(f.ids) <= k:
+        return has2.copy()
+    base = fuse(f.matrix(), f.dense_z2, f.has2)
+    kth = np.partition(base, len(base) - k)[len(base) - k]
+    bound = w * max(0.0, (top_cosine - mean) / std) + 1e-6  # 1e-6: float32 cosines computed two ways
+    return has2 & (base + bound >= kth)
 
 
 def _candidate_tags(cat: Catalogue, q: Query, cand: list[int], ids: np.ndarray

@@ -199,3 +199,33 @@ def test_the_explanation_names_the_close_sibling_in_the_reader_s_language(app, m
         assert matching._explain("offer", far, shown)["explanation"]["sibling_offer"] is None
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         assert f"the same institution also offers “{close.sibling.title}”" in matching.summary_sentence(ex)
+
+
+@pytest.mark.parametrize("k", [1, 10, 40])
+def test_computing_sibling_z_only_where_it_could_matter_changes_nothing_shown(monkeypatch, k):
+    """rank() computes sibling_z only for the candidates it could bring into the k best (ranking._needs_sibling):
+    the k returned, their scores and explanations are those of computing it for every candidate."""
+    rng = np.random.default_rng(8)
+    n = 2000
+    offers, requests = Catalogue("offer", DIM), Catalogue("request", DIM)
+    ov, o2 = _unit(rng, n, DIM), _unit(rng, n, DIM2)
+    offers.upsert_many([Entry(id=i + 1, title=f"o{i + 1}", country="BR", organisation_id=1 + i // 4,
+                              sectors=("health",) if i % 3 else ("water",), modalities=(), languages=("en",),
+                              text_lang="en") for i in range(n)], ov, [f"offer {i}" for i in range(n)])
+    offers.set_second(list(range(1, n + 1)), o2)
+    rv, r2 = _unit(rng, 20, DIM), _unit(rng, 20, DIM2)
+    requests.upsert_many([_request(100 + i) for i in range(20)], rv, [f"request {i}" for i in range(20)])
+    pruned_somewhere = False
+    needs = ranking._needs_sibling
+    for r in range(20):
+        q = ranking.Query(vector=rv[r], vector2=r2[r], text=f"request {r}", record_id=100 + r, text_lang="en",
+                          sectors=("health",))
+        computed = []
+        monkeypatch.setattr(ranking, "_needs_sibling", lambda *a: computed.append(needs(*a)) or computed[-1])
+        got = ranking.rank(offers, q, ranking.Filters(), k, requests=requests)
+        monkeypatch.setattr(ranking, "_needs_sibling", lambda f, *a: f.has2.copy())
+        want = ranking.rank(offers, q, ranking.Filters(), k, requests=requests)
+        assert [(s.id, s.score, s.sibling_z, s.sibling and s.sibling.id) for s in got] == \
+            [(s.id, s.score, s.sibling_z, s.sibling and s.sibling.id) for s in want]
+        pruned_somewhere |= not computed[0].all()
+    assert pruned_somewhere  # the bound does leave candidates out
