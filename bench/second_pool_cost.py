@@ -67,7 +67,7 @@ def main() -> None:
 
     cpu: dict[str, list[float]] = {name: [] for name in configs}
     today = date.today()
-    for name, flags in configs.items():  # warm-up
+    for flags in configs.values():  # warm-up
         use(*flags)
         for q in queries[:3]:
             ranking.rank(cat, q, ranking.Filters(today=today), 10, requests=requests)

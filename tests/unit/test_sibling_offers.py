@@ -220,8 +220,12 @@ def test_computing_sibling_z_only_where_it_could_matter_changes_nothing_shown(mo
     for r in range(20):
         q = ranking.Query(vector=rv[r], vector2=r2[r], text=f"request {r}", record_id=100 + r, text_lang="en",
                           sectors=("health",))
-        computed = []
-        monkeypatch.setattr(ranking, "_needs_sibling", lambda *a: computed.append(needs(*a)) or computed[-1])
+        computed: list[np.ndarray] = []
+
+        def recorded(*a, computed=computed):
+            computed.append(needs(*a))
+            return computed[-1]
+        monkeypatch.setattr(ranking, "_needs_sibling", recorded)
         got = ranking.rank(offers, q, ranking.Filters(), k, requests=requests)
         monkeypatch.setattr(ranking, "_needs_sibling", lambda f, *a: f.has2.copy())
         want = ranking.rank(offers, q, ranking.Filters(), k, requests=requests)
