@@ -182,6 +182,46 @@ def plain(value: Any) -> Any:
     return value
 
 
+def translate(message: Any) -> str:
+    """A message from a service, a schema or a library as text in the current language.
+
+    A lazy template (the services' messages with values) renders itself; marshmallow's messages with values
+    ("Longer than maximum length 300.") are refilled into our translated templates (kb.web.messages.PATTERNS);
+    constants (N_, marshmallow's and Werkzeug's) go through the catalogues. English stays as it is."""
+    if isinstance(message, LazyString):
+        return str(message)
+    from flask_babel import gettext
+
+    from kb.web.messages import PATTERNS
+
+    text = str(message)
+    for pattern, ours in PATTERNS:
+        if found := pattern.match(text):
+            return str(ours) % {k: _number(v) for k, v in found.groupdict().items()}
+    return gettext(text)
+
+
+def _number(text: str) -> str:
+    """A number taken out of an English message, in the current locale's format (else as it was)."""
+    import re
+
+    if re.fullmatch(r"-?\d{1,18}", text):
+        return format_decimal(int(text))
+    return text
+
+
+def translated(value: Any) -> Any:
+    """Messages (and dicts / lists of them, keys kept) as text in the current language (translate): the field
+    errors of an API error body are read by people too."""
+    if isinstance(value, (str, LazyString)):
+        return translate(value)
+    if isinstance(value, dict):
+        return {k: translated(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [translated(v) for v in value]
+    return value
+
+
 def not_found(kind: str, record_id: Any) -> LazyString:
     """"Offer 5 not found." for a record kind (a model's name) and an id."""
     kind = kind.lower()

@@ -21,6 +21,7 @@ from flask_babel import lazy_gettext
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from kb.i18n import N_
 from kb.jsonbody import InvalidJSON
 from kb.schemas.common import text_input
 
@@ -55,7 +56,7 @@ class Parser(FlaskParser):
         if isinstance(error, InvalidJSON):
             abort(400, exc=error, messages={"json": [lazy_gettext(
                 "The JSON is nested too deeply or holds a value that is not JSON (NaN, Infinity).")]})
-        abort(400, exc=error, messages={"json": ["Invalid JSON body."]})
+        abort(400, exc=error, messages={"json": [N_("Invalid JSON body.")]})
 
 
 class Blueprint(flask_smorest.Blueprint):
