@@ -3,7 +3,8 @@
 A service raises with a lazy template and named values, e.g.
 ``lazy_gettext("Cannot %(action)s %(record)s that is %(state)s.", action=i18n.action("publish"), ...)``;
 the message becomes text only when str() is called on it, in the locale of the request then running
-(the API's default is English; outside a request, e.g. in the CLI, it is English).
+(the API's: Accept-Language, else the token user's language, else English; outside a request, e.g. in the CLI,
+English).
 The words below are those values: record kinds with their article ("a request", "this request"), states
 and actions as they read inside a sentence (contexts keep them apart from the capitalised labels of the pages).
 """
@@ -26,8 +27,8 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
 
 
 def N_(message: str) -> str:
-    """Mark a constant message for extraction where it is raised; it stays English (the API's language) and
-    pages translate it with gettext when they show it (kb.web.helpers.message)."""
+    """Mark a constant message for extraction where it is raised; it stays English where it is raised, and pages
+    and API error bodies translate it with gettext when they show it (translate)."""
     return message
 
 A_RECORD = {
