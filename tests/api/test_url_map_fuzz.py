@@ -124,10 +124,24 @@ TEXT_MAY_ACCEPT = {
 }
 
 
+def _choices(f: fields.Field) -> set[str] | None:
+    """The values a field with a code list (an Enum field, a OneOf validator) accepts, else None."""
+    if isinstance(f, fields.Enum):
+        return {str(m.value) if f.by_value else m.name for m in f.enum}
+    for v in f.validators:
+        if isinstance(v, mv.OneOf):
+            return {str(c) for c in v.choices}
+    return None
+
+
 def must_refuse(f: fields.Field, value_name: str, text: bool) -> bool:
     """Whether field f has to refuse the value (a 422 naming it)."""
     if value_name == "null":
         return not f.allow_none
+    choices = _choices(f)
+    if choices is not None:  # an unknown code
+        value = (TEXT_VALUES if text else VALUES)[value_name]
+        return not isinstance(value, str) or value not in choices
     if value_name in ("minus", "zero") and any(isinstance(v, mv.Range) and v.min is not None and v.min > int(
             VALUES[value_name]) for v in f.validators):
         return True
@@ -634,6 +648,13 @@ def probe_web(probe: Probe, app, kb, world: World, group: str) -> None:
             else:
                 probe.send(client, method, url, what=f"form={name}", api=False, data=params, headers=headers,
                            expect_refusal=bad_everywhere, ok=(302, 303))
+        # Bytes that are not UTF-8 (and the UTF-8 bytes of a lone surrogate) in every name the pages read.
+        raw = "&".join(f"{n}=%FF%FE%ED%A0%80" for n in names)
+        if method == "GET":
+            probe.send(client, method, f"{url}?{raw}", what="invalid UTF-8 query", api=False, headers=headers)
+        else:
+            probe.send(client, method, url, what="invalid UTF-8 form", api=False, data=raw.encode(),
+                       content_type="application/x-www-form-urlencoded", headers=headers)
         if any(c == "int" for c in _converters(rule)):
             for ident in (999999, 2**63):
                 probe.send(client, method, fill(rule, world, ident), what=f"id {ident}", api=False,
