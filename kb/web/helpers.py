@@ -112,7 +112,6 @@ def happened(n: Any) -> str:
 
 def event_reason(event: Any) -> str:
     """An event's reason as the reader should see it: a reminder's (a fixed message) in their language."""
-
     from kb.i18n import FIXED_REASONS
 
     if event.action in FIXED_REASONS and event.reason:
