@@ -32,7 +32,9 @@ def _respond(code: int, message: str, errors: dict[str, Any] | None = None, head
         if headers and "Retry-After" in headers:  # a page tells browsers and crawlers when to come back too
             resp.headers["Retry-After"] = headers["Retry-After"]
         return resp
-    resp = jsonify(error_body(code, str(message), i18n.plain(errors)))  # lazy messages render in the request's language
+    # In the caller's language (Accept-Language, else the token user's choice; kb.web.select_locale): lazy messages
+    # render themselves, constants and the libraries' messages go through the catalogues.
+    resp = jsonify(error_body(code, i18n.translate(message), i18n.translated(errors)))
     resp.status_code = code
     for k, v in (headers or {}).items():
         resp.headers[k] = v
@@ -69,7 +71,7 @@ def register_error_handlers(app: Flask) -> None:
             if code == 422:
                 message = N_("Invalid input.")
             if code == 400 and errors and isinstance(errors, dict) and "json" in errors:
-                message = "Malformed request body."
+                message = N_("Malformed request body.")
         headers = dict(getattr(exc, "headers", None) or {}) if code in (405, 401) else {}
         headers.pop("Content-Type", None)
         if code == 405 and exc.get_response().headers.get("Allow"):

@@ -3,7 +3,8 @@
 A service raises with a lazy template and named values, e.g.
 ``lazy_gettext("Cannot %(action)s %(record)s that is %(state)s.", action=i18n.action("publish"), ...)``;
 the message becomes text only when str() is called on it, in the locale of the request then running
-(the API's default is English; outside a request, e.g. in the CLI, it is English).
+(the API's: Accept-Language, else the token user's language, else English; outside a request, e.g. in the CLI,
+English).
 The words below are those values: record kinds with their article ("a request", "this request"), states
 and actions as they read inside a sentence (contexts keep them apart from the capitalised labels of the pages).
 """
@@ -26,8 +27,8 @@ LANGUAGES: tuple[str, ...] = ("en", "es", "pt", "fr")
 
 
 def N_(message: str) -> str:
-    """Mark a constant message for extraction where it is raised; it stays English (the API's language) and
-    pages translate it with gettext when they show it (kb.web.helpers.message)."""
+    """Mark a constant message for extraction where it is raised; it stays English where it is raised, and pages
+    and API error bodies translate it with gettext when they show it (translate)."""
     return message
 
 A_RECORD = {
@@ -179,6 +180,46 @@ def plain(value: Any) -> Any:
         return {k: plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    return value
+
+
+def translate(message: Any) -> str:
+    """A message from a service, a schema or a library as text in the current language.
+
+    A lazy template (the services' messages with values) renders itself; marshmallow's messages with values
+    ("Longer than maximum length 300.") are refilled into our translated templates (kb.web.messages.PATTERNS);
+    constants (N_, marshmallow's and Werkzeug's) go through the catalogues. English stays as it is."""
+    if isinstance(message, LazyString):
+        return str(message)
+    from flask_babel import gettext
+
+    from kb.web.messages import PATTERNS
+
+    text = str(message)
+    for pattern, ours in PATTERNS:
+        if found := pattern.match(text):
+            return str(ours) % {k: _number(v) for k, v in found.groupdict().items()}
+    return gettext(text)
+
+
+def _number(text: str) -> str:
+    """A number taken out of an English message, in the current locale's format (else as it was)."""
+    import re
+
+    if re.fullmatch(r"-?\d{1,18}", text):
+        return format_decimal(int(text))
+    return text
+
+
+def translated(value: Any) -> Any:
+    """Messages (and dicts / lists of them, keys kept) as text in the current language (translate): the field
+    errors of an API error body are read by people too."""
+    if isinstance(value, (str, LazyString)):
+        return translate(value)
+    if isinstance(value, dict):
+        return {k: translated(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [translated(v) for v in value]
     return value
 
 

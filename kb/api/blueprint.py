@@ -21,10 +21,12 @@ from flask_babel import lazy_gettext
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
+from kb.i18n import N_
 from kb.jsonbody import InvalidJSON
 from kb.schemas.common import text_input
 
 PUBLIC_ATTR = "_kb_public"
+REPEATED_MESSAGE = N_("Give this parameter once.")
 SIGNED_IN: list[dict] = [{"bearer": []}]
 ANYONE: list[dict] = [{}, {"bearer": []}]
 
@@ -39,6 +41,19 @@ class Parser(FlaskParser):
             return super().parse(argmap, req, location=location, **kwargs)
         with text_input():
             return super().parse(argmap, req, location=location, **kwargs)
+
+    def load_querystring(self, req, schema):  # type: ignore[no-untyped-def]
+        """The query string; a parameter that takes one value given more than once (?page=1&page=2) is refused,
+        not read as its first value."""
+        from marshmallow import ValidationError
+
+        proxy = super().load_querystring(req, schema)
+        by_key = {field.data_key or name: field for name, field in schema.fields.items()}
+        repeated = sorted(key for key, values in req.args.lists()
+                          if len(values) > 1 and key in by_key and not proxy._is_multiple(by_key[key]))
+        if repeated:
+            raise ValidationError({key: [REPEATED_MESSAGE] for key in repeated})
+        return proxy
 
     def _raw_load_json(self, req):  # type: ignore[no-untyped-def]
         if not is_json_request(req):
@@ -55,7 +70,7 @@ class Parser(FlaskParser):
         if isinstance(error, InvalidJSON):
             abort(400, exc=error, messages={"json": [lazy_gettext(
                 "The JSON is nested too deeply or holds a value that is not JSON (NaN, Infinity).")]})
-        abort(400, exc=error, messages={"json": ["Invalid JSON body."]})
+        abort(400, exc=error, messages={"json": [N_("Invalid JSON body.")]})
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -1,7 +1,7 @@
 """The web application: server-rendered pages calling the same services as the API."""
 from __future__ import annotations
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -15,9 +15,17 @@ csrf = CSRFProtect()
 
 
 def select_locale() -> str:
-    """The signed-in user's language, else the visitor's choice, else the browser's, else English."""
+    """The signed-in user's language, else the visitor's choice, else the browser's, else English (the API: the
+    Accept-Language header first, then the token user's language)."""
     if not has_request_context():  # the CLI rendering a lazy message, say
         return "en"
+    if request.path.startswith("/api/"):
+        # A program's call: the language it asks for, else its token user's choice, else English.
+        asked = request.accept_languages.best_match(LANGUAGES)
+        if asked:
+            return asked
+        user = g.get("kb_user")
+        return user.language if user is not None and user.language in LANGUAGES else "en"
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from kb.errors import DomainError, Throttled, Unauthorized
 from kb.i18n import LANGUAGES
+from kb.schemas.people import TokenRequestSchema
 from kb.services import admin, auth
 from kb.web import helpers as h
 
@@ -28,8 +29,16 @@ def login():
     email = ""
     if request.method == "POST":
         email = request.form.get("email", "").strip()
+        # The API's rules for credentials (POST /api/v1/auth/tokens): text no database can store (a NUL) or longer
+        # than any account's is refused with the field named, and not counted as an attempt. (Passwords as typed.)
+        credentials, errors = h.load(TokenRequestSchema(), {k: request.form[k] for k in ("email", "password")
+                                                            if request.form.get(k)})
+        if errors:
+            labels = {"email": _("E-mail"), "password": _("Password")}
+            error = " ".join(f"{labels.get(k, k)}: {' '.join(v)}" for k, v in sorted(errors.items()))
+            return render_template("auth/login.html", error=error, email=""), 422
         try:
-            user = auth.authenticate(email, request.form.get("password", ""), request.remote_addr)
+            user = auth.authenticate(credentials["email"], credentials["password"], request.remote_addr)
         except Throttled:
             error = _("Too many failed sign-in attempts; try again later.")
         except Unauthorized:

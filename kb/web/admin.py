@@ -343,7 +343,7 @@ def installation():
     permissions.require_administration(current_user, permissions.SEE_INSTALLATION)
     shown = request.args.get("outbox", "failed")
     shown = shown if shown in OUTBOX_STATES else "failed"
-    page = max(request.args.get("page", type=int) or 1, 1)
+    page = h.page_number()
     return render_template("admin/installation.html", index=install.index_status(current_user),
                            figures=install.outbox_figures(current_user), jobs=install.job_queue(current_user),
                            shown=shown,

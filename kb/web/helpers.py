@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any
 
 from flask import request
@@ -114,8 +113,6 @@ def happened(n: Any) -> str:
 
 def event_reason(event: Any) -> str:
     """An event's reason as the reader should see it: a reminder's (a fixed message) in their language."""
-    from flask_babel import gettext
-
     from kb.i18n import FIXED_REASONS
 
     if event.action in FIXED_REASONS and event.reason:
@@ -265,27 +262,10 @@ def form_data(schema: Schema, list_fields: tuple[str, ...] = (), form: MultiDict
     return data
 
 
-def _value(text: str) -> str:
-    """A number taken out of an English message, in the current locale's format (else as it was)."""
-    if re.fullmatch(r"-?\d{1,18}", text):
-        return number(int(text))
-    return text
-
-
 def message(msg: Any) -> str:
-    """A message from a service, a schema or Werkzeug in the current language.
-
-    A lazy template (the services' messages with values) renders itself; marshmallow's messages with values
-    are refilled into our translated templates; constants go through the catalogues (kb/web/messages.py)."""
-    if i18n.is_lazy(msg):
-        return str(msg)
-    from kb.web.messages import PATTERNS
-
-    text = str(msg)
-    for pattern, ours in PATTERNS:
-        if found := pattern.match(text):
-            return str(ours) % {k: _value(v) for k, v in found.groupdict().items()}
-    return gettext(text)
+    """A message from a service, a schema or Werkzeug in the current language (kb.i18n.translate; the catalogue
+    of the libraries' messages is kb/web/messages.py)."""
+    return i18n.translate(msg)
 
 
 def messages(errors: Any) -> dict[str, list[str]]:
@@ -316,6 +296,39 @@ def load(schema: Schema, data: dict[str, Any], partial: bool = False) -> tuple[d
             return schema.load(data, partial=partial), {}
     except ValidationError as err:
         return None, messages(err.normalized_messages())
+
+
+def page_number(name: str = "page") -> int:
+    """The page a list page shows: its query parameter read with the API's rule (PageQuerySchema: a whole number
+    from 1 to 100000), 1 when absent; anything else is a 422 naming the parameter (a larger number would overflow
+    the database's OFFSET: a 500 on PostgreSQL and SQLite)."""
+    from kb.errors import ValidationFailed
+    from kb.schemas.common import PageQuerySchema
+
+    raw = request.args.get(name)
+    if raw is None:
+        return 1
+    page_field = PageQuerySchema().fields["page"]
+    try:
+        with text_input():
+            return int(page_field.deserialize(raw))
+    except ValidationError:
+        limit = next(v.max for v in page_field.validators if getattr(v, "max", None))
+        message = lazy_gettext("The page number must be a whole number from 1 to %(max)s.", max=limit)
+        raise ValidationFailed({name: [message]}, message) from None
+
+
+def record_id(text: str | None) -> int | None:
+    """An id typed into a form (a select's value) as an int, None when it is not one any record can have (the
+    schemas' ID rule: a database integer from 1): the caller answers as for an unknown record."""
+    from kb.schemas.common import ID
+
+    try:
+        value = int((text or "").strip())
+        ID(value)
+    except (ValueError, ValidationError):
+        return None
+    return value
 
 
 def record_url(record: Any) -> str | None:

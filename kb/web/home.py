@@ -74,7 +74,7 @@ def organisation():
 def cofinancing():
     """Published requests seeking co-financing: for a partner those fitting its priorities, or all of them."""
     everything = request.args.get("all") == "1" or current_user.role != Role.PARTNER
-    page = max(request.args.get("page", type=int) or 1, 1)
+    page = h.page_number()
     found = svc.cofinancing_requests(current_user, fitting=not everything, page=page)
     return render_template("home/cofinancing.html", found=found, everything=everything)
 

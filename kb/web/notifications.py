@@ -18,8 +18,8 @@ PER_PAGE = 20
 def notifications():
     """My notifications, newest first; ?unread=1 for the unread ones only."""
     unread = request.args.get("unread") == "1"
-    page = request.args.get("page", 1, type=int) or 1
-    listing = inbox.list_notifications(current_user, unread, max(1, min(page, 100000)), PER_PAGE)
+    page = h.page_number()
+    listing = inbox.list_notifications(current_user, unread, page, PER_PAGE)
     return render_template("inbox/notifications.html", items=listing.items, total=listing.total, page=listing.page,
                            pages=listing.pages, unread=unread)
 

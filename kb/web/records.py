@@ -92,7 +92,7 @@ def mine(kind: str):
     status = request.args.get("status") or None
     if status not in k.machine.states:
         status = None
-    page = max(request.args.get("page", type=int) or 1, 1)
+    page = h.page_number()
     f = svc.RecordFilters(organisation_id=user.organisation_id, status=status)
     found = svc.list_records(k.model, user, f, page, 50)
     return render_template("records/mine.html", kind=kind, items=found.items, total=found.total, page=page,
@@ -266,7 +266,7 @@ def interest(record_id: int):
 @login_required
 def interest_from_catalogue():
     """The same, from a request's catalogue page where the centre picks which of its offers answers it."""
-    offer_id = request.form.get("offer_id", type=int)
+    offer_id = h.record_id(request.form.get("offer_id"))
     if offer_id is None:
         _user_for(KINDS["offers"])
         raise NotFound("Offer not found.")
@@ -313,7 +313,7 @@ def _render_expert_form(values, errors, expert=None, message=None, status=200):
 def experts():
     """The centre's expert roster."""
     user = _centre()
-    page = max(request.args.get("page", type=int) or 1, 1)
+    page = h.page_number()
     found = svc.list_experts(user, svc.ExpertFilters(organisation_id=user.organisation_id), page, 50)
     return render_template("records/experts.html", items=found.items, total=found.total, page=page,
                            pages=found.pages)

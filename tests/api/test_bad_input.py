@@ -461,3 +461,25 @@ def test_an_empty_patch_is_refused_and_changes_nothing(kb):
         assert resp.status_code == 422 and "Nothing to change" in str(resp.get_json()["errors"])
     again = kb.ok("GET", f"/requests/{req['id']}", director)
     assert again["version"] == req["version"] and again["updated_at"] == req["updated_at"]
+
+
+def test_error_bodies_speak_the_callers_language(kb, world):
+    """The message and the field messages: Accept-Language, else the token user's chosen language, else English."""
+    bad = {"title": 5, "description": "d" * 10001}
+    english = kb.call("POST", "/requests", world.director, bad).get_json()
+    assert english["message"] == "Invalid input."
+    assert english["errors"]["json"]["title"] == ["Not a valid string."]
+    spanish = kb.call("POST", "/requests", world.director, bad, headers={"Accept-Language": "es"}).get_json()
+    assert spanish["message"] == "Datos no válidos."
+    assert spanish["errors"]["json"]["title"] == ["No es un texto válido."]
+    assert spanish["errors"]["json"]["description"] == ["La longitud debe estar entre 1 y 10.000."]
+    kb.ok("PATCH", f"/users/{world.director.id}", world.admin, {"language": "fr"})
+    french = kb.call("POST", "/requests", world.director, bad).get_json()
+    assert french["message"] != english["message"] and french["errors"]["json"]["title"] != ["Not a valid string."]
+    # The header wins over the account's choice; malformed bodies and repeated parameters too.
+    resp = kb.client.post("/api/v1/requests", data=b'{"title": ', content_type="application/json",
+                          headers={**world.director.headers, "Accept-Language": "pt-BR"})
+    assert resp.status_code == 400 and resp.get_json()["errors"]["json"] == ["O corpo não é um JSON válido."]
+    resp = kb.call("GET", "/requests?page=1&page=2", world.director, headers={"Accept-Language": "es"})
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"]["query"]["page"] == ["Indique este parámetro una sola vez."]
