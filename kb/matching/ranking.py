@@ -37,7 +37,15 @@ from datetime import date
 import numpy as np
 
 from kb.matching import calibration
-from kb.matching.index import Catalogue, Entry, known_country_code, known_text_lang_code, masks_exact, tag_mask
+from kb.matching.index import (
+    Catalogue,
+    Entry,
+    as_second_stored,
+    known_country_code,
+    known_text_lang_code,
+    masks_exact,
+    tag_mask,
+)
 from kb.matching.keyword import K1, B, KeywordIndex
 from kb.matching.text import tokenize
 
@@ -67,6 +75,9 @@ class Query:
     languages: tuple[str, ...] = ()
     exclude_ids: frozenset[int] = frozenset()
     from_offer: bool = False   # the query is an offer: candidates (requests) are scored from their side
+
+    def __post_init__(self) -> None:
+        self.vector2 = as_second_stored(self.vector2)  # the precision of the catalogue's second vectors
 
 
 _NEVER = object()  # equal to no code or id
