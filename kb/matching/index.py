@@ -206,6 +206,12 @@ LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (t
 SECOND_DTYPE = np.float16  # how the second vectors are held in memory (see SecondVectors)
 
 
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """First-model vectors (or a query vector) rounded to float16 as the exact index stores them
+    (faiss_index.EXACT_KIND), back in float32: what the catalogue adds, its moments and every query use."""
+    return np.ascontiguousarray(vectors, dtype=np.float32).astype(np.float16).astype(np.float32)
+
+
 def as_second_stored(vector: np.ndarray | None) -> np.ndarray | None:
     """A second vector rounded as SecondVectors holds them (float16), back in float32: a query's own stored vector
     is scored against its candidates' at the same precision, so a pair scores the same from either side."""
@@ -379,7 +385,7 @@ class Catalogue:
         if not entries:
             return
         with self.lock:
-            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            vectors = as_stored(vectors)
             ids = np.array([e.id for e in entries], dtype=np.int64)
             present = np.array([i for i in ids.tolist() if i in self.entries], dtype=np.int64)
             if len(present):

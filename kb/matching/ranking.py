@@ -41,6 +41,7 @@ from kb.matching.index import (
     Catalogue,
     Entry,
     as_second_stored,
+    as_stored,
     known_country_code,
     known_text_lang_code,
     masks_exact,
@@ -77,7 +78,8 @@ class Query:
     from_offer: bool = False   # the query is an offer: candidates (requests) are scored from their side
 
     def __post_init__(self) -> None:
-        self.vector2 = as_second_stored(self.vector2)  # the precision of the catalogue's second vectors
+        self.vector = as_stored(self.vector)  # the precision of the catalogues' vectors
+        self.vector2 = as_second_stored(self.vector2)
 
 
 _NEVER = object()  # equal to no code or id
