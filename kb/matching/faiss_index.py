@@ -1,6 +1,6 @@
 """The product's vector index backend (vectors.VectorIndex) on FAISS: exact up to EXACT_LIMIT, IVF above.
 
-The index is exact (flat inner product) up to EXACT_LIMIT vectors; when an addition takes it past the
+The index is exact (flat inner product on float16 codes, EXACT_KIND) up to EXACT_LIMIT vectors; when an addition takes it past the
 limit, the vectors move to an IVF index trained on a sample (retrained when the index has grown 4-fold
 since), and back to exact when it shrinks below half the limit (see docs/PERFORMANCE.md).
 """

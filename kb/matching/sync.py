@@ -87,7 +87,7 @@ def _index_changed_here(session: Session) -> None:
 def _forget_index_changes(session: Session) -> None:
     session.info.pop(PENDING_INDEX_CHANGES, None)
     session.info.pop(_WROTE_INDEX_CHANGES, None)
-SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
+SNAPSHOT_VERSION = 3  # 2: one vector index file per kind, written by the backend; 3: float16 exact index (EXACT_KIND)
 
 
 def _country_groups(session: Session) -> dict[str, frozenset[str]]:
