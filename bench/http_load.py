@@ -6,7 +6,8 @@
 Builds (once; `--rebuild` to start again) a PostgreSQL database of its own, `kb_http_<offers>_<model>` on
 --pg (default postgresql+psycopg://postgres@127.0.0.1:5432): migrated, seeded, N offers and N/10 requests
 composed from the benchmark texts (bench/_common.TextComposer, 80 words) imported with `kb.services.ingest`
-(embedded with the model, ANALYZEd). Then serves it with gunicorn (`--workers`, sync, the repository's
+(embedded with the model, ANALYZEd), each with a second vector (`--second-model`, default hashing-384: e5's
+dimension at no cost; `none`: without), served with the same KB_SECOND_EMBEDDING_MODEL. Then serves it with gunicorn (`--workers`, sync, the repository's
 gunicorn.conf.py, KB_PRELOAD_MODEL=1), waits until the index answers, and for each call of issue #13 runs
 `wrk -t2 -c<clients> -d<seconds>s --latency` (Debian's wrk), then a mixed profile (20 clients, a Lua script
 picking calls at random). For each it prints req/s, p50/p90/p95/p99, CPU per request of the gunicorn workers and of
