@@ -6,7 +6,8 @@
 Builds (once; `--rebuild` to start again) a PostgreSQL database of its own, `kb_http_<offers>_<model>` on
 --pg (default postgresql+psycopg://postgres@127.0.0.1:5432): migrated, seeded, N offers and N/10 requests
 composed from the benchmark texts (bench/_common.TextComposer, 80 words) imported with `kb.services.ingest`
-(embedded with the model, ANALYZEd). Then serves it with gunicorn (`--workers`, sync, the repository's
+(embedded with the model, ANALYZEd), each with a second vector (`--second-model`, default hashing-384: e5's
+dimension at no cost; `none`: without), served with the same KB_SECOND_EMBEDDING_MODEL. Then serves it with gunicorn (`--workers`, sync, the repository's
 gunicorn.conf.py, KB_PRELOAD_MODEL=1), waits until the index answers, and for each call of issue #13 runs
 `wrk -t2 -c<clients> -d<seconds>s --latency` (Debian's wrk), then a mixed profile (20 clients, a Lua script
 picking calls at random). For each it prints req/s, p50/p90/p95/p99, CPU per request of the gunicorn workers and of
@@ -235,45 +236,88 @@ class Server:
             self.proc.wait()
 
 
-def build(url: str, offers: int, model: str) -> None:
+SECOND_DEFAULT = "hashing-384"  # the second model's dimension (multilingual-e5-small), nothing to load or run
+
+
+def build(url: str, offers: int, model: str, second: str = SECOND_DEFAULT) -> None:
+    """Migrate, seed and import N offers and N/10 requests, then give every record a vector of the second model
+    (`second`: hashing-384 by default, as cheap as the hashing first model and of e5's dimension, so that every
+    catalogue holds both matrices as in production; "none" leaves them out). Resumes: an already built database
+    only gets the second vectors it lacks."""
     from flask_migrate import upgrade
     from sqlalchemy import func, select
 
     from kb import create_app
     from kb.extensions import db
     from kb.models import Offer
-    from kb.services import ingest
     from kb.services.reference import seed_reference_data
 
     app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": model,
-                      "KB_BASE_URL": "http://localhost"})
+                      "KB_SECOND_EMBEDDING_MODEL": second, "KB_BASE_URL": "http://localhost"})
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         seed_reference_data()
         if db.session.scalar(select(func.count()).select_from(Offer)) >= offers:
             log("database already built")
-            return
-        composer = TextComposer(seed=13)
-        began, done = time.monotonic(), [0]
-
-        def progress(k: int) -> None:
-            done[0] += k
-            if done[0] % 2000 < k:
-                log(f"  {done[0]} imported, {done[0] / (time.monotonic() - began):.0f}/s")
-
-        log(f"importing {offers} offers ({model})")
-        ingest.import_records("offer", (composer.row(i, words=80) for i in range(offers)), progress=progress)
-        requests = read_jsonl("requests.jsonl")
-        rows = []
-        for i in range(max(offers // 10, len(requests))):
-            r = dict(requests[i % len(requests)])
-            r["id"] = f"Q{i:07d}"
-            rows.append(r)
-        log(f"importing {len(rows)} requests")
-        ingest.import_records("request", rows)
+        else:
+            _import(offers, model)
+        build_second()
 
 
-def statements(url: str, model: str, paths: list[str]) -> dict[str, int]:
+def build_second() -> None:
+    """The second model's vectors of the records that lack them (kb.services.matching.embed_second, as the job
+    workers and `kb index rebuild` compute them), in batches of 500; then ANALYZE."""
+    from sqlalchemy import func, select
+
+    from kb.extensions import db
+    from kb.matching.sync import KINDS
+    from kb.services import ingest
+    from kb.services.matching import embed_second, second_name
+
+    name = second_name()
+    if name is None:
+        return
+    for kind, (model, _published) in KINDS.items():
+        missing = db.session.scalar(select(func.count()).select_from(model).where(
+            model.embedding_e5_model.is_(None) | (model.embedding_e5_model != name)))
+        db.session.rollback()
+        if not missing:
+            continue
+        log(f"second vectors ({name}) of {missing} {kind}s")
+        began = time.monotonic()
+
+        def progress(k: str, done: int, total: int, began: float = began) -> None:
+            if done % 10_000 < 500 or done == total:
+                log(f"  {k}: {done}/{total}, {done / (time.monotonic() - began):.0f}/s")
+
+        embed_second(kind, progress=progress, batch=500)
+    ingest.analyze(("offers", "requests", "index_changes"))
+
+
+def _import(offers: int, model: str) -> None:
+    from kb.services import ingest
+
+    composer = TextComposer(seed=13)
+    began, done = time.monotonic(), [0]
+
+    def progress(k: int) -> None:
+        done[0] += k
+        if done[0] % 2000 < k:
+            log(f"  {done[0]} imported, {done[0] / (time.monotonic() - began):.0f}/s")
+
+    log(f"importing {offers} offers ({model})")
+    ingest.import_records("offer", (composer.row(i, words=80) for i in range(offers)), progress=progress)
+    requests = read_jsonl("requests.jsonl")
+    rows = []
+    for i in range(max(offers // 10, len(requests))):
+        r = dict(requests[i % len(requests)])
+        r["id"] = f"Q{i:07d}"
+        rows.append(r)
+    log(f"importing {len(rows)} requests")
+    ingest.import_records("request", rows)
+
+
+def statements(url: str, model: str, paths: list[str], second: str = SECOND_DEFAULT) -> dict[str, int]:
     """SQL statements of each path through the app in this process (index warm, second call counted)."""
     from sqlalchemy import event
 
@@ -281,7 +325,7 @@ def statements(url: str, model: str, paths: list[str]) -> dict[str, int]:
     from kb.extensions import db
 
     app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": model,
-                      "KB_INDEX_WAIT_SECONDS": 600.0, "KB_BASE_URL": "http://localhost"})  # the test client's host
+                      "KB_SECOND_EMBEDDING_MODEL": second, "KB_INDEX_WAIT_SECONDS": 600.0, "KB_BASE_URL": "http://localhost"})  # the test client's host
     client = app.test_client()
     out = {}
     with app.app_context():
@@ -334,6 +378,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--offers", type=int, default=10_000)
     ap.add_argument("--model", default="use-multilingual-v3")
+    ap.add_argument("--second-model", default=SECOND_DEFAULT,
+                    help="KB_SECOND_EMBEDDING_MODEL of the build and the server (none: without second vectors)")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--seconds", type=int, default=10)
@@ -354,14 +400,14 @@ def main() -> None:
 
     dbname = args.db_name or f"kb_http_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
     url = ensure_database(args.pg, dbname, rebuild=args.rebuild)
-    build(url, args.offers, args.model)
+    build(url, args.offers, args.model, args.second_model)
     calls = calls_for(url)
     mixed = [p for _n, p in calls]
     if args.only:
         calls = [(n, p) for n, p in calls if any(p.startswith(o) for o in args.only)]
-    sql = statements(url, args.model, [p for _n, p in calls])
+    sql = statements(url, args.model, [p for _n, p in calls], args.second_model)
 
-    print(f"\n{args.offers} offers, model {args.model}, {args.workers} workers {args.gunicorn or '(sync)'}, wrk {args.seconds} s per call, "
+    print(f"\n{args.offers} offers, model {args.model}, second model {args.second_model}, {args.workers} workers {args.gunicorn or '(sync)'}, wrk {args.seconds} s per call, "
           f"{os.cpu_count()} cores, load {loadavg()}\n")
     print("| call | clients | req/s | p50 / p90 / p95 / p99 ms | app CPU ms/req | PostgreSQL CPU ms/req | SQL |"
           " worker RSS MB | non-2xx | load |")
@@ -379,7 +425,8 @@ def main() -> None:
             finally:
                 trivial.stop()
     env = {**os.environ, "KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32,
-           "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1", "HF_HUB_OFFLINE": "1",
+           "KB_EMBEDDING_MODEL": args.model, "KB_SECOND_EMBEDDING_MODEL": args.second_model, "KB_PRELOAD_MODEL": "1",
+           "HF_HUB_OFFLINE": "1",
            "KB_INDEX_DIR": tempfile.mkdtemp(prefix="kb-http-idx-"),
            "KB_BASE_URL": "http://127.0.0.1",  # TRUSTED_HOSTS: the host wrk names (the port is not compared)
            "PYTHONPATH": str(root)}  # the served checkout's kb, whatever this virtualenv has installed

@@ -42,6 +42,8 @@ def main() -> None:
     ap.add_argument("--build", action="store_true",
                     help="create and fill the database first if it is missing or short (bench/http_load.py's build)")
     ap.add_argument("--only", help="one path (or a prefix of one) of the calls")
+    ap.add_argument("--second-model", default="hashing-384",
+                    help="KB_SECOND_EMBEDDING_MODEL of the build and the app (none: without second vectors)")
     ap.add_argument("--lang", default="", help="Accept-Language of every request")
     ap.add_argument("--profile", help="write a pyinstrument HTML profile (wall time) of the --only call here")
     ap.add_argument("--cprofile", type=int, metavar="N",
@@ -54,7 +56,7 @@ def main() -> None:
 
     if args.build:
         ensure_database(args.pg, dbname)
-        build(url, args.offers, args.model)
+        build(url, args.offers, args.model, args.second_model)
     calls = calls_for(url)
     if args.only:
         calls = [(n, p) for n, p in calls if p.startswith(args.only) or n == args.only]
@@ -62,7 +64,7 @@ def main() -> None:
     from kb import create_app
 
     app = create_app({"KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_EMBEDDING_MODEL": args.model,
-                      "KB_INDEX_WAIT_SECONDS": 600.0, "KB_BASE_URL": "http://localhost"})
+                      "KB_SECOND_EMBEDDING_MODEL": args.second_model, "KB_INDEX_WAIT_SECONDS": 600.0, "KB_BASE_URL": "http://localhost"})
     client = app.test_client()
     headers = {"Accept-Language": args.lang} if args.lang else {}
     print(f"{args.offers} offers, model {args.model}, {args.rounds} rounds, load {loadavg()}\n")

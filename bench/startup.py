@@ -192,6 +192,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--offers", type=int, default=10_000)
     ap.add_argument("--model", default="use-multilingual-v3")
+    ap.add_argument("--second-model", default="hashing-384",
+                    help="KB_SECOND_EMBEDDING_MODEL of the build and the server (none: without second vectors)")
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432")
     ap.add_argument("--db-name", help="default kb_start_<offers>_<model>")
     ap.add_argument("--workers", type=int, default=2)
@@ -205,8 +207,8 @@ def main() -> None:
     args = ap.parse_args()
 
     dbname = args.db_name or f"kb_start_{args.offers}_{re.sub(r'[^a-z0-9]', '_', args.model.lower())}"
-    if not dbname.startswith("kb_start_"):
-        ap.error("--db-name must start with kb_start_ (the serving benchmark's kb_http_* databases are not ours)")
+    if not dbname.startswith("kb_") or dbname.startswith("kb_http_"):
+        ap.error("--db-name must start with kb_ and not kb_http_ (the serving benchmark's databases are not ours)")
     from sqlalchemy import create_engine, text
 
     admin = create_engine(f"{args.pg}/postgres", isolation_level="AUTOCOMMIT")
@@ -216,7 +218,7 @@ def main() -> None:
     admin.dispose()
     url = f"{args.pg}/{dbname}"
     os.environ.setdefault("KB_BASE_URL", "http://127.0.0.1:8000")
-    _bench_http().build(url, args.offers, args.model)
+    _bench_http().build(url, args.offers, args.model, args.second_model)
     engine = create_engine(url)
     with engine.connect() as c:
         req_id = c.execute(text("SELECT id FROM requests WHERE status = 'published' ORDER BY id LIMIT 1")).scalar()
@@ -224,7 +226,7 @@ def main() -> None:
 
     root = Path(args.root).resolve()
     env = {**os.environ, "KB_DATABASE_URL": url, "KB_SECRET_KEY": "bench-" + "x" * 32, "KB_BASE_URL":
-           "http://127.0.0.1:8000", "KB_EMBEDDING_MODEL": args.model, "KB_PRELOAD_MODEL": "1",
+           "http://127.0.0.1:8000", "KB_EMBEDDING_MODEL": args.model, "KB_SECOND_EMBEDDING_MODEL": args.second_model, "KB_PRELOAD_MODEL": "1",
            "KB_INDEX_DIR": tempfile.mkdtemp(prefix=f"{dbname}-idx-")}
     python = str(ROOT / ".venv" / "bin" / "python")
     if args.snapshot:
@@ -237,7 +239,7 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     paths = {"front page": "/", "suggestions": f"/api/v1/requests/{req_id}/suggestions",
              "search": "/api/v1/search?q=cleaner%20production%20training&kind=offers"}
-    print(f"\n{args.offers} offers, model {args.model}, {args.workers} workers, root {root}, "
+    print(f"\n{args.offers} offers, model {args.model}, second model {args.second_model}, {args.workers} workers, root {root}, "
           f"snapshot {'yes' if args.snapshot else 'no'}, {os.cpu_count()} cores, load {loadavg()}")
     logf = tempfile.NamedTemporaryFile("w+", suffix=".log", prefix="kb-start-", delete=False)  # noqa: SIM115
     proc = subprocess.Popen([python, "-m", "gunicorn", "--workers", str(args.workers), "--bind", f"127.0.0.1:{port}",

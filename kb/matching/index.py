@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import faiss
 import numpy as np
 
 from kb.matching.faiss_index import FaissIndex
@@ -203,16 +204,45 @@ _REVISIONS = itertools.count(1)  # catalogue revisions: unique across the proces
 LOAD_CHUNK = 10_000  # vectors read back at a time when loading a saved index (the moments' float64 copy stays small)
 
 
+SECOND_DTYPE = np.float16  # how the second vectors are held in memory (see SecondVectors)
+
+
+def as_stored(vectors: np.ndarray) -> np.ndarray:
+    """First-model vectors (or a query vector) rounded to float16 as the exact index stores them
+    (faiss_index.EXACT_KIND), back in float32: what the catalogue adds, its moments and every query use."""
+    return np.ascontiguousarray(vectors, dtype=np.float32).astype(np.float16).astype(np.float32)
+
+
+def as_second_stored(vector: np.ndarray | None) -> np.ndarray | None:
+    """A second vector rounded as SecondVectors holds them (float16), back in float32: a query's own stored vector
+    is scored against its candidates' at the same precision, so a pair scores the same from either side."""
+    return None if vector is None else np.asarray(vector, dtype=np.float32).astype(SECOND_DTYPE).astype(np.float32)
+
+
+def _second_index(dim: int) -> faiss.IndexScalarQuantizer:
+    """The second vectors' store: FAISS's exact inner-product index over float16 codes (each row is the IEEE
+    float16 vector, read and written as a NumPy view of the codes; searched with FAISS's SIMD float16 kernels)."""
+    return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_fp16, faiss.METRIC_INNER_PRODUCT)
+
+
 class SecondVectors:
     """The second embedder's vectors of the catalogue's records that have one (a worker computes them after a
-    save; a record without one yet is simply absent), with their moments for z-scoring. One growing matrix with
-    a row per record (freed rows reused): a query gathers its ~400 candidates' rows in one NumPy take. They are
-    read for the candidates being scored, never searched."""
+    save; a record without one yet is simply absent), with their moments for z-scoring. A row per record (freed
+    rows zeroed and reused): a query gathers its ~400 candidates' rows in one NumPy take, and search() finds the
+    records nearest a vector (ranking's second candidates).
+
+    Held as float16 (SECOND_DTYPE): half the memory of float32 (384 dimensions: 77 instead of 154 MB per
+    100,000 records, in every serving process); the candidates' rows come back as float32 (lookup). Rounding a
+    unit vector's components to float16 moves a cosine by about 1e-4 (docs/PERFORMANCE.md §10); the moments are
+    computed from the rounded vectors, so that adding and removing a vector are exact opposites. The rows live in
+    a FAISS float16 index (_second_index), the matrix being a view of its codes: NumPy has no fast float16
+    product (an exact scan of 10,000 rows converted to float32 cost 11 ms, against 0.3 ms in FAISS)."""
 
     def __init__(self, dim: int = 0) -> None:
         self.dim = dim
         self.rows: dict[int, int] = {}          # record id -> row of the matrix
-        self._matrix = np.zeros((0, dim), dtype=np.float32)
+        self._index = _second_index(dim) if dim else None
+        self._matrix = np.zeros((0, dim), dtype=SECOND_DTYPE)  # a view of self._index's codes (see _grow)
         self._free: list[int] = []
         self._row_of = np.full(0, -1, dtype=np.int64)  # the same map as an array indexed by id, for lookups
         self._id_of = np.full(0, -1, dtype=np.int64)   # each row's record id (-1: a free row), for search
@@ -221,26 +251,33 @@ class SecondVectors:
     def __len__(self) -> int:
         return len(self.rows)
 
+    def _grow(self, n: int) -> None:
+        """n more rows of zeros at the end. The codes may move when FAISS enlarges them, so the view is taken again;
+        their capacity grows geometrically (std::vector), and only the rows in use are ever written."""
+        assert self._index is not None
+        for start in range(0, n, 4096):
+            self._index.add(np.zeros((min(4096, n - start), self.dim), dtype=np.float32))
+        total = self._index.ntotal
+        codes = faiss.rev_swig_ptr(self._index.codes.data(), total * self._index.code_size)
+        self._matrix = codes.view(SECOND_DTYPE).reshape(total, self.dim)
+        ids = np.full(total, -1, dtype=np.int64)
+        ids[:len(self._id_of)] = self._id_of
+        self._id_of = ids
+
     def _row(self) -> int:
         if self._free:
             return self._free.pop()
-        used = len(self.rows) + len(self._free)
-        if used >= len(self._matrix):
-            grown = np.zeros((max(64, 2 * len(self._matrix)), self.dim), dtype=np.float32)
-            grown[:len(self._matrix)] = self._matrix
-            ids = np.full(len(grown), -1, dtype=np.int64)
-            ids[:len(self._id_of)] = self._id_of
-            self._matrix, self._id_of = grown, ids
-        return used
+        return len(self.rows)  # rows in use are numbered 0 .. len(rows) + len(free) - 1; _grow made room
 
     def set_many(self, ids: list[int], vectors: np.ndarray) -> None:
         if not ids:
             return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        vectors = np.ascontiguousarray(vectors, dtype=SECOND_DTYPE)
         if self.moments is None:
             self.dim = vectors.shape[1]
             self.moments = Moments(self.dim)
-            self._matrix = np.zeros((0, self.dim), dtype=np.float32)
+            self._index = _second_index(self.dim)
+            self._matrix = np.zeros((0, self.dim), dtype=SECOND_DTYPE)
         old = [self.rows[i] for i in ids if i in self.rows]
         if old:
             self.moments.remove(self._matrix[old])
@@ -250,10 +287,14 @@ class SecondVectors:
             grown = np.full(max(top + 1, 2 * len(self._row_of)), -1, dtype=np.int64)
             grown[:len(self._row_of)] = self._row_of
             self._row_of = grown
+        need = sum(1 for i in dict.fromkeys(ids) if i not in self.rows) - len(self._free)
+        if need > 0:
+            self._grow(need)
         for i, v in zip(ids, vectors, strict=True):
             row = self.rows.get(i)
             if row is None:
-                row = self.rows[i] = self._row()
+                row = self._row()
+                self.rows[i] = row
                 self._row_of[i] = row
                 self._id_of[row] = i
             self._matrix[row] = v
@@ -270,23 +311,21 @@ class SecondVectors:
 
     def vector(self, record_id: int) -> np.ndarray | None:
         row = self.rows.get(record_id)
-        return None if row is None else self._matrix[row].copy()
+        return None if row is None else self._matrix[row].astype(np.float32)
 
     def search(self, vector: np.ndarray, k: int) -> np.ndarray:
-        """The ids of the k records whose second vector is closest to vector (inner product; exact, one
-        matrix-vector product over the stored rows), in no particular order."""
-        used = len(self.rows) + len(self._free)
-        if not self.rows or k <= 0 or vector.shape[-1] != self.dim:
+        """The ids of the k records whose second vector is closest to vector (inner product, exact: FAISS's scan of
+        the float16 rows on one thread), in no particular order. Freed rows (zeros) are asked for too and dropped."""
+        if not self.rows or k <= 0 or vector.shape[-1] != self.dim or self._index is None:
             return np.zeros(0, dtype=np.int64)
-        sims = self._matrix[:used] @ vector.astype(np.float32)
-        ids = self._id_of[:used]
-        sims[ids < 0] = -np.inf
-        top = np.argpartition(-sims, k - 1)[:k] if k < used else np.arange(used)
-        found = ids[top]
-        return found[found >= 0]
+        want = min(self._index.ntotal, k + len(self._free))
+        _sims, rows = self._index.search(np.ascontiguousarray(vector, dtype=np.float32).reshape(1, -1), want)
+        rows = rows[0]
+        found = self._id_of[rows[rows >= 0]]
+        return found[found >= 0][:k]
 
     def lookup(self, ids: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(mask of the ids that have a vector, their vectors stacked: zeros where missing)."""
+        """(mask of the ids that have a vector, their vectors stacked as float32: zeros where missing)."""
         wanted = np.asarray(ids, dtype=np.int64)
         known = (wanted >= 0) & (wanted < len(self._row_of))
         rows = np.full(len(wanted), -1, dtype=np.int64)
@@ -294,7 +333,7 @@ class SecondVectors:
         mask = rows >= 0
         if not len(self._matrix):
             return mask, np.zeros((len(ids), self.dim or 1), dtype=np.float32)
-        out = self._matrix[np.where(mask, rows, 0)]
+        out = self._matrix[np.where(mask, rows, 0)].astype(np.float32)
         out[~mask] = 0.0
         return mask, out
 
@@ -405,7 +444,7 @@ class Catalogue:
         if not entries:
             return
         with self.lock:
-            vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+            vectors = as_stored(vectors)
             ids = np.array([e.id for e in entries], dtype=np.int64)
             present = np.array([i for i in ids.tolist() if i in self.entries], dtype=np.int64)
             if len(present):

@@ -87,7 +87,7 @@ def _index_changed_here(session: Session) -> None:
 def _forget_index_changes(session: Session) -> None:
     session.info.pop(PENDING_INDEX_CHANGES, None)
     session.info.pop(_WROTE_INDEX_CHANGES, None)
-SNAPSHOT_VERSION = 2  # 2: one vector index file per kind, written by the backend
+SNAPSHOT_VERSION = 3  # 2: one vector index file per kind, written by the backend; 3: float16 exact index (EXACT_KIND)
 
 
 def _country_groups(session: Session) -> dict[str, frozenset[str]]:
@@ -274,6 +274,9 @@ class IndexManager:
             if len(batch_entries) >= 2000:
                 cat.upsert_many(batch_entries, np.vstack(batch_vectors), batch_texts)
                 batch_entries, batch_vectors, batch_texts = [], [], []
+                if second_ids:  # by batch too: no list of 100,000 row buffers and float32 copy of them all at once
+                    cat.set_second(second_ids, np.vstack(second_vectors))
+                    second_ids, second_vectors = [], []
         cat.upsert_many(batch_entries, np.vstack(batch_vectors) if batch_vectors else np.zeros((0, cat.dim)),
                         batch_texts)
         if ids is not None:
@@ -356,12 +359,14 @@ class IndexManager:
         cat.load(index_path, [_entry_from_row(r) for r in rows], _texts(session, KINDS[kind][0]))
         if self.second:  # the second vectors come from the database (the source of truth), not the snapshot
             model = KINDS[kind][0]
-            got = session.execute(select(model.id, model.embedding_e5).where(
+            result = session.execute(select(model.id, model.embedding_e5).where(
                 model.embedding_e5_model == self.second, model.embedding_e5.is_not(None))
-                .execution_options(yield_per=2000)).all()
-            got = [(i, b) for i, b in got if i in cat.entries]
-            if got:
-                cat.set_second([i for i, _b in got], np.vstack([np.frombuffer(b, dtype=np.float32) for _i, b in got]))
+                .execution_options(yield_per=2000))
+            for part in result.partitions():  # 2,000 rows at a time: no full list of row buffers
+                got = [(i, b) for i, b in part if i in cat.entries]
+                if got:
+                    cat.set_second([i for i, _b in got],
+                                   np.vstack([np.frombuffer(b, dtype=np.float32) for _i, b in got]))
         return cat
 
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kb.matching import calibration, ranking
-from kb.matching.index import Catalogue, Entry
+from kb.matching.index import Catalogue, Entry, as_stored
 
 DIM = 16
 PARAMS = {"weights": {"dense_z": 1.5, "keyword": 2.0, "sectors": 2.5, "modalities": 0.5, "languages": 0.5,
@@ -37,7 +37,7 @@ def _entry(i: int, country: str = "BR", sectors: tuple[str, ...] = ("health",), 
 def world():
     rng = np.random.default_rng(11)
     offers, requests = Catalogue("offer", DIM), Catalogue("request", DIM)
-    ov, rv = _unit(rng, 8), _unit(rng, 5)
+    ov, rv = as_stored(_unit(rng, 8)), as_stored(_unit(rng, 5))  # as the catalogues hold them (float16 values)
     offers.upsert_many([_entry(i, "IN" if i % 2 else "BR", ("health",) if i < 5 else ("water",), LANGS[i % 3])
                         for i in range(1, 9)], ov, [f"offer {i} text" for i in range(1, 9)])
     requests.upsert_many([_entry(100 + i, "MZ", text_lang="es") for i in range(5)], rv,

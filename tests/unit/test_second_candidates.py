@@ -103,3 +103,29 @@ def test_second_vector_search_is_exact_and_follows_changes():
     assert sorted(sv.search(q, 20).tolist()) == sorted(want)
     assert sorted(sv.search(q, 1000).tolist()) == sorted(stored)
     assert SecondVectors().search(q, 5).tolist() == []
+
+
+def test_second_vectors_survive_the_store_growing_in_small_steps():
+    """The rows live in a FAISS float16 index whose codes move when it grows: every row written before a growth
+    reads back, and is found, after many small additions, updates and removals."""
+    rng = np.random.default_rng(11)
+    sv = SecondVectors()
+    want: dict[int, np.ndarray] = {}
+    for step in range(60):
+        ids = [step * 7 + j for j in range(7)]
+        vecs = _unit(rng, 7, DIM2)
+        sv.set_many(ids, vecs)
+        want.update({i: v for i, v in zip(ids, vecs, strict=True)})
+        if step % 5 == 4:
+            gone = ids[:3]
+            sv.remove_many(gone)
+            for i in gone:
+                del want[i]
+        if step % 9 == 8:  # an update in place
+            sv.set_many([ids[-1]], _unit(rng, 1, DIM2))
+            want[ids[-1]] = sv.vector(ids[-1])
+    assert set(sv.rows) == set(want)
+    for i, v in want.items():
+        np.testing.assert_allclose(sv.vector(i), v, atol=1e-3)
+    for i in list(want)[::37]:
+        assert i in sv.search(want[i], 1).tolist()  # each vector is its own nearest

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from kb.matching import calibration, ranking
-from kb.matching.index import Catalogue, Entry
+from kb.matching.index import Catalogue, Entry, as_second_stored
 
 DIM, DIM2 = 16, 8
 PARAMS = {
@@ -118,8 +118,29 @@ def test_second_vectors_reuse_freed_rows_and_look_up_the_right_vectors():
     sv.set_many([1], v[50:51])              # replaced in place
     mask, got = sv.lookup([500, 2, 1, 99, 501])
     assert mask.tolist() == [True, False, True, True, True]
-    np.testing.assert_allclose(got, np.vstack([v[0], np.zeros(DIM2), v[50], v[99], v[1]]), rtol=1e-6)
+    want = np.vstack([v[0], np.zeros(DIM2), v[50], v[99], v[1]])
+    assert got.dtype == np.float32
+    np.testing.assert_array_equal(got, as_second_stored(want))  # held as float16, handed back as float32
+    np.testing.assert_allclose(got, want, atol=1e-3)
     assert sv.moments.n == 52 and len(sv) == 52
-    mean, _std = sv.moments.similarity_stats(v[3])
-    rest = [sv.vector(i) for i in sv.rows]
-    assert mean == pytest.approx(float(np.mean([r @ v[3] for r in rest])), rel=1e-4)
+    mean, std = sv.moments.similarity_stats(v[3])
+    rest = np.vstack([sv.vector(i) for i in sv.rows])
+    assert mean == pytest.approx(float(np.mean(rest @ v[3])), rel=1e-6)  # the moments of the vectors held
+    assert std == pytest.approx(float(np.std(rest @ v[3])), rel=1e-5)
+
+
+def test_second_vectors_take_half_the_memory_and_move_cosines_by_less_than_1e_3():
+    """float16 rows (SecondVectors' docstring): cosines of unit vectors of e5's dimension within 1e-3 of float32."""
+    from kb.matching.index import SecondVectors
+
+    rng = np.random.default_rng(5)
+    sv, v = SecondVectors(), _unit(rng, 1000, 384)
+    sv.set_many(list(range(1000)), v)
+    assert sv._matrix.nbytes <= 1024 * 384 * 2  # capacity rows x 2 bytes
+    _mask, got = sv.lookup(list(range(1000)))
+    q = v[0]
+    assert np.abs(got @ as_second_stored(q) - v @ q).max() < 1e-3
+    # Adding and removing are exact opposites: the moments come back to those of what is left.
+    sv.remove_many(range(500))
+    mean, _std = sv.moments.similarity_stats(q)
+    assert mean == pytest.approx(float(np.mean(got[500:] @ q)), rel=1e-6, abs=1e-9)

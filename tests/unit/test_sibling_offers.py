@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from kb.matching import calibration, ranking
-from kb.matching.index import Catalogue, Entry
+from kb.matching.index import Catalogue, Entry, as_stored
 
 DIM, DIM2 = 16, 8
 PARAMS = {
@@ -29,7 +29,8 @@ def _params(monkeypatch):
 
 def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     v = rng.standard_normal((n, dim))
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+    # at the precision the catalogue holds and queries with (float16 components), so direct computations agree
+    return as_stored(v / np.linalg.norm(v, axis=1, keepdims=True))
 
 
 def _offer(i: int, org: int | None = None, country: str = "BR") -> Entry:

@@ -189,3 +189,26 @@ def test_loading_indexes_keywords_of_the_entries_only_and_titles_where_a_text_is
     assert set(again.keywords.docs) == set(again.entries)
     assert again.keywords.top(again.keywords.query_terms(entries[0].title), 1)[0][0] == entries[0].id
     assert not again.keywords.query_terms("unrelated")
+
+
+def test_the_exact_index_holds_float16_codes_and_scores_the_rounded_vectors():
+    """faiss_index.EXACT_KIND: 2 bytes per dimension (half of float32); what it returns are the exact dot products of
+    the vectors as the catalogue rounds them (index.as_stored), and it gives those vectors back unchanged."""
+    import faiss
+
+    from kb.matching.index import as_stored
+
+    rng = np.random.default_rng(21)
+    v = rng.standard_normal((1000, 64))
+    v = as_stored(v / np.linalg.norm(v, axis=1, keepdims=True))
+    ids = np.arange(10, 1010, dtype=np.int64)
+    backend = FaissIndex(64)
+    backend.add(ids, v)
+    assert faiss.downcast_index(backend.index.index).code_size == 64 * 2
+    q = v[3]
+    got_ids, got = backend.search(q, 10)
+    want = v @ q
+    top = np.argsort(-want, kind="stable")[:10]
+    assert got_ids.tolist() == ids[top].tolist()
+    np.testing.assert_allclose(got, want[top], rtol=1e-6)
+    np.testing.assert_array_equal(backend.vectors(ids[:5]), v[:5])
