@@ -99,8 +99,11 @@ def labels() -> dict[str, Any]:
     }
 
 
-def event_label(action: str) -> str:
-    """An audit event's action as people read it."""
+def event_label(action: str, from_state: str | None = None, to_state: str | None = None) -> str:
+    """An audit event as a history reads it, in the past: "Submitted", "Accepted by requester", not the button
+    that made it ("Submit", "Accept"); a move between states is named by the state it reached."""
     if action in EVENT_ACTION_LABELS:
         return str(EVENT_ACTION_LABELS[action])
+    if to_state and from_state != to_state:
+        return h.state(to_state)
     return h.action(action)
