@@ -18,7 +18,6 @@ from kb.i18n import LANGUAGES
 from kb.models import SDG, Country, Modality, RegionalGroup, Sector
 from kb.services import cache, unit_of_work
 
-
 CATALOGUE_LOCALES = {"pt": ["pt_BR"]}
 
 

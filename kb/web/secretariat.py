@@ -14,10 +14,11 @@ from kb.services import access, matching, partner_fit, records, unmet
 from kb.services import desk as waiting_list
 from kb.services import exchanges as svc
 from kb.services.exchanges import OPEN_MATCH_STATES
-from kb.web import forms
+from kb.web import display, forms
 from kb.web import helpers as h
 
 bp = Blueprint("secretariat", __name__, url_prefix="/secretariat")
+bp.context_processor(display.context)  # `d`: language names as the record pages say them
 MODELS = {"request": Request, "offer": Offer}
 REVIEW_ACTIONS = ("publish", "return", "reject")
 QUEUE_LIMIT = 200

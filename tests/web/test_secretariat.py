@@ -450,3 +450,17 @@ def test_a_desk_selection_that_is_not_a_record_id_is_a_422_naming_the_parameter(
     sec.post("/language", data={"lang": "en", "next": "/"})
     for ok in (f"request_id={req['id']}", f"offer_id={offer['id']}", "request_id="):
         assert sec.get(f"/secretariat/desk?{ok}").status_code == 200, ok
+
+
+def test_the_review_queue_and_desk_name_every_working_language_in_the_readers_language(kb, browser, people):
+    """They wrote the four interface languages in their own names ("Text in Español" on an English page) and
+    any other one as its code ("Working languages: ar, English"), unlike the record pages."""
+    submitted(kb, "offers", people["centre"], languages=["ar", "fr", "es"], text_lang="es",
+              title="Diagnóstico de producción más limpia")
+    client = browser(people["sec"])
+    page = text(client.get("/secretariat/review"))
+    assert "Arabic, Spanish, French" in page and "Text in Spanish" in page
+    assert "ar, " not in page and "Text in Español" not in page
+    client.post("/language", data={"lang": "fr", "next": "/"})
+    page = text(client.get("/secretariat/review"))
+    assert "Arabe, Espagnol, Français" in page
