@@ -104,10 +104,11 @@ def delivery(code: str) -> str:
 def happened(n: Any) -> str:
     """What a notification's event did, in the current language ("published", "an activity was reported")."""
     from kb.i18n import EVENTS
+    from kb.i18n import state as in_sentence
 
     event = n.event
-    if event.to_state and event.from_state != event.to_state:
-        return state(event.to_state)
+    if event.to_state and event.from_state != event.to_state:  # inside the sentence, like the EVENTS below
+        return str(in_sentence(event.to_state))
     return str(EVENTS.get(event.action) or ACTION_LABELS.get(event.action, event.action))
 
 
