@@ -145,3 +145,18 @@ def test_the_report_downloads_as_one_workbook_under_its_filter(browser, kb, scen
     book = load_workbook(io.BytesIO(resp.get_data()), read_only=True)
     assert len(list(book["exchanges"].iter_rows(values_only=True))) == 2  # the header and Mozambique's exchange
     assert browser(kb.user("director")).get("/reports/export.xlsx").status_code == 403
+
+
+def test_charts_of_counts_mark_their_scale_in_whole_numbers():
+    """Two countries with one exchange each: the scale read 0, 0.1, 0.2 ... 1 ("0.3 exchanges")."""
+    from kb.web import charts
+
+    def marks(svg: str) -> set[str]:
+        return set(re.findall(r"<text[^>]*>([0-9.]+)</text>", svg))
+
+    svg = charts.bars("Countries", ["Colombia", "Ecuador"], [("As requester", [0, 1]), ("As provider", [1, 0])],
+                      horizontal=True, stacked=True)
+    assert marks(svg) == {"0", "1"}
+    svg = charts.bars("By year", ["2025", "2026"], [("Exchanges", [3, 57]), ("Participants", [120, 7])])
+    assert {m for m in marks(svg) if "." in m} == set() and {"0", "120"} <= marks(svg)
+    assert "0.5" in marks(charts.bars("Pipeline", ["a"], [("Days", [0.5])]))  # not counts: left to pygal
