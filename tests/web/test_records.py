@@ -167,6 +167,20 @@ def test_only_allowed_actions_are_shown_and_others_are_refused(browser, kb):
     assert _record(kb, director, "requests", rid)["status"] == "withdrawn"
 
 
+def test_a_workflow_button_confirms_where_the_record_now_is(browser, kb):
+    """The confirmation named the button ("Done: Submit.", "Hecho: Archivar."), not what became of the record."""
+    director = kb.user("director")
+    client = browser(director)
+    rid = _new_id(client.post("/my/requests/new", data=_request_form()), "requests")
+    client.post(f"/my/requests/{rid}/transition", data={"action": "submit", "version": "1"})
+    page = _page(client.get(f"/my/requests/{rid}"))
+    assert "“Cane sugar for small producers” is now Submitted." in page and "Done: Submit." not in page
+    client.post("/language", data={"lang": "es", "next": "/"})
+    client.post(f"/my/requests/{rid}/transition", data={"action": "withdraw"})
+    assert "«Cane sugar for small producers» pasa al estado «Retirado»." in html.unescape(
+        _page(client.get(f"/my/requests/{rid}")))
+
+
 def test_an_incomplete_draft_can_still_be_submitted_for_review(browser, kb):
     director = kb.user("director")
     client = browser(director)
