@@ -221,6 +221,8 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         notice=unmet.notice(user, record) if suggestions is not None and not filter_errors else None,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
+        open_matches=(exchanges.open_matches_of(user, offer_id=record.id)
+                      if user.role == Role.CENTRE and suggestions else {}),
         message=message, errors=errors or {}, return_reason=workspace.return_reason(record),
         exchange=workspace.exchange_of(user, record) if str(record.status) == "matched" else None,
     ), (422 if filter_errors and status == 200 else status)
