@@ -203,8 +203,11 @@ def invite():
         else [current_user.organisation]
     errors: dict[str, list[str]] = {}
     message = None
-    values: dict = {"organisation_id": str(current_user.organisation_id), "role": current_user.role.value,
-                    "language": _lang()}
+    # A colleague is invited into the inviter's organisation with the inviter's role (the only choice they have);
+    # the secretariat and the admin choose both themselves: preset to their own, an invitation went out as
+    # "Administrator" of the secretariat by default.
+    values: dict = {"language": _lang()} if staff else {
+        "organisation_id": str(current_user.organisation_id), "role": current_user.role.value, "language": _lang()}
     status = 200
     if request.method == "POST":
         values = dict(request.form.items())
@@ -222,7 +225,7 @@ def invite():
                 return redirect(url_for("join.invite"))
         else:
             status = 422
-    return render_template("account/invite.html", values=values, errors=errors, message=message,
+    return render_template("account/invite.html", values=values, errors=errors, message=message, staff=staff,
                            roles=[(r.value, h.role(r.value)) for r in roles],
                            organisations=[(str(o.id), o.name) for o in organisations],
                            languages=_languages()), status
