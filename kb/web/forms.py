@@ -8,10 +8,11 @@ from flask import abort, request
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
-from kb.errors import DomainError, NotFound
+from kb.errors import DomainError, NotFound, ValidationFailed
 from kb.models import Role
 from kb.web import helpers as h
 
+GENERIC_INVALID = "Invalid input."  # kb.errors.ValidationFailed's default message
 MATCH_ORIGIN_LABELS = {
     "suggestion": lazy_gettext("Suggested by the matching engine"),
     "interest": lazy_gettext("Interest expressed by the centre"),
@@ -74,7 +75,11 @@ def refused(form: str, exc: DomainError, field_names: tuple[str, ...] = ()) -> F
     one (an unknown id the user typed) is an error on the form (422)."""
     if isinstance(exc, NotFound) and not exc.errors:
         abort(404)
-    return Failure(form, h.form_status(exc), submitted_values(), h.messages(exc.errors), h.message(exc.message), field_names)
+    message = h.message(exc.message)
+    if isinstance(exc, ValidationFailed) and exc.errors and str(exc.message) == GENERIC_INVALID:
+        # The service's generic "Invalid input." says less than the page can: its fields are marked below.
+        message = gettext("Please correct the fields marked below.")
+    return Failure(form, h.form_status(exc), submitted_values(), h.messages(exc.errors), message, field_names)
 
 
 def require_role(*roles: Role) -> None:

@@ -56,6 +56,8 @@ def test_returning_or_rejecting_without_a_reason_is_refused_next_to_the_field(kb
         page = text(resp)
         assert resp.status_code == 422, action
         assert f"A reason is required to {action}." in page and 'aria-invalid="true"' in page
+        # The banner points at the field rather than saying "Invalid input."
+        assert "Please correct the fields marked below." in page and "Invalid input." not in page
     assert status_of(kb, "offers", offer["id"], people["sec"]) == "submitted"
 
 
