@@ -352,6 +352,7 @@ def test_parties_declare_contributions(kb, browser, people, exchange_id):
     assert resp.status_code == 302
     page = text(client.get(f"/exchanges/{exchange_id}"))
     assert "14 expert-days" in page and "Two experts, one week" in page
+    assert "Expert days: 14" not in page  # the count names its kind
 
 
 def test_the_secretariat_declares_for_any_party(kb, browser, people, exchange_id):
