@@ -465,4 +465,4 @@ def test_the_review_queue_and_desk_name_every_working_language_in_the_readers_la
     assert "ar, " not in page and "Text in Español" not in page
     client.post("/language", data={"lang": "fr", "next": "/"})
     page = text(client.get("/secretariat/review"))
-    assert "Arabe, Espagnol, Français" in page
+    assert "Arabe, Espagnol, Français" in page and "Texte en espagnol" in page  # lower case inside a sentence
