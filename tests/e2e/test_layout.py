@@ -62,3 +62,20 @@ def test_the_exchange_page_fits_a_phone(browser, server, account, name, lang):
         assert page.evaluate("document.documentElement.scrollWidth") <= 390
     finally:
         context.close()
+
+
+def test_a_cards_heading_sits_at_the_top_of_its_card(browser, server):
+    """Headings kept their page margin inside cards: a blank band of 2.5rem above "Summary" and "Next steps" on
+    the exchange page, and above each suggestion on the desk."""
+    context = browser.new_context(base_url=server, locale="en", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in(page, SECRETARIAT, "en")
+        page.goto("/exchanges")
+        page.goto(page.locator("main a[href^='/exchanges/']").first.get_attribute("href"))
+        gaps = page.eval_on_selector_all(
+            "main .card > h2:first-child, main .card > h3:first-child",
+            "els => els.map(e => e.getBoundingClientRect().top - e.parentElement.getBoundingClientRect().top)")
+        assert gaps and max(gaps) <= 20, gaps  # the card's padding (1rem) and its border
+    finally:
+        context.close()
