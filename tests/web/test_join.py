@@ -231,6 +231,19 @@ def test_staff_choose_the_invitees_role_and_organisation_themselves(app, kb, bro
     assert mailbox.read() == []
 
 
+def test_a_broken_link_offers_the_way_to_a_new_one_of_its_own_kind(browser):
+    """A used or mangled invitation or confirmation link offered "Ask for a new password link", for an account
+    the invitee or applicant does not have."""
+    client = browser()
+    for path, way, not_this in (("/invitation/garbage", 'href="/login"', 'href="/password/forgot"'),
+                                ("/join/confirm/garbage", 'href="/join"', 'href="/password/forgot"'),
+                                ("/password/reset/garbage", 'href="/password/forgot"', 'href="/join"')):
+        resp = client.get(path)
+        main = resp.get_data(as_text=True).split("<main")[1]
+        assert resp.status_code == 404 and way in main and not_this not in main, path
+    assert "Ask the person who invited you" in client.get("/invitation/garbage").get_data(as_text=True)
+
+
 # --- links come from KB_BASE_URL, never from the Host header ------------------------------------------------------
 
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}
