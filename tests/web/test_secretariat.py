@@ -48,6 +48,24 @@ def test_secretariat_publishes_a_request_from_the_review_queue(kb, browser, peop
     assert "is now Published" in page and "Nothing is waiting." in page
 
 
+def test_the_language_switcher_on_a_refused_form_goes_back_to_a_page_that_exists(kb, browser, people):
+    """A refused form is shown at the address it was posted to, which takes forms only: the switcher sent the
+    reader there with a GET, a 405 dead end."""
+    offer = submitted(kb, "offers", people["centre"])
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/review/offer/{offer['id']}", data={"action": "return"},
+                       headers={"Referer": "http://localhost/secretariat/review"})
+    assert resp.status_code == 422
+    assert '<input type="hidden" name="next" value="/secretariat/review">' in text(resp)
+    switched = client.post("/language", data={"lang": "es", "next": "/secretariat/review"})
+    assert client.get(switched.headers["Location"]).status_code == 200
+    resp = client.post(f"/secretariat/review/offer/{offer['id']}", data={"action": "return"},
+                       headers={"Referer": "https://elsewhere.example/secretariat/review"})
+    assert '<input type="hidden" name="next" value="/">' in text(resp)
+    assert '<input type="hidden" name="next" value="/secretariat/review?status=x">' in text(
+        client.get("/secretariat/review?status=x"))
+
+
 def test_returning_or_rejecting_without_a_reason_is_refused_next_to_the_field(kb, browser, people):
     offer = submitted(kb, "offers", people["centre"])
     client = browser(people["sec"])
