@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import CENTRE, SCREENSHOTS, SECRETARIAT
+from e2e_support import CENTRE, PARTNER, SCREENSHOTS, SECRETARIAT
 
 
 def _sign_in(page, account, lang: str) -> None:  # type: ignore[no-untyped-def]
@@ -77,5 +77,20 @@ def test_a_cards_heading_sits_at_the_top_of_its_card(browser, server):
             "main .card > h2:first-child, main .card > h3:first-child",
             "els => els.map(e => e.getBoundingClientRect().top - e.parentElement.getBoundingClientRect().top)")
         assert gaps and max(gaps) <= 20, gaps  # the card's padding (1rem) and its border
+    finally:
+        context.close()
+
+
+def test_a_partners_countries_list_is_labelled_on_its_own_line(browser, server):
+    """The "Countries" label of a partner's priorities followed the last regional group's checkbox on its line."""
+    context = browser.new_context(base_url=server, locale="en", viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        _sign_in(page, PARTNER, "en")
+        page.goto("/my/organisation")
+        label = page.locator("label[for=f-priority_countries]").bounding_box()
+        last_region = page.locator("input[name=priority_regions]").last.locator("xpath=..").bounding_box()
+        assert label["y"] >= last_region["y"] + last_region["height"], (label, last_region)
+        assert label["x"] <= last_region["x"]
     finally:
         context.close()
