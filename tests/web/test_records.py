@@ -69,6 +69,21 @@ def test_the_navigation_links_each_role_to_its_own_pages(browser, kb):
     assert 'href="/my/experts"' in centre_page and 'href="/my/requests"' not in centre_page
 
 
+def test_the_navigation_marks_the_section_of_the_page(browser, kb):
+    """Nothing in the header said where one was (the admin's sub-navigation set aria-current, unstyled)."""
+    def current(page: str) -> list[str]:
+        nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+        return re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
+
+    director = browser(kb.user("director"))
+    rid = _new_id(director.post("/my/requests/new", data=_request_form()), "requests")
+    assert current(_page(director.get(f"/my/requests/{rid}"))) == ["/my/requests"]
+    assert current(_page(director.get("/requests"))) == ["/requests"]
+    assert current(_page(director.get("/home"))) == ["/home"]
+    assert current(_page(browser(kb.user("secretariat", country="AT")).get("/admin/organisations"))) == ["/admin/"]
+    assert current(_page(director.get("/account/password"))) == []
+
+
 # --- director: requests ---------------------------------------------------------------------------
 
 def test_a_director_creates_a_request_through_the_form(browser, kb):
