@@ -94,3 +94,26 @@ def test_a_partners_countries_list_is_labelled_on_its_own_line(browser, server):
         assert label["x"] <= last_region["x"]
     finally:
         context.close()
+
+
+def test_a_refused_form_low_on_the_exchange_page_comes_back_at_its_section(browser, server):
+    """A refused form was shown again at the top of the long exchange page, its marked fields far below."""
+    context = browser.new_context(base_url=server, locale="en", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        _sign_in(page, SECRETARIAT, "en")
+        page.goto("/exchanges")
+        page.goto(page.locator("main a[href^='/exchanges/']").first.get_attribute("href"))
+        details = page.locator("#activities details")
+        details.locator("summary").click()
+        form = details.locator("form")
+        form.evaluate("f => f.noValidate = true")  # the server's check, as an older browser would leave it
+        form.locator("button[type=submit]").click()
+        page.wait_for_load_state()
+        assert page.url.endswith("#activities")
+        assert page.locator("#activities .error").count() > 0
+        assert page.evaluate("window.scrollY") > 844  # not the top of the page
+        assert page.locator("#activities details[open]").count() == 1
+    finally:
+        context.close()
