@@ -115,5 +115,7 @@ def test_a_refused_form_low_on_the_exchange_page_comes_back_at_its_section(brows
         assert page.locator("#activities .error").count() > 0
         assert page.evaluate("window.scrollY") > 844  # not the top of the page
         assert page.locator("#activities details[open]").count() == 1
+        # What went wrong is said there too, not only in the banner at the top of the page.
+        assert "Please correct the fields marked below." in page.locator("#activities .flash.error").inner_text()
     finally:
         context.close()
