@@ -399,6 +399,9 @@ def test_a_centre_expresses_interest_from_a_requests_catalogue_page(browser, kb)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/my/offers/{off['id']}")
     [match] = kb.ok("GET", "/matches", secretariat)["items"]
     assert match["status"] == "accepted_by_provider"
+    # The offer is no longer offered for this request: interest again could only be refused.
+    page = _page(client.get(f"/requests/{req['id']}"))
+    assert f'<option value="{off["id"]}">' not in page and "Express interest" not in page
     assert client.post("/my/interest", data={"request_id": req["id"]}).status_code == 404
     assert browser(kb.user("director")).post("/my/interest", data={"offer_id": off["id"],
                                                                    "request_id": req["id"]}).status_code == 403
