@@ -119,3 +119,28 @@ def test_a_refused_form_low_on_the_exchange_page_comes_back_at_its_section(brows
         assert "Please correct the fields marked below." in page.locator("#activities .flash.error").inner_text()
     finally:
         context.close()
+
+
+def test_a_choice_in_a_table_shows_its_whole_option_on_a_phone(browser, server):
+    """The e-mail choices on the notification preferences were cut on a phone ("Imediatar" for "Imediatamente")."""
+    context = browser.new_context(base_url=server, locale="pt-BR", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    try:
+        page = context.new_page()
+        _sign_in(page, CENTRE, "pt")
+        page.goto("/account/notifications")
+        short = page.evaluate("""() => [...document.querySelectorAll('main td select')].filter(s => {
+            const probe = document.createElement('span');
+            probe.style.font = getComputedStyle(s).font;
+            probe.textContent = [...s.options].map(o => o.text).sort((a, b) => b.length - a.length)[0];
+            document.body.appendChild(probe);
+            const need = probe.getBoundingClientRect().width;
+            probe.remove();
+            return s.getBoundingClientRect().width < need + 16;
+        }).map(s => s.name)""")
+        assert page.locator("main td select").count() > 0 and short == []
+        assert page.evaluate("Math.max(...[...document.querySelectorAll('main td select')].map("
+                             "s => s.getBoundingClientRect().right))") <= 390  # and none runs off the screen
+        page.screenshot(path=str(SCREENSHOTS / "preferences-phone-pt.png"), full_page=True)
+    finally:
+        context.close()
