@@ -129,6 +129,16 @@ def list_matches(actor: User | None, f: MatchFilters, page: int = 1, per_page: i
     return paginate(stmt.order_by(Match.id if oldest_first else Match.id.desc()), page, per_page)
 
 
+def open_matches_of(actor: User | None, request_id: int | None = None,
+                    offer_id: int | None = None) -> dict[int, Match]:
+    """The matches of one request (keyed by offer id) or of one offer (keyed by request id) that are still open or
+    were approved, as the actor may see them: suggestions beside the record say so instead of offering the pair
+    again (propose_match refuses an open one)."""
+    rows = list_matches(actor, MatchFilters(request_id=request_id, offer_id=offer_id), 1, 200, oldest_first=True).items
+    return {(m.offer_id if request_id is not None else m.request_id): m for m in rows
+            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED}
+
+
 @dataclass
 class ExchangeFilters:
     """Filters of the exchange list."""

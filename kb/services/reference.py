@@ -18,11 +18,16 @@ from kb.i18n import LANGUAGES
 from kb.models import SDG, Country, Modality, RegionalGroup, Sector
 from kb.services import cache, unit_of_work
 
+CATALOGUE_LOCALES = {"pt": ["pt_BR"]}
+
 
 def _translators() -> dict[str, gettext.NullTranslations]:
     out: dict[str, gettext.NullTranslations] = {}
     for lang in LANGUAGES[1:]:
-        out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        # The interface's Portuguese is Brazil's (pt-BR): iso-codes' "pt" catalogue is Portugal's ("Quénia",
+        # "Bangladeche", "Vietname"); its pt_BR catalogue alone (a name it leaves alone is Brazil's too: "Benin").
+        wanted = CATALOGUE_LOCALES.get(lang, [lang])
+        out[lang] = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=wanted, fallback=True)
     return out
 
 

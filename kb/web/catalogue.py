@@ -9,7 +9,7 @@ from kb import permissions
 from kb.errors import ValidationFailed
 from kb.models import Offer, Request, Role
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
-from kb.services import cache, matching, partner_fit, records, stats
+from kb.services import cache, exchanges, matching, partner_fit, records, stats
 from kb.web import display
 from kb.web import helpers as h
 from kb.web.display import viewer
@@ -98,8 +98,10 @@ def _record(kind: str, record_id: int):
 
 
 def _offers_to_propose(user, record) -> list:
-    """A centre's published, unexpired offers it could answer this published request with."""
+    """A centre's published, unexpired offers it could answer this published request with: not those already in
+    an open or approved match with it (expressing interest again could only be refused)."""
     if user is None or user.role != Role.CENTRE or not isinstance(record, Request) or record.status != "published":
         return []
     f = records.RecordFilters(organisation_id=user.organisation_id, status="published", include_expired=False)
-    return records.list_records(Offer, user, f, 1, 100).items
+    taken = exchanges.open_matches_of(user, request_id=record.id)
+    return [o for o in records.list_records(Offer, user, f, 1, 100).items if o.id not in taken]

@@ -33,6 +33,13 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[Any]]], hor
     chart.x_labels = labels
     for name, values in series:
         chart.add(name, [v or 0 for v in values])
+    counts = [v or 0 for _name, values in series for v in values]
+    if counts and all(isinstance(v, int) for v in counts):
+        # Counts are whole: pygal would mark its scale 0, 0.1, ... 1 for a largest value of 1 ("0.3 exchanges").
+        sums = [sum(values[i] or 0 for _name, values in series) for i in range(len(labels))] if stacked else counts
+        top = max(max(sums, default=0), 1)
+        step = -(-top // 10)  # at most about ten marks
+        chart.y_labels = list(range(0, top + step, step))
     if not labels:
         chart.no_data_text = "—"
     return chart.render(is_unicode=True)

@@ -49,6 +49,17 @@ def _language_name(code: str, lang: str) -> str:
     return (name[:1].upper() + name[1:]) if name else code
 
 
+def language_in_sentence(code: str) -> str:
+    """A language's name inside a sentence, as CLDR writes it there: "Text in English", "Texte en anglais",
+    "Texto en inglés" (language_name capitalises it, for a name standing alone)."""
+    try:
+        lang = _lang()
+        name = Locale.parse(lang).languages.get(code) or (Locale.parse("en").languages.get(code) if lang != "en" else None)
+    except (ValueError, TypeError):
+        name = None
+    return name or code
+
+
 def language_names(codes: Any) -> str:
     """Several languages' names, comma-separated."""
     return ", ".join(language_name(c) for c in codes or ())

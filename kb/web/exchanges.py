@@ -24,10 +24,11 @@ from kb.schemas.exchanges import (
 from kb.services import events, partner_fit, partners
 from kb.services import exchanges as svc
 from kb.services.pages import filters_from
-from kb.web import forms
+from kb.web import display, forms
 from kb.web import helpers as h
 
 bp = Blueprint("exch", __name__)
+bp.context_processor(display.context)  # `d`: language names as the record pages say them
 
 MATCH_ROLES = (Role.DIRECTOR, Role.CENTRE, Role.SECRETARIAT)
 BOARD_ORDER = [s.value for s in (ExchangeState.PLANNED, ExchangeState.AGREED, ExchangeState.IN_PROGRESS,

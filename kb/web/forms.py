@@ -8,10 +8,11 @@ from flask import abort, request
 from flask_babel import gettext, lazy_gettext
 from flask_login import current_user
 
-from kb.errors import DomainError, NotFound
+from kb.errors import DomainError, NotFound, ValidationFailed
 from kb.models import Role
 from kb.web import helpers as h
 
+GENERIC_INVALID = "Invalid input."  # kb.errors.ValidationFailed's default message
 MATCH_ORIGIN_LABELS = {
     "suggestion": lazy_gettext("Suggested by the matching engine"),
     "interest": lazy_gettext("Interest expressed by the centre"),
@@ -74,7 +75,11 @@ def refused(form: str, exc: DomainError, field_names: tuple[str, ...] = ()) -> F
     one (an unknown id the user typed) is an error on the form (422)."""
     if isinstance(exc, NotFound) and not exc.errors:
         abort(404)
-    return Failure(form, h.form_status(exc), submitted_values(), h.messages(exc.errors), h.message(exc.message), field_names)
+    message = h.message(exc.message)
+    if isinstance(exc, ValidationFailed) and exc.errors and str(exc.message) == GENERIC_INVALID:
+        # The service's generic "Invalid input." says less than the page can: its fields are marked below.
+        message = gettext("Please correct the fields marked below.")
+    return Failure(form, h.form_status(exc), submitted_values(), h.messages(exc.errors), message, field_names)
 
 
 def require_role(*roles: Role) -> None:
@@ -99,8 +104,11 @@ def labels() -> dict[str, Any]:
     }
 
 
-def event_label(action: str) -> str:
-    """An audit event's action as people read it."""
+def event_label(action: str, from_state: str | None = None, to_state: str | None = None) -> str:
+    """An audit event as a history reads it, in the past: "Submitted", "Accepted by requester", not the button
+    that made it ("Submit", "Accept"); a move between states is named by the state it reached."""
     if action in EVENT_ACTION_LABELS:
         return str(EVENT_ACTION_LABELS[action])
+    if to_state and from_state != to_state:
+        return h.state(to_state)
     return h.action(action)

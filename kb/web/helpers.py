@@ -77,6 +77,20 @@ FIXED_VOCABULARIES = {"terms": TERM_LABELS, "activity_kinds": ACTIVITY_KIND_LABE
                       "contribution_kinds": CONTRIBUTION_KIND_LABELS, "party_roles": PARTY_ROLE_LABELS}
 
 
+def here() -> str:
+    """This page's address for a form that comes back to it (the language switcher). A page answering a form
+    (a POST: a refused form shown again) has an address that takes forms only, where a GET is a 405 dead end:
+    the page the form was sent from (same site) stands for it, else the front page."""
+    from urllib.parse import urlsplit
+
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    ref = urlsplit(request.referrer or "")
+    if ref.netloc == request.host and ref.path.startswith("/") and not ref.path.startswith("//"):
+        return ref.path + (f"?{ref.query}" if ref.query else "")
+    return "/"
+
+
 def state(code: Any) -> str:
     """A workflow state in the current language."""
     return str(STATE_LABELS.get(str(code), code))
@@ -104,10 +118,11 @@ def delivery(code: str) -> str:
 def happened(n: Any) -> str:
     """What a notification's event did, in the current language ("published", "an activity was reported")."""
     from kb.i18n import EVENTS
+    from kb.i18n import state as in_sentence
 
     event = n.event
-    if event.to_state and event.from_state != event.to_state:
-        return state(event.to_state)
+    if event.to_state and event.from_state != event.to_state:  # inside the sentence, like the EVENTS below
+        return str(in_sentence(event.to_state))
     return str(EVENTS.get(event.action) or ACTION_LABELS.get(event.action, event.action))
 
 

@@ -60,8 +60,10 @@ def _countries() -> list[tuple[str, str]]:
     return sorted(((c.code, c.label(lang)) for c in reference.list_countries()), key=lambda pair: pair[1])
 
 
-def _invalid_link(exc: NotFound):  # type: ignore[no-untyped-def]
-    return render_template("account/link_invalid.html", message=h.message(exc.message)), 404
+def _invalid_link(exc: NotFound, kind: str = "password"):  # type: ignore[no-untyped-def]
+    """The page of a used, expired or mangled link, with the way to a new one of its kind (password, invitation,
+    application): an invitee or an applicant was offered a new password link, for an account they may not have."""
+    return render_template("account/link_invalid.html", message=h.message(exc.message), kind=kind), 404
 
 
 # --- /join -----------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def confirm(token: str):
     try:
         application = accounts.confirm_application(token)
     except NotFound as exc:
-        return _invalid_link(exc)
+        return _invalid_link(exc, "application")
     return render_template("account/join_confirmed.html", application=application)
 
 
@@ -173,7 +175,7 @@ def invitation(token: str):
             try:
                 user = accounts.accept_invitation(token, data.get("name", ""), data["password"], data.get("language"))
             except NotFound as exc:
-                return _invalid_link(exc)
+                return _invalid_link(exc, "invitation")
             except DomainError as exc:
                 errors, _message = _refusal(exc)
             else:
@@ -187,7 +189,7 @@ def invitation(token: str):
     try:
         invite = accounts.invitation_for_link(token)
     except NotFound as exc:
-        return _invalid_link(exc)
+        return _invalid_link(exc, "invitation")
     values.setdefault("language", invite.language)
     return render_template("account/invitation.html", invitation=invite, values=values, errors=errors,
                            languages=_languages()), status
@@ -203,8 +205,11 @@ def invite():
         else [current_user.organisation]
     errors: dict[str, list[str]] = {}
     message = None
-    values: dict = {"organisation_id": str(current_user.organisation_id), "role": current_user.role.value,
-                    "language": _lang()}
+    # A colleague is invited into the inviter's organisation with the inviter's role (the only choice they have);
+    # the secretariat and the admin choose both themselves: preset to their own, an invitation went out as
+    # "Administrator" of the secretariat by default.
+    values: dict = {"language": _lang()} if staff else {
+        "organisation_id": str(current_user.organisation_id), "role": current_user.role.value, "language": _lang()}
     status = 200
     if request.method == "POST":
         values = dict(request.form.items())
@@ -222,7 +227,7 @@ def invite():
                 return redirect(url_for("join.invite"))
         else:
             status = 422
-    return render_template("account/invite.html", values=values, errors=errors, message=message,
+    return render_template("account/invite.html", values=values, errors=errors, message=message, staff=staff,
                            roles=[(r.value, h.role(r.value)) for r in roles],
                            organisations=[(str(o.id), o.name) for o in organisations],
                            languages=_languages()), status

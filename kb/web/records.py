@@ -221,6 +221,8 @@ def _render_record(k: Kind, user, record, message: str | None = None, errors=Non
         suggestions=suggestions, filters=filters, filter_errors=filter_errors,
         notice=unmet.notice(user, record) if suggestions is not None and not filter_errors else None,
         can_express_interest=(user.role == Role.CENTRE and suggestions is not None),
+        open_matches=(exchanges.open_matches_of(user, offer_id=record.id)
+                      if user.role == Role.CENTRE and suggestions else {}),
         message=message, errors=errors or {}, return_reason=workspace.return_reason(record),
         exchange=workspace.exchange_of(user, record) if str(record.status) == "matched" else None,
     ), (422 if filter_errors and status == 200 else status)
@@ -246,12 +248,16 @@ def transition(kind: str, record_id: int):
     if errors:
         return _render_record(k, user, rec, _("Please check your input."), errors, 422)
     action, reason, version = data.pop("action"), data.pop("reason"), data.pop("version")
+    before = str(rec.status)
     try:
-        svc.transition_record(k.model, user, record_id, action, reason, version, data)
+        moved = svc.transition_record(k.model, user, record_id, action, reason, version, data)
     except DomainError as exc:
         _user, rec = _my_record(k, record_id)
         return _render_record(k, user, rec, h.message(exc.message), _field_errors(exc), h.form_status(exc))
-    flash(_("Done: %(action)s.", action=h.action(action)), "ok")
+    if str(moved.status) != before:  # where the record is now, as the review queue says it ("Done: Archive." did not)
+        flash(_("“%(title)s” is now %(state)s.", title=moved.title, state=h.state(moved.status)), "ok")
+    else:
+        flash(_("Done: %(action)s.", action=h.action(action)), "ok")
     return redirect(url_for("records.record", kind=kind, record_id=record_id))
 
 

@@ -13,11 +13,11 @@ from kb.schemas.matching import DeskSelectionSchema, SuggestionQuerySchema, Wait
 from kb.services import access, matching, partner_fit, records, unmet
 from kb.services import desk as waiting_list
 from kb.services import exchanges as svc
-from kb.services.exchanges import OPEN_MATCH_STATES
-from kb.web import forms
+from kb.web import display, forms
 from kb.web import helpers as h
 
 bp = Blueprint("secretariat", __name__, url_prefix="/secretariat")
+bp.context_processor(display.context)  # `d`: language names as the record pages say them
 MODELS = {"request": Request, "offer": Offer}
 REVIEW_ACTIONS = ("publish", "return", "reject")
 QUEUE_LIMIT = 200
@@ -131,16 +131,12 @@ def _render_desk(request_id: int | None, offer_id: int | None = None,  # type: i
             notice = unmet.notice(current_user, selected)
         if selected.seeks_cofinancing:
             partners = partner_fit.for_request(current_user, selected.id)
-        for m in _matches(svc.MatchFilters(request_id=request_id)):
-            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
-                open_matches[m.offer_id] = m
+        open_matches = svc.open_matches_of(current_user, request_id=request_id)
     elif offer_id is not None:
         selected_offer = access.get_visible_record(Offer, offer_id, current_user)
         if not arg_errors:
             suggestions = matching.suggest(current_user, "offer", offer_id, matching.SuggestionArgs(**args))
-        for m in _matches(svc.MatchFilters(offer_id=offer_id)):
-            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED:
-                open_matches[m.request_id] = m
+        open_matches = svc.open_matches_of(current_user, offer_id=offer_id)
     ids = [s["id"] for s in suggestions]
     counterparts = records.visible_by_id(Offer if selected_offer is None else Request, current_user, ids)
     accepted = _matches(svc.MatchFilters(status=MatchState.ACCEPTED))

@@ -162,7 +162,7 @@ def test_request_to_closed_exchange(session_factory):
 
     with step("secretariat records an activity"):
         page.get_by_text("Report an activity").click()
-        form = page.locator("form[action$='/activities']")
+        form = page.locator("form[action$='/activities#activities']")
         form.get_by_label("Kind of activity").select_option(label="Training")
         form.get_by_label("Title").fill("Taller de formación de formadores en Quito")
         form.get_by_label("First day").fill(today)
@@ -179,7 +179,7 @@ def test_request_to_closed_exchange(session_factory):
 
     with step("secretariat records the results"):
         page.get_by_text("Report results and feedback").click()
-        form = page.locator("form[action$='/results']")
+        form = page.locator("form[action$='/results#results']")
         form.get_by_label("People trained").fill("27")
         form.get_by_label("Of whom women").fill("12")
         form.get_by_label("Practice changes").fill("Los instructores aplican planes de mantenimiento preventivo.")

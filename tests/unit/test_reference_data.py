@@ -43,3 +43,13 @@ def test_fixed_vocabularies_label_every_code_of_their_enum(name, enum):
     from kb.web.helpers import FIXED_VOCABULARIES
 
     assert list(FIXED_VOCABULARIES[name]) == [member.value for member in enum]
+
+
+def test_country_names_in_portuguese_are_brazils_like_the_interface():
+    """The interface speaks Brazilian Portuguese (pt-BR); the country lists did in Portugal's ("Quénia")."""
+    from kb.services.reference import country_labels
+
+    names = country_labels()
+    assert (names["KE"]["pt"], names["BD"]["pt"], names["VN"]["pt"], names["AM"]["pt"], names["BJ"]["pt"]) == (
+        "Quênia", "Bangladesh", "Vietnã", "Armênia", "Benin")
+    assert (names["KE"]["es"], names["KE"]["fr"], names["KE"]["en"]) == ("Kenia", "Kenya", "Kenya")

@@ -183,3 +183,14 @@ def test_vocabulary_labels_on_pages_are_the_databases(app, browser, kb):
             db.session.get(Modality, "expert-mission").label_fr = before[1]
             db.session.commit()
             seed_reference_data()
+
+
+def test_pages_name_their_icon_so_browsers_do_not_ask_for_a_missing_favicon(browser):
+    """Without one every first visit logged "404 /favicon.ico" in the browser's console and the tab had no icon."""
+    client = browser()
+    page = _page(client.get("/"))
+    icon = re.search(r'<link rel="icon" type="image/svg\+xml" href="([^"]+)">', page)
+    assert icon
+    resp = client.get(icon.group(1))
+    assert resp.status_code == 200 and resp.mimetype == "image/svg+xml"
+    assert resp.get_data(as_text=True).startswith("<svg")

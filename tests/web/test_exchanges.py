@@ -352,6 +352,7 @@ def test_parties_declare_contributions(kb, browser, people, exchange_id):
     assert resp.status_code == 302
     page = text(client.get(f"/exchanges/{exchange_id}"))
     assert "14 expert-days" in page and "Two experts, one week" in page
+    assert "Expert days: 14" not in page  # the count names its kind
 
 
 def test_the_secretariat_declares_for_any_party(kb, browser, people, exchange_id):
@@ -473,13 +474,14 @@ def test_the_whole_journey_through_the_pages(kb, browser, people):
     page = text(sec.get(f"/exchanges/{xid}"))
     timeline = page.split('id="h-timeline"')[1]
     labels = re.findall(r"<li>\s*<strong>([^<]+)</strong>", timeline)
-    assert labels == ["Created", "Submit", "Publish", "Proposed", "Accept", "Accept", "Approve", "Created",
-                      "Matched", "Record agreement", "Start", "Activity reported", "Results reported", "Complete",
-                      "Evaluate", "Close", "Close"]
+    # In the past tense, as a history reads (it said "Submit", "Accept", "Close", like the buttons).
+    assert labels == ["Created", "Submitted", "Published", "Proposed", "Accepted by requester", "Accepted",
+                      "Approved", "Created", "Matched", "Agreed", "In progress", "Activity reported",
+                      "Results reported", "Completed", "Evaluated", "Closed", "Closed"]
     assert "KB-2026-01" in timeline and "“Strong fit”" in timeline
     assert "This exchange is over." in page and "four tanneries recover chrome" in page
     director_page = text(director.get(f"/exchanges/{xid}"))
-    assert "Record agreement" in director_page and "Activity reported" in director_page
+    assert "Agreed" in director_page and "Activity reported" in director_page
     assert "No step is yours to take now." not in director_page and "This exchange is over." in director_page
     closed = text(sec.get("/exchanges")).split('id="h-closed"')[1]
     assert f'/exchanges/{xid}"' in closed
@@ -518,3 +520,24 @@ def test_the_exchange_history_shows_e_mail_addresses_only_to_staff_and_the_same_
     assert centre.email in page and sec.email not in page and director.email not in page
     page = text(browser(sec).get(f"/exchanges/{exchange_id}"))
     assert sec.email in page and director.email in page and centre.email in page
+
+
+def test_amounts_and_expert_days_read_the_same_in_the_parties_table_and_the_partners_offers(
+        kb, browser, people, exchange_id):
+    """The parties table wrote "18,000 EUR" where the partners' offers below wrote "€18,000.00", and an offer of
+    expert-days was a bare number ("Contribution in kind: 12")."""
+    partner = browser(people["partner"])
+    assert partner.post(f"/exchanges/{exchange_id}/join",
+                        data={"kind": "money", "amount": "18000", "currency": "EUR"}).status_code == 302
+    offer_id = kb.ok("GET", "/contribution-offers", people["sec"])["items"][0]["id"]
+    assert browser(people["sec"]).post(f"/contribution-offers/{offer_id}", data={"action": "accept"}).status_code == 302
+    assert partner.post(f"/exchanges/{exchange_id}/join",
+                        data={"kind": "expert-days", "expert_days": "12"}).status_code == 302
+    page = text(browser(people["sec"]).get(f"/exchanges/{exchange_id}"))
+    parties = page.split('id="h-parties"')[1].split("</table>")[0]
+    offers = page.split('id="contribution-offers"')[1]
+    assert "€18,000.00" in parties and "18,000 EUR" not in parties
+    assert "€18,000.00" in offers and "12 expert-days" in offers
+    browser(people["sec"]).post("/language", data={"lang": "fr", "next": "/"})
+    page = text(browser(people["sec"]).get(f"/exchanges/{exchange_id}"))
+    assert "18\u202f000,00\xa0€" in page.split('id="h-parties"')[1].split("</table>")[0]

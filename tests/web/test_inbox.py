@@ -67,7 +67,8 @@ def test_the_inbox_page_links_to_the_record_and_the_header_counts_the_unread(kb,
     kb.ok("POST", f"/requests/{req['id']}/transitions", sec, {"action": "return", "reason": "Add a budget"}, 200)
     client = browser(colleague)
     page = client.get("/notifications").get_data(as_text=True)
-    assert page.index("Returned") < page.index("Submitted")  # newest first
+    # newest first; the state inside the sentence, as "— an activity was reported" is (it was "— Returned")
+    assert page.index("— returned") < page.index("— submitted")
     assert f'href="/my/requests/{req["id"]}"' in page and "Add a budget" in page
     assert 'class="badge count"' in page and ">2<" in page
     with app.app_context():
@@ -84,7 +85,7 @@ def test_the_inbox_page_links_to_the_record_and_the_header_counts_the_unread(kb,
         db.session.get(User, colleague.id).language = "es"
         db.session.commit()
     page = client.get("/notifications").get_data(as_text=True)
-    assert "Notificaciones" in page
+    assert "Notificaciones" in page and "— devuelto" in page and "— Devuelto" not in page
 
 
 def test_someone_elses_notification_is_not_found_on_the_page_either(kb, app, browser):

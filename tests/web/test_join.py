@@ -215,6 +215,35 @@ def test_the_invitation_form_offers_a_colleague_the_inviters_own_role_and_organi
     assert browser().get("/invite").status_code == 302  # anonymous: to the sign-in page
 
 
+def test_staff_choose_the_invitees_role_and_organisation_themselves(app, kb, browser, mailbox):
+    """Preset to the inviter's own, the admin's form invited an Administrator of the secretariat by default."""
+    admin = kb.user("admin", country="AT")
+    client = browser(admin)
+    page = client.get("/invite").get_data(as_text=True)
+    for name in ("role", "organisation_id"):
+        options = page.split(f'name="{name}"')[1].split("</select>")[0]
+        assert '<option value="">—</option>' in options and " selected" not in options, name
+    resp = client.post("/invite", data={"email": "someone@test.example", "language": "en", "role": "",
+                                        "organisation_id": ""})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="e-role"' in page and 'id="e-organisation_id"' in page
+    assert 'value="someone@test.example"' in page  # the address typed is kept
+    assert mailbox.read() == []
+
+
+def test_a_broken_link_offers_the_way_to_a_new_one_of_its_own_kind(browser):
+    """A used or mangled invitation or confirmation link offered "Ask for a new password link", for an account
+    the invitee or applicant does not have."""
+    client = browser()
+    for path, way, not_this in (("/invitation/garbage", 'href="/login"', 'href="/password/forgot"'),
+                                ("/join/confirm/garbage", 'href="/join"', 'href="/password/forgot"'),
+                                ("/password/reset/garbage", 'href="/password/forgot"', 'href="/join"')):
+        resp = client.get(path)
+        main = resp.get_data(as_text=True).split("<main")[1]
+        assert resp.status_code == 404 and way in main and not_this not in main, path
+    assert "Ask the person who invited you" in client.get("/invitation/garbage").get_data(as_text=True)
+
+
 # --- links come from KB_BASE_URL, never from the Host header ------------------------------------------------------
 
 FORGED = {"Host": "evil.example", "X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "http"}

@@ -42,3 +42,12 @@ def test_the_check_sees_a_european_word():
     assert re.search(r"\bpalavras?-passe\b", "Alterar a palavra-passe", re.IGNORECASE)
     assert re.search(r"\baceites?\b", "Aceite", re.IGNORECASE)
     assert not re.search(r"\baceites?\b", "Aceito", re.IGNORECASE)
+
+
+def test_a_match_between_a_request_and_an_offer_is_a_vinculacao_everywhere():
+    """The navigation says "Vinculações"; "Aceitar a correspondência", "Correspondência proposta a você" named the
+    same record otherwise (correspondência stays for how well two records fit: "Correspondência forte")."""
+    record_sense = re.compile(r"\bthe match\b|\bproposed match\b|^Match (proposed|news)|^Matches?$", re.I)
+    wrong = [(mid, s) for mid, s in _strings() if record_sense.search(mid) and "orrespondência" in s]
+    assert wrong == []
+    assert any("inculaç" in s for mid, s in _strings() if mid == "Match proposed to you")

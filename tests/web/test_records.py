@@ -69,6 +69,21 @@ def test_the_navigation_links_each_role_to_its_own_pages(browser, kb):
     assert 'href="/my/experts"' in centre_page and 'href="/my/requests"' not in centre_page
 
 
+def test_the_navigation_marks_the_section_of_the_page(browser, kb):
+    """Nothing in the header said where one was (the admin's sub-navigation set aria-current, unstyled)."""
+    def current(page: str) -> list[str]:
+        nav = page.split('<nav aria-label="Main">')[1].split("</nav>")[0]
+        return re.findall(r'<a href="([^"]+)" aria-current="page">', nav)
+
+    director = browser(kb.user("director"))
+    rid = _new_id(director.post("/my/requests/new", data=_request_form()), "requests")
+    assert current(_page(director.get(f"/my/requests/{rid}"))) == ["/my/requests"]
+    assert current(_page(director.get("/requests"))) == ["/requests"]
+    assert current(_page(director.get("/home"))) == ["/home"]
+    assert current(_page(browser(kb.user("secretariat", country="AT")).get("/admin/organisations"))) == ["/admin/"]
+    assert current(_page(director.get("/account/password"))) == []
+
+
 # --- director: requests ---------------------------------------------------------------------------
 
 def test_a_director_creates_a_request_through_the_form(browser, kb):
@@ -165,6 +180,20 @@ def test_only_allowed_actions_are_shown_and_others_are_refused(browser, kb):
     assert _record(kb, director, "requests", rid)["status"] == "submitted"
     assert client.post(f"/my/requests/{rid}/transition", data={"action": "withdraw"}).status_code == 302
     assert _record(kb, director, "requests", rid)["status"] == "withdrawn"
+
+
+def test_a_workflow_button_confirms_where_the_record_now_is(browser, kb):
+    """The confirmation named the button ("Done: Submit.", "Hecho: Archivar."), not what became of the record."""
+    director = kb.user("director")
+    client = browser(director)
+    rid = _new_id(client.post("/my/requests/new", data=_request_form()), "requests")
+    client.post(f"/my/requests/{rid}/transition", data={"action": "submit", "version": "1"})
+    page = _page(client.get(f"/my/requests/{rid}"))
+    assert "“Cane sugar for small producers” is now Submitted." in page and "Done: Submit." not in page
+    client.post("/language", data={"lang": "es", "next": "/"})
+    client.post(f"/my/requests/{rid}/transition", data={"action": "withdraw"})
+    assert "«Cane sugar for small producers» pasa al estado «Retirado»." in html.unescape(
+        _page(client.get(f"/my/requests/{rid}")))
 
 
 def test_an_incomplete_draft_can_still_be_submitted_for_review(browser, kb):
@@ -324,7 +353,11 @@ def test_a_centre_expresses_interest_in_a_fitting_request(browser, kb):
     match = matches[0]
     assert match["status"] == "accepted_by_provider" and match["origin"] == "interest"
     assert match["request"]["id"] == req["id"] and match["offer"]["id"] == off["id"]
-    assert "Interest expressed" in _page(client.get(f"/my/offers/{off['id']}?include_weak=true"))
+    page = _page(client.get(f"/my/offers/{off['id']}?include_weak=true"))
+    assert "Interest expressed" in page
+    # The suggestion now says so, linking to the match, instead of offering a button that can only be refused.
+    assert f'name="request_id" value="{req["id"]}"' not in page
+    assert "Already proposed" in page and f'href="/matches#match-{match["id"]}"' in page
     # Twice is refused with a message, not a crash.
     resp = client.post(f"/my/offers/{off['id']}/interest?include_weak=true", data={"request_id": req["id"]})
     assert resp.status_code == 409 and "Already proposed" in _page(resp)
@@ -366,6 +399,9 @@ def test_a_centre_expresses_interest_from_a_requests_catalogue_page(browser, kb)
     assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/my/offers/{off['id']}")
     [match] = kb.ok("GET", "/matches", secretariat)["items"]
     assert match["status"] == "accepted_by_provider"
+    # The offer is no longer offered for this request: interest again could only be refused.
+    page = _page(client.get(f"/requests/{req['id']}"))
+    assert f'<option value="{off["id"]}">' not in page and "Express interest" not in page
     assert client.post("/my/interest", data={"request_id": req["id"]}).status_code == 404
     assert browser(kb.user("director")).post("/my/interest", data={"offer_id": off["id"],
                                                                    "request_id": req["id"]}).status_code == 403

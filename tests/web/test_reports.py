@@ -48,7 +48,7 @@ def test_the_report_shows_the_indicators_and_each_table_downloads_as_csv(app, br
     client = browser(kb.user("secretariat", country="AT"))
     page = _page(client.get("/reports?region=CAN"))
     assert 'href="/reports/tables/flows.csv?region=CAN"' in page
-    assert 'src="/reports/charts/by_year.svg?region=CAN"' in page
+    assert 'src="/reports/charts/by_year.svg?region=CAN&amp;lang=en"' in page
     rows = list(csv.reader(io.StringIO(_page(client.get("/reports/tables/headline.csv?region=CAN")))))
     with app.test_request_context():
         headline = indicators.headline(Filters(region="CAN"))
@@ -70,6 +70,20 @@ def test_charts_are_svg_images_with_their_own_narrow_policy(browser, kb, scenari
         assert "default-src 'none'" in policy and "script-src" not in policy, policy
     assert "default-src 'self'" in client.get("/reports").headers["Content-Security-Policy"]
     assert client.get("/reports/charts/other.svg").status_code == 404
+
+
+def test_a_chart_is_fetched_again_in_the_language_just_chosen(browser, kb, scenario):
+    """Charts are cached by the browser for a minute: the same address after a change of language showed the
+    chart of the language before (English titles and country names on a Portuguese page)."""
+    client = browser(kb.user("secretariat", country="AT"))
+    english = re.findall(r'<img class="chart" src="([^"]+)"', _page(client.get("/reports")))
+    client.post("/language", data={"lang": "pt", "next": "/"})
+    portuguese = re.findall(r'<img class="chart" src="([^"]+)"', _page(client.get("/reports")))
+    assert len(english) == len(portuguese) == 5 and not set(english) & set(portuguese)
+    svg = _page(client.get(portuguese[0].replace("&amp;", "&")))
+    assert "<title>Intercâmbios" in svg or "Intercâmbios" in svg
+    public = re.findall(r'<img class="chart" src="([^"]+)"', _page(client.get("/transparency")))
+    assert public and all(src.endswith("lang=pt") for src in public)
 
 
 def test_a_bad_filter_is_refused_by_name_in_the_users_language(browser, kb, scenario):
@@ -131,3 +145,18 @@ def test_the_report_downloads_as_one_workbook_under_its_filter(browser, kb, scen
     book = load_workbook(io.BytesIO(resp.get_data()), read_only=True)
     assert len(list(book["exchanges"].iter_rows(values_only=True))) == 2  # the header and Mozambique's exchange
     assert browser(kb.user("director")).get("/reports/export.xlsx").status_code == 403
+
+
+def test_charts_of_counts_mark_their_scale_in_whole_numbers():
+    """Two countries with one exchange each: the scale read 0, 0.1, 0.2 ... 1 ("0.3 exchanges")."""
+    from kb.web import charts
+
+    def marks(svg: str) -> set[str]:
+        return set(re.findall(r"<text[^>]*>([0-9.]+)</text>", svg))
+
+    svg = charts.bars("Countries", ["Colombia", "Ecuador"], [("As requester", [0, 1]), ("As provider", [1, 0])],
+                      horizontal=True, stacked=True)
+    assert marks(svg) == {"0", "1"}
+    svg = charts.bars("By year", ["2025", "2026"], [("Exchanges", [3, 57]), ("Participants", [120, 7])])
+    assert {m for m in marks(svg) if "." in m} == set() and {"0", "120"} <= marks(svg)
+    assert "0.5" in marks(charts.bars("Pipeline", ["a"], [("Days", [0.5])]))  # not counts: left to pygal

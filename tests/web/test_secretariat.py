@@ -48,6 +48,24 @@ def test_secretariat_publishes_a_request_from_the_review_queue(kb, browser, peop
     assert "is now Published" in page and "Nothing is waiting." in page
 
 
+def test_the_language_switcher_on_a_refused_form_goes_back_to_a_page_that_exists(kb, browser, people):
+    """A refused form is shown at the address it was posted to, which takes forms only: the switcher sent the
+    reader there with a GET, a 405 dead end."""
+    offer = submitted(kb, "offers", people["centre"])
+    client = browser(people["sec"])
+    resp = client.post(f"/secretariat/review/offer/{offer['id']}", data={"action": "return"},
+                       headers={"Referer": "http://localhost/secretariat/review"})
+    assert resp.status_code == 422
+    assert '<input type="hidden" name="next" value="/secretariat/review">' in text(resp)
+    switched = client.post("/language", data={"lang": "es", "next": "/secretariat/review"})
+    assert client.get(switched.headers["Location"]).status_code == 200
+    resp = client.post(f"/secretariat/review/offer/{offer['id']}", data={"action": "return"},
+                       headers={"Referer": "https://elsewhere.example/secretariat/review"})
+    assert '<input type="hidden" name="next" value="/">' in text(resp)
+    assert '<input type="hidden" name="next" value="/secretariat/review?status=x">' in text(
+        client.get("/secretariat/review?status=x"))
+
+
 def test_returning_or_rejecting_without_a_reason_is_refused_next_to_the_field(kb, browser, people):
     offer = submitted(kb, "offers", people["centre"])
     client = browser(people["sec"])
@@ -56,6 +74,8 @@ def test_returning_or_rejecting_without_a_reason_is_refused_next_to_the_field(kb
         page = text(resp)
         assert resp.status_code == 422, action
         assert f"A reason is required to {action}." in page and 'aria-invalid="true"' in page
+        # The banner points at the field rather than saying "Invalid input."
+        assert "Please correct the fields marked below." in page and "Invalid input." not in page
     assert status_of(kb, "offers", offer["id"], people["sec"]) == "submitted"
 
 
@@ -450,3 +470,17 @@ def test_a_desk_selection_that_is_not_a_record_id_is_a_422_naming_the_parameter(
     sec.post("/language", data={"lang": "en", "next": "/"})
     for ok in (f"request_id={req['id']}", f"offer_id={offer['id']}", "request_id="):
         assert sec.get(f"/secretariat/desk?{ok}").status_code == 200, ok
+
+
+def test_the_review_queue_and_desk_name_every_working_language_in_the_readers_language(kb, browser, people):
+    """They wrote the four interface languages in their own names ("Text in Español" on an English page) and
+    any other one as its code ("Working languages: ar, English"), unlike the record pages."""
+    submitted(kb, "offers", people["centre"], languages=["ar", "fr", "es"], text_lang="es",
+              title="Diagnóstico de producción más limpia")
+    client = browser(people["sec"])
+    page = text(client.get("/secretariat/review"))
+    assert "Arabic, Spanish, French" in page and "Text in Spanish" in page
+    assert "ar, " not in page and "Text in Español" not in page
+    client.post("/language", data={"lang": "fr", "next": "/"})
+    page = text(client.get("/secretariat/review"))
+    assert "Arabe, Espagnol, Français" in page and "Texte en espagnol" in page  # lower case inside a sentence
