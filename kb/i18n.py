@@ -10,6 +10,7 @@ and actions as they read inside a sentence (contexts keep them apart from the ca
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask.globals import _cv_app
@@ -155,6 +156,16 @@ def state(code: Any) -> Any:
 def action(code: str) -> Any:
     """An action inside a sentence ("publish"); an unknown code stays as it is."""
     return ACTIONS.get(code, code)
+
+
+def label_in_sentence(label: str) -> str:
+    """A vocabulary label (a sector, a modality) inside a sentence: "shares the sector health", "propose cours de
+    formation", not "Health", "Cours de formation". Only a first word written as an ordinary capitalised word is
+    lowered; an acronym or a word with other capitals ("ICT", "WASH", "eLearning", "SDG-related") stays as it is."""
+    first = re.match(r"[^\W\d_]*", label).group()  # the leading letters ("Water" of "Water, sanitation")
+    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+        return label[0].lower() + label[1:]
+    return label
 
 
 def a_record(kind: str) -> Any:

@@ -686,15 +686,16 @@ def _summary(locale: Locale, tag: str, sectors: tuple[str, ...], modalities: tup
     """summary_sentence's sentence, from the labels of the shared sectors and modalities, the shared working
     languages' codes, whether any working language is offered, the first five matching terms and the title of the
     offer's institution's other offer close to the request ("" when none is named)."""
-    from kb.i18n import gettext, ngettext
+    from kb.i18n import gettext, label_in_sentence, ngettext
 
     parts = []
     if sectors:
         parts.append(ngettext("shares the sector %(names)s", "shares the sectors %(names)s", len(sectors),
-                              names=_format_list(sectors, locale, tag)))
+                              names=_format_list(tuple(map(label_in_sentence, sectors)), locale, tag)))
     if modalities:
         parts.append(ngettext("offers %(names)s, as the request asks", "offers %(names)s, as the request asks",
-                              len(modalities), names=_format_list(modalities, locale, tag)))
+                              len(modalities),
+                              names=_format_list(tuple(map(label_in_sentence, modalities)), locale, tag)))
     if shared:
         parts.append(gettext("both work in %(languages)s", languages=_language_names(shared, locale, tag)))
     elif offered:

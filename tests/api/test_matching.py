@@ -199,12 +199,12 @@ def test_the_explanation_leads_with_a_plain_sentence_in_the_callers_language(kb,
     path = f"/requests/{world['request']['id']}/suggestions?include_weak=true"
     top = kb.ok("GET", path, world["director"])["items"][0]
     ex = top["explanation"]
-    assert ex["summary"].startswith("Shares the sector Cleaner production")
+    assert ex["summary"].startswith("Shares the sector cleaner production")
     assert "both work in English and Spanish" in ex["summary"] and ex["summary"].endswith(".")
     assert "both mention" in ex["summary"]
     # An anonymous caller reads it in the language their browser asks for.
     french = kb.call("GET", path + "&k=1", headers={"Accept-Language": "fr"}).get_json()
-    assert french["items"][0]["explanation"]["summary"].startswith("Partagent le secteur Production plus propre")
+    assert french["items"][0]["explanation"]["summary"].startswith("Partagent le secteur production plus propre")
     assert "travaillent en anglais et espagnol" in french["items"][0]["explanation"]["summary"]
 
 

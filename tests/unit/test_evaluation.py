@@ -28,3 +28,16 @@ def test_summaries_are_labelled_with_the_cut_off(k):
     assert lines[0].split() == [f"nDCG@{k}", f"Recall@{k}", f"MRR@{k}", "n"]
     assert [line.split()[0] for line in lines[1:]] == ["all", "en", "es"]
     assert evaluation.mean([], k) == {f"ndcg@{k}": 0.0, f"recall@{k}": 0.0, f"mrr@{k}": 0.0}
+
+
+def test_vocabulary_labels_read_in_lower_case_inside_a_sentence_but_acronyms_stay():
+    from kb.i18n import label_in_sentence
+
+    assert label_in_sentence("Cours de formation") == "cours de formation"
+    assert label_in_sentence("Cleaner production") == "cleaner production"
+    assert label_in_sentence("Saúde") == "saúde"
+    assert label_in_sentence("ICT for development") == "ICT for development"
+    assert label_in_sentence("WASH") == "WASH"
+    assert label_in_sentence("eLearning") == "eLearning"
+    assert label_in_sentence("SDG-related aid") == "SDG-related aid"
+    assert label_in_sentence("x") == "x"

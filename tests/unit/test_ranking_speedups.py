@@ -180,11 +180,11 @@ def test_a_remembered_summary_follows_the_labels_and_the_readers_language(app, m
     with app.test_request_context("/", headers={"Accept-Language": "en"}):
         first = matching.summary_sentence(explanation)
         assert first == matching.summary_sentence(explanation)
-        assert first.startswith("Shares the sector Water and sanitation")
+        assert first.startswith("Shares the sector water and sanitation")
         labels["sectors"] = {"water": "Water, sanitation and hygiene"}  # a label edited meanwhile
-        assert matching.summary_sentence(explanation).startswith("Shares the sector Water, sanitation and hygiene")
+        assert matching.summary_sentence(explanation).startswith("Shares the sector water, sanitation and hygiene")
     with app.test_request_context("/", headers={"Accept-Language": "fr"}):
-        assert matching.summary_sentence(explanation).startswith("Partagent le secteur Water, sanitation")
+        assert matching.summary_sentence(explanation).startswith("Partagent le secteur water, sanitation")
 
 
 def _hub_dots_directly(offers, requests, ids):
