@@ -273,6 +273,9 @@ class SecondVectors:
         if not ids:
             return
         vectors = np.ascontiguousarray(vectors, dtype=SECOND_DTYPE)
+        if len(set(ids)) < len(ids):  # an id given twice: its last vector, counted once in the moments
+            last = {i: j for j, i in enumerate(ids)}
+            ids, vectors = list(last), vectors[list(last.values())]
         if self.moments is None:
             self.dim = vectors.shape[1]
             self.moments = Moments(self.dim)

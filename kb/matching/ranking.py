@@ -33,6 +33,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 import numpy as np
 
@@ -58,6 +59,7 @@ FEATURES = ("dense_z", "keyword", "sectors", "modalities", "languages", "has_sec
 SECOND_FEATURES = FEATURES + ("dense_z_e5", "sibling_z")
 RARE_DF = 0.02          # a query term is "rare" when at most 2% of the catalogue contains it
 POOL = 400              # dense candidates re-scored per query (plus keyword candidates)
+SIBLING_BLOCK = 1024    # siblings' vectors read and compared at a time (an institution may have thousands of offers)
 SECOND_POOL = 50        # candidates drawn from the second embedder's vectors as well (a query that has one)
 SECOND_SEARCH_LIMIT = 200_000  # above, no search of the second vectors (an exact scan, 2.4 ms at 100,000: MATCHING.md)
 _K1_PLUS_1 = K1 + 1     # BM25's (k1 + 1), computed as the term-by-term formula did
@@ -257,10 +259,11 @@ def sibling_z(offers: Catalogue, vector: np.ndarray, mean: float, std: float, id
     n = len(ids)
     z, best = np.zeros(n), np.full(n, -1, dtype=np.int64)
     orgs = offers.columns.org[ids]
-    sib = offers.siblings_of(orgs[orgs != NO_ORG].tolist())
+    sib = _current(offers, offers.siblings_of(orgs[orgs != NO_ORG].tolist()))
     if len(sib) < 2:
         return z, best
-    cos = np.einsum("ij,j->i", offers.vectors_for(sib.tolist()), vector).astype(np.float64)  # no BLAS threads
+    cos = np.concatenate([np.einsum("ij,j->i", offers.vectors_for(sib[s:s + SIBLING_BLOCK].tolist()), vector)
+                          for s in range(0, len(sib), SIBLING_BLOCK)]).astype(np.float64)  # no BLAS threads
     sorg = offers.columns.org[sib]
     order = np.lexsort((sib, -cos, sorg))  # by organisation, closest first, then by id
     so, sc, si = sorg[order], cos[order], sib[order]
@@ -290,14 +293,26 @@ def sibling_z_for_offer(offers: Catalogue, q: Query, vectors: np.ndarray, mean: 
     z, best = np.zeros(n), np.full(n, -1, dtype=np.int64)
     if q.organisation_id is None:
         return z, best
-    sib = offers.siblings_of([q.organisation_id])
+    sib = _current(offers, offers.siblings_of([q.organisation_id]))
     sib = sib[sib != (q.record_id if q.record_id is not None else -1)]
     if not len(sib):
         return z, best
-    cos = np.einsum("kj,ij->ki", vectors, offers.vectors_for(sib.tolist())).astype(np.float64)  # n x siblings
-    at = np.argmax(cos, axis=1)  # the first of equals: the lowest id (sib is sorted)
-    top = cos[np.arange(n), at]
+    # By blocks of siblings (an institution may have thousands of offers: no candidates x siblings matrix), keeping
+    # each request's closest so far; the first of equals wins, the lowest id (sib is sorted), as from the other side.
+    top, at = np.full(n, -np.inf), np.zeros(n, dtype=np.int64)
+    rows = np.arange(n)
+    for s in range(0, len(sib), SIBLING_BLOCK):
+        cos = np.einsum("kj,ij->ki", vectors, offers.vectors_for(sib[s:s + SIBLING_BLOCK].tolist()))
+        a = np.argmax(cos, axis=1)
+        t = cos[rows, a].astype(np.float64)
+        better = t > top
+        top[better], at[better] = t[better], a[better] + s
     return np.maximum((top - mean) / std, 0.0), sib[at]
+
+
+def _current(offers: Catalogue, ids: np.ndarray) -> np.ndarray:
+    """The offers of ids that have not expired today: an expired offer is no evidence and is never named."""
+    return ids[offers.columns.until[ids] >= date.today().toordinal()] if len(ids) else ids
 
 
 # --- tags as bit masks (kb.matching.index.tag_mask), so the structured-field features of ~400 candidates are NumPy
@@ -367,6 +382,7 @@ def _keyword_ceiling(rare: dict[int, float]) -> float:
     return sum(rare.values()) * 2.2 if rare else 1.0  # BM25 ceiling: every rare term, saturated tf
 
 
+T = TypeVar("T")
 RACE_RETRIES = 3  # rankings started again when another thread changed a catalogue in the middle of one
 
 
@@ -384,15 +400,22 @@ def rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue |
     thread may apply an index change between two reads (a candidate removed after the dense search found it).
     Such a ranking is started again on the changed catalogues; an error without a change is raised as it is.
     """
-    catalogues = [c for c in (cat, offers, requests) if c is not None]
+    return retrying([c for c in (cat, offers, requests) if c is not None],
+                    lambda: _rank(cat, q, filters, k, offers, requests))
+
+
+def retrying(catalogues: list[Catalogue], work: Callable[[], T]) -> T:
+    """work(), started again (up to RACE_RETRIES times) when it failed while another thread changed one of the
+    catalogues it reads (a record removed between two reads: KeyError, IndexError); an error without a change is
+    raised as it is."""
     for _ in range(RACE_RETRIES):
         before = [c.revision for c in catalogues]
         try:
-            return _rank(cat, q, filters, k, offers, requests)
+            return work()
         except (KeyError, IndexError, RuntimeError):
             if [c.revision for c in catalogues] == before:
                 raise
-    return _rank(cat, q, filters, k, offers, requests)
+    return work()
 
 
 def _rank(cat: Catalogue, q: Query, filters: Filters, k: int, offers: Catalogue | None,
@@ -536,7 +559,8 @@ def _needs_sibling(f: Features, k: int, top_cosine: float | None, mean: float, s
         return has2.copy()
     base = fuse(f.matrix(), f.dense_z2, f.has2)
     kth = np.partition(base, len(base) - k)[len(base) - k]
-    bound = w * max(0.0, (top_cosine - mean) / std) + 1e-6  # 1e-6: float32 cosines computed two ways
+    # 1e-5 on the cosine: float32 cosines computed two ways (FAISS's kernel, NumPy's) differ by about 1e-7
+    bound = w * max(0.0, (top_cosine + 1e-5 - mean) / std)
     return has2 & (base + bound >= kth)
 
 

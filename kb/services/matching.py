@@ -508,11 +508,16 @@ def explain_pair(request: Request, offer: Offer) -> tuple[float, dict[str, Any]]
     """The score and explanation of one request-offer pair, as a suggestion would show it."""
     m = manager()
     cat = m.catalogues["offer"]
-    if offer.id not in cat.entries:
-        return None, None
     q = _query_for(request)
-    cosine = float(cat.vectors_for([offer.id])[0] @ q.vector)
-    scored = ranking.score_candidates(cat, q, {offer.id: cosine}, 1, requests=m.catalogues["request"])
+
+    def score() -> list[ranking.Scored]:
+        if offer.id not in cat.entries:
+            return []
+        cosine = float(cat.vectors_for([offer.id])[0] @ q.vector)
+        return ranking.score_candidates(cat, q, {offer.id: cosine}, 1, requests=m.catalogues["request"])
+
+    # as rank() does: scored again when another thread changed a catalogue in the middle (a sibling withdrawn)
+    scored = ranking.retrying([cat, m.catalogues["request"]], score)
     if not scored:
         return None, None
     result = _explain("offer", scored[0], Shown.of(offer),

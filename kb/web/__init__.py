@@ -25,7 +25,10 @@ def select_locale() -> str:
         if asked:
             return asked
         user = g.get("kb_user")
-        return user.language if user is not None and user.language in LANGUAGES else "en"
+        try:
+            return user.language if user is not None and user.language in LANGUAGES else "en"
+        except Exception:  # noqa: BLE001 - the error handler of a failed request reads this too: its session may be
+            return "en"    # broken (an expired attribute cannot be loaded again); its answer must still be written
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:

@@ -36,7 +36,8 @@ def login():
         if errors:
             labels = {"email": _("E-mail"), "password": _("Password")}
             error = " ".join(f"{labels.get(k, k)}: {' '.join(v)}" for k, v in sorted(errors.items()))
-            return render_template("auth/login.html", error=error, email=""), 422
+            # The e-mail typed comes back unless it is the refused field (a NUL, 100,000 characters: not echoed).
+            return render_template("auth/login.html", error=error, email="" if "email" in errors else email), 422
         try:
             user = auth.authenticate(credentials["email"], credentials["password"], request.remote_addr)
         except Throttled:

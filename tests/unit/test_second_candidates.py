@@ -129,3 +129,14 @@ def test_second_vectors_survive_the_store_growing_in_small_steps():
         np.testing.assert_allclose(sv.vector(i), v, atol=1e-3)
     for i in list(want)[::37]:
         assert i in sv.search(want[i], 1).tolist()  # each vector is its own nearest
+
+
+def test_an_id_given_twice_in_one_call_keeps_its_last_vector_and_counts_once():
+    rng = np.random.default_rng(12)
+    sv = SecondVectors()
+    v = _unit(rng, 3, DIM2)
+    sv.set_many([1, 2, 1], v)
+    assert len(sv) == 2 and sv.moments.n == 2
+    np.testing.assert_allclose(sv.vector(1), v[2], atol=1e-3)
+    sv.remove_many([1, 2])
+    assert sv.moments.n == 0

@@ -234,3 +234,67 @@ def test_computing_sibling_z_only_where_it_could_matter_changes_nothing_shown(mo
             [(s.id, s.score, s.sibling_z, s.sibling and s.sibling.id) for s in want]
         pruned_somewhere |= not computed[0].all()
     assert pruned_somewhere  # the bound does leave candidates out
+
+
+def _both_sides(offers, requests, ov, rv, o2, r2):
+    """sibling_z and the sibling named for every pair, from the requests' pages and from the offers' pages."""
+    from_request, from_offer = {}, {}
+    for r in range(4):
+        q = ranking.Query(vector=rv[r], vector2=r2[r], text=f"request {r} text", record_id=100 + r, text_lang="en")
+        for s in ranking.rank(offers, q, ranking.Filters(), 10, requests=requests):
+            from_request[(100 + r, s.id)] = (round(s.sibling_z, 5), s.sibling.id if s.sibling else None)
+    for oid in ORG:
+        if oid not in offers.entries:
+            continue
+        q_off = ranking.Query(vector=ov[oid - 1], vector2=o2[oid - 1], text=f"offer {oid} text", text_lang="en",
+                              record_id=oid, organisation_id=ORG[oid], country="BR", from_offer=True)
+        for s in ranking.rank(requests, q_off, ranking.Filters(), 10, offers=offers):
+            from_offer[(s.id, oid)] = (round(s.sibling_z, 5), s.sibling.id if s.sibling else None)
+    return from_request, from_offer
+
+
+def test_siblings_read_by_blocks_give_the_same_values_from_both_sides(world, monkeypatch):
+    """An institution may have thousands of offers: its siblings are compared by blocks (no candidates x siblings
+    matrix), with the same values and the same sibling named, ties to the lowest id, from either page."""
+    whole = _both_sides(*world)
+    monkeypatch.setattr(ranking, "SIBLING_BLOCK", 1)
+    blocks = _both_sides(*world)
+    assert blocks == whole
+    assert whole[0] == {pair: v for pair, v in whole[1].items() if pair in whole[0]}
+    assert any(z > 0 for z, _sib in whole[0].values())
+
+
+def test_an_expired_offer_is_no_sibling(world):
+    offers, requests, ov, rv, o2, r2 = world
+    from datetime import date, timedelta
+
+    before = _both_sides(*world)[0]
+    named = {sib for _z, sib in before.values() if sib is not None}
+    gone = min(named)
+    e = offers.entries[gone]
+    expired = Entry(id=e.id, title=e.title, country=e.country, organisation_id=e.organisation_id, sectors=e.sectors,
+                    modalities=e.modalities, languages=e.languages, text_lang=e.text_lang,
+                    valid_until=date.today() - timedelta(days=1))
+    offers.upsert_many([expired], ov[gone - 1:gone], [f"offer {gone} text"])
+    from_request, from_offer = _both_sides(*world)
+    assert all(sib != gone for _z, sib in from_request.values())
+    assert all(sib != gone for _z, sib in from_offer.values())
+    assert from_request == {pair: v for pair, v in from_offer.items() if pair in from_request}
+
+
+def test_work_on_catalogues_changed_by_another_thread_is_started_again(world):
+    """ranking.retrying (rank() and explain_pair's one pair): a KeyError while another thread changed a catalogue
+    starts the work again; the same error without a change is raised."""
+    offers, requests, ov, _rv, _o2, _r2 = world
+    calls = []
+
+    def work():
+        calls.append(1)
+        if len(calls) == 1:
+            offers.remove_many([2])  # another thread's removal, seen as a missing record
+            raise KeyError(2)
+        return "scored"
+
+    assert ranking.retrying([offers, requests], work) == "scored" and len(calls) == 2
+    with pytest.raises(KeyError):
+        ranking.retrying([offers, requests], lambda: {}[1])

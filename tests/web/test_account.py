@@ -77,3 +77,12 @@ def test_the_password_message_is_in_the_users_language(browser, kb):
                                                     "repeat_password": "password123"})
     assert resp.status_code == 422
     assert "demasiado fácil de adivinar" in resp.get_data(as_text=True)
+
+
+def test_a_refused_sign_in_form_keeps_the_e_mail_typed_unless_it_is_the_refused_field(browser):
+    client = browser()
+    missing_password = client.post("/login", data={"email": "someone@example.org"})
+    assert missing_password.status_code == 422
+    assert 'value="someone@example.org"' in missing_password.get_data(as_text=True)
+    nul = client.post("/login", data={"email": "some\x00one@example.org", "password": "x"})
+    assert nul.status_code == 422 and "some\x00one" not in nul.get_data(as_text=True)
