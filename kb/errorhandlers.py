@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException
 from kb import i18n
 from kb.errors import DomainError
 from kb.i18n import N_
+from kb.services import discard_changes
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ def _respond(code: int, message: str, errors: dict[str, Any] | None = None, head
         if headers and "Retry-After" in headers:  # a page tells browsers and crawlers when to come back too
             resp.headers["Retry-After"] = headers["Retry-After"]
         return resp
+    discard_changes()  # what the failed request left (a broken transaction too): nothing of it is kept
     # In the caller's language (Accept-Language, else the token user's choice; kb.web.select_locale): lazy messages
     # render themselves, constants and the libraries' messages go through the catalogues.
     resp = jsonify(error_body(code, i18n.translate(message), i18n.translated(errors)))

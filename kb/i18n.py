@@ -161,9 +161,10 @@ def action(code: str) -> Any:
 def label_in_sentence(label: str) -> str:
     """A vocabulary label (a sector, a modality) inside a sentence: "shares the sector health", "propose cours de
     formation", not "Health", "Cours de formation". Only a first word written as an ordinary capitalised word is
-    lowered; an acronym or a word with other capitals ("ICT", "WASH", "eLearning", "SDG-related") stays as it is."""
-    first = re.match(r"[^\W\d_]*", label).group()  # the leading letters ("Water" of "Water, sanitation")
-    if len(first) > 1 and first[0].isupper() and first[1:].islower():
+    lowered; a word with other capitals ("ICT", "WASH", "eLearning", "South-South", "SDG-related") stays as it is.
+    (A label starting with a proper noun, "Mercosur integration", is lowered too: the vocabularies have no flag.)"""
+    first = label.split(maxsplit=1)[0] if label.strip() else ""
+    if first[:1].isupper() and len(first) > 1 and not any(c.isupper() for c in first[1:]) and first[1].isalpha():
         return label[0].lower() + label[1:]
     return label
 
@@ -215,7 +216,6 @@ def translate(message: Any) -> str:
 
 def _number(text: str) -> str:
     """A number taken out of an English message, in the current locale's format (else as it was)."""
-    import re
 
     if re.fullmatch(r"-?\d{1,18}", text):
         return format_decimal(int(text))

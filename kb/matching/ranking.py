@@ -260,7 +260,7 @@ def sibling_z(offers: Catalogue, vector: np.ndarray, mean: float, std: float, id
     z, best = np.zeros(n), np.full(n, -1, dtype=np.int64)
     orgs = offers.columns.org[ids]
     sib = _current(offers, offers.siblings_of(orgs[orgs != NO_ORG].tolist()))
-    if len(sib) < 2:
+    if not len(sib):  # (one current offer can still be an expired candidate's sibling)
         return z, best
     cos = np.concatenate([np.einsum("ij,j->i", offers.vectors_for(sib[s:s + SIBLING_BLOCK].tolist()), vector)
                           for s in range(0, len(sib), SIBLING_BLOCK)]).astype(np.float64)  # no BLAS threads

@@ -133,10 +133,14 @@ def open_matches_of(actor: User | None, request_id: int | None = None,
                     offer_id: int | None = None) -> dict[int, Match]:
     """The matches of one request (keyed by offer id) or of one offer (keyed by request id) that are still open or
     were approved, as the actor may see them: suggestions beside the record say so instead of offering the pair
-    again (propose_match refuses an open one)."""
-    rows = list_matches(actor, MatchFilters(request_id=request_id, offer_id=offer_id), 1, 200, oldest_first=True).items
-    return {(m.offer_id if request_id is not None else m.request_id): m for m in rows
-            if m.status in OPEN_MATCH_STATES or m.status == MatchState.APPROVED}
+    again (propose_match refuses an open one). Exactly one of request_id and offer_id; every such match, however many
+    closed ones the record has (the states are filtered in SQL, no page)."""
+    if (request_id is None) == (offer_id is None):
+        raise ValueError("open_matches_of: give a request_id or an offer_id")
+    stmt = access.visible_matches(actor).where(
+        Match.request_id == request_id if request_id is not None else Match.offer_id == offer_id,
+        Match.status.in_([*OPEN_MATCH_STATES, MatchState.APPROVED])).order_by(Match.id)
+    return {(m.offer_id if request_id is not None else m.request_id): m for m in db.session.scalars(stmt)}
 
 
 @dataclass

@@ -1,14 +1,18 @@
 """The web application: server-rendered pages calling the same services as the API."""
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, g, has_request_context, render_template, request, session
 from flask_babel import Babel
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from kb.i18n import LANGUAGES
 from kb.services import discard_changes
 
+log = logging.getLogger(__name__)
 babel = Babel()
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -27,8 +31,9 @@ def select_locale() -> str:
         user = g.get("kb_user")
         try:
             return user.language if user is not None and user.language in LANGUAGES else "en"
-        except Exception:  # noqa: BLE001 - the error handler of a failed request reads this too: its session may be
-            return "en"    # broken (an expired attribute cannot be loaded again); its answer must still be written
+        except SQLAlchemyError:  # the error handler of a failed request reads this too: its answer must be written
+            log.warning("the token user's language could not be read; answering in English", exc_info=True)
+            return "en"
     if current_user and getattr(current_user, "is_authenticated", False) and current_user.language in LANGUAGES:
         return current_user.language
     if session.get("lang") in LANGUAGES:

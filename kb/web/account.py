@@ -17,7 +17,10 @@ bp = Blueprint("account", __name__)
 
 
 def _safe_next(target: str | None, default: str = "catalogue.home") -> str:
-    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+    """A path of this site to go on to, else the default page: never another host, nor anything a browser reads as
+    one ("//x", "/\\x": browsers take a backslash for a slash; control characters, which they drop)."""
+    if (target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+            and not any(ord(c) < 32 or ord(c) == 127 for c in target) and not urlsplit(target).netloc):
         return target
     return url_for(default)
 

@@ -22,6 +22,17 @@ def _chart(kind, title: str, **config: Any):  # type: ignore[no-untyped-def]
                 legend_at_bottom=True, truncate_label=40, truncate_legend=40, **config)
 
 
+def _nice_step(top: int) -> int:
+    """The step of a whole-number scale up to top, at most about ten marks, read easily: 1, 2 or 5 x 10^k
+    (123 -> 20: 0, 20, ... 140; not 13: 0, 13, 26 ...)."""
+    base = 1
+    while True:
+        for m in (1, 2, 5):
+            if top / (m * base) <= 10:
+                return m * base
+        base *= 10
+
+
 def bars(title: str, labels: list[str], series: list[tuple[str, list[Any]]], horizontal: bool = False,
          stacked: bool = False) -> str:
     """A bar chart (vertical or horizontal, grouped or stacked) as an SVG document."""
@@ -38,7 +49,7 @@ def bars(title: str, labels: list[str], series: list[tuple[str, list[Any]]], hor
         # Counts are whole: pygal would mark its scale 0, 0.1, ... 1 for a largest value of 1 ("0.3 exchanges").
         sums = [sum(values[i] or 0 for _name, values in series) for i in range(len(labels))] if stacked else counts
         top = max(max(sums, default=0), 1)
-        step = -(-top // 10)  # at most about ten marks
+        step = _nice_step(top)
         chart.y_labels = list(range(0, top + step, step))
     if not labels:
         chart.no_data_text = "—"

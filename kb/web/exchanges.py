@@ -71,6 +71,8 @@ def _render_matches(failure: forms.Failure | None = None):  # type: ignore[no-un
         "exchanges/matches.html", waiting=[r for r in rows if _awaits(r[1])], others=[r for r in rows if not _awaits(r[1])],
         total=page.total, args=args, arg_errors=arg_errors, failure=failure, L=forms.labels(),
         states=[(s, h.state(s)) for s in wf.MATCH.states], pages=page.pages,
+        # the list's query rides on each form's address: a refused answer comes back on the same filtered page
+        listed={k: v for k, v in request.args.items() if k in MatchQuerySchema().fields},
     ), (failure.status if failure else 200)
 
 

@@ -41,3 +41,7 @@ def test_vocabulary_labels_read_in_lower_case_inside_a_sentence_but_acronyms_sta
     assert label_in_sentence("eLearning") == "eLearning"
     assert label_in_sentence("SDG-related aid") == "SDG-related aid"
     assert label_in_sentence("x") == "x"
+    assert label_in_sentence("South-South trade") == "South-South trade"
+    assert label_in_sentence("Water, sanitation and hygiene") == "water, sanitation and hygiene"
+    assert label_in_sentence("E-learning") == "E-learning"
+    assert label_in_sentence("") == ""

@@ -298,3 +298,22 @@ def test_work_on_catalogues_changed_by_another_thread_is_started_again(world):
     assert ranking.retrying([offers, requests], work) == "scored" and len(calls) == 2
     with pytest.raises(KeyError):
         ranking.retrying([offers, requests], lambda: {}[1])
+
+
+def test_an_expired_offer_s_one_current_sibling_counts_from_both_sides():
+    """A pair with an expired offer (explain_pair scores any pair) whose institution has exactly one other, current,
+    offer: that sibling counts from the request's side as from the offer's."""
+    from datetime import date, timedelta
+
+    rng = np.random.default_rng(8)
+    offers = Catalogue("offer", DIM)
+    ov = _unit(rng, 2, DIM)
+    old = Entry(id=1, title="old", country="BR", organisation_id=10, sectors=(), modalities=(), languages=(),
+                text_lang="en", valid_until=date.today() - timedelta(days=3))
+    offers.upsert_many([old, _offer(2, org=10)], ov, ["old", "current"])
+    r = ov[1]  # a request right on the current sibling
+    mean, std = offers.similarity_stats(r)
+    z, best = ranking.sibling_z(offers, r, mean, std, np.array([1], dtype=np.int64))
+    q_off = ranking.Query(vector=ov[0], text="old", record_id=1, organisation_id=10, from_offer=True)
+    z_off, best_off = ranking.sibling_z_for_offer(offers, q_off, r[None, :], np.array([mean]), np.array([std]))
+    assert best.tolist() == best_off.tolist() == [2] and z[0] == pytest.approx(z_off[0]) and z[0] > 0

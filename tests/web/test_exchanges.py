@@ -118,6 +118,15 @@ def test_matches_can_be_filtered_by_state_and_bad_filters_are_reported(kb, brows
     assert "Must be one of" in page and match["request"]["title"] in page
 
 
+def test_a_match_s_form_keeps_the_list_s_filters_so_a_refusal_comes_back_on_the_same_page(kb, browser, people, match):
+    client = browser(people["director"])
+    page = text(client.get(f"/matches?status=proposed&request_id={match['request']['id']}"))
+    assert f'action="/matches/{match["id"]}?status=proposed&amp;request_id={match["request"]["id"]}#match-' in page
+    refused = client.post(f"/matches/{match['id']}?status=proposed&request_id={match['request']['id']}",
+                          data={"action": "decline"})  # no reason: refused, the filtered list drawn again
+    assert refused.status_code == 422 and match["request"]["title"] in text(refused)
+
+
 # --- board -----------------------------------------------------------------------------------
 
 def test_board_groups_exchanges_by_state_for_the_secretariat(kb, browser, people, exchange_id):

@@ -55,6 +55,11 @@ def test_sign_in_lands_on_home_unless_next_says_otherwise(app, kb, people):
         resp = other.post("/login?next=https://evil.example/", data={"email": people["centre"].email,
                                                                       "password": kb.PASSWORD})
         assert resp.headers["Location"] == "/home"
+        for sneaky in ("/\\evil.example/x", "//evil.example/x", "/\tevil.example", "/%5Cevil.example"):
+            third = app.test_client()  # browsers read a backslash as a slash and drop tabs: //evil.example
+            resp = third.post("/login", query_string={"next": sneaky},
+                              data={"email": people["centre"].email, "password": kb.PASSWORD})
+            assert resp.headers["Location"] in ("/home", "/%5Cevil.example"), sneaky
     finally:
         app.config["WTF_CSRF_ENABLED"] = True
 

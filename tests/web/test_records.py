@@ -357,7 +357,7 @@ def test_a_centre_expresses_interest_in_a_fitting_request(browser, kb):
     assert "Interest expressed" in page
     # The suggestion now says so, linking to the match, instead of offering a button that can only be refused.
     assert f'name="request_id" value="{req["id"]}"' not in page
-    assert "Already proposed" in page and f'href="/matches#match-{match["id"]}"' in page
+    assert "Already proposed" in page and f'href="/matches?offer_id={off["id"]}#match-{match["id"]}"' in page
     # Twice is refused with a message, not a crash.
     resp = client.post(f"/my/offers/{off['id']}/interest?include_weak=true", data={"request_id": req["id"]})
     assert resp.status_code == 409 and "Already proposed" in _page(resp)

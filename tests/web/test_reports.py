@@ -160,3 +160,5 @@ def test_charts_of_counts_mark_their_scale_in_whole_numbers():
     svg = charts.bars("By year", ["2025", "2026"], [("Exchanges", [3, 57]), ("Participants", [120, 7])])
     assert {m for m in marks(svg) if "." in m} == set() and {"0", "120"} <= marks(svg)
     assert "0.5" in marks(charts.bars("Pipeline", ["a"], [("Days", [0.5])]))  # not counts: left to pygal
+    svg = charts.bars("Participants", ["a", "b"], [("People", [123, 4])])  # 1, 2 or 5 x 10^k: not 0, 13, 26 ...
+    assert {"0", "20", "40", "140"} <= marks(svg) and "13" not in marks(svg)
