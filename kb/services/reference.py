@@ -7,6 +7,7 @@ that are missing and never changes an existing one (its labels, position or reti
 from __future__ import annotations
 
 import gettext
+import re
 
 import pycountry
 from sqlalchemy import select
@@ -31,9 +32,25 @@ def _translators() -> dict[str, gettext.NullTranslations]:
     return out
 
 
+CLDR_LOCALES = {"es": "es", "pt": "pt_BR", "fr": "fr"}
+# CLDR's standard names that are worse in a list than iso-codes' (a region's status, "Congo - Kinshasa", "Myanmar
+# (Birmanie)"), and Palestine, which the United Nations call a State ("Territoires palestiniens" in CLDR).
+# Where neither reads as a list entry should, the United Nations' names in the language.
+_NAMES = {"PS": {"es": "Estado de Palestina", "pt": "Estado da Palestina", "fr": "État de Palestine"},
+          "CD": {"pt": "República Democrática do Congo"}}
+_KEEP_ISO = re.compile(r"\(|R\.A\.S\.|\bRAE\b|\bSAR\b|Kinshasa|Brazzaville|palestin", re.IGNORECASE)
+
+
 def country_labels() -> dict[str, dict[str, str]]:
-    """alpha-2 -> {lang: name} for every ISO 3166-1 country, using its common name where it has one."""
+    """alpha-2 -> {lang: name} for every ISO 3166-1 country. English: iso-codes' common name where it has one. Spanish,
+    Portuguese (Brazil's) and French: the name CLDR gives for use in interfaces ("Argelia", "Irã", "Russie"), where
+    iso-codes' catalogues have official forms sorted by keyword ("Russie, Fédération de", "Venezuela, República
+    Bolivariana da"), Portugal's forms and a few errors ("Tunez", "Algeria"); iso-codes' name where CLDR's would
+    read worse in a list (_KEEP_ISO) or CLDR has none."""
+    from babel import Locale
+
     tr = _translators()
+    cldr = {lang: Locale.parse(tag).territories for lang, tag in CLDR_LOCALES.items()}
     labels: dict[str, dict[str, str]] = {}
     for c in pycountry.countries:
         common = getattr(c, "common_name", None)
@@ -42,7 +59,9 @@ def country_labels() -> dict[str, dict[str, str]]:
             translated = t.gettext(common) if common else c.name
             if not common or translated == common:
                 translated = t.gettext(c.name)
-            names[lang] = translated
+            preferred = cldr.get(lang, {}).get(c.alpha_2)
+            names[lang] = _NAMES.get(c.alpha_2, {}).get(lang) or (
+                preferred if preferred and not _KEEP_ISO.search(preferred) else translated)
         labels[c.alpha_2] = names
     return labels
 

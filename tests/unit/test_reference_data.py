@@ -53,3 +53,20 @@ def test_country_names_in_portuguese_are_brazils_like_the_interface():
     assert (names["KE"]["pt"], names["BD"]["pt"], names["VN"]["pt"], names["AM"]["pt"], names["BJ"]["pt"]) == (
         "Quênia", "Bangladesh", "Vietnã", "Armênia", "Benin")
     assert (names["KE"]["es"], names["KE"]["fr"], names["KE"]["en"]) == ("Kenia", "Kenya", "Kenya")
+
+
+def test_country_names_are_the_ones_interfaces_use_not_official_forms_sorted_by_keyword():
+    """CLDR's names for es/pt-BR/fr: iso-codes' catalogues had "Tunez", "Algeria" in Spanish, "Irão" and "Venezuela,
+    República Bolivariana da" in Brazil's Portuguese, "Russie, Fédération de" in French. A region's status and
+    "Congo - Kinshasa" forms stay iso-codes'."""
+    from kb.services.reference import country_labels
+
+    names = country_labels()
+    assert [names[c]["es"] for c in ("DZ", "TN", "CI", "NE", "VE")] == [
+        "Argelia", "Túnez", "Côte d’Ivoire", "Níger", "Venezuela"]
+    assert [names[c]["pt"] for c in ("IR", "VE", "RU", "SG", "LA")] == ["Irã", "Venezuela", "Rússia", "Singapura", "Laos"]
+    assert [names[c]["fr"] for c in ("RU", "IR", "SB")] == ["Russie", "Iran", "Îles Salomon"]
+    assert [names[c][lang] for c, lang in (("HK", "es"), ("MM", "fr"), ("CD", "es"), ("PS", "fr"))] == [
+        "Hong Kong", "Birmanie", "República Democrática del Congo", "État de Palestine"]
+    commas = {lang: sum(", " in c[lang] for c in names.values()) for lang in ("es", "pt", "fr")}
+    assert commas == {"es": 0, "pt": 0, "fr": 0}, commas  # no "Congo, República Democrática do"
