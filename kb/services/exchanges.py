@@ -143,6 +143,20 @@ def open_matches_of(actor: User | None, request_id: int | None = None,
     return {(m.offer_id if request_id is not None else m.request_id): m for m in db.session.scalars(stmt)}
 
 
+def proposable_offers(actor: User | None, request: Any) -> list[Offer]:
+    """A centre's published, unexpired offers (its first 100) it could answer this published request with: not those
+    already in an open or approved match with it (expressing interest again could only be refused). [] for anyone
+    else or any other record."""
+    from kb.services import records
+
+    if (actor is None or actor.role != Role.CENTRE or not isinstance(request, Request)
+            or request.status != RequestState.PUBLISHED):
+        return []
+    f = records.RecordFilters(organisation_id=actor.organisation_id, status="published", include_expired=False)
+    taken = open_matches_of(actor, request_id=request.id)
+    return [o for o in records.list_records(Offer, actor, f, 1, 100).items if o.id not in taken]
+
+
 @dataclass
 class ExchangeFilters:
     """Filters of the exchange list."""

@@ -7,7 +7,7 @@ from flask import Blueprint, render_template, request
 
 from kb import permissions
 from kb.errors import ValidationFailed
-from kb.models import Offer, Request, Role
+from kb.models import Offer, Request
 from kb.schemas.records import OfferQuerySchema, RequestQuerySchema
 from kb.services import cache, exchanges, matching, partner_fit, records, stats
 from kb.web import display
@@ -91,17 +91,9 @@ def _record(kind: str, record_id: int):
     staff = permissions.is_staff(user)
     return render_template("public/record.html", kind=kind, record=record,
                            show_contacts=permissions.can_see_contacts(user, record),
-                           is_owner="owner" in caps, my_offers=_offers_to_propose(user, record), staff=staff,
+                           is_owner="owner" in caps, my_offers=exchanges.proposable_offers(user, record), staff=staff,
                            desk=permissions.can_use_desk(user),
                            partners=partner_fit.for_request(user, record.id)
                            if staff and kind == "requests" and record.seeks_cofinancing else None)
 
 
-def _offers_to_propose(user, record) -> list:
-    """A centre's published, unexpired offers it could answer this published request with: not those already in
-    an open or approved match with it (expressing interest again could only be refused)."""
-    if user is None or user.role != Role.CENTRE or not isinstance(record, Request) or record.status != "published":
-        return []
-    f = records.RecordFilters(organisation_id=user.organisation_id, status="published", include_expired=False)
-    taken = exchanges.open_matches_of(user, request_id=record.id)
-    return [o for o in records.list_records(Offer, user, f, 1, 100).items if o.id not in taken]
