@@ -317,3 +317,17 @@ def test_an_expired_offer_s_one_current_sibling_counts_from_both_sides():
     q_off = ranking.Query(vector=ov[0], text="old", record_id=1, organisation_id=10, from_offer=True)
     z_off, best_off = ranking.sibling_z_for_offer(offers, q_off, r[None, :], np.array([mean]), np.array([std]))
     assert best.tolist() == best_off.tolist() == [2] and z[0] == pytest.approx(z_off[0]) and z[0] > 0
+
+
+def test_an_institution_s_newest_offers_speak_for_it_the_same_from_both_sides(world, monkeypatch):
+    """Of an institution with more offers than SIBLINGS_PER_ORG, its newest (highest ids) are its siblings: the cost
+    of a suggestion stays bounded, and the value the same from the request's page and the offer's."""
+    from kb.matching import index
+
+    monkeypatch.setattr(index, "SIBLINGS_PER_ORG", 2)
+    offers = world[0]
+    assert offers.siblings_of([10]).tolist() == [2, 3] and offers.siblings_of([20, 30]).tolist() == [4, 5, 6]
+    from_request, from_offer = _both_sides(*world)
+    assert from_request == {pair: v for pair, v in from_offer.items() if pair in from_request}
+    assert all(sib != 1 for _z, sib in from_request.values())  # offer 1, the institution's oldest, is no sibling
+    assert any(offer == 1 and sib in (2, 3) for (_r, offer), (_z, sib) in from_request.items())
