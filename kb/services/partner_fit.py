@@ -30,7 +30,7 @@ from sqlalchemy.orm import selectinload
 from kb import permissions
 from kb.errors import Forbidden
 from kb.extensions import db
-from kb.i18n import N_
+from kb.i18n import N_, label_in_sentence
 from kb.models import (
     ContributionKind,
     Exchange,
@@ -97,7 +97,8 @@ def rank_partners(record: Request, exclude: set[int], seeks_cofinancing: bool) -
         if shared:
             parts["sectors"] = len(shared) / len(sectors)
             reasons.append(gettext("Its priority sectors include %(list)s.",
-                                   list=format_list([sector_labels.get(c, c) for c in shared], locale=locale)))
+                                   list=format_list([label_in_sentence(sector_labels.get(c, c)) for c in shared],
+                                                    locale=locale)))
         if country in (org.priority_countries or []):
             parts["place"] = 1.0
             reasons.append(gettext("%(country)s is one of its priority countries.",

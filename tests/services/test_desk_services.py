@@ -137,7 +137,7 @@ def test_partners_rank_by_declared_priorities_with_reasons(kb, app, parties):
     top = ranked[0]
     assert top["components"] == {"sectors": 1.0, "place": 1.0, "sdgs": 0.5, "track_record": 0.0, "contribution": 1.0}
     assert top["score"] == pytest.approx(0.3 + 0.25 + 0.075 + 0.1)
-    assert any("Cleaner production" in r for r in top["reasons"]) and any("SDG 12" in r for r in top["reasons"])
+    assert any("cleaner production" in r for r in top["reasons"]) and any("SDG 12" in r for r in top["reasons"])
     assert any("Ecuador is one of its priority countries" in r for r in top["reasons"])
     assert ids.index(region_only.org_id) == 1
     assert ranked[1]["components"]["place"] == partner_fit.PLACE_REGION and "priority region" in ranked[1]["reasons"][0]

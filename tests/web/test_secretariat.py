@@ -406,7 +406,7 @@ def test_the_secretariat_sees_suggested_partners_on_the_exchange_and_the_request
                                offer_id=offer["id"])
     page = text(browser(people["sec"]).get(f"/exchanges/{xid}"))
     card = page.split('id="suggested-partners"')[1]
-    assert "Fund for clean industry" in card and "Its priority sectors include Cleaner production." in card
+    assert "Fund for clean industry" in card and "Its priority sectors include cleaner production." in card
     assert 'id="suggested-partners"' not in text(browser(people["director"]).get(f"/exchanges/{xid}"))
     cofinanced = kb.published_request(people["director"], people["sec"], title="Chrome recovery", seeks_cofinancing=True,
                                       cofinancing_amount="9000.00", cofinancing_currency="USD",
