@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from vectors import unit_vectors
 
 from kb.matching import calibration, ranking
 from kb.matching.index import Catalogue, Entry, as_second_stored
@@ -26,9 +27,7 @@ def _params(monkeypatch):
     monkeypatch.setattr(calibration, "params", lambda: PARAMS)
 
 
-def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
-    v = rng.standard_normal((n, dim))
-    return (v / np.linalg.norm(v, axis=1, keepdims=True)).astype(np.float32)
+_unit = unit_vectors
 
 
 def _entry(i: int, sectors: tuple[str, ...] = ("health",)) -> Entry:

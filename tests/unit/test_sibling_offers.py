@@ -3,11 +3,14 @@ closest other offer of the offer's organisation in the catalogue). A property of
 same from the request's and the offer's side and whatever the filters; part of the second weight set only."""
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pytest
+from vectors import unit_vectors
 
 from kb.matching import calibration, ranking
-from kb.matching.index import Catalogue, Entry, as_stored
+from kb.matching.index import Catalogue, Entry
 
 DIM, DIM2 = 16, 8
 PARAMS = {
@@ -27,10 +30,7 @@ def _params(monkeypatch):
     monkeypatch.setattr(calibration, "params", lambda: PARAMS)
 
 
-def _unit(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
-    v = rng.standard_normal((n, dim))
-    # at the precision the catalogue holds and queries with (float16 components), so direct computations agree
-    return as_stored(v / np.linalg.norm(v, axis=1, keepdims=True))
+_unit = functools.partial(unit_vectors, stored=True)  # at the precision the catalogue holds and queries with
 
 
 def _offer(i: int, org: int | None = None, country: str = "BR") -> Entry:
