@@ -86,9 +86,17 @@ def here() -> str:
     if request.method == "GET":
         return request.full_path.rstrip("?")
     ref = urlsplit(request.referrer or "")
-    if ref.netloc == request.host and ref.path.startswith("/") and not ref.path.startswith("//"):
-        return ref.path + (f"?{ref.query}" if ref.query else "")
-    return "/"
+    back = ref.path + (f"?{ref.query}" if ref.query else "")
+    return back if ref.netloc == request.host and is_local_path(back) else "/"
+
+
+def is_local_path(target: str | None) -> bool:
+    """A path of this site to send a browser to (after a form): never another host, nor anything a browser reads as
+    one ("//x", "/\\x": browsers take a backslash for a slash; control characters, which they drop)."""
+    from urllib.parse import urlsplit
+
+    return bool(target and target.startswith("/") and not target.startswith("//") and "\\" not in target
+                and not any(ord(c) < 32 or ord(c) == 127 for c in target) and not urlsplit(target).netloc)
 
 
 def state(code: Any) -> str:
